@@ -1,0 +1,68 @@
+package io.emostream.contracts;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one definition of every topic name and its settings. All topics that carry utterances are keyed by
+ * utterance id and share one partition count, so joins never repartition.
+ */
+public final class Topics {
+
+    /** Raw recording bytes (any container/codec), key = recording id, metadata in {@link RecordingHeaders}. */
+    public static final String RECORDINGS = "emostream.recordings";
+    /** Transcripts keyed by recording id: JSON ({@link Transcript}), plain text or WebVTT. */
+    public static final String TRANSCRIPTS = "emostream.transcripts";
+    /** 16 kHz mono PCM (s16le) per utterance, key = utterance id, metadata {@link UtteranceAudio} in a header. */
+    public static final String UTTERANCES_AUDIO = "emostream.utterances.audio";
+    /** {@link UtteranceText} per utterance, key = utterance id. */
+    public static final String UTTERANCES_TEXT = "emostream.utterances.text";
+    /** {@link EmotionScore} from the speech model, key = utterance id. */
+    public static final String SCORES_SPEECH = "emostream.scores.speech";
+    /** {@link EmotionScore} from the text model, key = utterance id. */
+    public static final String SCORES_TEXT = "emostream.scores.text";
+    /** {@link FusedEmotion}, key = utterance id; compacted, so the last record per utterance (a correction) wins. */
+    public static final String EMOTIONS = "emostream.emotions";
+    /** {@link RecordingStatus}, key = recording id; compacted. */
+    public static final String RECORDING_STATUS = "emostream.recordings.status";
+    /** Input that could not be processed: original key, value and headers plus {@link DeadLetter} headers. */
+    public static final String DEADLETTER = "emostream.deadletter";
+
+    /** Largest recording accepted on {@link #RECORDINGS} (bytes, headers included): the 200 MB input limit plus headroom. */
+    public static final int MAX_RECORDING_MESSAGE_BYTES = 210 * 1024 * 1024;
+    /** Largest record on the per-utterance and dead-letter topics (a 30 s utterance of s16 PCM is 0.96 MB). */
+    public static final int MAX_UTTERANCE_MESSAGE_BYTES = 8 * 1024 * 1024;
+
+    /** A topic and the settings it is created with. */
+    public record TopicSpec(String name, Map<String, String> config) {
+    }
+
+    private static final Map<String, String> UTTERANCE = Map.of(
+            "max.message.bytes", Integer.toString(MAX_UTTERANCE_MESSAGE_BYTES));
+    private static final Map<String, String> COMPACTED = Map.of(
+            "cleanup.policy", "compact",
+            "max.message.bytes", Integer.toString(MAX_UTTERANCE_MESSAGE_BYTES));
+
+    /** Every topic the platform uses, with its configuration. */
+    public static final List<TopicSpec> ALL = List.of(
+            new TopicSpec(RECORDINGS, Map.of(
+                    "max.message.bytes", Integer.toString(MAX_RECORDING_MESSAGE_BYTES),
+                    // a waiting recording is re-read from here when its transcript arrives: keep a week
+                    "retention.ms", Long.toString(7L * 24 * 3600 * 1000))),
+            new TopicSpec(TRANSCRIPTS, UTTERANCE),
+            new TopicSpec(UTTERANCES_AUDIO, UTTERANCE),
+            new TopicSpec(UTTERANCES_TEXT, UTTERANCE),
+            new TopicSpec(SCORES_SPEECH, UTTERANCE),
+            new TopicSpec(SCORES_TEXT, UTTERANCE),
+            new TopicSpec(EMOTIONS, COMPACTED),
+            new TopicSpec(RECORDING_STATUS, COMPACTED),
+            new TopicSpec(DEADLETTER, Map.of(
+                    "max.message.bytes", Integer.toString(MAX_RECORDING_MESSAGE_BYTES),
+                    "retention.ms", Long.toString(30L * 24 * 3600 * 1000))));
+
+    /** Default partition count: enough for six consumers per group. */
+    public static final int DEFAULT_PARTITIONS = 6;
+
+    private Topics() {
+    }
+}
