@@ -1,0 +1,166 @@
+package io.emostream.contracts;
+
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SerdeRoundTripTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-22T10:15:30.123Z");
+
+    private static <T extends Versioned> T roundTrip(JsonSerde<T> serde, T value) {
+        byte[] bytes = serde.serialize("t", value);
+        assertThat(new String(bytes, StandardCharsets.UTF_8)).contains("\"schemaVersion\":1");
+        return serde.deserialize("t", bytes);
+    }
+
+    private static EmotionScore speechScore() {
+        UtteranceAudio u = new UtteranceAudio("rec-1", 3, 1200, 4800, "agent", 0, true, "en", T0);
+        return EmotionScore.forSpeech(u, new ModelRef("ser-crnn", "1.0.0"),
+                Distribution.of(0.1, 0.2, 0.05, 0.5, 0.05, 0.05, 0.05), new InferenceTiming(1.5, 7.25, 8, 1),
+                T0.plusMillis(40));
+    }
+
+    private static EmotionScore textScore() {
+        UtteranceText u = new UtteranceText("rec-1", 3, 1200, 4800, "agent", "en", "I am furious!", T0);
+        return EmotionScore.forText(u, new ModelRef("ter-minilm-cnn", "1.0.0"),
+                Distribution.of(0.05, 0.05, 0.05, 0.7, 0.05, 0.05, 0.05), new InferenceTiming(0.5, 4, 1, 1),
+                T0.plusMillis(30));
+    }
+
+    @Test
+    void transcriptUntimedAndTimed() {
+        Transcript untimed = Transcript.untimed("rec-1", "en", "Kids are talking by the door");
+        assertThat(roundTrip(EventSerdes.TRANSCRIPT, untimed)).isEqualTo(untimed);
+        Transcript timed = Transcript.timed("rec-1", "en", List.of(
+                new Transcript.Segment(0.5, 2.25, "agent", "Hello, how can I help?"),
+                new Transcript.Segment(2.5, 4.0, null, "My order never came.")));
+        Transcript back = roundTrip(EventSerdes.TRANSCRIPT, timed);
+        assertThat(back).isEqualTo(timed);
+        assertThat(back.isTimed()).isTrue();
+    }
+
+    @Test
+    void utteranceText() {
+        UtteranceText u = new UtteranceText("rec-1", 0, 0, 1500, null, "en", "Dogs are sitting by the door", T0);
+        UtteranceText back = roundTrip(EventSerdes.UTTERANCE_TEXT, u);
+        assertThat(back).isEqualTo(u);
+        assertThat(back.utteranceId()).isEqualTo("rec-1#0");
+    }
+
+    @Test
+    void utteranceAudioThroughHeaders() {
+        UtteranceAudio meta = new UtteranceAudio("rec-9", 12, 30_000, 33_500, "customer", 1, false, null, T0);
+        float[] samples = {0f, 0.5f, -0.5f, 0.999f, -1f, 0.25f};
+        ProducerRecord<String, byte[]> record = AudioRecords.record(meta, PcmAudio.encode(samples));
+        assertThat(record.topic()).isEqualTo(Topics.UTTERANCES_AUDIO);
+        assertThat(record.key()).isEqualTo("rec-9#12");
+        assertThat(AudioRecords.meta(record.headers())).isEqualTo(meta);
+        float[] back = PcmAudio.decode(record.value());
+        assertThat(back).hasSize(samples.length);
+        for (int i = 0; i < samples.length; i++) {
+            assertThat(back[i]).isCloseTo(samples[i], org.assertj.core.data.Offset.offset(1f / 32768));
+        }
+    }
+
+    @Test
+    void audioRecordWithoutMetaIsMalformed() {
+        assertThatThrownBy(() -> AudioRecords.meta(new RecordHeaders()))
+                .isInstanceOf(JsonSerde.MalformedEventException.class)
+                .extracting(e -> ((JsonSerde.MalformedEventException) e).reason())
+                .isEqualTo(FailureReason.MALFORMED_EVENT);
+    }
+
+    @Test
+    void emotionScores() {
+        EmotionScore s = speechScore();
+        EmotionScore back = roundTrip(EventSerdes.EMOTION_SCORE, s);
+        assertThat(back).isEqualTo(s);
+        assertThat(back.label()).isEqualTo(Emotion.ANGRY);
+        assertThat(back.model().version()).isEqualTo("1.0.0");
+        assertThat(roundTrip(EventSerdes.EMOTION_SCORE, textScore())).isEqualTo(textScore());
+    }
+
+    @Test
+    void fusedEmotion() {
+        Distribution p = Distribution.of(0.1, 0.1, 0.1, 0.6, 0.05, 0.03, 0.02);
+        FusedEmotion f = new FusedEmotion(FusedEmotion.SCHEMA_VERSION, "rec-1#3", "rec-1", 3, 1200, 4800, "agent",
+                "I am furious!", Modalities.BOTH, FusionMode.FIXED, 0.6, 1.0, speechScore(), textScore(), p,
+                p.label(), p.confidence(), false, T0, T0.plusMillis(90));
+        assertThat(roundTrip(EventSerdes.FUSED_EMOTION, f)).isEqualTo(f);
+
+        FusedEmotion speechOnly = new FusedEmotion(FusedEmotion.SCHEMA_VERSION, "rec-1#4", "rec-1", 4, 0, 10, null,
+                null, Modalities.SPEECH_ONLY, FusionMode.FIXED, 1.0, 0.0, speechScore(), null, p, p.label(),
+                p.confidence(), true, T0, T0);
+        String json = new String(EventSerdes.FUSED_EMOTION.serialize("t", speechOnly), StandardCharsets.UTF_8);
+        assertThat(json).doesNotContain("\"text\":").contains("\"modalities\":\"SPEECH_ONLY\"");
+        assertThat(roundTrip(EventSerdes.FUSED_EMOTION, speechOnly)).isEqualTo(speechOnly);
+    }
+
+    @Test
+    void recordingStatus() {
+        RecordingStatus s = new RecordingStatus(RecordingStatus.SCHEMA_VERSION, "rec-1",
+                RecordingStatus.State.SEGMENTED, List.of("rec-1#0", "rec-1#1"), 4200L, true, null, null, T0);
+        assertThat(roundTrip(EventSerdes.RECORDING_STATUS, s)).isEqualTo(s);
+        RecordingStatus failed = new RecordingStatus(RecordingStatus.SCHEMA_VERSION, "rec-2",
+                RecordingStatus.State.FAILED, null, null, null, FailureReason.AUDIO_CORRUPT, "truncated", T0);
+        assertThat(roundTrip(EventSerdes.RECORDING_STATUS, failed)).isEqualTo(failed);
+    }
+
+    @Test
+    void deadLetterKeepsOriginalBytesAndHeaders() {
+        RecordHeaders original = new RecordHeaders();
+        original.add(RecordingHeaders.CONTENT_TYPE, "audio/mpeg".getBytes(StandardCharsets.UTF_8));
+        byte[] value = {0, 1, 2, (byte) 0xff};
+        DeadLetter dl = new DeadLetter(FailureReason.AUDIO_UNREADABLE, "not an audio container",
+                Topics.RECORDINGS, 4, 1234L, "ingest", T0);
+        ProducerRecord<byte[], byte[]> r = dl.toRecord("rec-1".getBytes(StandardCharsets.UTF_8), value, original);
+        assertThat(r.topic()).isEqualTo(Topics.DEADLETTER);
+        assertThat(r.value()).isEqualTo(value);
+        assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo("rec-1");
+        assertThat(r.headers().lastHeader(RecordingHeaders.CONTENT_TYPE).value())
+                .isEqualTo("audio/mpeg".getBytes(StandardCharsets.UTF_8));
+        assertThat(DeadLetter.fromHeaders(r.headers())).isEqualTo(dl);
+
+        // a dead letter of a dead letter replaces the dlq headers instead of stacking them
+        DeadLetter again = new DeadLetter(FailureReason.MALFORMED_EVENT, "x", Topics.DEADLETTER, 0, 1L, "ops", T0);
+        ProducerRecord<byte[], byte[]> r2 = again.toRecord(r.key(), r.value(), r.headers());
+        assertThat(r2.headers().headers(DeadLetter.REASON)).hasSize(1);
+        assertThat(DeadLetter.fromHeaders(r2.headers())).isEqualTo(again);
+    }
+
+    @Test
+    void malformedJsonIsReportedAsMalformedEvent() {
+        assertThatThrownBy(() -> EventSerdes.UTTERANCE_TEXT.deserialize("t", "{not json".getBytes()))
+                .isInstanceOfSatisfying(JsonSerde.MalformedEventException.class,
+                        e -> assertThat(e.reason()).isEqualTo(FailureReason.MALFORMED_EVENT));
+    }
+
+    @Test
+    void newerSchemaVersionIsRejected() {
+        byte[] v2 = "{\"schemaVersion\":2,\"recordingId\":\"r\",\"text\":\"hi\"}".getBytes();
+        assertThatThrownBy(() -> EventSerdes.TRANSCRIPT.deserialize("t", v2))
+                .isInstanceOfSatisfying(JsonSerde.MalformedEventException.class,
+                        e -> assertThat(e.reason()).isEqualTo(FailureReason.UNSUPPORTED_SCHEMA_VERSION));
+    }
+
+    @Test
+    void unknownFieldsAreIgnoredForAdditiveEvolution() {
+        byte[] json = "{\"schemaVersion\":1,\"recordingId\":\"r\",\"text\":\"hi\",\"futureField\":42}".getBytes();
+        assertThat(EventSerdes.TRANSCRIPT.deserialize("t", json).text()).isEqualTo("hi");
+    }
+
+    @Test
+    void nullAndEmptyAreTombstones() {
+        assertThat(EventSerdes.FUSED_EMOTION.deserialize("t", null)).isNull();
+        assertThat(EventSerdes.FUSED_EMOTION.deserialize("t", new byte[0])).isNull();
+        assertThat(EventSerdes.FUSED_EMOTION.serialize("t", null)).isNull();
+    }
+}

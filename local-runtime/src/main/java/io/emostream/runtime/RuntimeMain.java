@@ -1,0 +1,186 @@
+package io.emostream.runtime;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Command line of the local runtime.
+ *
+ * <pre>
+ *   up      [--foreground] [--services all|none|a,b] [options]  start (in the background unless --foreground)
+ *   down                                                         stop everything, wait until stopped
+ *   status                                                       print state and service health
+ * options: --home DIR --kafka-port N --controller-port N --postgres-port N --partitions N
+ * </pre>
+ */
+public final class RuntimeMain {
+
+    private RuntimeMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0) {
+            usage();
+            System.exit(2);
+        }
+        RuntimeSettings settings = RuntimeSettings.fromEnv(System.getenv());
+        List<ServiceSpec> services = ServiceSpec.ALL;
+        boolean foreground = false;
+        List<String> passThrough = new ArrayList<>();
+        for (int i = 1; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--foreground" -> foreground = true;
+                case "--services" -> {
+                    String v = args[++i];
+                    services = parseServices(v);
+                    passThrough.add(a);
+                    passThrough.add(v);
+                }
+                default -> {
+                    if (i + 1 >= args.length) {
+                        throw new IllegalArgumentException("option " + a + " needs a value");
+                    }
+                    settings = settings.with(a, args[++i]);
+                    passThrough.add(a);
+                    passThrough.add(args[i]);
+                }
+            }
+        }
+        int code = switch (args[0]) {
+            case "up" -> foreground ? runForeground(settings, services) : upInBackground(settings, passThrough);
+            case "supervise" -> runForeground(settings, services);
+            case "down" -> down(settings);
+            case "status" -> status(settings);
+            default -> {
+                usage();
+                yield 2;
+            }
+        };
+        System.exit(code);
+    }
+
+    static List<ServiceSpec> parseServices(String v) {
+        if (v.equals("all")) {
+            return ServiceSpec.ALL;
+        }
+        if (v.equals("none") || v.isBlank()) {
+            return List.of();
+        }
+        List<String> names = List.of(v.split(","));
+        names.forEach(ServiceSpec::named); // fails on an unknown name
+        // keep the canonical start order whatever order was given
+        return ServiceSpec.ALL.stream().filter(s -> names.contains(s.name())).toList();
+    }
+
+    private static int runForeground(RuntimeSettings settings, List<ServiceSpec> services) throws Exception {
+        new Supervisor(settings, services).runUntilStopped();
+        return 0;
+    }
+
+    /** Starts a detached supervisor (own session, so Ctrl-C here does not reach it) and waits until it is ready. */
+    private static int upInBackground(RuntimeSettings settings, List<String> options) throws Exception {
+        Optional<RuntimeState> current = RuntimeState.read(settings.home());
+        if (current.isPresent() && current.get().supervisorAlive()) {
+            System.out.println("EmoStream is already running (pid " + current.get().pid() + ", "
+                    + current.get().state() + ")");
+            printStatus(current.get());
+            return RuntimeState.READY.equals(current.get().state()) ? 0 : 1;
+        }
+        Files.createDirectories(settings.logs());
+        Files.deleteIfExists(RuntimeState.file(settings.home())); // stale: its supervisor is gone
+        Path log = settings.logs().resolve("supervisor.log");
+        List<String> cmd = new ArrayList<>(List.of("setsid", ChildProcesses.javaBin(), "-Xmx256m",
+                "-cp", System.getProperty("java.class.path"), RuntimeMain.class.getName(), "supervise"));
+        cmd.addAll(options);
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().put("EMOSTREAM_REPO", settings.repo().toString());
+        pb.environment().put("EMOSTREAM_HOME", settings.home().toString());
+        Process p = pb.start();
+        System.out.println("starting EmoStream (log: " + log + ")");
+        long deadline = System.nanoTime() + Duration.ofMinutes(8).toNanos();
+        String lastMessage = "";
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(300);
+            Optional<RuntimeState> s = RuntimeState.read(settings.home());
+            if (s.isPresent()) {
+                RuntimeState st = s.get();
+                if (st.message() != null && !st.message().equals(lastMessage)) {
+                    System.out.println("  " + st.message());
+                    lastMessage = st.message();
+                }
+                if (RuntimeState.READY.equals(st.state())) {
+                    printStatus(st);
+                    return 0;
+                }
+                if (RuntimeState.FAILED.equals(st.state()) || RuntimeState.STOPPED.equals(st.state())) {
+                    System.err.println("EmoStream failed to start: " + st.message() + " (see " + log + ")");
+                    return 1;
+                }
+            }
+            if (!p.isAlive()) {
+                System.err.println("EmoStream supervisor exited with " + p.exitValue() + "; see " + log);
+                return 1;
+            }
+        }
+        System.err.println("EmoStream did not become ready in time; see " + log);
+        return 1;
+    }
+
+    private static int down(RuntimeSettings settings) throws Exception {
+        Optional<RuntimeState> s = RuntimeState.read(settings.home());
+        if (s.isEmpty() || !s.get().supervisorAlive()) {
+            System.out.println("EmoStream is not running");
+            return 0;
+        }
+        ProcessHandle h = ProcessHandle.of(s.get().pid()).orElseThrow();
+        System.out.println("stopping EmoStream (pid " + h.pid() + ")");
+        h.destroy();
+        try {
+            h.onExit().get(120, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            System.err.println("supervisor did not stop in 120 s; killing it (its children exit on their own)");
+            h.destroyForcibly();
+        }
+        System.out.println("stopped");
+        return 0;
+    }
+
+    private static int status(RuntimeSettings settings) {
+        Optional<RuntimeState> s = RuntimeState.read(settings.home());
+        if (s.isEmpty() || !s.get().supervisorAlive()) {
+            System.out.println("EmoStream is not running");
+            return 3;
+        }
+        printStatus(s.get());
+        return RuntimeState.READY.equals(s.get().state()) ? 0 : 1;
+    }
+
+    static void printStatus(RuntimeState s) {
+        System.out.println();
+        System.out.printf("  %-10s %-32s %s%n", "component", "address", "state");
+        System.out.printf("  %-10s %-32s %s%n", "kafka", s.kafkaBootstrapServers(), "up");
+        System.out.printf("  %-10s %-32s %s%n", "postgres", s.jdbcUrl(), "up");
+        for (RuntimeState.Service svc : s.services()) {
+            boolean ready = ServiceProcess.isReady(ServiceSpec.named(svc.name()));
+            System.out.printf("  %-10s %-32s %s%n", svc.name(), svc.url(), ready ? "ready" : "NOT READY");
+        }
+        System.out.println();
+    }
+
+    private static void usage() {
+        System.err.println("""
+                usage: RuntimeMain up|down|status [options]
+                  up [--foreground] [--services all|none|ingest,inference,fusion,reporting]
+                  options: --home DIR --kafka-port N --controller-port N --postgres-port N --partitions N
+                  (or EMOSTREAM_HOME, EMOSTREAM_KAFKA_PORT, EMOSTREAM_POSTGRES_PORT, EMOSTREAM_PARTITIONS)""");
+    }
+}

@@ -1,0 +1,67 @@
+package io.emostream.runtime;
+
+import io.emostream.contracts.Topics;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Where the local runtime keeps its data and which ports it uses. Every value can be set by environment
+ * variable (shown) or by the matching command-line flag.
+ *
+ * @param home           data directory: Kafka log dirs, PostgreSQL cluster, logs, state file ({@code EMOSTREAM_HOME})
+ * @param repo           the repository root, to find the services' built jars ({@code EMOSTREAM_REPO})
+ * @param kafkaPort      client port of the broker ({@code EMOSTREAM_KAFKA_PORT})
+ * @param controllerPort KRaft controller port ({@code EMOSTREAM_KAFKA_CONTROLLER_PORT})
+ * @param postgresPort   PostgreSQL port ({@code EMOSTREAM_POSTGRES_PORT})
+ * @param partitions     partitions per topic on first creation ({@code EMOSTREAM_PARTITIONS})
+ */
+public record RuntimeSettings(Path home, Path repo, int kafkaPort, int controllerPort, int postgresPort,
+                              int partitions) {
+
+    public static final String DATABASE = "emostream";
+    public static final String DB_USER = "emostream";
+    public static final String DB_PASSWORD = "emostream";
+    public static final String DB_READER = "emostream_reader";
+    public static final String DB_READER_PASSWORD = "emostream_reader";
+
+    public static RuntimeSettings fromEnv(Map<String, String> env) {
+        Path repo = Path.of(env.getOrDefault("EMOSTREAM_REPO", ".")).toAbsolutePath().normalize();
+        return new RuntimeSettings(
+                Path.of(env.getOrDefault("EMOSTREAM_HOME", repo.resolve(".emostream").toString()))
+                        .toAbsolutePath().normalize(),
+                repo,
+                Integer.parseInt(env.getOrDefault("EMOSTREAM_KAFKA_PORT", "19092")),
+                Integer.parseInt(env.getOrDefault("EMOSTREAM_KAFKA_CONTROLLER_PORT", "19093")),
+                Integer.parseInt(env.getOrDefault("EMOSTREAM_POSTGRES_PORT", "15432")),
+                Integer.parseInt(env.getOrDefault("EMOSTREAM_PARTITIONS", Integer.toString(Topics.DEFAULT_PARTITIONS))));
+    }
+
+    public String bootstrapServers() {
+        return "localhost:" + kafkaPort;
+    }
+
+    public String jdbcUrl() {
+        return "jdbc:postgresql://localhost:" + postgresPort + "/" + DATABASE;
+    }
+
+    public Path logs() {
+        return home.resolve("logs");
+    }
+
+    public RuntimeSettings with(String flag, String value) {
+        return switch (flag) {
+            case "--home" -> new RuntimeSettings(Path.of(value).toAbsolutePath().normalize(), repo, kafkaPort,
+                    controllerPort, postgresPort, partitions);
+            case "--kafka-port" -> new RuntimeSettings(home, repo, Integer.parseInt(value), controllerPort,
+                    postgresPort, partitions);
+            case "--controller-port" -> new RuntimeSettings(home, repo, kafkaPort, Integer.parseInt(value),
+                    postgresPort, partitions);
+            case "--postgres-port" -> new RuntimeSettings(home, repo, kafkaPort, controllerPort,
+                    Integer.parseInt(value), partitions);
+            case "--partitions" -> new RuntimeSettings(home, repo, kafkaPort, controllerPort, postgresPort,
+                    Integer.parseInt(value));
+            default -> throw new IllegalArgumentException("unknown option " + flag);
+        };
+    }
+}

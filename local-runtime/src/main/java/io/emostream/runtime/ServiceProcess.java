@@ -1,0 +1,115 @@
+package io.emostream.runtime;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** One running service JVM. */
+final class ServiceProcess implements AutoCloseable {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final ServiceSpec spec;
+    private final Process process;
+    private final Path log;
+
+    private ServiceProcess(ServiceSpec spec, Process process, Path log) {
+        this.spec = spec;
+        this.process = process;
+        this.log = log;
+    }
+
+    static ServiceProcess start(ServiceSpec spec, RuntimeSettings settings, Map<String, String> extraEnv)
+            throws IOException {
+        Path jar = spec.jar(settings.repo());
+        if (!Files.exists(jar)) {
+            throw new IOException(spec.name() + "-service is not built (" + jar + " missing): run "
+                    + "./mvnw -B package -DskipTests, or use ./emostream which builds when needed");
+        }
+        if (ChildProcesses.portOpen(spec.port())) {
+            throw new IOException("port " + spec.port() + " for " + spec.name() + " is already in use");
+        }
+        Map<String, String> env = new HashMap<>(environment(spec, settings));
+        env.putAll(extraEnv);
+        List<String> jvm = new ArrayList<>(List.of(
+                "-javaagent:" + ChildProcesses.ownCodeSource(),
+                "-Xmx" + spec.maxHeap(), "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError",
+                "-Dai.djl.offline=true",
+                "-jar", jar.toString()));
+        Path log = settings.logs().resolve(spec.name() + ".log");
+        return new ServiceProcess(spec, ChildProcesses.start(ChildProcesses.javaCommand(jvm), log, env), log);
+    }
+
+    /** The configuration every service reads, as environment variables (MicroProfile Config naming). */
+    static Map<String, String> environment(ServiceSpec spec, RuntimeSettings settings) {
+        Map<String, String> env = new HashMap<>();
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(spec.port()));
+        env.put("KAFKA_BOOTSTRAP_SERVERS", settings.bootstrapServers());
+        env.put("QUARKUS_DATASOURCE_JDBC_URL", settings.jdbcUrl());
+        env.put("QUARKUS_DATASOURCE_USERNAME", RuntimeSettings.DB_USER);
+        env.put("QUARKUS_DATASOURCE_PASSWORD", RuntimeSettings.DB_PASSWORD);
+        env.put("EMOSTREAM_MODELS_DIR", settings.repo().resolve("models").toString());
+        env.put("EMOSTREAM_STATE_DIR", settings.home().resolve("state").resolve(spec.name()).toString());
+        return env;
+    }
+
+    ServiceSpec spec() {
+        return spec;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    Path log() {
+        return log;
+    }
+
+    /** Waits until {@code /q/health/ready} answers 200. */
+    void awaitReady(Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        HttpRequest req = HttpRequest.newBuilder(URI.create(spec.url() + "/q/health/ready"))
+                .timeout(Duration.ofSeconds(3)).build();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException(spec.name() + " exited with code " + process.exitValue() + "; see " + log);
+            }
+            if (isReady(req)) {
+                return;
+            }
+            ChildProcesses.sleep(250);
+        }
+        throw new IOException(spec.name() + " was not ready within " + timeout + "; see " + log);
+    }
+
+    static boolean isReady(ServiceSpec spec) {
+        return isReady(HttpRequest.newBuilder(URI.create(spec.url() + "/q/health/ready"))
+                .timeout(Duration.ofSeconds(3)).build());
+    }
+
+    private static boolean isReady(HttpRequest req) {
+        try {
+            return HTTP.send(req, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        // SIGTERM: Quarkus drains in-flight work (consumers commit, producers flush) before exiting
+        ChildProcesses.stop(process.toHandle(), Duration.ofSeconds(30));
+    }
+}

@@ -1,0 +1,36 @@
+package io.emostream.runtime;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A platform service as the local runtime runs it: its Quarkus fast-jar, started as its own JVM exactly as it is
+ * deployed, configured through environment variables.
+ *
+ * @param name   the service name, also its Maven module {@code <name>-service}
+ * @param port   its HTTP port (health, metrics, REST)
+ * @param maxHeap the -Xmx it gets
+ */
+public record ServiceSpec(String name, int port, String maxHeap) {
+
+    /** In start order: consumers of a topic come up before its producers. */
+    public static final List<ServiceSpec> ALL = List.of(
+            new ServiceSpec("reporting", 8080, "512m"),
+            new ServiceSpec("fusion", 8083, "512m"),
+            new ServiceSpec("inference", 8082, "1536m"),
+            new ServiceSpec("ingest", 8081, "768m"));
+
+    public Path jar(Path repo) {
+        return repo.resolve(name + "-service").resolve("target/quarkus-app/quarkus-run.jar");
+    }
+
+    public String url() {
+        return "http://localhost:" + port;
+    }
+
+    public static ServiceSpec named(String name) {
+        return ALL.stream().filter(s -> s.name.equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown service '" + name + "'; known: "
+                        + ALL.stream().map(ServiceSpec::name).toList()));
+    }
+}

@@ -1,0 +1,192 @@
+package io.emostream.runtime;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Owns the local platform: PostgreSQL, the Kafka broker, the topics and the service JVMs. It holds an exclusive
+ * lock on its data directory (a second start fails instead of sharing the data), stops everything in reverse
+ * order on SIGTERM/SIGINT, and its children exit on their own if it is killed ({@link ParentWatch}).
+ */
+public final class Supervisor {
+
+    private final RuntimeSettings settings;
+    private final List<ServiceSpec> services;
+    private final List<ServiceProcess> running = Collections.synchronizedList(new ArrayList<>());
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private PostgresServer postgres;
+    private KafkaBroker kafka;
+    private FileChannel lockChannel;
+    private FileLock lock;
+    private volatile RuntimeState state;
+    private volatile String failure;
+
+    public Supervisor(RuntimeSettings settings, List<ServiceSpec> services) {
+        this.settings = settings;
+        this.services = services;
+    }
+
+    /** Starts everything, then blocks until asked to stop. */
+    public void runUntilStopped() throws Exception {
+        Runnable shutdown = this::stop;
+        installSignalHandlers(shutdown);
+        Runtime.getRuntime().addShutdownHook(new Thread(shutdown, "supervisor-shutdown"));
+        try {
+            start();
+        } catch (Exception e) {
+            failure = String.valueOf(e.getMessage());
+            System.err.println("[emostream] start failed: " + failure);
+            stop();
+            throw e;
+        }
+        stopped.await();
+    }
+
+    void start() throws Exception {
+        Files.createDirectories(settings.home());
+        lock();
+        long pid = ProcessHandle.current().pid();
+        state = new RuntimeState(pid, RuntimeState.STARTING, settings.bootstrapServers(), settings.jdbcUrl(), 0, 0,
+                List.of(), "starting PostgreSQL");
+        state.write(settings.home());
+
+        log("starting PostgreSQL on port " + settings.postgresPort() + " (data " + settings.home().resolve("postgres") + ")");
+        postgres = new PostgresServer(settings.home().resolve("postgres"), settings.postgresPort(),
+                settings.logs().resolve("postgres.log"));
+        postgres.start();
+
+        writeState(RuntimeState.STARTING, "starting Kafka");
+        log("starting Kafka (KRaft) on port " + settings.kafkaPort());
+        kafka = new KafkaBroker(settings.home().resolve("kafka"), settings.kafkaPort(), settings.controllerPort(),
+                settings.logs().resolve("kafka.log"));
+        kafka.start(Duration.ofSeconds(90));
+        List<String> created = TopicCreator.createAll(settings.bootstrapServers(), settings.partitions());
+        log(created.isEmpty() ? "topics already exist" : "created topics " + created);
+
+        for (ServiceSpec spec : services) {
+            writeState(RuntimeState.STARTING, "starting " + spec.name());
+            log("starting " + spec.name() + "-service on " + spec.url());
+            ServiceProcess p = ServiceProcess.start(spec, settings, Map.of());
+            running.add(p);
+            writeState(RuntimeState.STARTING, "waiting for " + spec.name() + " to be ready");
+            p.awaitReady(Duration.ofMinutes(3));
+        }
+        writeState(RuntimeState.READY, "ready");
+        log("ready");
+    }
+
+    private void lock() throws IOException {
+        Path lockFile = settings.home().resolve("runtime.lock");
+        lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        lock = lockChannel.tryLock();
+        if (lock == null) {
+            lockChannel.close();
+            String pid = RuntimeState.read(settings.home()).map(s -> " (pid " + s.pid() + ")").orElse("");
+            throw new IllegalStateException("the local runtime in " + settings.home() + " is already running" + pid
+                    + "; use `./emostream down` to stop it");
+        }
+    }
+
+    /** Stops the services (in reverse start order), then Kafka, then PostgreSQL. Idempotent. */
+    public void stop() {
+        if (!stopping.compareAndSet(false, true)) {
+            try {
+                stopped.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return;
+        }
+        try {
+            if (state != null) {
+                writeState(RuntimeState.STOPPING, "stopping");
+            }
+            List<ServiceProcess> reversed = new ArrayList<>(running);
+            Collections.reverse(reversed);
+            for (ServiceProcess p : reversed) {
+                log("stopping " + p.spec().name());
+                p.close();
+            }
+            if (kafka != null) {
+                log("stopping Kafka");
+                kafka.close();
+            }
+            if (postgres != null) {
+                log("stopping PostgreSQL");
+                postgres.close();
+            }
+            if (failure != null) {
+                writeState(RuntimeState.FAILED, failure);
+            } else {
+                writeState(RuntimeState.STOPPED, "stopped");
+            }
+            log("stopped");
+        } catch (Exception e) {
+            System.err.println("[emostream] error while stopping: " + e);
+        } finally {
+            try {
+                if (lock != null) {
+                    lock.release();
+                    lockChannel.close();
+                }
+            } catch (IOException ignored) {
+                // the lock goes with the process anyway
+            }
+            stopped.countDown();
+        }
+    }
+
+    private void writeState(String s, String message) {
+        if (state == null) {
+            return;
+        }
+        List<RuntimeState.Service> svc = new ArrayList<>();
+        synchronized (running) {
+            for (ServiceProcess p : running) {
+                svc.add(new RuntimeState.Service(p.spec().name(), p.spec().url(), p.pid()));
+            }
+        }
+        state = new RuntimeState(state.pid(), s, state.kafkaBootstrapServers(), state.jdbcUrl(),
+                kafka == null ? 0 : kafka.pid(), postgres == null ? 0 : postgres.pid(), svc, message);
+        try {
+            state.write(settings.home());
+        } catch (IOException e) {
+            System.err.println("[emostream] cannot write state: " + e);
+        }
+    }
+
+    @SuppressWarnings("removal")
+    private static void installSignalHandlers(Runnable shutdown) {
+        // Stop in order on TERM/INT before the JVM's shutdown hooks (e.g. zonky's) race each other.
+        for (String sig : List.of("TERM", "INT")) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> {
+                    Thread t = new Thread(() -> {
+                        shutdown.run();
+                        System.exit(0);
+                    }, "signal-" + sig);
+                    t.start();
+                });
+            } catch (IllegalArgumentException e) {
+                // signal not available here: the shutdown hook still stops everything
+            }
+        }
+    }
+
+    static void log(String message) {
+        System.out.println("[emostream] " + java.time.LocalTime.now().withNano(0) + " " + message);
+        System.out.flush();
+    }
+}
