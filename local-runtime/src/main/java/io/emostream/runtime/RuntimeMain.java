@@ -166,12 +166,12 @@ public final class RuntimeMain {
 
     static void printStatus(RuntimeState s) {
         System.out.println();
-        System.out.printf("  %-10s %-32s %s%n", "component", "address", "state");
-        System.out.printf("  %-10s %-32s %s%n", "kafka", s.kafkaBootstrapServers(), "up");
-        System.out.printf("  %-10s %-32s %s%n", "postgres", s.jdbcUrl(), "up");
+        System.out.printf("  %-10s %-46s %s%n", "component", "address", "state");
+        System.out.printf("  %-10s %-46s %s%n", "kafka", s.kafkaBootstrapServers(), "up");
+        System.out.printf("  %-10s %-46s %s%n", "postgres", s.jdbcUrl(), "up");
         for (RuntimeState.Service svc : s.services()) {
             boolean ready = ServiceProcess.isReady(ServiceSpec.named(svc.name()));
-            System.out.printf("  %-10s %-32s %s%n", svc.name(), svc.url(), ready ? "ready" : "NOT READY");
+            System.out.printf("  %-10s %-46s %s%n", svc.name(), svc.url(), ready ? "ready" : "NOT READY");
         }
         System.out.println();
     }
