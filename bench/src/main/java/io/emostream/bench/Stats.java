@@ -1,0 +1,63 @@
+package io.emostream.bench;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/** Percentiles over recorded samples, and the table + JSON output every benchmark prints. */
+public final class Stats {
+
+    private double[] values = new double[1024];
+    private int n;
+
+    public synchronized void add(double v) {
+        if (n == values.length) {
+            values = Arrays.copyOf(values, n * 2);
+        }
+        values[n++] = v;
+    }
+
+    public synchronized int count() {
+        return n;
+    }
+
+    /** Nearest-rank percentile, p in [0, 100]. */
+    public synchronized double percentile(double p) {
+        if (n == 0) {
+            return Double.NaN;
+        }
+        double[] sorted = Arrays.copyOf(values, n);
+        Arrays.sort(sorted);
+        int rank = (int) Math.ceil(p / 100.0 * n);
+        return sorted[Math.max(0, Math.min(n - 1, rank - 1))];
+    }
+
+    public synchronized double mean() {
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            s += values[i];
+        }
+        return n == 0 ? Double.NaN : s / n;
+    }
+
+    /** Prints the figures as an aligned table, then as one JSON line (prefixed {@code JSON }) for tooling. */
+    public static void print(String benchmark, Map<String, ?> figures) {
+        System.out.println();
+        System.out.println("== " + benchmark);
+        int w = figures.keySet().stream().mapToInt(String::length).max().orElse(10);
+        StringBuilder json = new StringBuilder("{\"benchmark\":\"").append(benchmark).append('"');
+        for (Map.Entry<String, ?> e : figures.entrySet()) {
+            Object v = e.getValue();
+            String shown = v instanceof Double d ? String.format(Locale.ROOT, "%.2f", d) : String.valueOf(v);
+            System.out.printf(Locale.ROOT, "  %-" + w + "s  %s%n", e.getKey(), shown);
+            json.append(",\"").append(e.getKey()).append("\":");
+            json.append(v instanceof Number ? shown : "\"" + shown.replace("\"", "\\\"") + "\"");
+        }
+        System.out.println("JSON " + json.append('}'));
+    }
+
+    public static Map<String, Object> figures() {
+        return new LinkedHashMap<>();
+    }
+}
