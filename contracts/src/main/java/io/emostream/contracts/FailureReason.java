@@ -22,6 +22,8 @@ public enum FailureReason {
     TRANSCRIPT_MALFORMED,
     /** Transcript segments outside the audio, or with end before start. */
     TRANSCRIPT_OUT_OF_RANGE,
+    /** A transcript whose recording did not arrive within the retention time. */
+    TRANSCRIPT_WITHOUT_RECORDING,
     /** The model failed on this input. */
     MODEL_FAILURE
 }

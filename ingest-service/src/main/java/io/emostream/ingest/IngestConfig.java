@@ -1,0 +1,69 @@
+package io.emostream.ingest;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+
+/** Settings of the ingest service ({@code emostream.ingest.*}). */
+@ConfigMapping(prefix = "emostream.ingest")
+public interface IngestConfig {
+
+    /** Largest recording accepted, in bytes (Kafka or REST). */
+    @WithDefault("209715200")
+    long maxRecordingBytes();
+
+    /** Longest recording accepted. */
+    @WithDefault("4h")
+    Duration maxDuration();
+
+    /** How long a recording without a transcript waits for one on the transcripts topic before going speech-only. */
+    @WithDefault("30s")
+    Duration transcriptWait();
+
+    /** How long a transcript that arrived before its recording is kept. */
+    @WithDefault("24h")
+    Duration transcriptRetention();
+
+    /** How often waiting recordings and kept transcripts are checked for expiry. */
+    @WithDefault("1s")
+    Duration expiryCheckInterval();
+
+    /** Segmentation settings. */
+    Segmentation segmentation();
+
+    interface Segmentation {
+
+        /** Longest utterance; longer speech is split at the quietest point (transcript segments evenly). */
+        @WithDefault("30s")
+        Duration maxUtterance();
+
+        /** Voice-activity utterances with less speech than this are dropped as noise. */
+        @WithDefault("300ms")
+        Duration minUtterance();
+
+        /** A pause at least this long ends a voice-activity utterance. */
+        @WithDefault("500ms")
+        Duration minSilence();
+
+        /** Audio kept before and after detected speech. */
+        @WithDefault("200ms")
+        Duration padding();
+
+        /** A frame is speech when it is this many dB above the estimated noise floor. */
+        @WithDefault("12")
+        double thresholdDb();
+
+        /** Lowest speech threshold in dBFS (quiet recordings). */
+        @WithDefault("-55")
+        double minThresholdDbfs();
+
+        /** Highest speech threshold in dBFS (noisy recordings): louder frames are always speech. */
+        @WithDefault("-35")
+        double maxThresholdDbfs();
+
+        /** How far transcript segments may run past the end of the audio (ASR rounding) before they are rejected. */
+        @WithDefault("1s")
+        Duration transcriptTolerance();
+    }
+}

@@ -1,0 +1,52 @@
+package io.emostream.ingest;
+
+import io.emostream.contracts.FailureReason;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** The ingest service's meters ({@code emostream.ingest.*}). */
+@ApplicationScoped
+public class IngestMetrics {
+
+    private final MeterRegistry registry;
+    private final Counter utterances;
+    private final DistributionSummary audioSeconds;
+    private final Timer segmentation;
+    private final AtomicLong awaitingTranscript = new AtomicLong();
+
+    public IngestMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.utterances = Counter.builder("emostream.ingest.utterances").description("Utterances published")
+                .register(registry);
+        this.audioSeconds = DistributionSummary.builder("emostream.ingest.audio.duration").baseUnit("seconds")
+                .description("Duration of segmented recordings").register(registry);
+        this.segmentation = Timer.builder("emostream.ingest.segmentation")
+                .description("Decode, validate and cut one recording").register(registry);
+        registry.gauge("emostream.ingest.awaiting.transcript", awaitingTranscript);
+    }
+
+    public void recordingSegmented(int utteranceCount, double seconds, long nanos) {
+        registry.counter("emostream.ingest.recordings", "outcome", "segmented").increment();
+        utterances.increment(utteranceCount);
+        audioSeconds.record(seconds);
+        segmentation.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void recordingFailed(FailureReason reason) {
+        registry.counter("emostream.ingest.recordings", "outcome", "failed").increment();
+    }
+
+    public void deadLettered(FailureReason reason, String sourceTopic) {
+        registry.counter("emostream.ingest.deadletters", "reason", reason.name(), "topic", sourceTopic).increment();
+    }
+
+    public void awaiting(long delta) {
+        awaitingTranscript.addAndGet(delta);
+    }
+}

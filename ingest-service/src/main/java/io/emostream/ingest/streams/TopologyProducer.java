@@ -1,0 +1,92 @@
+package io.emostream.ingest.streams;
+
+import io.emostream.contracts.Topics;
+import io.emostream.ingest.IngestConfig;
+import io.emostream.ingest.IngestMetrics;
+import io.emostream.ingest.segment.RecordingSegmenter;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+
+import java.util.Map;
+
+/**
+ * Recordings and transcripts (co-partitioned by recording id) → one processor with two changelogged stores →
+ * utterance audio, utterance text, recording status, dead letters. Recording statuses are also read back into a
+ * global store so any instance can answer {@code GET /recordings/{id}/status}.
+ */
+@ApplicationScoped
+public class TopologyProducer {
+
+    private final IngestConfig config;
+    private final IngestMetrics metrics;
+    private final Map<String, Object> kafkaConfig;
+
+    public TopologyProducer(IngestConfig config, IngestMetrics metrics,
+                            @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig) {
+        this.config = config;
+        this.metrics = metrics;
+        this.kafkaConfig = kafkaConfig;
+    }
+
+    @Produces
+    public Topology buildTopology() {
+        return build(config, metrics, kafkaConfig);
+    }
+
+    public static Topology build(IngestConfig config, IngestMetrics metrics, Map<String, Object> kafkaConfig) {
+        RecordingSegmenter segmenter = new RecordingSegmenter(config);
+        Topology t = new Topology();
+        t.addSource(IngestTopology.RECORDINGS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+                Topics.RECORDINGS);
+        t.addSource(IngestTopology.TRANSCRIPTS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+                Topics.TRANSCRIPTS);
+        t.addProcessor(IngestTopology.PROCESSOR, () -> new IngestProcessor(config, segmenter, metrics, kafkaConfig),
+                IngestTopology.RECORDINGS_SOURCE, IngestTopology.TRANSCRIPTS_SOURCE);
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(IngestTopology.WAITING_STORE),
+                Serdes.String(), Serdes.ByteArray()), IngestTopology.PROCESSOR);
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(IngestTopology.TRANSCRIPT_STORE),
+                Serdes.String(), Serdes.ByteArray()), IngestTopology.PROCESSOR);
+        t.addSink(IngestTopology.AUDIO_SINK, Topics.UTTERANCES_AUDIO, new ByteArraySerializer(),
+                new ByteArraySerializer(), IngestTopology.PROCESSOR);
+        t.addSink(IngestTopology.TEXT_SINK, Topics.UTTERANCES_TEXT, new ByteArraySerializer(),
+                new ByteArraySerializer(), IngestTopology.PROCESSOR);
+        t.addSink(IngestTopology.STATUS_SINK, Topics.RECORDING_STATUS, new ByteArraySerializer(),
+                new ByteArraySerializer(), IngestTopology.PROCESSOR);
+        t.addSink(IngestTopology.DLQ_SINK, Topics.DEADLETTER, new ByteArraySerializer(), new ByteArraySerializer(),
+                IngestTopology.PROCESSOR);
+        t.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(IngestTopology.STATUS_STORE),
+                        Serdes.String(), Serdes.ByteArray()).withLoggingDisabled(), "status-source",
+                new StringDeserializer(), new ByteArrayDeserializer(), Topics.RECORDING_STATUS, "status-updater",
+                () -> new Processor<String, byte[], Void, Void>() {
+                    private KeyValueStore<String, byte[]> store;
+
+                    @Override
+                    public void init(org.apache.kafka.streams.processor.api.ProcessorContext<Void, Void> context) {
+                        store = context.getStateStore(IngestTopology.STATUS_STORE);
+                    }
+
+                    @Override
+                    public void process(Record<String, byte[]> record) {
+                        if (record.key() == null) {
+                            return;
+                        }
+                        if (record.value() == null) {
+                            store.delete(record.key());
+                        } else {
+                            store.put(record.key(), record.value());
+                        }
+                    }
+                });
+        return t;
+    }
+}

@@ -1,0 +1,115 @@
+package io.emostream.ingest.audio;
+
+import io.emostream.contracts.FailureReason;
+import io.emostream.ingest.AudioFixtures;
+import io.emostream.ingest.AudioFixtures.Format;
+import io.emostream.ingest.IngestException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+class AudioDecoderTest {
+
+    private final AudioDecoder decoder = new AudioDecoder(60_000);
+
+    private static final float[] SIGNAL_44K = AudioFixtures.pattern(44_100, 0.5, 1.5, 0.8, 2.0, 0.5); // 5.3 s
+
+    @ParameterizedTest
+    @EnumSource(Format.class)
+    void decodesEveryFormatTo16kHz(Format format) throws Exception {
+        int rate = format == Format.OGG_OPUS ? 48_000 : 44_100;
+        float[] x = AudioFixtures.pattern(rate, 0.5, 1.5, 0.8, 2.0, 0.5);
+        byte[] file = AudioFixtures.encode(format, rate, x, x);
+        long[] seen = {0};
+        double[] energy = {0};
+        AudioDecoder.Info info = decoder.decode(file, (ch, n) -> {
+            assertThat(ch).hasNumberOfRows(2);
+            for (int i = 0; i < n; i++) {
+                energy[0] += ch[0][i] * ch[0][i];
+            }
+            seen[0] += n;
+        });
+        assertThat(info.channels()).isEqualTo(2);
+        assertThat(info.samples()).isEqualTo(seen[0]);
+        // codecs add or drop a few ms of padding; the duration stays within 120 ms of the 5.3 s made
+        assertThat(info.durationMs()).isCloseTo(5300L, within(120L));
+        assertThat(energy[0]).as("decoded signal has the speech energy").isGreaterThan(100);
+        assertThat(info.sanitised()).isZero();
+    }
+
+    @Test
+    void emptyInputIsRejected() {
+        assertReason(new byte[0], FailureReason.AUDIO_EMPTY);
+    }
+
+    @Test
+    void headerOnlyWavHasNoSamples() {
+        assertReason(AudioFixtures.headerOnlyWav(), FailureReason.AUDIO_EMPTY);
+    }
+
+    @Test
+    void videoWithoutAudioHasNoAudioStream() {
+        assertReason(AudioFixtures.videoWithoutAudio(), FailureReason.AUDIO_EMPTY);
+    }
+
+    @Test
+    void nonAudioBytesAreUnreadable() {
+        assertReason("this is a text file, not audio\n".repeat(50).getBytes(StandardCharsets.UTF_8),
+                FailureReason.AUDIO_UNREADABLE);
+        byte[] png = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R', 0, 0, 0, 1,
+                0, 0, 0, 1, 8, 6, 0, 0, 0};
+        assertReason(png, FailureReason.AUDIO_UNREADABLE);
+    }
+
+    @Test
+    void playlistsAreRefusedSoTheyCannotReadOtherFiles() {
+        byte[] m3u = "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile:///etc/passwd\n#EXT-X-ENDLIST\n"
+                .getBytes(StandardCharsets.UTF_8);
+        assertReason(m3u, FailureReason.AUDIO_UNREADABLE);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Format.class, names = {"WAV", "FLAC", "M4A_AAC", "OGG_OPUS", "MP3"})
+    void truncatedRecordingsAreCorrupt(Format format) {
+        int rate = format == Format.OGG_OPUS ? 48_000 : 44_100;
+        float[] x = AudioFixtures.pattern(rate, 0.5, 1.5, 0.8, 2.0, 0.5);
+        byte[] cut = AudioFixtures.head(AudioFixtures.encode(format, rate, x), 0.6);
+        assertThatThrownBy(() -> decoder.decode(cut, (c, n) -> {
+        })).isInstanceOfSatisfying(IngestException.class,
+                e -> assertThat(e.reason()).isIn(FailureReason.AUDIO_CORRUPT, FailureReason.AUDIO_UNREADABLE));
+    }
+
+    @Test
+    void recordingsOverTheDurationLimitAreRejected() {
+        byte[] file = AudioFixtures.encode(Format.FLAC, 44_100, SIGNAL_44K);
+        AudioDecoder strict = new AudioDecoder(3_000);
+        assertThatThrownBy(() -> strict.decode(file, (c, n) -> {
+        })).isInstanceOfSatisfying(IngestException.class,
+                e -> assertThat(e.reason()).isEqualTo(FailureReason.AUDIO_TOO_LONG));
+    }
+
+    @Test
+    void nonFiniteAndOverRangeSamplesAreSanitised() throws Exception {
+        float[] x = new float[16_000];
+        x[10] = 3.5f;
+        x[20] = -7f;
+        byte[] file = AudioFixtures.encode(Format.WAV, 16_000, x); // pcm_s16le clips; float WAV keeps them
+        AudioDecoder.Info info = decoder.decode(file, (c, n) -> {
+            for (int i = 0; i < n; i++) {
+                assertThat(c[0][i]).isBetween(-1f, 1f);
+            }
+        });
+        assertThat(info.samples()).isEqualTo(16_000);
+    }
+
+    private void assertReason(byte[] data, FailureReason reason) {
+        assertThatThrownBy(() -> decoder.decode(data, (c, n) -> {
+        })).isInstanceOfSatisfying(IngestException.class, e -> assertThat(e.reason()).isEqualTo(reason));
+    }
+}
