@@ -10,7 +10,6 @@ import io.emostream.ingest.TestConfig;
 import io.emostream.ingest.Utterance;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -79,7 +78,7 @@ class RecordingSegmenterTest {
 
     @Test
     void longTranscriptSegmentsAreSplitWithTheirWords() throws Exception {
-        RecordingSegmenter short2s = new RecordingSegmenter(new TestConfig(Duration.ofHours(1), Duration.ofSeconds(2)));
+        RecordingSegmenter short2s = new RecordingSegmenter(TestConfig.withMaxUtterance("2s"));
         List<Utterance> u = new ArrayList<>();
         short2s.segment(mp3, new RecordingMeta("rec", null, Map.of(),
                 Transcript.timed("rec", null, List.of(new Transcript.Segment(0, 5, null, "one two three four five six")))), u::add);
