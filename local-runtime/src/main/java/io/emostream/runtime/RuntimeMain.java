@@ -15,6 +15,7 @@ import java.util.Optional;
  *   up      [--foreground] [--services all|none|a,b] [options]  start (in the background unless --foreground)
  *   down                                                         stop everything, wait until stopped
  *   status                                                       print state and service health
+ *   analyze [files…] [--serve] [--timeout S]                     run recordings through the platform, print results
  * options: --home DIR --kafka-port N --controller-port N --postgres-port N --partitions N
  * </pre>
  */
@@ -29,6 +30,9 @@ public final class RuntimeMain {
             System.exit(2);
         }
         RuntimeSettings settings = RuntimeSettings.fromEnv(System.getenv());
+        if (args[0].equals("analyze")) {
+            System.exit(new AnalyzeCommand(settings).run(List.of(args).subList(1, args.length), List.of()));
+        }
         List<ServiceSpec> services = ServiceSpec.ALL;
         boolean foreground = false;
         List<String> passThrough = new ArrayList<>();
@@ -84,7 +88,7 @@ public final class RuntimeMain {
     }
 
     /** Starts a detached supervisor (own session, so Ctrl-C here does not reach it) and waits until it is ready. */
-    private static int upInBackground(RuntimeSettings settings, List<String> options) throws Exception {
+    static int upInBackground(RuntimeSettings settings, List<String> options) throws Exception {
         Optional<RuntimeState> current = RuntimeState.read(settings.home());
         if (current.isPresent() && current.get().supervisorAlive()) {
             System.out.println("EmoStream is already running (pid " + current.get().pid() + ", "
@@ -135,7 +139,12 @@ public final class RuntimeMain {
         return 1;
     }
 
-    private static int down(RuntimeSettings settings) throws Exception {
+    private static int down(RuntimeSettings settings) {
+        return stop(settings);
+    }
+
+    /** Stops the supervisor of {@code settings.home()} (and with it everything) and waits until it is gone. */
+    static int stop(RuntimeSettings settings) {
         Optional<RuntimeState> s = RuntimeState.read(settings.home());
         if (s.isEmpty() || !s.get().supervisorAlive()) {
             System.out.println("EmoStream is not running");
@@ -149,6 +158,8 @@ public final class RuntimeMain {
         } catch (java.util.concurrent.TimeoutException e) {
             System.err.println("supervisor did not stop in 120 s; killing it (its children exit on their own)");
             h.destroyForcibly();
+        } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+            Thread.currentThread().interrupt();
         }
         System.out.println("stopped");
         return 0;

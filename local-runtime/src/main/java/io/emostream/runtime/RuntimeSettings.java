@@ -49,6 +49,31 @@ public record RuntimeSettings(Path home, Path repo, int kafkaPort, int controlle
         return home.resolve("logs");
     }
 
+    /**
+     * The reporting API key of this local installation: generated once into {@code <home>/api-key} (readable only
+     * by its owner), given to the reporting service, and used by {@code analyze}.
+     */
+    public String apiKey() {
+        Path file = home.resolve("api-key");
+        try {
+            if (!java.nio.file.Files.exists(file)) {
+                java.nio.file.Files.createDirectories(home);
+                byte[] b = new byte[16];
+                new java.security.SecureRandom().nextBytes(b);
+                java.nio.file.Files.writeString(file, java.util.HexFormat.of().formatHex(b));
+                try {
+                    java.nio.file.Files.setPosixFilePermissions(file,
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+                } catch (UnsupportedOperationException ignored) {
+                    // not a POSIX file system
+                }
+            }
+            return java.nio.file.Files.readString(file).trim();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read or create " + file, e);
+        }
+    }
+
     public RuntimeSettings with(String flag, String value) {
         return switch (flag) {
             case "--home" -> new RuntimeSettings(Path.of(value).toAbsolutePath().normalize(), repo, kafkaPort,

@@ -59,6 +59,7 @@ final class ServiceProcess implements AutoCloseable {
         env.put("QUARKUS_DATASOURCE_PASSWORD", RuntimeSettings.DB_PASSWORD);
         env.put("EMOSTREAM_MODELS_DIR", settings.repo().resolve("models").toString());
         env.put("EMOSTREAM_STATE_DIR", settings.home().resolve("state").resolve(spec.name()).toString());
+        env.put("EMOSTREAM_REPORTING_API_KEYS", settings.apiKey());
         return env;
     }
 

@@ -1,0 +1,69 @@
+package io.emostream.inference;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.Set;
+
+/** Settings of the inference service ({@code emostream.inference.*}). */
+@ConfigMapping(prefix = "emostream.inference")
+public interface InferenceConfig {
+
+    /** Which workers this instance runs: {@code speech}, {@code text} or both; each has its own consumer group. */
+    @WithDefault("speech,text")
+    Set<String> modalities();
+
+    /** Directory holding the model directories (the local runtime sets it from EMOSTREAM_MODELS_DIR). */
+    @WithDefault("models")
+    String modelsDir();
+
+    /** Speech model directory name under {@link #modelsDir()}. */
+    @WithDefault("ser-default")
+    String speechModel();
+
+    /** Text model directory name under {@link #modelsDir()}. */
+    @WithDefault("ter-default")
+    String textModel();
+
+    /** {@code auto} (GPU when present), {@code gpu} or {@code cpu}. */
+    @WithDefault("auto")
+    String device();
+
+    /** Threads inside one operator. 1 is fastest for small batches on CPU; raise it for large batches. */
+    @WithDefault("1")
+    int intraOpThreads();
+
+    /** Threads across independent operators. */
+    @WithDefault("1")
+    int interOpThreads();
+
+    /** Micro-batching. */
+    Batch batch();
+
+    /** Consumer group id prefix; the modality is appended ({@code emostream-inference-speech}). */
+    @WithDefault("emostream-inference")
+    String groupPrefix();
+
+    /**
+     * Stable id of this instance, part of the transactional id: a restarted instance fences its predecessor's
+     * open transaction at once instead of waiting for it to time out.
+     */
+    @WithDefault("${HOSTNAME:local}")
+    String instanceId();
+
+    /** How long shutdown waits for the batch in progress to be scored and committed. */
+    @WithDefault("30s")
+    Duration drainTimeout();
+
+    interface Batch {
+
+        /** Most utterances per forward pass. */
+        @WithDefault("16")
+        int maxSize();
+
+        /** Longest an utterance waits for its batch to fill. */
+        @WithDefault("20ms")
+        Duration maxWait();
+    }
+}

@@ -1,0 +1,142 @@
+package io.emostream.inference.messaging;
+
+import io.emostream.contracts.DeadLetter;
+import io.emostream.contracts.EmotionScore;
+import io.emostream.contracts.EventSerdes;
+import io.emostream.contracts.FailureReason;
+import io.emostream.contracts.InferenceTiming;
+import io.emostream.contracts.JsonSerde;
+import io.emostream.contracts.ModelRef;
+import io.emostream.contracts.Topics;
+import io.emostream.inference.InferenceMetrics;
+import io.emostream.models.EmotionModel;
+import io.emostream.models.Prediction;
+import io.quarkus.logging.Log;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Scores one micro-batch: decodes each record, runs ONE forward pass for all decodable inputs, and turns the
+ * results into score records. Undecodable records, and inputs the model fails on, become dead letters; when the
+ * batched pass fails, each input is retried alone so one poison input cannot take the others down with it.
+ *
+ * @param <I> the model's input type
+ */
+public final class BatchScorer<I> {
+
+    /** A record decoded into what the model needs and what the score record needs. */
+    public interface Decoded<I> {
+        I input();
+
+        EmotionScore score(ModelRef model, Prediction prediction, InferenceTiming timing, Instant scoredAt);
+    }
+
+    /** Decodes a record; throws {@link JsonSerde.MalformedEventException} (or IllegalArgumentException) when it cannot. */
+    @FunctionalInterface
+    public interface Decoder<I> {
+        Decoded<I> decode(ConsumerRecord<byte[], byte[]> record);
+    }
+
+    /** A polled record and when it reached this worker. */
+    public record Arrived(ConsumerRecord<byte[], byte[]> record, long arrivedNanos) {
+    }
+
+    private final EmotionModel<I> model;
+    private final Decoder<I> decoder;
+    private final String outputTopic;
+    private final InferenceMetrics metrics;
+
+    public BatchScorer(EmotionModel<I> model, Decoder<I> decoder, String outputTopic, InferenceMetrics metrics) {
+        this.model = model;
+        this.decoder = decoder;
+        this.outputTopic = outputTopic;
+        this.metrics = metrics;
+    }
+
+    public ModelRef modelRef() {
+        return model.manifest().ref();
+    }
+
+    /** Score records (to {@code outputTopic}) and dead letters, in input order. */
+    public List<ProducerRecord<byte[], byte[]>> score(List<Arrived> batch) {
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(batch.size());
+        List<Arrived> ok = new ArrayList<>(batch.size());
+        List<Decoded<I>> decoded = new ArrayList<>(batch.size());
+        for (Arrived a : batch) {
+            try {
+                decoded.add(decoder.decode(a.record()));
+                ok.add(a);
+            } catch (JsonSerde.MalformedEventException e) {
+                out.add(deadLetter(a.record(), e.reason(), e.getMessage()));
+            } catch (RuntimeException e) {
+                out.add(deadLetter(a.record(), FailureReason.MALFORMED_EVENT, e.getMessage()));
+            }
+        }
+        if (decoded.isEmpty()) {
+            return out;
+        }
+        long start = System.nanoTime();
+        List<Prediction> predictions;
+        try {
+            predictions = model.predict(decoded.stream().map(Decoded::input).toList());
+        } catch (RuntimeException e) {
+            Log.warnf("batch of %d failed (%s); scoring its inputs one by one", decoded.size(), e.getMessage());
+            out.addAll(scoreOneByOne(ok, decoded));
+            return out;
+        }
+        long forward = System.nanoTime() - start;
+        metrics.batch(decoded.size(), forward);
+        Instant now = Instant.now();
+        for (int i = 0; i < decoded.size(); i++) {
+            double queueMs = (start - ok.get(i).arrivedNanos()) / 1e6;
+            metrics.queued(queueMs);
+            InferenceTiming timing = new InferenceTiming(queueMs, forward / 1e6, decoded.size(),
+                    predictions.get(i).windows());
+            out.add(scoreRecord(decoded.get(i).score(modelRef(), predictions.get(i), timing, now)));
+        }
+        metrics.scored(decoded.size());
+        return out;
+    }
+
+    private List<ProducerRecord<byte[], byte[]>> scoreOneByOne(List<Arrived> ok, List<Decoded<I>> decoded) {
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
+        for (int i = 0; i < decoded.size(); i++) {
+            long start = System.nanoTime();
+            try {
+                Prediction p = model.predict(List.of(decoded.get(i).input())).get(0);
+                long forward = System.nanoTime() - start;
+                metrics.batch(1, forward);
+                double queueMs = (start - ok.get(i).arrivedNanos()) / 1e6;
+                out.add(scoreRecord(decoded.get(i).score(modelRef(), p,
+                        new InferenceTiming(queueMs, forward / 1e6, 1, p.windows()), Instant.now())));
+                metrics.scored(1);
+            } catch (RuntimeException e) {
+                out.add(deadLetter(ok.get(i).record(), FailureReason.MODEL_FAILURE,
+                        model.manifest().ref() + " failed on this input: " + e.getMessage()));
+            }
+        }
+        return out;
+    }
+
+    private ProducerRecord<byte[], byte[]> scoreRecord(EmotionScore s) {
+        return new ProducerRecord<>(outputTopic, s.utteranceId().getBytes(StandardCharsets.UTF_8),
+                EventSerdes.EMOTION_SCORE.serialize(outputTopic, s));
+    }
+
+    private ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> r, FailureReason reason,
+                                                      String detail) {
+        metrics.failed();
+        Log.warnf("dead-lettering %s-%d@%d: %s %s", r.topic(), r.partition(), r.offset(), reason, detail);
+        return new DeadLetter(reason, detail, r.topic(), r.partition(), r.offset(), "inference", Instant.now())
+                .toRecord(r.key(), r.value(), r.headers());
+    }
+
+    static String topicOf(io.emostream.contracts.Modality modality) {
+        return modality == io.emostream.contracts.Modality.SPEECH ? Topics.SCORES_SPEECH : Topics.SCORES_TEXT;
+    }
+}

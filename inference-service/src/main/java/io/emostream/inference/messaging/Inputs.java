@@ -1,0 +1,84 @@
+package io.emostream.inference.messaging;
+
+import io.emostream.contracts.AudioRecords;
+import io.emostream.contracts.EmotionScore;
+import io.emostream.contracts.EventSerdes;
+import io.emostream.contracts.FailureReason;
+import io.emostream.contracts.InferenceTiming;
+import io.emostream.contracts.JsonSerde;
+import io.emostream.contracts.ModelRef;
+import io.emostream.contracts.PcmAudio;
+import io.emostream.contracts.Topics;
+import io.emostream.contracts.UtteranceAudio;
+import io.emostream.contracts.UtteranceText;
+import io.emostream.models.Prediction;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+
+/** How each modality's records are read: audio utterances (PCM + meta header) and text utterances (JSON). */
+public final class Inputs {
+
+    private Inputs() {
+    }
+
+    public static BatchScorer.Decoded<float[]> audio(ConsumerRecord<byte[], byte[]> r) {
+        UtteranceAudio meta = AudioRecords.meta(r.headers());
+        requireKey(r, meta.utteranceId());
+        if (meta.sampleRate() != PcmAudio.SAMPLE_RATE || !PcmAudio.ENCODING.equals(meta.encoding())) {
+            throw malformed("audio must be " + PcmAudio.ENCODING + " at " + PcmAudio.SAMPLE_RATE + " Hz, got "
+                    + meta.encoding() + " at " + meta.sampleRate());
+        }
+        float[] samples;
+        try {
+            samples = PcmAudio.decode(r.value());
+        } catch (IllegalArgumentException e) {
+            throw malformed(e.getMessage());
+        }
+        if (samples.length == 0) {
+            throw malformed("the utterance has no samples");
+        }
+        return new BatchScorer.Decoded<>() {
+            public float[] input() {
+                return samples;
+            }
+
+            public EmotionScore score(ModelRef model, Prediction p, InferenceTiming timing, Instant at) {
+                return EmotionScore.forSpeech(meta, model, p.canonical(), timing, at);
+            }
+        };
+    }
+
+    public static BatchScorer.Decoded<String> text(ConsumerRecord<byte[], byte[]> r) {
+        UtteranceText u = EventSerdes.UTTERANCE_TEXT.deserialize(Topics.UTTERANCES_TEXT, r.value());
+        if (u == null) {
+            throw malformed("empty record");
+        }
+        requireKey(r, u.utteranceId());
+        if (u.text() == null || u.text().isBlank()) {
+            throw malformed("the utterance has no text");
+        }
+        return new BatchScorer.Decoded<>() {
+            public String input() {
+                return u.text();
+            }
+
+            public EmotionScore score(ModelRef model, Prediction p, InferenceTiming timing, Instant at) {
+                return EmotionScore.forText(u, model, p.canonical(), timing, at);
+            }
+        };
+    }
+
+    private static void requireKey(ConsumerRecord<byte[], byte[]> r, String utteranceId) {
+        String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
+        if (!utteranceId.equals(key)) {
+            throw new JsonSerde.MalformedEventException(FailureReason.INVALID_KEY, "record key '" + key
+                    + "' is not the utterance id '" + utteranceId + "'");
+        }
+    }
+
+    private static JsonSerde.MalformedEventException malformed(String message) {
+        return new JsonSerde.MalformedEventException(FailureReason.MALFORMED_EVENT, message);
+    }
+}
