@@ -26,4 +26,5 @@ topic emostream.emotions cleanup.policy=compact,max.message.bytes=8388608
 topic emostream.recordings.status cleanup.policy=compact,max.message.bytes=8388608
 topic emostream.deadletter max.message.bytes=220200960,retention.ms=2592000000
 
-"$bin/kafka-topics.sh" --bootstrap-server "$bootstrap" --describe --topic 'emostream\..*' | grep -v '^\s*Topic: .*Partition:'
+echo "topics ready:"
+"$bin/kafka-topics.sh" --bootstrap-server "$bootstrap" --list
