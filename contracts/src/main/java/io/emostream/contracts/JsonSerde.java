@@ -86,9 +86,13 @@ public final class JsonSerde<T extends Versioned> implements Serde<T>, Serialize
     public static final class MalformedEventException extends SerializationException {
         private final FailureReason reason;
 
-        MalformedEventException(FailureReason reason, String message, Throwable cause) {
+        public MalformedEventException(FailureReason reason, String message, Throwable cause) {
             super(message, cause);
             this.reason = reason;
+        }
+
+        public MalformedEventException(FailureReason reason, String message) {
+            this(reason, message, null);
         }
 
         public FailureReason reason() {
