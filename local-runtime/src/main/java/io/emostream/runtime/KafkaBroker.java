@@ -94,6 +94,8 @@ public final class KafkaBroker implements AutoCloseable {
         p.put("group.initial.rebalance.delay.ms", "0");
         p.put("message.max.bytes", Integer.toString(Topics.MAX_RECORDING_MESSAGE_BYTES));
         p.put("replica.fetch.max.bytes", Integer.toString(Topics.MAX_RECORDING_MESSAGE_BYTES));
+        // the default (100 MB) would refuse a produce request carrying a recording near the 200 MB limit
+        p.put("socket.request.max.bytes", Integer.toString(Topics.MAX_RECORDING_MESSAGE_BYTES + 20 * 1024 * 1024));
         p.put("log.retention.hours", "168");
         p.put("log.segment.bytes", Integer.toString(256 * 1024 * 1024));
         try (var out = Files.newBufferedWriter(config, StandardCharsets.UTF_8)) {

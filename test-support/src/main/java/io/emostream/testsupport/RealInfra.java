@@ -70,6 +70,8 @@ public final class RealInfra {
                     .setConfigProp("group.initial.rebalance.delay.ms", "0")
                     .setConfigProp("auto.create.topics.enable", "false")
                     .setConfigProp("message.max.bytes", Integer.toString(Topics.MAX_RECORDING_MESSAGE_BYTES))
+                    .setConfigProp("socket.request.max.bytes",
+                            Integer.toString(Topics.MAX_RECORDING_MESSAGE_BYTES + 20 * 1024 * 1024))
                     .build();
             cluster.format();
             cluster.startup();
