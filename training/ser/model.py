@@ -16,8 +16,9 @@ LABELS = ["neutral", "happy", "sad", "angry", "fear", "disgust", "surprise"]
 
 class LogMel(nn.Module):
     def __init__(self, sample_rate: int = 16000, n_fft: int = 400, hop: int = 160, n_mels: int = 64, fft_size: int = 512,
-                 f_min: float = 50.0, f_max: float = 7600.0):
+                 f_min: float = 50.0, f_max: float = 7600.0, per_bin: bool = False):
         super().__init__()
+        self.per_bin = per_bin
         self.n_fft = n_fft
         self.hop = hop
         self.fft_size = fft_size
@@ -41,11 +42,15 @@ class LogMel(nn.Module):
         mel = torch.log(torch.matmul(spec, self.fb) + 1e-6)  # [B, T, M]
         n = self.frames(lengths)
         tmask = (torch.arange(mel.shape[1], device=wav.device)[None, :] < n[:, None]).to(mel.dtype)  # [B, T]
-        nf = n.to(mel.dtype).clamp(min=1.0)[:, None]
-        # per-utterance mean normalisation per mel bin (static channel), then one global scale
-        mean = (mel * tmask[:, :, None]).sum(1) / nf  # [B, M]
-        x = (mel - mean[:, None, :]) * tmask[:, :, None]
-        var = (x * x).sum((1, 2)) / (nf[:, 0] * mel.shape[2])
+        nf = n.to(mel.dtype).clamp(min=1.0)
+        if self.per_bin:
+            # per-utterance mean per mel bin (removes the static channel, but also the long-term spectral tilt)
+            mean = ((mel * tmask[:, :, None]).sum(1) / nf[:, None])[:, None, :]
+        else:
+            # one scalar per utterance: keeps the spectral envelope (vocal effort) and relative dynamics
+            mean = ((mel * tmask[:, :, None]).sum((1, 2)) / (nf * mel.shape[2]))[:, None, None]
+        x = (mel - mean) * tmask[:, :, None]
+        var = (x * x).sum((1, 2)) / (nf * mel.shape[2])
         x = x / torch.sqrt(var + 1e-5)[:, None, None]
         return x.transpose(1, 2), n  # [B, M, T], frames
 

@@ -93,10 +93,18 @@ def band_limit(w, rng):
     return np.fft.irfft(spec, len(w)).astype(np.float32)
 
 
+def tilt(w, rng):
+    """Mild random spectral tilt (microphone / channel colouring), +-3 dB per octave at most."""
+    spec = np.fft.rfft(w)
+    f = np.maximum(np.fft.rfftfreq(len(w), 1.0 / SR), 50.0)
+    spec = spec * (f / 1000.0) ** (rng.uniform(-0.5, 0.5))
+    return np.fft.irfft(spec, len(w)).astype(np.float32)
+
+
 def augment(w, rng, crop_max):
-    if rng.random() < 0.7:
-        w = speed(w, rng.uniform(0.88, 1.12))
-    # random crop (keeps at least 1.2 s) and random silence padding at the edges
+    if rng.random() < 0.5:
+        w = speed(w, rng.uniform(0.9, 1.1))
+    # random crop (at least 1.2 s) and random silence padding at the edges
     if rng.random() < 0.5:
         L = int(rng.uniform(1.2, crop_max) * SR)
         if len(w) > L:
@@ -105,17 +113,19 @@ def augment(w, rng, crop_max):
     if len(w) > crop_max * SR:
         s = rng.integers(0, len(w) - int(crop_max * SR) + 1)
         w = w[s:s + int(crop_max * SR)]
-    if rng.random() < 0.3:
-        pre = np.zeros(int(rng.uniform(0, 0.4) * SR), np.float32)
-        post = np.zeros(int(rng.uniform(0, 0.4) * SR), np.float32)
-        w = np.concatenate([pre, w, post])[: int(crop_max * SR)]
-    if rng.random() < 0.25:
-        w = reverb(w, rng)
     if rng.random() < 0.2:
+        pre = np.zeros(int(rng.uniform(0, 0.3) * SR), np.float32)
+        post = np.zeros(int(rng.uniform(0, 0.3) * SR), np.float32)
+        w = np.concatenate([pre, w, post])[: int(crop_max * SR)]
+    if rng.random() < 0.15:
+        w = reverb(w, rng)
+    if rng.random() < 0.1:
         w = band_limit(w, rng)
+    if rng.random() < 0.3:
+        w = tilt(w, rng)
     w = w * (10 ** (rng.uniform(-20, 6) / 20))
-    if rng.random() < 0.6:
-        snr = rng.uniform(8, 35)
+    if rng.random() < 0.4:
+        snr = rng.uniform(10, 35)
         p = float((w ** 2).mean()) + 1e-10
         w = w + colored_noise(len(w), rng) * math.sqrt(p / 10 ** (snr / 10))
     else:
@@ -260,14 +270,14 @@ def main():
     ap.add_argument("--data", default=os.path.join(REPO, "..", "shared", "data"))
     ap.add_argument("--mode", choices=["cv", "final"], default="cv")
     ap.add_argument("--folds", default="0,1,2,3,4")
-    ap.add_argument("--epochs", type=int, default=20)
-    ap.add_argument("--batch", type=int, default=32)
-    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--epochs", type=int, default=24)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--dropout", type=float, default=0.3)
-    ap.add_argument("--crop", type=float, default=3.0)
+    ap.add_argument("--crop", type=float, default=2.5)
     ap.add_argument("--center", type=float, default=0.01)
-    ap.add_argument("--adv", type=float, default=0.1)
-    ap.add_argument("--average", type=int, default=4)
+    ap.add_argument("--adv", type=float, default=0.0)
+    ap.add_argument("--average", type=int, default=5)
     ap.add_argument("--seed", type=int, default=20240601)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", default=None)

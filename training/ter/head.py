@@ -43,3 +43,21 @@ class TerHead(nn.Module):
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         return torch.softmax(self.logits(x, lengths), dim=1)
+
+
+class Ensemble(nn.Module):
+    """Averages the logits of several heads (different seeds), adds the logit bias chosen on dev."""
+
+    def __init__(self, heads: List[TerHead], n_classes: int = 7):
+        super().__init__()
+        self.heads = nn.ModuleList(heads)
+        self.register_buffer("bias", torch.zeros(n_classes))
+
+    def logits(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        out = torch.zeros(x.shape[0], self.bias.shape[0], device=x.device, dtype=x.dtype)
+        for h in self.heads:
+            out = out + h.logits(x, lengths)
+        return out / len(self.heads) + self.bias
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(self.logits(x, lengths), dim=1)

@@ -1,6 +1,6 @@
 """Train the text emotion head on encoder token features dumped by the Java TextEncoder, export TorchScript.
 
-  bash training/ter/dump_features.sh                 # Java: token features of MELD, EmoryNLP, GoEmotions -> /tmp/terfeat
+  bash training/ter/dump_features.sh                 # Java: token features of MELD, EmoryNLP, GoEmotions subset -> /tmp/terfeat
   /usr/bin/python3 training/ter/train_ter.py         # train on MELD train (+ extra data), select on MELD dev,
                                                       # report MELD test, export models/ter-default/head.pt
 
@@ -23,7 +23,7 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "training"))
 sys.path.insert(0, HERE)
 from common import metrics  # noqa: E402
-from head import LABELS, TerHead  # noqa: E402
+from head import LABELS, Ensemble, TerHead  # noqa: E402
 
 H = 384
 
@@ -72,8 +72,8 @@ def load_all(data_dir, feat_dir, extra):
             extra_y.append(lab)
         info["emorynlp"] = {"used": len(rows) - skipped - leaked, "unmappable": skipped, "dropped_overlap_meld_dev_test": leaked}
     if "goemotions" in extra:
-        rows = read_csv(os.path.join(data_dir, "text", "goemotions", "goemotions_train_dev.csv"))
-        gf = load_feats(os.path.join(feat_dir, "goemotions"))
+        rows = read_csv(os.path.join(feat_dir, "goemotions_subset.csv"))  # see goemotions_subset.py
+        gf = load_feats(os.path.join(feat_dir, "goemotions_subset"))
         assert len(gf) == len(rows)
         used = 0
         for r, f in zip(rows, gf):
@@ -86,7 +86,7 @@ def load_all(data_dir, feat_dir, extra):
             extra_x.append(f)
             extra_y.append(lab)
             used += 1
-        info["goemotions"] = {"used_single_label_ekman": used}
+        info["goemotions"] = {"used_single_label_ekman_subset": used}
     return sets, (extra_x, extra_y), info
 
 
@@ -138,24 +138,35 @@ def tune_bias(lg, labels, rounds=3, grid=np.linspace(-1.5, 1.5, 31)):
     return bias, best
 
 
+def bucketed_batches(lens, batch, rng, chunk=50):
+    """Shuffled batches of similar lengths (less padding): sort within random chunks of `chunk` batches."""
+    perm = rng.permutation(len(lens))
+    batches = []
+    for c in range(0, len(perm), batch * chunk):
+        part = perm[c:c + batch * chunk]
+        part = part[np.argsort(lens[part], kind="stable")]
+        batches += [part[b:b + batch] for b in range(0, len(part), batch)]
+    order = rng.permutation(len(batches))
+    return [batches[i] for i in order]
+
+
 def train_one(train_x, train_y, dev, args, seed, alpha):
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    model = TerHead(dropout=args.dropout, channels=args.channels)
+    model = TerHead(dropout=args.dropout, channels=args.channels, fc=args.fc)
     y = np.array([LABELS.index(l) for l in train_y])
     counts = np.bincount(y, minlength=len(LABELS)).astype(np.float64)
     w = (counts.sum() / (len(LABELS) * np.maximum(counts, 1))) ** alpha
-    ce = nn.CrossEntropyLoss(weight=torch.tensor(w / w.mean(), dtype=torch.float32), label_smoothing=0.05)
+    ce = nn.CrossEntropyLoss(weight=torch.tensor(w / w.mean(), dtype=torch.float32), label_smoothing=0.1)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     steps = (len(y) + args.batch - 1) // args.batch
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=steps * args.epochs, pct_start=0.1)
     best = (-1, None, None)
+    lens = np.array([len(x) for x in train_x])
     for ep in range(args.epochs):
         model.train()
-        perm = rng.permutation(len(y))
         t0 = time.time()
-        for b in range(steps):
-            idx = perm[b * args.batch:(b + 1) * args.batch]
+        for idx in bucketed_batches(lens, args.batch, rng):
             x, l = pad([train_x[i] for i in idx])
             loss = ce(model.logits(x, l), torch.from_numpy(y[idx]))
             opt.zero_grad()
@@ -180,12 +191,14 @@ def main():
     ap.add_argument("--extra", default="emorynlp", help="comma list: emorynlp,goemotions or none")
     ap.add_argument("--extra-weight", type=float, default=1.0)
     ap.add_argument("--alphas", default="0.5,0.75")
-    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument("--lr", type=float, default=1e-3)
-    ap.add_argument("--dropout", type=float, default=0.3)
+    ap.add_argument("--lr", type=float, default=5e-4)
+    ap.add_argument("--dropout", type=float, default=0.5)
     ap.add_argument("--channels", type=int, default=128)
+    ap.add_argument("--fc", type=int, default=128)
     ap.add_argument("--seed", type=int, default=20240601)
+    ap.add_argument("--seeds", type=int, default=1, help="heads trained with different seeds, logits averaged")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", default=os.path.join(REPO, "models", "ter-default"))
     ap.add_argument("--no-export", action="store_true")
@@ -199,22 +212,28 @@ def main():
     train_y = sets["train"][1] + ey
     best = None
     for alpha in [float(a) for a in args.alphas.split(",")]:
-        model, score, epoch = train_one(train_x, train_y, sets["dev"], args, args.seed, alpha)
+        heads, epochs = [], []
+        for k in range(args.seeds):
+            h, score, epoch = train_one(train_x, train_y, sets["dev"], args, args.seed + 1000 * k, alpha)
+            heads.append(h)
+            epochs.append(epoch)
+        model = Ensemble(heads).eval()
         lg = logits_of(model, sets["dev"][0])
+        plain = objective(eval_logits(lg, sets["dev"][1]))
         bias, tuned = tune_bias(lg, sets["dev"][1])
-        print("alpha %.2f: best epoch %d dev obj %.4f, with tuned bias %.4f %s" % (alpha, epoch, score, tuned,
-                                                                                 bias.numpy().round(2)), flush=True)
+        print("alpha %.2f: %d heads (best epochs %s) dev obj %.4f, with tuned bias %.4f %s" % (
+            alpha, len(heads), epochs, plain, tuned, bias.numpy().round(2)), flush=True)
         if best is None or tuned > best[0]:
-            best = (tuned, model, bias, alpha, epoch)
+            best = (tuned, model, bias, alpha, epochs)
     _, model, bias, alpha, epoch = best
     model.bias.copy_(bias)
     model.eval()
+    print("SELECTED alpha %.2f epochs %s bias %s" % (alpha, epoch, bias.numpy().round(2)))
     dev_m = eval_logits(logits_of(model, sets["dev"][0]), sets["dev"][1])
     test_m = eval_logits(logits_of(model, sets["test"][0]), sets["test"][1])
-    print("SELECTED alpha %.2f epoch %d bias %s" % (alpha, epoch, bias.numpy().round(2)))
     print("MELD dev : " + metrics.summary(dev_m))
     print("MELD test: " + metrics.summary(test_m), flush=True)
-    report = {"selected": {"alpha": alpha, "epoch": epoch, "bias": bias.tolist()}, "args": vars(args),
+    report = {"selected": {"alpha": alpha, "epochs": epoch, "bias": bias.tolist()}, "args": vars(args),
               "extra_data": info, "meld_dev": dev_m, "meld_test": test_m}
     with open("/tmp/ter_report.json", "w") as f:
         json.dump(report, f, indent=1)

@@ -36,6 +36,7 @@ final class Engines {
 
     /** The device to run on: GPU 0 for "gpu"/"auto" when the engine sees one, else the CPU. */
     static Device device(String engineName, ModelOptions o) {
+        configure(o);
         if (o.device().equals("cpu")) {
             return Device.cpu();
         }
