@@ -1,7 +1,7 @@
 """Aggregates the per-fold results of `train_ser.py --mode cv` (JSON files) into fold means and writes them,
 with the protocol, into models/ser-default/manifest.json (and prints a table).
 
-  /usr/bin/python3 training/ser/summarize_cv.py /tmp/ser_cv_01.json /tmp/ser_cv_23.json /tmp/ser_cv_4.json
+  /usr/bin/python3 training/ser/summarize_cv.py /tmp/ser_stats_cv.json
 """
 import json
 import os
@@ -13,7 +13,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 from model import LABELS  # noqa: E402
-from train_ser import HOP_S, MIN_S, SR, WINDOW_S  # noqa: E402
+from train_ser import HOP_S, WINDOW_S  # noqa: E402
 
 
 def main():
@@ -39,12 +39,15 @@ def main():
     cm4 = np.sum([np.array(folds[k]["metrics"]["4class"]["confusion"]) for k in folds], 0)
     metrics = {
         "protocol": "RAVDESS speech actors 01-20 (1199 files: one of two byte-identical files dropped), calm->neutral, "
-                    "5 speaker-independent folds (fold k holds out actors a with (a-1) %% 5 == k: 2 male + 2 female); "
-                    "each fold trained from scratch on the other 16 actors with the shipped recipe (%d epochs, no "
-                    "early stopping, weights averaged over the last %d epochs), scored by %.0f s windows / %.0f s hop "
-                    "averaged; numbers are means over the 5 held-out folds. 7-class = canonical labels; 4-class = "
-                    "rows labelled neutral/happy/sad/angry, prediction = argmax among those four. UA = mean per-class "
-                    "recall, wF1 = support-weighted F1." % (args["epochs"], args["average"], WINDOW_S, HOP_S),
+                    "5 speaker-independent folds (fold k holds out the actors a with (a-1) %% 5 == k: 2 male + 2 "
+                    "female); each fold trained from scratch on the other 16 actors with the shipped recipe and "
+                    "settings %s, no early stopping or selection on held-out actors; held-out utterances scored in "
+                    "%.0f s windows / %.0f s hop, probabilities averaged (as the Java service does); numbers are means "
+                    "over the 5 held-out folds. 7-class = canonical labels; 4-class = rows labelled "
+                    "neutral/happy/sad/angry, prediction = argmax among those four. UA = mean per-class recall, "
+                    "WA = accuracy, wF1 = support-weighted F1." % (
+                        json.dumps({k: v for k, v in args.items() if k not in ("data", "out", "mode", "folds")}),
+                        WINDOW_S, HOP_S),
         "cv5_speaker_independent": table,
         "per_fold": {k: {"heldOutActors": folds[k]["actors"],
                          **{"%s_%s" % (a, b): round(folds[k]["metrics"][a][b], 4) for a, b in keys}} for k in folds},
