@@ -14,6 +14,7 @@ final class Engines {
     static final String PYTORCH = "PyTorch";
     static final String ONNX_RUNTIME = "OnnxRuntime";
     private static final Logger LOG = LoggerFactory.getLogger(Engines.class);
+    private static final Map<String, Integer> GPUS = new java.util.concurrent.ConcurrentHashMap<>();
 
     private Engines() {
     }
@@ -40,12 +41,13 @@ final class Engines {
         if (o.device().equals("cpu")) {
             return Device.cpu();
         }
-        int gpus;
-        try {
-            gpus = Engine.getEngine(engineName).getGpuCount();
-        } catch (RuntimeException e) {
-            gpus = 0;
-        }
+        int gpus = GPUS.computeIfAbsent(engineName, name -> {
+            try {
+                return Engine.getEngine(name).getGpuCount();
+            } catch (RuntimeException e) {
+                return 0;
+            }
+        });
         if (gpus > 0) {
             return Device.gpu();
         }

@@ -23,8 +23,9 @@ import java.util.function.Supplier;
  */
 public final class Benchmark {
 
-    /** 18 word pieces + [CLS] + [SEP] = 20 tokens with the MiniLM tokenizer (checked at run time). */
-    static final String TEXT_20 = "I really can't believe you just said that to me in front of everyone here";
+    /** Grown word by word until it is 20 tokens ([CLS] + 18 word pieces + [SEP]) with the model's tokenizer. */
+    static final String TEXT_WORDS = "I really can't believe you just said that to me in front of everyone here "
+            + "today after all we have been through together";
 
     private Benchmark() {
     }
@@ -41,8 +42,9 @@ public final class Benchmark {
             }
         }
         ModelOptions o = new ModelOptions("cpu", 1, 1, 1);
-        System.out.printf(Locale.ROOT, "cores %d, intra-op threads 1, inter-op threads 1, batch 1, %d iterations%n",
-                Runtime.getRuntime().availableProcessors(), iterations);
+        System.out.printf(Locale.ROOT, "cores %d, load average %.2f, intra-op threads 1, inter-op threads 1, batch 1, "
+                + "%d iterations%n", Runtime.getRuntime().availableProcessors(),
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), iterations);
 
         try (SpeechEmotionModel ser = SpeechEmotionModel.load(models.resolve("ser-default"), o)) {
             float[] a = new float[3 * ser.manifest().sampleRate()];
@@ -54,17 +56,27 @@ public final class Benchmark {
         }
 
         try (TextEmotionModel ter = TextEmotionModel.load(models.resolve("ter-default"), o)) {
-            long[][] ids = ter.encoder().tokenize(List.of(TEXT_20));
-            System.out.printf(Locale.ROOT, "TER input: \"%s\" = %d tokens%n", TEXT_20, ids[0].length);
+            String text = "";
+            long[][] ids = null;
+            for (String w : TEXT_WORDS.split(" ")) {
+                text = text.isEmpty() ? w : text + " " + w;
+                ids = ter.encoder().tokenize(List.of(text));
+                if (ids[0].length >= 20) {
+                    break;
+                }
+            }
+            String text20 = text;
+            System.out.printf(Locale.ROOT, "TER input: \"%s\" = %d tokens%n", text20, ids[0].length);
             report("TER " + ter.manifest().ref() + ", end to end (tokenize + encoder " + ter.encoder().engine()
-                    + " + head PyTorch)", time(() -> ter.predict(TEXT_20), iterations));
-            report("  encoder only, ONNX Runtime", time(() -> ter.encoder().encode(ids), iterations));
+                    + " + head PyTorch)", time(() -> ter.predict(text20), iterations));
+            long[][] tokens = ids;
+            report("  encoder only, ONNX Runtime", time(() -> ter.encoder().encode(tokens), iterations));
             if (ts != null && Files.isRegularFile(ts)) {
                 ModelManifest m = ter.manifest();
                 try (TextEncoder pt = TextEncoder.load(m.encoder(), m.maxTokens(), o, ts)) {
-                    report("  encoder only, TorchScript (PyTorch engine)", time(() -> pt.encode(ids), iterations));
-                    TokenFeatures x = ter.encoder().encode(ids);
-                    TokenFeatures y = pt.encode(ids);
+                    report("  encoder only, TorchScript (PyTorch engine)", time(() -> pt.encode(tokens), iterations));
+                    TokenFeatures x = ter.encoder().encode(tokens);
+                    TokenFeatures y = pt.encode(tokens);
                     double diff = 0;
                     for (int i = 0; i < x.data().length; i++) {
                         diff = Math.max(diff, Math.abs(x.data()[i] - y.data()[i]));
