@@ -1,0 +1,207 @@
+package io.emostream.models;
+
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.Batchifier;
+import ai.djl.translate.Translator;
+import ai.djl.translate.TranslatorContext;
+import io.emostream.contracts.Distribution;
+import io.emostream.contracts.Modality;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Speech emotion model: a TorchScript module {@code forward(wav[B,S] float, lengths[B] long) -> probs[B,C]} with
+ * feature extraction inside. Inputs are 16 kHz mono float waveforms in [-1, 1]; inputs longer than the manifest's
+ * window are cut into windows (window/hop from the manifest, the last window aligned to the end) whose
+ * probabilities are averaged. Non-finite samples are replaced by 0.
+ */
+public final class SpeechEmotionModel implements EmotionModel<float[]> {
+
+    /** Windows per forward pass at most; a larger request runs as several passes. */
+    static final int MAX_BATCH = 64;
+
+    private final ModelManifest manifest;
+    private final ZooModel<float[][], float[][]> model;
+    private final PredictorPool<float[][], float[][]> pool;
+    private final int[] canonicalIndex;
+
+    private SpeechEmotionModel(ModelManifest manifest, ZooModel<float[][], float[][]> model, int predictors) {
+        this.manifest = manifest;
+        this.model = model;
+        this.canonicalIndex = manifest.canonicalIndex();
+        this.pool = new PredictorPool<>(model::newPredictor, predictors);
+    }
+
+    public static SpeechEmotionModel load(Path modelDir, ModelOptions options) {
+        ModelManifest m = ModelManifest.read(modelDir);
+        if (m.modality() != Modality.SPEECH) {
+            throw new ModelLoadException(modelDir + " is a " + m.modality() + " model, not a speech model");
+        }
+        Path file = m.artifact("model");
+        Engines.configure(options);
+        Criteria<float[][], float[][]> criteria = Criteria.builder()
+                .setTypes(float[][].class, float[][].class)
+                .optModelPath(file)
+                .optEngine(Engines.PYTORCH)
+                .optDevice(Engines.device(Engines.PYTORCH, options))
+                .optOption("mapLocation", "true")
+                .optTranslator(new WaveTranslator(m.labels().size()))
+                .build();
+        try {
+            return new SpeechEmotionModel(m, criteria.loadModel(), options.predictors());
+        } catch (IOException | ModelNotFoundException | MalformedModelException e) {
+            throw new ModelLoadException("cannot load " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public ModelManifest manifest() {
+        return manifest;
+    }
+
+    @Override
+    public List<Prediction> predict(List<float[]> inputs) {
+        List<float[]> windows = new ArrayList<>();
+        int[] owner = new int[0];
+        List<Integer> owners = new ArrayList<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            float[] wav = sanitise(inputs.get(i), i);
+            for (float[] w : windows(wav, manifest.windowSamples(), manifest.hopSamples())) {
+                windows.add(w);
+                owners.add(i);
+            }
+        }
+        owner = owners.stream().mapToInt(Integer::intValue).toArray();
+        int c = manifest.labels().size();
+        double[][] sum = new double[inputs.size()][c];
+        int[] count = new int[inputs.size()];
+        for (int from = 0; from < windows.size(); from += MAX_BATCH) {
+            int to = Math.min(windows.size(), from + MAX_BATCH);
+            float[][] probs = pool.predict(windows.subList(from, to).toArray(new float[0][]));
+            for (int k = from; k < to; k++) {
+                for (int j = 0; j < c; j++) {
+                    sum[owner[k]][j] += probs[k - from][j];
+                }
+                count[owner[k]]++;
+            }
+        }
+        List<Prediction> out = new ArrayList<>(inputs.size());
+        for (int i = 0; i < inputs.size(); i++) {
+            float[] p = new float[c];
+            for (int j = 0; j < c; j++) {
+                p[j] = (float) (sum[i][j] / count[i]);
+            }
+            out.add(new Prediction(p, Distribution.fromModelOutput(canonicalIndex, p), count[i]));
+        }
+        return out;
+    }
+
+    private float[] sanitise(float[] wav, int index) {
+        if (wav == null || wav.length < manifest.minSamples()) {
+            throw new IllegalArgumentException("audio input " + index + " too short: " + (wav == null ? 0 : wav.length)
+                    + " samples, the model needs at least " + manifest.minSamples() + " (" + manifest.sampleRate()
+                    + " Hz mono)");
+        }
+        float[] out = null;
+        for (int i = 0; i < wav.length; i++) {
+            if (!Float.isFinite(wav[i])) {
+                if (out == null) {
+                    out = wav.clone();
+                }
+                out[i] = 0f;
+            }
+        }
+        return out == null ? wav : out;
+    }
+
+    /** Cuts a waveform into windows: one if it fits, else hop-spaced windows plus one aligned to the end. */
+    static List<float[]> windows(float[] wav, int window, int hop) {
+        if (wav.length <= window) {
+            return List.of(wav);
+        }
+        List<float[]> out = new ArrayList<>();
+        int last = -1;
+        for (int s = 0; s + window <= wav.length; s += hop) {
+            out.add(java.util.Arrays.copyOfRange(wav, s, s + window));
+            last = s;
+        }
+        if (last + window < wav.length) {
+            out.add(java.util.Arrays.copyOfRange(wav, wav.length - window, wav.length));
+        }
+        return out;
+    }
+
+    @Override
+    public void warmUp() {
+        int n = Math.max(manifest.minSamples(), manifest.sampleRate());
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) (0.1 * Math.sin(2 * Math.PI * 220 * i / manifest.sampleRate()));
+        }
+        predict(List.of(a, java.util.Arrays.copyOf(a, n / 2 + manifest.minSamples())));
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+        model.close();
+    }
+
+    /** Pads a batch of waveforms into [B, maxLen] plus their lengths; returns [B, C] probabilities. */
+    static final class WaveTranslator implements Translator<float[][], float[][]> {
+        private final int classes;
+
+        WaveTranslator(int classes) {
+            this.classes = classes;
+        }
+
+        @Override
+        public NDList processInput(TranslatorContext ctx, float[][] batch) {
+            int max = 0;
+            for (float[] w : batch) {
+                max = Math.max(max, w.length);
+            }
+            float[] flat = new float[batch.length * max];
+            long[] lengths = new long[batch.length];
+            for (int i = 0; i < batch.length; i++) {
+                System.arraycopy(batch[i], 0, flat, i * max, batch[i].length);
+                lengths[i] = batch[i].length;
+            }
+            NDManager m = ctx.getNDManager();
+            NDArray wav = m.create(flat, new Shape(batch.length, max));
+            NDArray len = m.create(lengths);
+            return new NDList(wav, len);
+        }
+
+        @Override
+        public float[][] processOutput(TranslatorContext ctx, NDList list) {
+            return split(list.singletonOrThrow().toFloatArray(), classes);
+        }
+
+        @Override
+        public Batchifier getBatchifier() {
+            return null;
+        }
+    }
+
+    static float[][] split(float[] flat, int classes) {
+        if (flat.length % classes != 0) {
+            throw new IllegalStateException("model returned " + flat.length + " values, not a multiple of " + classes);
+        }
+        float[][] out = new float[flat.length / classes][classes];
+        for (int i = 0; i < out.length; i++) {
+            System.arraycopy(flat, i * classes, out[i], 0, classes);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,216 @@
+package io.emostream.models;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.translate.Batchifier;
+import ai.djl.translate.Translator;
+import ai.djl.translate.TranslatorContext;
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The pretrained transformer encoder of the text model: HuggingFace tokenizer + ONNX encoder, both read from the
+ * classpath (the langchain4j embeddings jar) and checked against the manifest's sha256. Returns the last hidden
+ * state of every token ([CLS] … [SEP]). The same code produces the training features of the head
+ * ({@code tools.DumpTextFeatures}), so training and serving share tokenisation and encoder.
+ *
+ * <p>A TorchScript export of the same encoder can be run instead (PyTorch engine), for the engine benchmark.
+ */
+public final class TextEncoder implements AutoCloseable {
+
+    private final HuggingFaceTokenizer tokenizer;
+    private final Model model;
+    private final PredictorPool<long[][], TokenFeatures> pool;
+    private final int maxTokens;
+    private final int hidden;
+    private final String engine;
+
+    private TextEncoder(HuggingFaceTokenizer tokenizer, Model model, String engine, int maxTokens, int hidden,
+                        int predictors) {
+        this.tokenizer = tokenizer;
+        this.model = model;
+        this.engine = engine;
+        this.maxTokens = maxTokens;
+        this.hidden = hidden;
+        EncoderTranslator t = new EncoderTranslator(hidden);
+        this.pool = new PredictorPool<>(() -> model.newPredictor(t), predictors);
+    }
+
+    /**
+     * Loads tokenizer and encoder named by a manifest's {@code encoder} block.
+     *
+     * @param torchScriptEncoder when not null, run this TorchScript file with the PyTorch engine instead of the
+     *                           ONNX resource (benchmarks only)
+     */
+    public static TextEncoder load(JsonNode encoder, int maxTokens, ModelOptions options, Path torchScriptEncoder) {
+        Engines.configure(options);
+        int hidden = encoder.path("hiddenSize").asInt(384);
+        HuggingFaceTokenizer tok;
+        byte[] tokBytes = resource(encoder.path("tokenizerResource").asText(), encoder.path("tokenizerSha256").asText(""));
+        try {
+            tok = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(tokBytes), Map.of(
+                    "padding", "false",
+                    "truncation", "true",
+                    "maxLength", Integer.toString(maxTokens),
+                    "addSpecialTokens", "true"));
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot load tokenizer: " + e.getMessage(), e);
+        }
+        String engine = torchScriptEncoder == null ? Engines.ONNX_RUNTIME : Engines.PYTORCH;
+        Device device = Engines.device(engine, options);
+        Model model = Model.newInstance("text-encoder", device, engine);
+        try {
+            if (torchScriptEncoder == null) {
+                byte[] onnx = resource(encoder.path("onnxResource").asText(), encoder.path("onnxSha256").asText(""));
+                model.load(new ByteArrayInputStream(onnx), Engines.ortOptions(options));
+            } else {
+                model.load(torchScriptEncoder.getParent(), torchScriptEncoder.getFileName().toString()
+                        .replaceFirst("\\.pt$", ""), Map.of("mapLocation", "true"));
+            }
+        } catch (IOException | MalformedModelException e) {
+            model.close();
+            tok.close();
+            throw new ModelLoadException("cannot load text encoder: " + e.getMessage(), e);
+        }
+        return new TextEncoder(tok, model, engine, maxTokens, hidden, options.predictors());
+    }
+
+    /** Reads a classpath resource whole, verifying its sha256 when one is given. */
+    static byte[] resource(String name, String sha256) {
+        byte[] bytes;
+        try (InputStream in = TextEncoder.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) {
+                throw new ModelLoadException("classpath resource '" + name + "' not found: is the encoder jar "
+                        + "(see the manifest's encoder.maven) on the classpath?");
+            }
+            bytes = in.readAllBytes();
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot read classpath resource " + name + ": " + e.getMessage(), e);
+        }
+        if (!sha256.isEmpty()) {
+            String actual = sha256(bytes);
+            if (!actual.equalsIgnoreCase(sha256)) {
+                throw new ModelLoadException("classpath resource " + name + " has sha256 " + actual
+                        + ", the manifest expects " + sha256);
+            }
+        }
+        return bytes;
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Token ids ([CLS] … [SEP], truncated to maxTokens) of each text; blank text is rejected. */
+    public long[][] tokenize(List<String> texts) {
+        long[][] ids = new long[texts.size()][];
+        for (int i = 0; i < ids.length; i++) {
+            String t = texts.get(i);
+            if (t == null || t.isBlank()) {
+                throw new IllegalArgumentException("text input " + i + " is empty");
+            }
+            Encoding e = tokenizer.encode(t);
+            ids[i] = e.getIds();
+            if (ids[i].length > maxTokens) {
+                ids[i] = java.util.Arrays.copyOf(ids[i], maxTokens);
+            }
+        }
+        return ids;
+    }
+
+    /** Runs the encoder on already tokenised input (one forward pass). */
+    public TokenFeatures encode(long[][] ids) {
+        return pool.predict(ids);
+    }
+
+    public int hiddenSize() {
+        return hidden;
+    }
+
+    public int maxTokens() {
+        return maxTokens;
+    }
+
+    public String engine() {
+        return engine;
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+        model.close();
+        tokenizer.close();
+    }
+
+    /** Pads token ids to the longest item; names the inputs as the ONNX graph expects. */
+    static final class EncoderTranslator implements Translator<long[][], TokenFeatures> {
+        private final int hidden;
+
+        EncoderTranslator(int hidden) {
+            this.hidden = hidden;
+        }
+
+        @Override
+        public NDList processInput(TranslatorContext ctx, long[][] batch) {
+            int max = 0;
+            for (long[] b : batch) {
+                max = Math.max(max, b.length);
+            }
+            long[] ids = new long[batch.length * max];
+            long[] mask = new long[batch.length * max];
+            for (int i = 0; i < batch.length; i++) {
+                System.arraycopy(batch[i], 0, ids, i * max, batch[i].length);
+                java.util.Arrays.fill(mask, i * max, i * max + batch[i].length, 1L);
+            }
+            NDManager m = ctx.getNDManager();
+            Shape shape = new Shape(batch.length, max);
+            NDArray a = m.create(ids, shape);
+            a.setName("input_ids");
+            NDArray b = m.create(mask, shape);
+            b.setName("attention_mask");
+            NDArray c = m.create(new long[ids.length], shape);
+            c.setName("token_type_ids");
+            ctx.setAttachment("lengths", java.util.Arrays.stream(batch).mapToLong(x -> x.length).toArray());
+            ctx.setAttachment("max", max);
+            return new NDList(a, b, c);
+        }
+
+        @Override
+        public TokenFeatures processOutput(TranslatorContext ctx, NDList list) {
+            long[] lengths = (long[]) ctx.getAttachment("lengths");
+            int max = (Integer) ctx.getAttachment("max");
+            NDArray h = list.get(0);
+            float[] data = h.toFloatArray();
+            if (data.length != lengths.length * max * hidden) {
+                throw new IllegalStateException("encoder returned shape " + h.getShape() + ", expected ["
+                        + lengths.length + ", " + max + ", " + hidden + "]");
+            }
+            return new TokenFeatures(data, lengths.length, max, hidden, lengths);
+        }
+
+        @Override
+        public Batchifier getBatchifier() {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package io.emostream.models.eval;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.emostream.contracts.Emotion;
+import io.emostream.contracts.EmotionLabels;
+import io.emostream.contracts.Modality;
+import io.emostream.models.EmotionModel;
+import io.emostream.models.ModelLoader;
+import io.emostream.models.ModelOptions;
+import io.emostream.models.Prediction;
+import io.emostream.models.audio.AudioFileReader;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Evaluates a model directory on a manifest CSV in the format of shared/data, loading the model through the same
+ * {@link ModelLoader} the inference service uses.
+ *
+ * <pre>
+ * evaluate --model models/ser-default --manifest ../shared/data/speech/ravdess/manifest.csv [--json out.json]
+ *          [--limit N] [--batch 16] [--filter split=test]... [--device cpu|gpu|auto] [--threads 1]
+ * </pre>
+ * Speech CSVs need {@code file} (relative to the CSV) and {@code emotion_original}; text CSVs {@code text} and
+ * {@code emotion_original}. Rows whose label has no canonical emotion are skipped and counted; rows the model
+ * cannot score (unreadable audio, empty text) are counted as failures.
+ */
+public final class EvaluateCommand {
+
+    record Args(Path model, Path manifest, Path json, int limit, int batch, Map<String, String> filters,
+                String device, int threads) {
+    }
+
+    private EvaluateCommand() {
+    }
+
+    public static void main(String[] argv) {
+        int code;
+        try {
+            code = run(parse(argv), System.out);
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            System.err.println("usage: evaluate --model DIR --manifest CSV [--json OUT] [--limit N] [--batch 16] "
+                    + "[--filter col=value]... [--device cpu|gpu|auto] [--threads 1]");
+            code = 2;
+        } catch (Exception e) {
+            System.err.println("error: " + e);
+            code = 1;
+        }
+        System.exit(code);
+    }
+
+    static Args parse(String[] a) {
+        Path model = null;
+        Path manifest = null;
+        Path json = null;
+        int limit = Integer.MAX_VALUE;
+        int batch = 16;
+        String device = "auto";
+        int threads = 1;
+        Map<String, String> filters = new LinkedHashMap<>();
+        for (int i = 0; i < a.length; i++) {
+            String k = a[i];
+            if (i + 1 >= a.length) {
+                throw new IllegalArgumentException("missing value for " + k);
+            }
+            String v = a[++i];
+            switch (k) {
+                case "--model" -> model = Path.of(v);
+                case "--manifest" -> manifest = Path.of(v);
+                case "--json" -> json = Path.of(v);
+                case "--limit" -> limit = Integer.parseInt(v);
+                case "--batch" -> batch = Integer.parseInt(v);
+                case "--device" -> device = v;
+                case "--threads" -> threads = Integer.parseInt(v);
+                case "--filter" -> {
+                    int eq = v.indexOf('=');
+                    if (eq <= 0) {
+                        throw new IllegalArgumentException("--filter expects column=value, got " + v);
+                    }
+                    filters.put(v.substring(0, eq), v.substring(eq + 1));
+                }
+                default -> throw new IllegalArgumentException("unknown option " + k);
+            }
+        }
+        if (model == null || manifest == null) {
+            throw new IllegalArgumentException("--model and --manifest are required");
+        }
+        if (batch < 1 || limit < 0) {
+            throw new IllegalArgumentException("--batch must be >= 1 and --limit >= 0");
+        }
+        return new Args(model, manifest, json, limit, batch, filters, device, threads);
+    }
+
+    static int run(Args args, PrintStream out) throws IOException {
+        List<Map<String, String>> rows = Csv.read(args.manifest());
+        List<Map<String, String>> selected = new ArrayList<>();
+        for (Map<String, String> r : rows) {
+            boolean ok = args.filters().entrySet().stream()
+                    .allMatch(f -> f.getValue().equals(r.getOrDefault(f.getKey(), null)));
+            if (ok && selected.size() < args.limit()) {
+                selected.add(r);
+            }
+        }
+        long t0 = System.nanoTime();
+        Evaluation ev = new Evaluation();
+        try (EmotionModel<?> model = ModelLoader.load(args.model(), new ModelOptions(args.device(), args.threads(), 1, 1))) {
+            Modality modality = model.manifest().modality();
+            String column = modality == Modality.SPEECH ? "file" : "text";
+            for (Map<String, String> r : selected) {
+                if (!r.containsKey(column) || !r.containsKey("emotion_original")) {
+                    throw new IllegalArgumentException(args.manifest() + " lacks a '" + column
+                            + "' or 'emotion_original' column (a " + modality.name().toLowerCase(Locale.ROOT) + " model)");
+                }
+                break;
+            }
+            List<Emotion> truths = new ArrayList<>();
+            List<Object> inputs = new ArrayList<>();
+            for (Map<String, String> r : selected) {
+                Optional<Emotion> truth = EmotionLabels.toCanonical(r.get("emotion_original"));
+                if (truth.isEmpty()) {
+                    ev.skipUnmappable(r.get("emotion_original"));
+                    continue;
+                }
+                Object input;
+                if (modality == Modality.SPEECH) {
+                    Path f = args.manifest().toAbsolutePath().getParent().resolve(r.get("file"));
+                    try {
+                        input = AudioFileReader.read(f, model.manifest().sampleRate());
+                    } catch (IOException e) {
+                        ev.failed("unreadable audio");
+                        continue;
+                    }
+                } else {
+                    input = r.get("text");
+                }
+                truths.add(truth.get());
+                inputs.add(input);
+                if (inputs.size() == args.batch()) {
+                    score(model, inputs, truths, ev);
+                }
+            }
+            score(model, inputs, truths, ev);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            out.printf(Locale.ROOT, "model %s on %s%s: %d rows evaluated, %d skipped (unmappable label), %d failed, %.1f s%n",
+                    model.manifest().ref(), args.manifest(), args.filters().isEmpty() ? "" : " " + args.filters(),
+                    ev.sevenClass().count(), ev.skippedUnmappable(), ev.failedRows(), seconds);
+            out.println();
+            out.print(ev.sevenClass().format("7-class"));
+            out.println();
+            out.print(ev.fourClass().format("4-class"));
+            if (args.json() != null) {
+                Map<String, Object> j = new LinkedHashMap<>();
+                j.put("model", model.manifest().ref().toString());
+                j.put("manifest", args.manifest().toString());
+                j.put("filters", args.filters());
+                j.put("limit", args.limit() == Integer.MAX_VALUE ? null : args.limit());
+                j.putAll(ev.toMap());
+                j.put("seconds", seconds);
+                Path parent = args.json().toAbsolutePath().getParent();
+                if (parent != null) {
+                    Files.createDirectories(parent);
+                }
+                new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(args.json().toFile(), j);
+                out.println();
+                out.println("wrote " + args.json());
+            }
+        }
+        return 0;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static void score(EmotionModel<?> model, List<Object> inputs, List<Emotion> truths, Evaluation ev) {
+        if (inputs.isEmpty()) {
+            return;
+        }
+        EmotionModel raw = model;
+        List<Prediction> preds;
+        try {
+            preds = raw.predict(inputs);
+        } catch (IllegalArgumentException e) {
+            // one bad input rejects the batch: score one by one to find it
+            preds = new ArrayList<>();
+            for (Object in : inputs) {
+                try {
+                    preds.add((Prediction) raw.predict(List.of(in)).get(0));
+                } catch (IllegalArgumentException e1) {
+                    preds.add(null);
+                }
+            }
+        }
+        for (int i = 0; i < preds.size(); i++) {
+            if (preds.get(i) == null) {
+                ev.failed("rejected by the model");
+            } else {
+                ev.add(truths.get(i), preds.get(i).canonical());
+            }
+        }
+        inputs.clear();
+        truths.clear();
+    }
+}

@@ -1,0 +1,67 @@
+package io.emostream.models;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Where the shipped models are (system property set by surefire) and small test helpers. */
+public final class TestModels {
+
+    public static final ModelOptions CPU = new ModelOptions("cpu", 1, 1, 2);
+
+    private TestModels() {
+    }
+
+    public static Path modelsDir() {
+        String p = System.getProperty("emostream.models.dir");
+        return p != null ? Path.of(p) : Path.of("..", "models");
+    }
+
+    public static Path ser() {
+        return modelsDir().resolve("ser-default");
+    }
+
+    public static Path ter() {
+        return modelsDir().resolve("ter-default");
+    }
+
+    public static JsonNode reference(Path modelDir) throws IOException {
+        return new ObjectMapper().readTree(modelDir.resolve("reference").resolve("reference.json").toFile());
+    }
+
+    /** A deterministic test waveform: a gliding harmonic tone with amplitude modulation and a little noise. */
+    public static float[] tone(int samples, double f0, long seed) {
+        java.util.Random r = new java.util.Random(seed);
+        float[] w = new float[samples];
+        double phase = 0;
+        for (int i = 0; i < samples; i++) {
+            double f = f0 * (1 + 0.2 * Math.sin(2 * Math.PI * i / 16000.0 * 1.5));
+            phase += 2 * Math.PI * f / 16000.0;
+            double env = 0.5 + 0.5 * Math.sin(2 * Math.PI * i / 16000.0 * 3);
+            w[i] = (float) (0.2 * env * (Math.sin(phase) + 0.5 * Math.sin(2 * phase) + 0.25 * Math.sin(3 * phase))
+                    + 0.005 * r.nextGaussian());
+        }
+        return w;
+    }
+
+    /** Writes 16-bit PCM mono WAV. */
+    public static void writeWav(Path file, float[] w, int sampleRate) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(44 + 2 * w.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.put("RIFF".getBytes()).putInt(36 + 2 * w.length).put("WAVE".getBytes());
+        b.put("fmt ".getBytes()).putInt(16).putShort((short) 1).putShort((short) 1).putInt(sampleRate)
+                .putInt(sampleRate * 2).putShort((short) 2).putShort((short) 16);
+        b.put("data".getBytes()).putInt(2 * w.length);
+        for (float v : w) {
+            b.putShort((short) Math.max(-32768, Math.min(32767, Math.round(v * 32767))));
+        }
+        try (OutputStream o = Files.newOutputStream(file)) {
+            o.write(b.array());
+        }
+    }
+}
