@@ -16,11 +16,15 @@ import static org.hamcrest.Matchers.is;
 class HealthTest {
 
     @Test
-    void readyWhenTheBrokerAnswers() {
+    void readyWhenTheBrokerAnswersAndTheModelsAreWarm() {
+        // loading and warming up the models takes a while; readiness says DOWN until then
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofMinutes(3)).untilAsserted(() ->
+                given().when().get("/q/health/ready").then().statusCode(200));
         given().when().get("/q/health/ready")
                 .then().statusCode(200)
                 .body("status", is("UP"))
-                .body("checks.name", hasItem("Kafka connection health check"));
+                .body("checks.name", hasItem("Kafka connection health check"))
+                .body("checks.name", hasItem("Emotion models"));
     }
 
     @Test

@@ -11,7 +11,7 @@ import io.emostream.contracts.Topics;
 import io.emostream.inference.InferenceMetrics;
 import io.emostream.models.EmotionModel;
 import io.emostream.models.Prediction;
-import io.quarkus.logging.Log;
+import org.jboss.logging.Logger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -28,6 +28,9 @@ import java.util.List;
  * @param <I> the model's input type
  */
 public final class BatchScorer<I> {
+
+    // a plain logger: this class also runs outside Quarkus (tools, tests in child JVMs)
+    private static final Logger LOG = Logger.getLogger(BatchScorer.class);
 
     /** A record decoded into what the model needs and what the score record needs. */
     public interface Decoded<I> {
@@ -85,7 +88,7 @@ public final class BatchScorer<I> {
         try {
             predictions = model.predict(decoded.stream().map(Decoded::input).toList());
         } catch (RuntimeException e) {
-            Log.warnf("batch of %d failed (%s); scoring its inputs one by one", decoded.size(), e.getMessage());
+            LOG.warnf("batch of %d failed (%s); scoring its inputs one by one", decoded.size(), e.getMessage());
             out.addAll(scoreOneByOne(ok, decoded));
             return out;
         }
@@ -131,7 +134,7 @@ public final class BatchScorer<I> {
     private ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> r, FailureReason reason,
                                                       String detail) {
         metrics.failed();
-        Log.warnf("dead-lettering %s-%d@%d: %s %s", r.topic(), r.partition(), r.offset(), reason, detail);
+        LOG.warnf("dead-lettering %s-%d@%d: %s %s", r.topic(), r.partition(), r.offset(), reason, detail);
         return new DeadLetter(reason, detail, r.topic(), r.partition(), r.offset(), "inference", Instant.now())
                 .toRecord(r.key(), r.value(), r.headers());
     }

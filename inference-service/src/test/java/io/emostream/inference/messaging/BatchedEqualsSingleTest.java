@@ -1,0 +1,112 @@
+package io.emostream.inference.messaging;
+
+import io.emostream.contracts.EmotionScore;
+import io.emostream.contracts.EventSerdes;
+import io.emostream.contracts.ModelRef;
+import io.emostream.contracts.Modality;
+import io.emostream.contracts.Topics;
+import io.emostream.inference.InferenceMetrics;
+import io.emostream.inference.TestUtterances;
+import io.emostream.inference.model.ModelRegistry;
+import io.emostream.models.EmotionModel;
+import io.emostream.testsupport.KafkaResource;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
+
+import java.time.Duration;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A micro-batch gives every utterance the same scores it gets alone (padding and windowing do not leak). Uses the
+ * models the service loaded (PyTorch natives load once per JVM).
+ */
+@QuarkusTest
+@WithTestResource(value = KafkaResource.class, scope = TestResourceScope.MATCHING_RESOURCES)
+class BatchedEqualsSingleTest {
+
+    @Inject
+    ModelRegistry registry;
+
+    private EmotionModel<float[]> ser;
+    private EmotionModel<String> ter;
+
+    @BeforeEach
+    @SuppressWarnings("unchecked")
+    void models() {
+        await().atMost(Duration.ofMinutes(3)).until(() -> registry.get(Modality.SPEECH) != null
+                && registry.get(Modality.TEXT) != null);
+        ser = (EmotionModel<float[]>) registry.get(Modality.SPEECH);
+        ter = (EmotionModel<String>) registry.get(Modality.TEXT);
+    }
+
+    private static BatchScorer.Arrived arrived(ProducerRecord<String, byte[]> p, int offset) {
+        ConsumerRecord<byte[], byte[]> c = new ConsumerRecord<>(p.topic(), 0, offset, p.key().getBytes(), p.value());
+        p.headers().forEach(h -> c.headers().add(h));
+        return new BatchScorer.Arrived(c, System.nanoTime());
+    }
+
+    private static List<EmotionScore> scores(List<ProducerRecord<byte[], byte[]>> out) {
+        return out.stream().map(r -> EventSerdes.EMOTION_SCORE.deserialize(r.topic(), r.value())).toList();
+    }
+
+    @Test
+    void speechUtterancesOfDifferentLengths() {
+        BatchScorer<float[]> scorer = new BatchScorer<>(ser, Inputs::audio, Topics.SCORES_SPEECH,
+                new InferenceMetrics(new SimpleMeterRegistry(), Modality.SPEECH, new ModelRef("t", "1")));
+        float[] angry = TestUtterances.sample("angry-refund.wav");
+        float[] sad = TestUtterances.sample("sad-goodbye.wav");
+        float[] happy = TestUtterances.sample("happy-news.wav");
+        float[] longCall = TestUtterances.sample("call-support.wav"); // 15 s: several windows
+        List<float[]> inputs = List.of(angry, java.util.Arrays.copyOf(sad, 12_000), happy, longCall, sad);
+        List<BatchScorer.Arrived> batch = new ArrayList<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            batch.add(arrived(TestUtterances.audio("batch", i, inputs.get(i), false), i));
+        }
+        List<EmotionScore> together = scores(scorer.score(batch));
+        assertThat(together).hasSize(inputs.size());
+        assertThat(together.get(3).timing().windows()).isGreaterThan(1);
+        for (int i = 0; i < batch.size(); i++) {
+            EmotionScore alone = scores(scorer.score(List.of(batch.get(i)))).get(0);
+            assertThat(together.get(i).timing().batchSize()).isEqualTo(inputs.size());
+            assertThat(alone.timing().batchSize()).isEqualTo(1);
+            assertSameDistribution(together.get(i), alone);
+        }
+    }
+
+    @Test
+    void textUtterancesOfDifferentLengths() {
+        BatchScorer<String> scorer = new BatchScorer<>(ter, Inputs::text, Topics.SCORES_TEXT,
+                new InferenceMetrics(new SimpleMeterRegistry(), Modality.TEXT, new ModelRef("t", "1")));
+        List<String> texts = List.of("Hi.", "I can't believe you would do this to me after everything we've been through together!",
+                "Okay.", "What a lovely surprise, thank you!", "The meeting is at three.");
+        List<BatchScorer.Arrived> batch = new ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            batch.add(arrived(TestUtterances.text("batch", i, texts.get(i)), i));
+        }
+        List<EmotionScore> together = scores(scorer.score(batch));
+        for (int i = 0; i < batch.size(); i++) {
+            assertSameDistribution(together.get(i), scores(scorer.score(List.of(batch.get(i)))).get(0));
+        }
+    }
+
+    private static void assertSameDistribution(EmotionScore a, EmotionScore b) {
+        double[] x = a.probabilities().toArray();
+        double[] y = b.probabilities().toArray();
+        for (int k = 0; k < x.length; k++) {
+            assertThat(x[k]).as("class %d of %s", k, a.utteranceId()).isCloseTo(y[k], within(1e-4));
+        }
+    }
+}
