@@ -87,7 +87,7 @@ class CrashRestartTest {
     private static Process startWorker(String group, String txId, String in, String out, String name) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         File log = new File("target/crash-test-" + name + ".log");
-        return new ProcessBuilder(java, "-Xmx512m", "-Dai.djl.offline=true",
+        return new ProcessBuilder(java, "-Xmx1g", "-Dai.djl.offline=true",
                 "-Djava.util.logging.manager=org.jboss.logmanager.LogManager", "-cp", System.getProperty("java.class.path"),
                 WorkerChild.class.getName(), RealInfra.kafkaBootstrapServers(), group, txId, in, out)
                 .redirectErrorStream(true).redirectOutput(log).start();
