@@ -27,13 +27,24 @@ public final class BenchPlatform implements AutoCloseable {
 
     /** @param services comma-separated service names, or "none" */
     public static BenchPlatform start(String services) throws Exception {
+        return start(services, java.util.Map.of());
+    }
+
+    /**
+     * @param env extra environment for the services (they inherit the supervisor's), e.g. a setting such as
+     *            {@code EMOSTREAM_INFERENCE_BATCH_MAX_SIZE=1}
+     */
+    public static BenchPlatform start(String services, java.util.Map<String, String> env) throws Exception {
         Path home = Files.createTempDirectory("emostream-bench");
         BenchPlatform p = new BenchPlatform(home, freePort(), freePort());
+        p.env.putAll(env);
         p.cli("up", "--services", services, "--kafka-port", Integer.toString(p.kafkaPort),
                 "--controller-port", Integer.toString(freePort()),
                 "--postgres-port", Integer.toString(p.postgresPort));
         return p;
     }
+
+    private final java.util.Map<String, String> env = new java.util.HashMap<>();
 
     public String bootstrapServers() {
         return "localhost:" + kafkaPort;
@@ -58,7 +69,9 @@ public final class BenchPlatform implements AutoCloseable {
                 "-cp", System.getProperty("java.class.path"), "io.emostream.runtime.RuntimeMain"));
         cmd.addAll(List.of(args));
         cmd.addAll(List.of("--home", home.toString()));
-        Process proc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process proc = pb.start();
         proc.getOutputStream().close();
         String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!proc.waitFor(10, TimeUnit.MINUTES) || proc.exitValue() != 0) {

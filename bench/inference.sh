@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Inference: (1) the shipped TorchScript models' forward pass in Java (DJL) and in Python PyTorch, same file, same
+# inputs, 1 thread, batch 1 and 16, side by side with the ratio; (2) the inference service through the real broker
+# with micro-batches of 1 and of 16: utterances/s and per-utterance latency p50/p99.
+# Usage: bench/inference.sh [iterations] [speech-utterances] [text-utterances]   (defaults 200 300 1000)
+# Part 1 needs /usr/bin/python3 with torch (Debian python3-torch); it is skipped without it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+iters="${1:-200}"; nspeech="${2:-300}"; ntext="${3:-1000}"
+./mvnw -B -q package -DskipTests -pl inference-service,bench -am
+cp="bench/target/bench-0.1.0-SNAPSHOT.jar:bench/target/lib/*"
+
+echo "== TorchScript forward pass: Java (DJL, libtorch 2.7.1) vs Python (PyTorch), 1 thread"
+printf '  %-9s %-5s %12s %12s %12s %12s %8s\n' model batch java_p50_ms py_p50_ms java_items/s py_items/s py/java
+for m in "ser models/ser-default/ser.pt" "ter-head models/ter-default/head.pt"; do
+  set -- $m
+  java -Xmx1g -cp "$cp" io.emostream.bench.TorchScriptBench "$1" "$2" "$iters" 2>/dev/null | grep '^{' > /tmp/ts-java.json
+  if /usr/bin/python3 -c "import torch" 2>/dev/null; then
+    /usr/bin/python3 bench/torchscript_bench.py "$1" "$2" "$iters" > /tmp/ts-py.json
+  else
+    : > /tmp/ts-py.json
+  fi
+  /usr/bin/python3 - "$1" <<'PY' 2>/dev/null || cat /tmp/ts-java.json
+import json, sys
+java = [json.loads(l) for l in open('/tmp/ts-java.json')]
+py = {d['batch']: d for d in (json.loads(l) for l in open('/tmp/ts-py.json'))}
+for j in java:
+    p = py.get(j['batch'], {})
+    ratio = (p['p50_ms'] / j['p50_ms']) if p else float('nan')
+    print('  %-9s %-5d %12.2f %12s %12.1f %12s %8.2f' % (sys.argv[1], j['batch'], j['p50_ms'],
+          '%.2f' % p['p50_ms'] if p else '-', j['items_per_s'], '%.1f' % p['items_per_s'] if p else '-', ratio))
+    print('JSON ' + json.dumps({'benchmark': 'torchscript', 'java': j, 'python': p, 'python_over_java_p50': ratio}))
+PY
+done
+
+echo
+java -Xmx2g -cp "$cp" io.emostream.bench.InferenceBench 1 "$nspeech" "$ntext"
+java -Xmx2g -cp "$cp" io.emostream.bench.InferenceBench 16 "$nspeech" "$ntext"
