@@ -19,7 +19,8 @@ class TerHead(nn.Module):
         self.kernels = kernels
         # optional per-token bottleneck before the CNN (4x cheaper convolutions with proj=128)
         self.use_proj = proj > 0
-        self.proj = nn.Linear(hidden, proj if proj > 0 else 1)
+        # Identity when unused: no parameters, no RNG draws (keeps runs without it reproducible)
+        self.proj = nn.Linear(hidden, proj) if proj > 0 else nn.Identity()
         conv_in = proj if proj > 0 else hidden
         self.convs = nn.ModuleList([nn.Conv1d(conv_in, channels, k) for k in kernels])
         self.in_drop = nn.Dropout(0.1)
