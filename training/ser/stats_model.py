@@ -22,15 +22,17 @@ class Pitch(nn.Module):
         self.hop = hop
         self.lag_min = int(sample_rate / f_max)
         self.lag_max = int(sample_rate / f_min)
+        # FFT size: the smallest power of two >= frame + max lag, so the circular autocorrelation is exact
+        self.n_fft = 1 << (frame + self.lag_max - 1).bit_length()
         w = torch.hann_window(frame)
         self.register_buffer("window", w)
-        wac = torch.fft.irfft(torch.fft.rfft(w, n=2048).abs().pow(2), n=2048)[: self.lag_max + 1]
+        wac = torch.fft.irfft(torch.fft.rfft(w, n=self.n_fft).abs().pow(2), n=self.n_fft)[: self.lag_max + 1]
         self.register_buffer("window_ac", wac / wac[0])
 
     def forward(self, wav: torch.Tensor, lengths: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         fr = wav.unfold(1, self.frame, self.hop)
         fr = fr - fr.mean(-1, keepdim=True)
-        ac = torch.fft.irfft(torch.fft.rfft(fr * self.window, n=2048).abs().pow(2), n=2048)[:, :, : self.lag_max + 1]
+        ac = torch.fft.irfft(torch.fft.rfft(fr * self.window, n=self.n_fft).abs().pow(2), n=self.n_fft)[:, :, : self.lag_max + 1]
         r = ac / ac[:, :, :1].clamp(min=1e-10) / self.window_ac.clamp(min=1e-3)
         peak, idx = r[:, :, self.lag_min:].max(-1)
         f0 = self.sr / (idx + self.lag_min).to(wav.dtype)

@@ -101,7 +101,10 @@ def main():
     rng = np.random.default_rng(args.seed)
     feat = StatsNet(hidden=args.hidden, dropout=args.dropout).stats.eval()
     t0 = time.time()
-    cache = "/tmp/ser_stats_cache_c%d_s%d.pt" % (args.copies, args.seed)
+    import hashlib
+    code = hashlib.sha256(open(os.path.join(HERE, "stats_model.py"), "rb").read()
+                          + open(os.path.join(HERE, "train_ser.py"), "rb").read()).hexdigest()[:12]
+    cache = "/tmp/ser_stats_cache_c%d_s%d_%s.pt" % (args.copies, args.seed, code)  # keyed by the feature code
     if os.path.exists(cache):
         S, owner = torch.load(cache)
     else:

@@ -14,10 +14,15 @@ LABELS = ["neutral", "happy", "sad", "angry", "fear", "disgust", "surprise"]
 
 class TerHead(nn.Module):
     def __init__(self, hidden: int = 384, channels: int = 128, kernels: List[int] = [3, 4, 5],
-                 n_classes: int = 7, dropout: float = 0.3, fc: int = 256):
+                 n_classes: int = 7, dropout: float = 0.3, fc: int = 256, proj: int = 0):
         super().__init__()
         self.kernels = kernels
-        self.convs = nn.ModuleList([nn.Conv1d(hidden, channels, k) for k in kernels])
+        # optional per-token bottleneck before the CNN (4x cheaper convolutions with proj=128)
+        self.use_proj = proj > 0
+        # Identity when unused: no parameters, no RNG draws (keeps runs without it reproducible)
+        self.proj = nn.Linear(hidden, proj) if proj > 0 else nn.Identity()
+        conv_in = proj if proj > 0 else hidden
+        self.convs = nn.ModuleList([nn.Conv1d(conv_in, channels, k) for k in kernels])
         self.in_drop = nn.Dropout(0.1)
         self.fc1 = nn.Linear(channels * len(kernels) + 2 * hidden, fc)
         self.drop = nn.Dropout(dropout)
@@ -31,7 +36,10 @@ class TerHead(nn.Module):
         x = x * fmask[:, :, None]
         mean = x.sum(1) / lengths.to(x.dtype).clamp(min=1.0)[:, None]
         cls = x[:, 0, :]
-        h = self.in_drop(x).transpose(1, 2)  # [B, H, T]
+        h = self.in_drop(x)
+        if self.use_proj:
+            h = torch.relu(self.proj(h)) * fmask[:, :, None]
+        h = h.transpose(1, 2)  # [B, H, T]
         pooled = [mean, cls]
         for i, conv in enumerate(self.convs):
             k = self.kernels[i]

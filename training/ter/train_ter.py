@@ -153,7 +153,7 @@ def bucketed_batches(lens, batch, rng, chunk=50):
 def train_one(train_x, train_y, dev, args, seed, alpha):
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    model = TerHead(dropout=args.dropout, channels=args.channels, fc=args.fc)
+    model = TerHead(dropout=args.dropout, channels=args.channels, fc=args.fc, proj=args.proj)
     y = np.array([LABELS.index(l) for l in train_y])
     counts = np.bincount(y, minlength=len(LABELS)).astype(np.float64)
     w = (counts.sum() / (len(LABELS) * np.maximum(counts, 1))) ** alpha
@@ -197,6 +197,7 @@ def main():
     ap.add_argument("--dropout", type=float, default=0.5)
     ap.add_argument("--channels", type=int, default=128)
     ap.add_argument("--fc", type=int, default=128)
+    ap.add_argument("--proj", type=int, default=0, help="per-token bottleneck before the CNN (0 = none)")
     ap.add_argument("--seed", type=int, default=20240601)
     ap.add_argument("--seeds", type=int, default=1, help="heads trained with different seeds, logits averaged")
     ap.add_argument("--threads", type=int, default=1)
@@ -235,7 +236,7 @@ def main():
     print("MELD test: " + metrics.summary(test_m), flush=True)
     report = {"selected": {"alpha": alpha, "epochs": epoch, "bias": bias.tolist()}, "args": vars(args),
               "extra_data": info, "meld_dev": dev_m, "meld_test": test_m}
-    with open("/tmp/ter_report.json", "w") as f:
+    with open(os.path.join("/tmp", "ter_report_%s.json" % os.path.basename(args.out.rstrip("/"))), "w") as f:
         json.dump(report, f, indent=1)
     if not args.no_export:
         os.makedirs(args.out, exist_ok=True)

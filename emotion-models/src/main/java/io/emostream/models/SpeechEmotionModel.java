@@ -72,7 +72,6 @@ public final class SpeechEmotionModel implements EmotionModel<float[]> {
     @Override
     public List<Prediction> predict(List<float[]> inputs) {
         List<float[]> windows = new ArrayList<>();
-        int[] owner = new int[0];
         List<Integer> owners = new ArrayList<>();
         for (int i = 0; i < inputs.size(); i++) {
             float[] wav = sanitise(inputs.get(i), i);
@@ -81,7 +80,7 @@ public final class SpeechEmotionModel implements EmotionModel<float[]> {
                 owners.add(i);
             }
         }
-        owner = owners.stream().mapToInt(Integer::intValue).toArray();
+        int[] owner = owners.stream().mapToInt(Integer::intValue).toArray();
         int c = manifest.labels().size();
         double[][] sum = new double[inputs.size()][c];
         int[] count = new int[inputs.size()];

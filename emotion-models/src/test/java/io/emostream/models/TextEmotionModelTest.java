@@ -63,6 +63,27 @@ class TextEmotionModelTest {
     }
 
     @Test
+    void concurrentCallersGetTheSameResults() throws Exception {
+        String text = "Are you kidding me? That's amazing!";
+        float[] expected = model.predict(text).modelProbabilities();
+        List<float[]> results = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            Thread th = new Thread(() -> {
+                for (int i = 0; i < 5; i++) {
+                    results.add(model.predict(List.of(text, "no")).get(0).modelProbabilities());
+                }
+            });
+            threads.add(th);
+            th.start();
+        }
+        for (Thread th : threads) {
+            th.join();
+        }
+        assertThat(results).hasSize(20).allSatisfy(r -> assertThat(r).containsExactly(expected, within(1e-4f)));
+    }
+
+    @Test
     void truncatesLongTextAndRejectsEmptyText() {
         String longText = "this is a very long sentence ".repeat(100);
         assertThat(model.encoder().tokenize(List.of(longText))[0]).hasSize(model.manifest().maxTokens());
