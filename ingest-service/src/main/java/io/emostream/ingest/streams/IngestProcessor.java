@@ -20,7 +20,7 @@ import io.emostream.ingest.RecordingMeta;
 import io.emostream.ingest.Utterance;
 import io.emostream.ingest.segment.RecordingSegmenter;
 import io.emostream.ingest.transcript.TranscriptParser;
-import io.quarkus.logging.Log;
+import org.jboss.logging.Logger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
@@ -58,6 +58,9 @@ import java.util.Map;
  * Outputs, state and input offsets commit together (exactly-once), so a crash never half-publishes a recording.
  */
 final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+
+    // a plain logger: this class also runs outside Quarkus (tools, tests in child JVMs)
+    private static final Logger LOG = Logger.getLogger(IngestProcessor.class);
 
     static final String SERVICE = "ingest";
 
@@ -193,7 +196,7 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
         var fetched = fetcher.fetch(w.partition(), w.offset(), Duration.ofSeconds(60));
         if (fetched.isEmpty()) {
             // retention removed the bytes before the transcript came: nothing left to segment
-            Log.errorf("recording %s at %s-%d@%d is gone (retention); it cannot be segmented", id,
+            LOG.errorf("recording %s at %s-%d@%d is gone (retention); it cannot be segmented", id,
                     Topics.RECORDINGS, w.partition(), w.offset());
             status(failed(id, FailureReason.AUDIO_EMPTY, "the recording expired from " + Topics.RECORDINGS
                     + " before its transcript arrived"));
@@ -270,7 +273,7 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
         } catch (IngestException e) {
             fail(id, origin, transcriptOrigin, e);
         } catch (RuntimeException e) {
-            Log.errorf(e, "unexpected failure segmenting %s", id);
+            LOG.errorf(e, "unexpected failure segmenting %s", id);
             fail(id, origin, transcriptOrigin, new IngestException(FailureReason.AUDIO_CORRUPT,
                     "the recording could not be processed: " + e));
         }
@@ -313,7 +316,7 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
     }
 
     private void deadLetter(Origin o, FailureReason reason, String detail) {
-        Log.warnf("dead-lettering %s-%d@%d: %s %s", o.topic(), o.partition(), o.offset(), reason, detail);
+        LOG.warnf("dead-lettering %s-%d@%d: %s %s", o.topic(), o.partition(), o.offset(), reason, detail);
         metrics.deadLettered(reason, o.topic());
         DeadLetter dl = new DeadLetter(reason, detail, o.topic(), o.partition(), o.offset(), SERVICE,
                 Instant.ofEpochMilli(context.currentSystemTimeMs()));
