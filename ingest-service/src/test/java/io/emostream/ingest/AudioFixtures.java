@@ -37,6 +37,11 @@ public final class AudioFixtures {
         }
     }
 
+    static {
+        // the encoders print their format dumps to native stderr otherwise
+        org.bytedeco.ffmpeg.global.avutil.av_log_set_level(org.bytedeco.ffmpeg.global.avutil.AV_LOG_ERROR);
+    }
+
     private AudioFixtures() {
     }
 
