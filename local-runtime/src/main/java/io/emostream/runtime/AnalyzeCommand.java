@@ -41,18 +41,16 @@ final class AnalyzeCommand {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final RuntimeSettings settings;
-    private final String ingest = url("ingest");
-    private final String reporting = url("reporting");
+    private final String ingest;
+    private final String reporting;
 
     private record Submitted(Path file, String recordingId, List<String> utteranceIds, boolean hasTranscript) {
     }
 
     AnalyzeCommand(RuntimeSettings settings) {
         this.settings = settings;
-    }
-
-    private static String url(String service) {
-        return ServiceSpec.named(service).url();
+        this.ingest = settings.serviceUrl(ServiceSpec.named("ingest"));
+        this.reporting = settings.serviceUrl(ServiceSpec.named("reporting"));
     }
 
     int run(List<String> args, List<String> runtimeOptions) throws Exception {

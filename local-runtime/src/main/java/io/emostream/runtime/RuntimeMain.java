@@ -16,7 +16,7 @@ import java.util.Optional;
  *   down                                                         stop everything, wait until stopped
  *   status                                                       print state and service health
  *   analyze [files…] [--serve] [--timeout S]                     run recordings through the platform, print results
- * options: --home DIR --kafka-port N --controller-port N --postgres-port N --partitions N
+ * options: --home DIR --kafka-port N --controller-port N --postgres-port N --partitions N --port-offset N
  * </pre>
  */
 public final class RuntimeMain {
@@ -181,7 +181,7 @@ public final class RuntimeMain {
         System.out.printf("  %-10s %-46s %s%n", "kafka", s.kafkaBootstrapServers(), "up");
         System.out.printf("  %-10s %-46s %s%n", "postgres", s.jdbcUrl(), "up");
         for (RuntimeState.Service svc : s.services()) {
-            boolean ready = ServiceProcess.isReady(ServiceSpec.named(svc.name()));
+            boolean ready = ServiceProcess.isReady(svc.url());
             System.out.printf("  %-10s %-46s %s%n", svc.name(), svc.url(), ready ? "ready" : "NOT READY");
         }
         System.out.println();
@@ -191,7 +191,8 @@ public final class RuntimeMain {
         System.err.println("""
                 usage: RuntimeMain up|down|status [options]
                   up [--foreground] [--services all|none|ingest,inference,fusion,reporting]
-                  options: --home DIR --kafka-port N --controller-port N --postgres-port N --partitions N
-                  (or EMOSTREAM_HOME, EMOSTREAM_KAFKA_PORT, EMOSTREAM_POSTGRES_PORT, EMOSTREAM_PARTITIONS)""");
+                  options: --home DIR --kafka-port N --controller-port N --postgres-port N --partitions N --port-offset N
+                  (or EMOSTREAM_HOME, EMOSTREAM_KAFKA_PORT, EMOSTREAM_POSTGRES_PORT, EMOSTREAM_PARTITIONS,
+                   EMOSTREAM_PORT_OFFSET)""");
     }
 }

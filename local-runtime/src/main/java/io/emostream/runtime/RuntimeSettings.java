@@ -15,9 +15,11 @@ import java.util.Map;
  * @param controllerPort KRaft controller port ({@code EMOSTREAM_KAFKA_CONTROLLER_PORT})
  * @param postgresPort   PostgreSQL port ({@code EMOSTREAM_POSTGRES_PORT})
  * @param partitions     partitions per topic on first creation ({@code EMOSTREAM_PARTITIONS})
+ * @param portOffset     added to every service's HTTP port, to run a second platform beside one on the default
+ *                       ports ({@code EMOSTREAM_PORT_OFFSET})
  */
 public record RuntimeSettings(Path home, Path repo, int kafkaPort, int controllerPort, int postgresPort,
-                              int partitions) {
+                              int partitions, int portOffset) {
 
     public static final String DATABASE = "emostream";
     public static final String DB_USER = "emostream";
@@ -34,7 +36,8 @@ public record RuntimeSettings(Path home, Path repo, int kafkaPort, int controlle
                 Integer.parseInt(env.getOrDefault("EMOSTREAM_KAFKA_PORT", "19092")),
                 Integer.parseInt(env.getOrDefault("EMOSTREAM_KAFKA_CONTROLLER_PORT", "19093")),
                 Integer.parseInt(env.getOrDefault("EMOSTREAM_POSTGRES_PORT", "15432")),
-                Integer.parseInt(env.getOrDefault("EMOSTREAM_PARTITIONS", Integer.toString(Topics.DEFAULT_PARTITIONS))));
+                Integer.parseInt(env.getOrDefault("EMOSTREAM_PARTITIONS", Integer.toString(Topics.DEFAULT_PARTITIONS))),
+                Integer.parseInt(env.getOrDefault("EMOSTREAM_PORT_OFFSET", "0")));
     }
 
     public String bootstrapServers() {
@@ -43,6 +46,14 @@ public record RuntimeSettings(Path home, Path repo, int kafkaPort, int controlle
 
     public String jdbcUrl() {
         return "jdbc:postgresql://localhost:" + postgresPort + "/" + DATABASE;
+    }
+
+    public int servicePort(ServiceSpec spec) {
+        return spec.port() + portOffset;
+    }
+
+    public String serviceUrl(ServiceSpec spec) {
+        return "http://localhost:" + servicePort(spec);
     }
 
     public Path logs() {
@@ -77,15 +88,17 @@ public record RuntimeSettings(Path home, Path repo, int kafkaPort, int controlle
     public RuntimeSettings with(String flag, String value) {
         return switch (flag) {
             case "--home" -> new RuntimeSettings(Path.of(value).toAbsolutePath().normalize(), repo, kafkaPort,
-                    controllerPort, postgresPort, partitions);
+                    controllerPort, postgresPort, partitions, portOffset);
             case "--kafka-port" -> new RuntimeSettings(home, repo, Integer.parseInt(value), controllerPort,
-                    postgresPort, partitions);
+                    postgresPort, partitions, portOffset);
             case "--controller-port" -> new RuntimeSettings(home, repo, kafkaPort, Integer.parseInt(value),
-                    postgresPort, partitions);
+                    postgresPort, partitions, portOffset);
             case "--postgres-port" -> new RuntimeSettings(home, repo, kafkaPort, controllerPort,
-                    Integer.parseInt(value), partitions);
+                    Integer.parseInt(value), partitions, portOffset);
             case "--partitions" -> new RuntimeSettings(home, repo, kafkaPort, controllerPort, postgresPort,
-                    Integer.parseInt(value));
+                    Integer.parseInt(value), portOffset);
+            case "--port-offset" -> new RuntimeSettings(home, repo, kafkaPort, controllerPort, postgresPort,
+                    partitions, Integer.parseInt(value));
             default -> throw new IllegalArgumentException("unknown option " + flag);
         };
     }

@@ -19,11 +19,13 @@ final class ServiceProcess implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final ServiceSpec spec;
+    private final String url;
     private final Process process;
     private final Path log;
 
-    private ServiceProcess(ServiceSpec spec, Process process, Path log) {
+    private ServiceProcess(ServiceSpec spec, String url, Process process, Path log) {
         this.spec = spec;
+        this.url = url;
         this.process = process;
         this.log = log;
     }
@@ -35,8 +37,10 @@ final class ServiceProcess implements AutoCloseable {
             throw new IOException(spec.name() + "-service is not built (" + jar + " missing): run "
                     + "./mvnw -B package -DskipTests, or use ./emostream which builds when needed");
         }
-        if (ChildProcesses.portOpen(spec.port())) {
-            throw new IOException("port " + spec.port() + " for " + spec.name() + " is already in use");
+        int port = settings.servicePort(spec);
+        if (ChildProcesses.portOpen(port)) {
+            throw new IOException("port " + port + " for " + spec.name() + " is already in use (set "
+                    + "EMOSTREAM_PORT_OFFSET to run beside another platform)");
         }
         Map<String, String> env = new HashMap<>(environment(spec, settings));
         env.putAll(extraEnv);
@@ -46,13 +50,14 @@ final class ServiceProcess implements AutoCloseable {
                 "-Dai.djl.offline=true",
                 "-jar", jar.toString()));
         Path log = settings.logs().resolve(spec.name() + ".log");
-        return new ServiceProcess(spec, ChildProcesses.start(ChildProcesses.javaCommand(jvm), log, env), log);
+        return new ServiceProcess(spec, settings.serviceUrl(spec),
+                ChildProcesses.start(ChildProcesses.javaCommand(jvm), log, env), log);
     }
 
     /** The configuration every service reads, as environment variables (MicroProfile Config naming). */
     static Map<String, String> environment(ServiceSpec spec, RuntimeSettings settings) {
         Map<String, String> env = new HashMap<>();
-        env.put("QUARKUS_HTTP_PORT", Integer.toString(spec.port()));
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(settings.servicePort(spec)));
         env.put("KAFKA_BOOTSTRAP_SERVERS", settings.bootstrapServers());
         env.put("QUARKUS_DATASOURCE_JDBC_URL", settings.jdbcUrl());
         env.put("QUARKUS_DATASOURCE_USERNAME", RuntimeSettings.DB_USER);
@@ -71,6 +76,14 @@ final class ServiceProcess implements AutoCloseable {
         return process.pid();
     }
 
+    String url() {
+        return url;
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
     Path log() {
         return log;
     }
@@ -78,7 +91,7 @@ final class ServiceProcess implements AutoCloseable {
     /** Waits until {@code /q/health/ready} answers 200. */
     void awaitReady(Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        HttpRequest req = HttpRequest.newBuilder(URI.create(spec.url() + "/q/health/ready"))
+        HttpRequest req = HttpRequest.newBuilder(URI.create(url + "/q/health/ready"))
                 .timeout(Duration.ofSeconds(3)).build();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
@@ -92,8 +105,8 @@ final class ServiceProcess implements AutoCloseable {
         throw new IOException(spec.name() + " was not ready within " + timeout + "; see " + log);
     }
 
-    static boolean isReady(ServiceSpec spec) {
-        return isReady(HttpRequest.newBuilder(URI.create(spec.url() + "/q/health/ready"))
+    static boolean isReady(String url) {
+        return isReady(HttpRequest.newBuilder(URI.create(url + "/q/health/ready"))
                 .timeout(Duration.ofSeconds(3)).build());
     }
 

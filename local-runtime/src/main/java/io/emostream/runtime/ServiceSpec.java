@@ -8,7 +8,7 @@ import java.util.List;
  * deployed, configured through environment variables.
  *
  * @param name   the service name, also its Maven module {@code <name>-service}
- * @param port   its HTTP port (health, metrics, REST)
+ * @param port   its default HTTP port (health, metrics, REST); see {@link RuntimeSettings#servicePort}
  * @param maxHeap the -Xmx it gets
  */
 public record ServiceSpec(String name, int port, String maxHeap) {
@@ -22,10 +22,6 @@ public record ServiceSpec(String name, int port, String maxHeap) {
 
     public Path jar(Path repo) {
         return repo.resolve(name + "-service").resolve("target/quarkus-app/quarkus-run.jar");
-    }
-
-    public String url() {
-        return "http://localhost:" + port;
     }
 
     public static ServiceSpec named(String name) {

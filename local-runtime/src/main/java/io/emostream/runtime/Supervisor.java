@@ -77,7 +77,7 @@ public final class Supervisor {
 
         for (ServiceSpec spec : services) {
             writeState(RuntimeState.STARTING, "starting " + spec.name());
-            log("starting " + spec.name() + "-service on " + spec.url());
+            log("starting " + spec.name() + "-service on " + settings.serviceUrl(spec));
             ServiceProcess p = ServiceProcess.start(spec, settings, Map.of());
             running.add(p);
             writeState(RuntimeState.STARTING, "waiting for " + spec.name() + " to be ready");
@@ -85,6 +85,53 @@ public final class Supervisor {
         }
         writeState(RuntimeState.READY, "ready");
         log("ready");
+        Thread watcher = new Thread(this::restartDeadServices, "service-watcher");
+        watcher.setDaemon(true);
+        watcher.start();
+    }
+
+    /**
+     * Restarts a service that exits while the platform runs (as a Kubernetes restart policy would): its consumers
+     * resume from their committed offsets. Back-off doubles per restart up to 30 s and resets after a minute up.
+     */
+    private void restartDeadServices() {
+        java.util.Map<String, Integer> restarts = new java.util.HashMap<>();
+        java.util.Map<String, Long> startedAt = new java.util.HashMap<>();
+        while (!stopping.get()) {
+            ChildProcesses.sleep(500);
+            List<ServiceProcess> snapshot;
+            synchronized (running) {
+                snapshot = new ArrayList<>(running);
+            }
+            for (ServiceProcess p : snapshot) {
+                String name = p.spec().name();
+                startedAt.putIfAbsent(name, System.nanoTime());
+                if (p.isAlive()) {
+                    if (System.nanoTime() - startedAt.get(name) > 60_000_000_000L) {
+                        restarts.remove(name);
+                    }
+                    continue;
+                }
+                int n = restarts.merge(name, 1, Integer::sum);
+                long delay = Math.min(30_000L, 1000L << Math.min(5, n - 1));
+                log(name + " exited unexpectedly; restarting in " + delay + " ms (restart #" + n + ", see "
+                        + p.log() + ")");
+                ChildProcesses.sleep(delay);
+                synchronized (running) {
+                    if (stopping.get()) {
+                        return;
+                    }
+                    try {
+                        ServiceProcess restarted = ServiceProcess.start(p.spec(), settings, java.util.Map.of());
+                        running.set(running.indexOf(p), restarted);
+                        startedAt.put(name, System.nanoTime());
+                    } catch (Exception e) {
+                        log("could not restart " + name + ": " + e.getMessage());
+                    }
+                }
+                writeState(RuntimeState.READY, name + " restarted");
+            }
+        }
     }
 
     private void lock() throws IOException {
@@ -113,7 +160,10 @@ public final class Supervisor {
             if (state != null) {
                 writeState(RuntimeState.STOPPING, "stopping");
             }
-            List<ServiceProcess> reversed = new ArrayList<>(running);
+            List<ServiceProcess> reversed;
+            synchronized (running) {
+                reversed = new ArrayList<>(running);
+            }
             Collections.reverse(reversed);
             for (ServiceProcess p : reversed) {
                 log("stopping " + p.spec().name());
@@ -155,7 +205,7 @@ public final class Supervisor {
         List<RuntimeState.Service> svc = new ArrayList<>();
         synchronized (running) {
             for (ServiceProcess p : running) {
-                svc.add(new RuntimeState.Service(p.spec().name(), p.spec().url(), p.pid()));
+                svc.add(new RuntimeState.Service(p.spec().name(), p.url(), p.pid()));
             }
         }
         state = new RuntimeState(state.pid(), s, state.kafkaBootstrapServers(), state.jdbcUrl(),
