@@ -48,7 +48,8 @@ public class TopologyProducer {
             "max.message.bytes", Integer.toString(Topics.MAX_UTTERANCE_MESSAGE_BYTES + 64 * 1024));
 
     private final FusionSettings settings;
-    private final MeterRegistry registry;
+    /** One set of meters however often the topology is built (the extension may build it more than once). */
+    private final FusionMetrics metrics;
 
     @Inject
     public TopologyProducer(FusionConfig config, MeterRegistry registry) {
@@ -57,14 +58,13 @@ public class TopologyProducer {
 
     public TopologyProducer(FusionSettings settings, MeterRegistry registry) {
         this.settings = settings;
-        this.registry = registry;
+        this.metrics = new FusionMetrics(registry, settings.mode());
     }
 
     @Produces
     public Topology buildTopology() {
         FusionJoiner joiner = new FusionJoiner(settings.mode(), settings.speechWeight(), settings.textWeight(),
                 Clock.systemUTC());
-        FusionMetrics metrics = new FusionMetrics(registry, settings.mode());
 
         StoreBuilder<KeyValueStore<String, byte[]>> pending = Stores.keyValueStoreBuilder(
                         Stores.persistentKeyValueStore(PENDING_STORE), Serdes.String(), Serdes.ByteArray())
