@@ -11,6 +11,7 @@ import jakarta.inject.Inject;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.AutoOffsetReset;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
@@ -78,9 +79,11 @@ public class TopologyProducer {
                 .withLoggingEnabled(CHANGELOG);
 
         Topology topology = new Topology();
-        topology.addSource(SPEECH_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
-                Topics.SCORES_SPEECH);
-        topology.addSource(TEXT_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), Topics.SCORES_TEXT);
+        ScoreTimestamps timestamps = new ScoreTimestamps();
+        topology.addSource(AutoOffsetReset.earliest(), SPEECH_SOURCE, timestamps, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer(), Topics.SCORES_SPEECH);
+        topology.addSource(AutoOffsetReset.earliest(), TEXT_SOURCE, timestamps, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer(), Topics.SCORES_TEXT);
         topology.addProcessor(FUSION, () -> new FusionProcessor(settings, joiner, metrics), SPEECH_SOURCE,
                 TEXT_SOURCE);
         topology.addStateStore(pending, FUSION);
