@@ -61,6 +61,7 @@ class TopologyTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "fusion-topology-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbConfig.class);
         driver = new TopologyTestDriver(new TopologyProducer(settings, registry).buildTopology(), props, T0);
         speech = driver.createInputTopic(Topics.SCORES_SPEECH, new StringSerializer(), new ByteArraySerializer());
         text = driver.createInputTopic(Topics.SCORES_TEXT, new StringSerializer(), new ByteArraySerializer());
