@@ -24,6 +24,8 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Joins one task's speech and text scores per utterance id and emits one fused result per utterance.
@@ -44,12 +46,19 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
     static final String SERVICE = "fusion-service";
     /** Room for the record overhead under the emotions topic's size limit. */
     static final int MAX_RESULT_BYTES = Topics.MAX_UTTERANCE_MESSAGE_BYTES - 64 * 1024;
+    /** Parsed waiting scores kept per task; beyond this (one modality down) the oldest are re-read when needed. */
+    static final int PARSED_WAITING = 5_000;
 
     private final FusionSettings settings;
     private final FusionJoiner joiner;
     private final FusionMetrics metrics;
     private final ScoreReader reader = new ScoreReader();
     private final DeadlineIndex index = new DeadlineIndex();
+    /**
+     * The waiting scores already parsed, so a join does not parse the first side twice (JSON is most of the
+     * per-record cost). Bounded; the pending store stays the truth, a miss just re-reads the stored bytes.
+     */
+    private final Map<String, EmotionScore> parsedWaiting;
 
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<String, byte[]> pending;
@@ -58,10 +67,16 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
     private long lastEmittedAt;
     private long reportedPending;
 
-    FusionProcessor(FusionSettings settings, FusionJoiner joiner, FusionMetrics metrics) {
+    FusionProcessor(FusionSettings settings, FusionJoiner joiner, FusionMetrics metrics, int parsedWaitingLimit) {
         this.settings = settings;
         this.joiner = joiner;
         this.metrics = metrics;
+        this.parsedWaiting = new LinkedHashMap<>(1024, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, EmotionScore> eldest) {
+                return size() > parsedWaitingLimit;
+            }
+        };
     }
 
     @Override
@@ -71,6 +86,7 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
         this.emitted = context.getStateStore(TopologyProducer.EMITTED_STORE);
         // init runs after the stores are restored: rebuild the deadline index from them
         index.clear();
+        parsedWaiting.clear();
         try (KeyValueIterator<String, byte[]> all = pending.all()) {
             while (all.hasNext()) {
                 KeyValue<String, byte[]> e = all.next();
@@ -113,7 +129,7 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
             pending.delete(id);
             index.remove(waiting.deadline(), id);
             syncPendingGauge();
-            fuseBoth(id, waiting, arrived, score, false, now);
+            fuseBoth(id, waiting, parsedWaiting.remove(id), arrived, score, false, now);
             return;
         }
 
@@ -123,7 +139,7 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
                 metrics.duplicate(side);
                 return;
             }
-            fuseBoth(id, done.single(), arrived, score, true, now);
+            fuseBoth(id, done.single(), null, arrived, score, true, now);
             return;
         }
 
@@ -132,6 +148,7 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
             return;
         }
         pending.put(id, arrived.encode());
+        parsedWaiting.put(id, score);
         index.add(arrived.deadline(), id);
         syncPendingGauge();
     }
@@ -149,7 +166,10 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
             }
             WaitingScore waiting = WaitingScore.decode(bytes);
             pending.delete(due.utteranceId());
-            EmotionScore score = reread(due.utteranceId(), waiting);
+            EmotionScore score = parsedWaiting.remove(due.utteranceId());
+            if (score == null) {
+                score = reread(due.utteranceId(), waiting);
+            }
             if (score != null) {
                 emitAlone(due.utteranceId(), waiting, score, now);
             }
@@ -168,10 +188,15 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
         }
     }
 
-    /** Fuses a stored score with the one that just arrived; {@code correction} when the stored one was emitted alone. */
-    private void fuseBoth(String id, WaitingScore stored, WaitingScore arrived, EmotionScore arrivedScore,
-                          boolean correction, long now) {
-        EmotionScore storedScore = reread(id, stored);
+    /**
+     * Fuses a stored score ({@code storedScore} if already parsed, else read from its bytes) with the one that just
+     * arrived; {@code correction} when the stored one was emitted alone.
+     */
+    private void fuseBoth(String id, WaitingScore stored, EmotionScore storedScore, WaitingScore arrived,
+                          EmotionScore arrivedScore, boolean correction, long now) {
+        if (storedScore == null) {
+            storedScore = reread(id, stored);
+        }
         if (storedScore == null) {
             return;
         }
@@ -251,6 +276,7 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
     @Override
     public void close() {
         index.clear();
+        parsedWaiting.clear();
         syncPendingGauge();
     }
 }

@@ -64,6 +64,11 @@ public class TopologyProducer {
 
     @Produces
     public Topology buildTopology() {
+        return buildTopology(FusionProcessor.PARSED_WAITING);
+    }
+
+    /** As {@link #buildTopology()}, keeping at most {@code parsedWaitingLimit} parsed waiting scores per task. */
+    Topology buildTopology(int parsedWaitingLimit) {
         FusionJoiner joiner = new FusionJoiner(settings.mode(), settings.speechWeight(), settings.textWeight(),
                 Clock.systemUTC());
 
@@ -84,7 +89,7 @@ public class TopologyProducer {
                 new ByteArrayDeserializer(), Topics.SCORES_SPEECH);
         topology.addSource(AutoOffsetReset.earliest(), TEXT_SOURCE, timestamps, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer(), Topics.SCORES_TEXT);
-        topology.addProcessor(FUSION, () -> new FusionProcessor(settings, joiner, metrics), SPEECH_SOURCE,
+        topology.addProcessor(FUSION, () -> new FusionProcessor(settings, joiner, metrics, parsedWaitingLimit), SPEECH_SOURCE,
                 TEXT_SOURCE);
         topology.addStateStore(pending, FUSION);
         topology.addStateStore(emitted, FUSION);

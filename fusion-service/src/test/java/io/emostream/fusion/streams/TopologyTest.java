@@ -56,13 +56,17 @@ class TopologyTest {
     private TestOutputTopic<byte[], byte[]> deadLetters;
 
     private void start(FusionSettings settings) {
+        start(settings, FusionProcessor.PARSED_WAITING);
+    }
+
+    private void start(FusionSettings settings, int parsedWaitingLimit) {
         registry = new SimpleMeterRegistry();
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "fusion-topology-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbConfig.class);
-        driver = new TopologyTestDriver(new TopologyProducer(settings, registry).buildTopology(), props, T0);
+        driver = new TopologyTestDriver(new TopologyProducer(settings, registry).buildTopology(parsedWaitingLimit), props, T0);
         speech = driver.createInputTopic(Topics.SCORES_SPEECH, new StringSerializer(), new ByteArraySerializer());
         text = driver.createInputTopic(Topics.SCORES_TEXT, new StringSerializer(), new ByteArraySerializer());
         emotions = driver.createOutputTopic(Topics.EMOTIONS, new StringDeserializer(), EventSerdes.FUSED_EMOTION);
@@ -361,6 +365,24 @@ class TopologyTest {
             driver.close();
             driver = null;
         }
+    }
+
+    @Test
+    void waitingScoresNoLongerHeldParsedInMemoryAreReadBackFromTheStore() {
+        start(FusionSettings.defaults(), 1);
+        for (int i = 0; i < 3; i++) {
+            send(Scores.text("rec-n#" + i, "words " + i, NEUTRAL_TEXT), T0.plusMillis(i));
+        }
+        for (int i = 0; i < 2; i++) {
+            send(Scores.speech("rec-n#" + i, ANGRY_VOICE), T0.plusMillis(10 + i));
+        }
+        advanceWallClock(WAIT.plusSeconds(1)); // rec-n#2 expires alone
+
+        List<FusedEmotion> out = emotions.readValuesToList();
+        assertThat(out).extracting(FusedEmotion::utteranceId).containsExactly("rec-n#0", "rec-n#1", "rec-n#2");
+        assertThat(out).extracting(FusedEmotion::modalities)
+                .containsExactly(Modalities.BOTH, Modalities.BOTH, Modalities.TEXT_ONLY);
+        assertThat(out).extracting(f -> f.text().text()).containsExactly("words 0", "words 1", "words 2");
     }
 
     @Test
