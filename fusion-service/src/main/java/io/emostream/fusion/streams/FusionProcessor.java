@@ -20,9 +20,9 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
-import org.apache.kafka.streams.state.WindowStoreIterator;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -59,6 +59,7 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
      * per-record cost). Bounded; the pending store stays the truth, a miss just re-reads the stored bytes.
      */
     private final Map<String, EmotionScore> parsedWaiting;
+    private final long emittedBucketMs;
 
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<String, byte[]> pending;
@@ -71,12 +72,23 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
         this.settings = settings;
         this.joiner = joiner;
         this.metrics = metrics;
+        this.emittedBucketMs = emittedBucketMs(settings);
         this.parsedWaiting = new LinkedHashMap<>(1024, 0.75f, false) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, EmotionScore> eldest) {
                 return size() > parsedWaitingLimit;
             }
         };
+    }
+
+    /** Width of the time buckets the emitted markers are stored at. */
+    static long emittedBucketMs(FusionSettings settings) {
+        return Math.max(1, settings.emittedRetention().toMillis() / 2);
+    }
+
+    /** How long the emitted store must keep data: markers are looked up to one retention behind the newest bucket. */
+    static Duration emittedStoreRetention(FusionSettings settings) {
+        return settings.emittedRetention().plusMillis(emittedBucketMs(settings));
     }
 
     @Override
@@ -133,7 +145,7 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
             return;
         }
 
-        Emitted done = lastEmitted(id);
+        Emitted done = lastEmitted(id, now);
         if (done != null) {
             if (done.covers(side)) {
                 metrics.duplicate(side);
@@ -230,18 +242,30 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
                 key(id), input.score(), null, input.timestamp(), now);
     }
 
-    /** What was last emitted for this utterance within the retention, or null. */
-    private Emitted lastEmitted(String id) {
-        long from = Math.max(0, lastEmittedAt - settings.emittedRetention().toMillis());
-        try (WindowStoreIterator<byte[]> it = emitted.backwardFetch(id, from, Long.MAX_VALUE)) {
-            return it.hasNext() ? Emitted.decode(it.next().value) : null;
+    /**
+     * What was last emitted for this utterance, or null. Markers are stored at bucket starts (bucket = retention/2),
+     * so this is three point reads (this bucket and the two before) rather than a range scan over the segments;
+     * a marker written at t lies in a bucket starting after t − bucket, so it is found for at least the retention.
+     */
+    private Emitted lastEmitted(String id, long now) {
+        long newest = bucketStart(Math.max(lastEmittedAt, now));
+        for (int k = 0; k <= 2; k++) {
+            byte[] v = emitted.fetch(id, newest - k * emittedBucketMs);
+            if (v != null) {
+                return Emitted.decode(v);
+            }
         }
+        return null;
     }
 
     private void remember(String id, Emitted what, long now) {
-        // monotonic, so the newest marker is always the one fetched first even if the wall clock steps back
+        // monotonic, so the newest marker is always in the newest bucket even if the wall clock steps back
         lastEmittedAt = Math.max(lastEmittedAt, now);
-        emitted.put(id, what.encode(), lastEmittedAt);
+        emitted.put(id, what.encode(), bucketStart(lastEmittedAt));
+    }
+
+    private long bucketStart(long t) {
+        return t - Math.floorMod(t, emittedBucketMs);
     }
 
     /** Reads back a score this processor stored; it was valid when stored, so failure means a bug, not bad input. */

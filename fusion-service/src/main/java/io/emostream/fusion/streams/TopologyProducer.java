@@ -78,8 +78,8 @@ public class TopologyProducer {
                 .withCachingEnabled()
                 .withLoggingEnabled(CHANGELOG);
         StoreBuilder<WindowStore<String, byte[]>> emitted = Stores.windowStoreBuilder(
-                        Stores.persistentWindowStore(EMITTED_STORE, settings.emittedRetention(), Duration.ofMillis(1),
-                                false),
+                        Stores.persistentWindowStore(EMITTED_STORE, FusionProcessor.emittedStoreRetention(settings),
+                                Duration.ofMillis(1), false),
                         Serdes.String(), Serdes.ByteArray())
                 .withLoggingEnabled(CHANGELOG);
 
