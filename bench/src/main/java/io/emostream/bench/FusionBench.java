@@ -85,7 +85,6 @@ public final class FusionBench {
             f.put("tput_e2e_p99_ms", t.endToEnd().percentile(99));
             f.put("service_cpu_cores", (cpu1 - cpu0) / 1000.0 / t.seconds());
             f.put("service_rss_mb", rssMb(pid));
-            f.putAll(t.streams());
             f.put("latency_rate_per_s", rate);
             f.put("latency_utterances", latencyPairs);
             f.put("join_p50_ms", l.join().percentile(50));
@@ -98,7 +97,7 @@ public final class FusionBench {
         }
     }
 
-    record Run(double seconds, double produceSeconds, Stats join, Stats endToEnd, Map<String, Double> streams) {
+    record Run(double seconds, double produceSeconds, Stats join, Stats endToEnd) {
     }
 
     /** Produces {@code n} utterances (at {@code rate}/s, or unthrottled when 0) and reads their fused results. */
@@ -127,9 +126,6 @@ public final class FusionBench {
             producer.flush();
         }
         long produced = System.nanoTime();
-        // while the service works through the backlog: where its stream thread spends the time
-        thread.join(10_000);
-        Map<String, Double> streams = thread.isAlive() ? streamThreadMetrics() : Map.of();
         thread.join(Duration.ofMinutes(10).toMillis());
         reader.stop = true;
         if (reader.failure != null) {
@@ -140,7 +136,7 @@ public final class FusionBench {
         }
         double seconds = (reader.lastReadAt - start) / 1e9;
         System.out.printf("  %s: %d utterances, %.1f s, %.0f fused/s%n", tag, n, seconds, n / seconds);
-        return new Run(seconds, (produced - start) / 1e9, reader.join, reader.endToEnd, streams);
+        return new Run(seconds, (produced - start) / 1e9, reader.join, reader.endToEnd);
     }
 
     /** Reads the run's fused records from the end of the emotions topic (read_committed) and times each. */
@@ -236,26 +232,6 @@ public final class FusionBench {
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000),
                 new StringDeserializer(), new ByteArrayDeserializer());
-    }
-
-    /**
-     * Where the stream thread spends its time (Kafka Streams' own thread metrics, from the service's Prometheus
-     * endpoint): fractions of time processing, committing (exactly-once transactions) and polling.
-     */
-    private static Map<String, Double> streamThreadMetrics() throws Exception {
-        String body = java.net.http.HttpClient.newHttpClient().send(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:8083/q/metrics")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-        Map<String, Double> m = new java.util.LinkedHashMap<>();
-        for (String name : List.of("process_ratio", "commit_ratio", "poll_ratio", "punctuate_ratio",
-                "process_latency_avg", "commit_latency_avg")) {
-            for (String line : body.split("\n")) {
-                if (line.startsWith("kafka_stream_thread_" + name + "{")) {
-                    m.put("thread_" + name, Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)));
-                }
-            }
-        }
-        return m;
     }
 
     /** utime + stime of a process, from /proc (Linux). */
