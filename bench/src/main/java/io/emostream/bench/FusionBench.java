@@ -55,7 +55,7 @@ public final class FusionBench {
     public static void main(String[] args) throws Exception {
         int pairs = 200_000;
         int latencyPairs = 30_000;
-        int rate = 3_000;
+        int rate = 2_000;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--pairs" -> pairs = Integer.parseInt(args[++i]);
@@ -67,13 +67,16 @@ public final class FusionBench {
         System.out.println("starting the broker and the fusion service ...");
         try (BenchPlatform platform = BenchPlatform.start("fusion")) {
             long pid = platform.servicePid("fusion");
+            long brokerPid = io.emostream.runtime.RuntimeState.read(platform.home()).orElseThrow().kafkaPid();
             String bootstrap = platform.bootstrapServers();
             // warm-up: JIT, RocksDB, producer/consumer connections
             run(bootstrap, "warm", 20_000, 0);
 
             long cpu0 = cpuMillis(pid);
+            long brokerCpu0 = cpuMillis(brokerPid);
             Run t = run(bootstrap, "tput", pairs, 0);
             long cpu1 = cpuMillis(pid);
+            long brokerCpu1 = cpuMillis(brokerPid);
             Run l = run(bootstrap, "lat", latencyPairs, rate);
 
             Map<String, Object> f = Stats.figures();
@@ -84,6 +87,10 @@ public final class FusionBench {
             f.put("tput_e2e_p50_ms", t.endToEnd().percentile(50));
             f.put("tput_e2e_p99_ms", t.endToEnd().percentile(99));
             f.put("service_cpu_cores", (cpu1 - cpu0) / 1000.0 / t.seconds());
+            // CPU time per utterance: less sensitive to other load on the machine than the rates
+            f.put("service_cpu_us_per_utt", (cpu1 - cpu0) * 1000.0 / pairs);
+            f.put("broker_cpu_us_per_utt", (brokerCpu1 - brokerCpu0) * 1000.0 / pairs);
+            f.put("load_avg_1m", Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]));
             f.put("service_rss_mb", rssMb(pid));
             f.put("latency_rate_per_s", rate);
             f.put("latency_utterances", latencyPairs);
