@@ -65,7 +65,8 @@ public final class FusionBench {
             }
         }
         System.out.println("starting the broker and the fusion service ...");
-        try (BenchPlatform platform = BenchPlatform.start("fusion")) {
+        BenchPlatform platform = BenchPlatform.start("fusion");
+        try (platform) {
             long pid = platform.servicePid("fusion");
             long brokerPid = io.emostream.runtime.RuntimeState.read(platform.home()).orElseThrow().kafkaPid();
             String bootstrap = platform.bootstrapServers();
@@ -101,6 +102,14 @@ public final class FusionBench {
             f.put("e2e_max_ms", l.endToEnd().percentile(100));
             f.put("cores", Runtime.getRuntime().availableProcessors());
             Stats.print("fusion", f);
+        } finally {
+            deleteTree(platform.home()); // the broker's data: about 1 GB per run
+        }
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 
