@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.is;
 
 @QuarkusTest
@@ -16,17 +17,27 @@ import static org.hamcrest.Matchers.is;
 class HealthTest {
 
     @Test
-    void readyWhenTheBrokerAnswers() {
+    void readyWhenTheBrokerAnswersAndThePipelineRuns() {
+        FusionServiceTest.awaitReady();
         given().when().get("/q/health/ready")
                 .then().statusCode(200)
                 .body("status", is("UP"))
-                .body("checks.name", hasItem("Kafka connection health check"));
+                .body("checks.name", hasItems("Kafka connection health check", "Kafka Streams topics health check",
+                        "Fusion pipeline running"));
+    }
+
+    @Test
+    void liveWhileKafkaStreamsRuns() {
+        given().when().get("/q/health/live")
+                .then().statusCode(200)
+                .body("checks.name", hasItem("Kafka Streams state health check"));
     }
 
     @Test
     void exposesPrometheusMetrics() {
         given().when().get("/q/metrics")
                 .then().statusCode(200)
-                .body(containsString("jvm_memory_used_bytes"));
+                .body(containsString("jvm_memory_used_bytes"))
+                .body(containsString("emostream_fusion_pending"));
     }
 }

@@ -1,0 +1,95 @@
+package io.emostream.fusion.streams;
+
+import io.emostream.contracts.EmotionScore;
+import io.emostream.contracts.FailureReason;
+import io.emostream.contracts.FusedEmotion;
+import io.emostream.contracts.FusionMode;
+import io.emostream.contracts.Modalities;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The service's own meters ({@code emostream_fusion_*} in Prometheus). Counters are created once, so the hot path
+ * only increments.
+ */
+public final class FusionMetrics {
+
+    private final MeterRegistry registry;
+    /** [modalities][correction ? 1 : 0] */
+    private final Counter[][] fused = new Counter[Modalities.values().length][2];
+    private final Counter[] duplicates = new Counter[Side.values().length];
+    private final Counter[] remapped = new Counter[Side.values().length];
+    private final Timer joinLatency;
+    private final AtomicLong pending = new AtomicLong();
+
+    public FusionMetrics(MeterRegistry registry, FusionMode mode) {
+        this.registry = registry;
+        for (Modalities m : Modalities.values()) {
+            for (int c = 0; c < 2; c++) {
+                fused[m.ordinal()][c] = Counter.builder("emostream.fusion.fused")
+                        .description("Fused results emitted to emostream.emotions")
+                        .tag("modalities", m.name()).tag("mode", mode.name()).tag("correction", c == 1 ? "true" : "false")
+                        .register(registry);
+            }
+        }
+        for (Side s : Side.values()) {
+            duplicates[s.ordinal()] = Counter.builder("emostream.fusion.duplicates")
+                    .description("Scores dropped because their utterance already had that side (or was complete)")
+                    .tag("modality", s.modality().name()).register(registry);
+            remapped[s.ordinal()] = Counter.builder("emostream.fusion.labels.remapped")
+                    .description("Scores whose non-canonical labels were mapped onto the canonical set")
+                    .tag("modality", s.modality().name()).register(registry);
+        }
+        joinLatency = Timer.builder("emostream.fusion.join.latency")
+                .description("From the later input's scoredAt to the fused result (fusedAt)")
+                .publishPercentileHistogram()
+                .register(registry);
+        Gauge.builder("emostream.fusion.pending", pending, AtomicLong::get)
+                .description("Utterances with one side waiting for the other")
+                .register(registry);
+    }
+
+    void fused(FusedEmotion f) {
+        fused[f.modalities().ordinal()][f.correction() ? 1 : 0].increment();
+        Instant latest = later(scoredAt(f.speech()), scoredAt(f.text()));
+        if (latest != null && f.fusedAt() != null) {
+            Duration d = Duration.between(latest, f.fusedAt());
+            if (!d.isNegative()) {
+                joinLatency.record(d);
+            }
+        }
+    }
+
+    private static Instant scoredAt(EmotionScore s) {
+        return s == null ? null : s.scoredAt();
+    }
+
+    private static Instant later(Instant a, Instant b) {
+        return a == null ? b : b == null || a.isAfter(b) ? a : b;
+    }
+
+    void duplicate(Side side) {
+        duplicates[side.ordinal()].increment();
+    }
+
+    void remapped(Side side) {
+        remapped[side.ordinal()].increment();
+    }
+
+    void deadLetter(String sourceTopic, FailureReason reason) {
+        Counter.builder("emostream.fusion.deadletters")
+                .description("Input records sent to emostream.deadletter")
+                .tag("topic", sourceTopic).tag("reason", reason.name())
+                .register(registry).increment();
+    }
+
+    void adjustPending(long delta) {
+        pending.addAndGet(delta);
+    }
+}

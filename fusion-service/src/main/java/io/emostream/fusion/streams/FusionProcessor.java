@@ -1,0 +1,306 @@
+package io.emostream.fusion.streams;
+
+import io.emostream.contracts.DeadLetter;
+import io.emostream.contracts.EmotionScore;
+import io.emostream.contracts.EventSerdes;
+import io.emostream.contracts.FailureReason;
+import io.emostream.contracts.FusedEmotion;
+import io.emostream.contracts.Topics;
+import io.emostream.fusion.FusionJoiner;
+import io.emostream.fusion.config.FusionSettings;
+import io.quarkus.logging.Log;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Joins one task's speech and text scores per utterance id and emits one fused result per utterance.
+ * <ul>
+ * <li>The first side of an utterance waits in the pending store until its partner comes, or until its deadline
+ * (its timestamp + window + grace) passes; it is then emitted alone. Deadlines are compared with the task's
+ * stream time, so a backlog (e.g. after a restart) still joins as it would have live; when the task has seen no
+ * input for the idle timeout, wall-clock time is used instead, so the last utterance before a quiet period is not
+ * held back.</li>
+ * <li>A speech score whose utterance has no transcript is emitted alone at once.</li>
+ * <li>The emitted store remembers, for a bounded time, what was emitted: a repeated score is dropped, and the
+ * late partner of a single-modality result yields exactly one {@code correction} with the same key.</li>
+ * <li>Unusable input goes to the dead-letter topic in the same transaction and processing continues.</li>
+ * </ul>
+ */
+final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+
+    static final String SERVICE = "fusion-service";
+    /** Room for the record overhead under the emotions topic's size limit. */
+    static final int MAX_RESULT_BYTES = Topics.MAX_UTTERANCE_MESSAGE_BYTES - 64 * 1024;
+    /** Parsed waiting scores kept per task; beyond this (one modality down) the oldest are re-read when needed. */
+    static final int PARSED_WAITING = 5_000;
+
+    private final FusionSettings settings;
+    private final FusionJoiner joiner;
+    private final FusionMetrics metrics;
+    private final ScoreReader reader = new ScoreReader();
+    private final DeadlineIndex index = new DeadlineIndex();
+    /**
+     * The waiting scores already parsed, so a join does not parse the first side twice (JSON is most of the
+     * per-record cost). Bounded; the pending store stays the truth, a miss just re-reads the stored bytes.
+     */
+    private final Map<String, EmotionScore> parsedWaiting;
+    private final long emittedBucketMs;
+
+    private ProcessorContext<byte[], byte[]> context;
+    private KeyValueStore<String, byte[]> pending;
+    private WindowStore<String, byte[]> emitted;
+    private long lastInputAt;
+    private long lastEmittedAt;
+    private long reportedPending;
+
+    FusionProcessor(FusionSettings settings, FusionJoiner joiner, FusionMetrics metrics, int parsedWaitingLimit) {
+        this.settings = settings;
+        this.joiner = joiner;
+        this.metrics = metrics;
+        this.emittedBucketMs = emittedBucketMs(settings);
+        this.parsedWaiting = new LinkedHashMap<>(1024, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, EmotionScore> eldest) {
+                return size() > parsedWaitingLimit;
+            }
+        };
+    }
+
+    /** Width of the time buckets the emitted markers are stored at. */
+    static long emittedBucketMs(FusionSettings settings) {
+        return Math.max(1, settings.emittedRetention().toMillis() / 2);
+    }
+
+    /** How long the emitted store must keep data: markers are looked up to one retention behind the newest bucket. */
+    static Duration emittedStoreRetention(FusionSettings settings) {
+        return settings.emittedRetention().plusMillis(emittedBucketMs(settings));
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], byte[]> context) {
+        this.context = context;
+        this.pending = context.getStateStore(TopologyProducer.PENDING_STORE);
+        this.emitted = context.getStateStore(TopologyProducer.EMITTED_STORE);
+        // init runs after the stores are restored: rebuild the deadline index from them
+        index.clear();
+        parsedWaiting.clear();
+        try (KeyValueIterator<String, byte[]> all = pending.all()) {
+            while (all.hasNext()) {
+                KeyValue<String, byte[]> e = all.next();
+                index.add(WaitingScore.decode(e.value).deadline(), e.key);
+            }
+        }
+        syncPendingGauge();
+        lastInputAt = context.currentSystemTimeMs();
+        context.schedule(settings.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME, this::expire);
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        long now = context.currentSystemTimeMs();
+        lastInputAt = now;
+        RecordMetadata meta = context.recordMetadata().orElseThrow();
+        Side side = Side.ofTopic(meta.topic());
+        ScoreReader.Read read = reader.read(side, record.key(), record.value());
+        if (read instanceof ScoreReader.Invalid invalid) {
+            deadLetter(invalid.reason(), invalid.detail(), meta.topic(), meta.partition(), meta.offset(),
+                    record.key(), record.value(), record.headers(), record.timestamp(), now);
+            return;
+        }
+        ScoreReader.Valid valid = (ScoreReader.Valid) read;
+        if (valid.remapped()) {
+            metrics.remapped(side);
+        }
+        EmotionScore score = valid.score();
+        String id = score.utteranceId();
+        WaitingScore arrived = new WaitingScore(side, record.timestamp() + settings.waitMs(), record.timestamp(),
+                meta.partition(), meta.offset(), valid.bytes());
+
+        byte[] waitingBytes = pending.get(id);
+        if (waitingBytes != null) {
+            WaitingScore waiting = WaitingScore.decode(waitingBytes);
+            if (waiting.side() == side) {
+                metrics.duplicate(side); // the first one keeps waiting
+                return;
+            }
+            pending.delete(id);
+            index.remove(waiting.deadline(), id);
+            syncPendingGauge();
+            fuseBoth(id, waiting, parsedWaiting.remove(id), arrived, score, false, now);
+            return;
+        }
+
+        Emitted done = lastEmitted(id, now);
+        if (done != null) {
+            if (done.covers(side)) {
+                metrics.duplicate(side);
+                return;
+            }
+            fuseBoth(id, done.single(), null, arrived, score, true, now);
+            return;
+        }
+
+        if (side == Side.SPEECH && !score.hasTranscript()) {
+            emitAlone(id, arrived, score, now);
+            return;
+        }
+        pending.put(id, arrived.encode());
+        parsedWaiting.put(id, score);
+        index.add(arrived.deadline(), id);
+        syncPendingGauge();
+    }
+
+    /** Emits every waiting score whose deadline has passed, alone. */
+    private void expire(long now) {
+        long horizon = context.currentStreamTimeMs();
+        if (now - lastInputAt >= settings.idleTimeout().toMillis()) {
+            horizon = Math.max(horizon, now);
+        }
+        for (DeadlineIndex.Due due : index.pollDue(horizon)) {
+            byte[] bytes = pending.get(due.utteranceId());
+            if (bytes == null) {
+                continue;
+            }
+            WaitingScore waiting = WaitingScore.decode(bytes);
+            pending.delete(due.utteranceId());
+            EmotionScore score = parsedWaiting.remove(due.utteranceId());
+            if (score == null) {
+                score = reread(due.utteranceId(), waiting);
+            }
+            if (score != null) {
+                emitAlone(due.utteranceId(), waiting, score, now);
+            }
+        }
+        syncPendingGauge();
+    }
+
+    private void emitAlone(String id, WaitingScore input, EmotionScore score, long now) {
+        EmotionScore speech = input.side() == Side.SPEECH ? score : null;
+        EmotionScore text = input.side() == Side.TEXT ? score : null;
+        if (emit(id, speech, text, false, input.timestamp(), now)) {
+            remember(id, Emitted.alone(input), now);
+        } else {
+            tooLarge(id, input, now);
+            remember(id, Emitted.complete(), now);
+        }
+    }
+
+    /**
+     * Fuses a stored score ({@code storedScore} if already parsed, else read from its bytes) with the one that just
+     * arrived; {@code correction} when the stored one was emitted alone.
+     */
+    private void fuseBoth(String id, WaitingScore stored, EmotionScore storedScore, WaitingScore arrived,
+                          EmotionScore arrivedScore, boolean correction, long now) {
+        if (storedScore == null) {
+            storedScore = reread(id, stored);
+        }
+        if (storedScore == null) {
+            return;
+        }
+        EmotionScore speech = arrived.side() == Side.SPEECH ? arrivedScore : storedScore;
+        EmotionScore text = arrived.side() == Side.TEXT ? arrivedScore : storedScore;
+        if (!emit(id, speech, text, correction, Math.max(stored.timestamp(), arrived.timestamp()), now)) {
+            tooLarge(id, arrived, now);
+            if (!correction) {
+                tooLarge(id, stored, now); // the stored side was never emitted: do not lose it
+            }
+        }
+        remember(id, Emitted.complete(), now);
+    }
+
+    private boolean emit(String id, EmotionScore speech, EmotionScore text, boolean correction, long timestamp,
+                         long now) {
+        FusedEmotion fused = joiner.fuse(speech, text, correction, Instant.ofEpochMilli(now));
+        byte[] value = EventSerdes.FUSED_EMOTION.serialize(Topics.EMOTIONS, fused);
+        if (value.length > MAX_RESULT_BYTES) {
+            return false;
+        }
+        context.forward(new Record<>(key(id), value, timestamp),
+                TopologyProducer.EMOTIONS_SINK);
+        metrics.fused(fused);
+        return true;
+    }
+
+    private void tooLarge(String id, WaitingScore input, long now) {
+        deadLetter(FailureReason.MALFORMED_EVENT, "the fused result would exceed the " + MAX_RESULT_BYTES
+                        + "-byte limit of " + Topics.EMOTIONS, input.side().topic(), input.partition(), input.offset(),
+                key(id), input.score(), null, input.timestamp(), now);
+    }
+
+    /**
+     * What was last emitted for this utterance, or null. Markers are stored at bucket starts (bucket = retention/2),
+     * so this is three point reads (this bucket and the two before) rather than a range scan over the segments;
+     * a marker written at t lies in a bucket starting after t − bucket, so it is found for at least the retention.
+     */
+    private Emitted lastEmitted(String id, long now) {
+        long newest = bucketStart(Math.max(lastEmittedAt, now));
+        for (int k = 0; k <= 2; k++) {
+            byte[] v = emitted.fetch(id, newest - k * emittedBucketMs);
+            if (v != null) {
+                return Emitted.decode(v);
+            }
+        }
+        return null;
+    }
+
+    private void remember(String id, Emitted what, long now) {
+        // monotonic, so the newest marker is always in the newest bucket even if the wall clock steps back
+        lastEmittedAt = Math.max(lastEmittedAt, now);
+        emitted.put(id, what.encode(), bucketStart(lastEmittedAt));
+    }
+
+    private long bucketStart(long t) {
+        return t - Math.floorMod(t, emittedBucketMs);
+    }
+
+    /** Reads back a score this processor stored; it was valid when stored, so failure means a bug, not bad input. */
+    private EmotionScore reread(String id, WaitingScore stored) {
+        ScoreReader.Read read = reader.read(stored.side(), key(id), stored.score());
+        if (read instanceof ScoreReader.Valid v) {
+            return v.score();
+        }
+        Log.errorf("stored %s score from %s-%d@%d no longer reads (%s); skipped", stored.side(),
+                stored.side().topic(), stored.partition(), stored.offset(), ((ScoreReader.Invalid) read).detail());
+        return null;
+    }
+
+    private void deadLetter(FailureReason reason, String detail, String topic, int partition, long offset,
+                            byte[] key, byte[] value, Headers headers, long timestamp, long now) {
+        ProducerRecord<byte[], byte[]> dl = new DeadLetter(reason, detail, topic, partition, offset, SERVICE,
+                Instant.ofEpochMilli(now)).toRecord(key, value, headers);
+        context.forward(new Record<>(dl.key(), dl.value(), timestamp, dl.headers()), TopologyProducer.DEADLETTER_SINK);
+        metrics.deadLetter(topic, reason);
+        Log.debugf("dead-lettered %s-%d@%d: %s %s", topic, partition, offset, reason, detail);
+    }
+
+    private static byte[] key(String utteranceId) {
+        return utteranceId.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private void syncPendingGauge() {
+        metrics.adjustPending(index.size() - reportedPending);
+        reportedPending = index.size();
+    }
+
+    @Override
+    public void close() {
+        index.clear();
+        parsedWaiting.clear();
+        syncPendingGauge();
+    }
+}
