@@ -23,7 +23,7 @@ import java.time.Instant;
  * api-bulk                       120 utterances of speaker api-pager, 2031-06-01 00:00:00 + i s, label by i % 3
  * </pre>
  */
-final class ApiFixtures {
+public final class ApiFixtures {
 
     static final String KEY = "test-key-1";
     static final Instant DAY = Instant.parse("2031-05-01T00:00:00Z");
@@ -35,7 +35,7 @@ final class ApiFixtures {
     private ApiFixtures() {
     }
 
-    static synchronized void seed(SinkWriter writer) throws Exception {
+    public static synchronized void seed(SinkWriter writer) throws Exception {
         if (seeded) {
             return;
         }

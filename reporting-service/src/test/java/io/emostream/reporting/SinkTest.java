@@ -92,6 +92,9 @@ class SinkTest {
                 .containsEntry("label", "happy").containsEntry("modalities", "BOTH").containsEntry("correction", true);
         assertThat(row("SELECT utterance_count, dominant_emotion FROM recordings WHERE recording_id = 'sink-b'"))
                 .containsEntry("utterance_count", 2).containsEntry("dominant_emotion", "happy");
+        assertThat(row("SELECT sum(utterances) AS n, sum(c_happy) AS happy, sum(c_sad) AS sad FROM emotion_hourly "
+                + "WHERE recording_id = 'sink-b'")).containsEntry("n", 2L).containsEntry("happy", 2L)
+                .containsEntry("sad", 0L);
 
         // re-running the pipeline with a new model version replaces the result
         send(both("sink-b", 0, "agent", Emotion.FEAR, 0.7, T0, T0.plusSeconds(60), false, "2.0.0"));
@@ -125,6 +128,7 @@ class SinkTest {
         awaitSinkCaughtUp();
         assertThat(count("SELECT count(*) FROM utterances WHERE recording_id = 'sink-d'")).isZero();
         assertThat(count("SELECT count(*) FROM recordings WHERE recording_id = 'sink-d'")).isZero();
+        assertThat(count("SELECT count(*) FROM emotion_hourly WHERE recording_id = 'sink-d'")).isZero();
     }
 
     @Test

@@ -1,17 +1,22 @@
 package io.emostream.reporting.persistence;
 
-/** How {@code GET /stats/emotions} groups utterances; each maps to a fixed SQL expression (never user text). */
+/**
+ * How {@code GET /stats/emotions} groups utterances; each maps to fixed SQL expressions (never user text), over
+ * the utterances and over the hourly rollup.
+ */
 public enum GroupBy {
-    HOUR("date_trunc('hour', event_time, ?)", true),
-    DAY("date_trunc('day', event_time, ?)", true),
-    SPEAKER("speaker", false),
-    RECORDING("recording_id", false);
+    HOUR("date_trunc('hour', event_time, ?)", "date_trunc('hour', hour, ?)", true),
+    DAY("date_trunc('day', event_time, ?)", "date_trunc('day', hour, ?)", true),
+    SPEAKER("speaker", "speaker", false),
+    RECORDING("recording_id", "recording_id", false);
 
     final String expression;
+    final String rollupExpression;
     final boolean time;
 
-    GroupBy(String expression, boolean time) {
+    GroupBy(String expression, String rollupExpression, boolean time) {
         this.expression = expression;
+        this.rollupExpression = rollupExpression;
         this.time = time;
     }
 

@@ -10,23 +10,32 @@ import jakarta.enterprise.context.ApplicationScoped;
 import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
  * Writes a {@link SinkBatch} in one transaction with a handful of set-based statements (arrays + unnest, one round
  * trip each, however large the batch): lock the touched recordings in id order, apply statuses, delete
- * tombstoned utterances, upsert results behind the {@link ResultPrecedence} guard, then recompute each touched
- * recording's aggregates from its utterances, so they are right whatever was replayed.
+ * tombstoned utterances, upsert results behind the {@link ResultPrecedence} guard, then rebuild the hourly rollup
+ * rows ({@code emotion_hourly}) of each recording whose utterances changed from those utterances, and its
+ * aggregates from those rows, so both are right whatever was replayed.
+ * Locking first matters when several instances write one recording's utterances (they sit in different
+ * partitions): the recompute then runs after the other writer committed and sees its rows.
  */
 @ApplicationScoped
 public class SinkWriter {
 
-    /** What a batch changed. {@code resultsApplied} excludes results the stored row outranked. */
+    /**
+     * What a batch changed. {@code resultsApplied} excludes results the stored row outranked; {@code recordings}
+     * counts recordings whose aggregates were recomputed.
+     */
     public record Outcome(int resultsApplied, int resultsDeleted, int statusesApplied, int recordings) {
         static final Outcome NONE = new Outcome(0, 0, 0, 0);
     }
@@ -50,7 +59,8 @@ public class SinkWriter {
                  AS s(id, state, reason, detail, duration_ms, has_transcript, expected, at)
             WHERE r.recording_id = s.id AND (r.status_at IS NULL OR s.at >= r.status_at)""";
 
-    private static final String DELETE_UTTERANCES = "DELETE FROM utterances WHERE utterance_id = ANY(?::text[])";
+    private static final String DELETE_UTTERANCES =
+            "DELETE FROM utterances WHERE utterance_id = ANY(?::text[]) RETURNING recording_id";
 
     private static final String UPSERT_UTTERANCES = """
             INSERT INTO utterances AS u (utterance_id, recording_id, idx, start_ms, end_ms, speaker, transcript,
@@ -93,29 +103,45 @@ public class SinkWriter {
                 text_probs = EXCLUDED.text_probs,
                 correction = EXCLUDED.correction, event_time = EXCLUDED.event_time, fused_at = EXCLUDED.fused_at,
                 updated_at = now()
-            WHERE\s""" + ResultPrecedence.SQL_GUARD;
+            WHERE\s""" + ResultPrecedence.SQL_GUARD + " RETURNING u.recording_id";
 
+    private static final String DELETE_ROLLUP = "DELETE FROM emotion_hourly WHERE recording_id = ANY(?::text[])";
+
+    /** One pass over the changed recordings' utterances: their rows of the hourly rollup. */
+    private static final String INSERT_ROLLUP = """
+            INSERT INTO emotion_hourly
+            SELECT recording_id, speaker, date_trunc('hour', event_time, 'UTC'), count(*), sum(confidence),
+                   min(event_time), max(event_time),
+                   count(*) FILTER (WHERE label = 'neutral'), count(*) FILTER (WHERE label = 'happy'),
+                   count(*) FILTER (WHERE label = 'sad'), count(*) FILTER (WHERE label = 'angry'),
+                   count(*) FILTER (WHERE label = 'fear'), count(*) FILTER (WHERE label = 'disgust'),
+                   count(*) FILTER (WHERE label = 'surprise'),
+                   sum(p_neutral), sum(p_happy), sum(p_sad), sum(p_angry), sum(p_fear), sum(p_disgust), sum(p_surprise)
+            FROM utterances WHERE recording_id = ANY(?::text[])
+            GROUP BY 1, 2, 3""";
+
+    /**
+     * Recording aggregates from their (few) rollup rows; the dominant label is the most frequent, ties going to the
+     * first in canonical order (the CASE tests labels in that order).
+     */
     private static final String RECOMPUTE_RECORDINGS = """
-            WITH ids AS (SELECT unnest(?::text[]) AS recording_id),
-            agg AS (
-                SELECT u.recording_id, count(*) AS n, min(u.event_time) AS first_t, max(u.event_time) AS last_t,
-                       avg(u.confidence) AS mean_conf,
-                       array_agg(DISTINCT u.speaker ORDER BY u.speaker) FILTER (WHERE u.speaker IS NOT NULL) AS speakers
-                FROM utterances u WHERE u.recording_id IN (SELECT recording_id FROM ids)
-                GROUP BY u.recording_id),
-            dominant AS (
-                SELECT DISTINCT ON (recording_id) recording_id, label
-                FROM (SELECT u.recording_id, u.label, count(*) AS c
-                      FROM utterances u WHERE u.recording_id IN (SELECT recording_id FROM ids)
-                      GROUP BY u.recording_id, u.label) per_label
-                ORDER BY recording_id, c DESC,
-                         array_position('{neutral,happy,sad,angry,fear,disgust,surprise}'::text[], label))
+            WITH agg AS (
+                SELECT recording_id, sum(utterances) AS n, min(first_event_time) AS first_t,
+                       max(last_event_time) AS last_t, sum(sum_confidence) / sum(utterances) AS mean_conf,
+                       array_agg(DISTINCT speaker ORDER BY speaker) FILTER (WHERE speaker IS NOT NULL) AS speakers,
+                       sum(c_neutral) AS c0, sum(c_happy) AS c1, sum(c_sad) AS c2, sum(c_angry) AS c3,
+                       sum(c_fear) AS c4, sum(c_disgust) AS c5, sum(c_surprise) AS c6
+                FROM emotion_hourly WHERE recording_id = ANY(?::text[])
+                GROUP BY recording_id)
             UPDATE recordings AS r
             SET utterance_count = COALESCE(agg.n, 0), speakers = COALESCE(agg.speakers, '{}'),
-                dominant_emotion = dominant.label, mean_confidence = agg.mean_conf,
-                first_event_time = agg.first_t, last_event_time = agg.last_t, updated_at = now()
-            FROM ids LEFT JOIN agg ON agg.recording_id = ids.recording_id
-                     LEFT JOIN dominant ON dominant.recording_id = ids.recording_id
+                dominant_emotion = CASE GREATEST(agg.c0, agg.c1, agg.c2, agg.c3, agg.c4, agg.c5, agg.c6)
+                    WHEN agg.c0 THEN 'neutral' WHEN agg.c1 THEN 'happy' WHEN agg.c2 THEN 'sad'
+                    WHEN agg.c3 THEN 'angry' WHEN agg.c4 THEN 'fear' WHEN agg.c5 THEN 'disgust'
+                    WHEN agg.c6 THEN 'surprise' END,
+                mean_confidence = agg.mean_conf, first_event_time = agg.first_t, last_event_time = agg.last_t,
+                updated_at = now()
+            FROM unnest(?::text[]) AS ids(recording_id) LEFT JOIN agg ON agg.recording_id = ids.recording_id
             WHERE r.recording_id = ids.recording_id""";
 
     /** A recording that lost its last utterance and has no status is gone (e.g. erased through tombstones). */
@@ -165,13 +191,25 @@ public class SinkWriter {
             update(c, CLEAR_STATUSES, ps -> ps.setArray(1, c.createArrayOf("text", batch.clearedStatuses().toArray())));
         }
         int statuses = batch.statuses().isEmpty() ? 0 : applyStatuses(c, batch.statuses());
-        int deleted = batch.deletedUtterances().isEmpty() ? 0 : update(c, DELETE_UTTERANCES,
-                ps -> ps.setArray(1, c.createArrayOf("text", batch.deletedUtterances().toArray())));
-        int applied = batch.results().isEmpty() ? 0 : upsertResults(c, batch.results());
-        Object[] ids = recordingIds.toArray();
-        update(c, RECOMPUTE_RECORDINGS, ps -> ps.setArray(1, c.createArrayOf("text", ids)));
-        update(c, DELETE_EMPTY_RECORDINGS, ps -> ps.setArray(1, c.createArrayOf("text", ids)));
-        return new Outcome(applied, deleted, statuses, recordingIds.size());
+        // only recordings whose utterances really changed need their aggregates recomputed: a replay costs little
+        Set<String> changed = new TreeSet<>();
+        int deleted = batch.deletedUtterances().isEmpty() ? 0 : returning(c, DELETE_UTTERANCES,
+                ps -> ps.setArray(1, c.createArrayOf("text", batch.deletedUtterances().toArray())), changed);
+        int applied = batch.results().isEmpty() ? 0 : upsertResults(c, batch.results(), changed);
+        if (!changed.isEmpty()) {
+            Object[] ids = changed.toArray();
+            update(c, DELETE_ROLLUP, ps -> ps.setArray(1, c.createArrayOf("text", ids)));
+            update(c, INSERT_ROLLUP, ps -> ps.setArray(1, c.createArrayOf("text", ids)));
+            update(c, RECOMPUTE_RECORDINGS, ps -> {
+                ps.setArray(1, c.createArrayOf("text", ids));
+                ps.setArray(2, c.createArrayOf("text", ids));
+            });
+        }
+        if (!batch.deletedUtterances().isEmpty() || !batch.clearedStatuses().isEmpty()) {
+            Object[] ids = recordingIds.toArray();
+            update(c, DELETE_EMPTY_RECORDINGS, ps -> ps.setArray(1, c.createArrayOf("text", ids)));
+        }
+        return new Outcome(applied, deleted, statuses, changed.size());
     }
 
     private int applyStatuses(Connection c, List<SinkBatch.Status> statuses) throws SQLException {
@@ -192,8 +230,8 @@ public class SinkWriter {
         return s.utteranceIds() == null ? null : s.utteranceIds().size();
     }
 
-    private int upsertResults(Connection c, List<FusedEmotion> rs) throws SQLException {
-        return update(c, UPSERT_UTTERANCES, ps -> {
+    private int upsertResults(Connection c, List<FusedEmotion> rs, Set<String> changed) throws SQLException {
+        return returning(c, UPSERT_UTTERANCES, ps -> {
             int i = 1;
             ps.setArray(i++, texts(c, rs, FusedEmotion::utteranceId));
             ps.setArray(i++, texts(c, rs, FusedEmotion::recordingId));
@@ -216,7 +254,7 @@ public class SinkWriter {
             ps.setArray(i++, c.createArrayOf("bool", rs.stream().map(FusedEmotion::correction).toArray()));
             ps.setArray(i++, texts(c, rs, r -> Sql.instant(r.eventTime())));
             ps.setArray(i, texts(c, rs, r -> Sql.instant(r.fusedAt())));
-        });
+        }, changed);
     }
 
     private static int bindScore(Connection c, PreparedStatement ps, int i, List<FusedEmotion> rs,
@@ -252,6 +290,21 @@ public class SinkWriter {
 
     private interface Binder {
         void bind(PreparedStatement ps) throws SQLException;
+    }
+
+    /** Runs a statement that returns recording ids; adds them to {@code ids}; returns the row count. */
+    private static int returning(Connection c, String sql, Binder binder, Set<String> ids) throws SQLException {
+        int n = 0;
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            binder.bind(ps);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getString(1));
+                    n++;
+                }
+            }
+        }
+        return n;
     }
 
     private static int update(Connection c, String sql, Binder binder) throws SQLException {

@@ -28,6 +28,11 @@ final class Where {
         return clauses.isEmpty() ? "" : " WHERE " + String.join(" AND ", clauses);
     }
 
+    /** Appends this clause's parameters, in order, to {@code out}. */
+    void addParams(List<Object> out) {
+        out.addAll(params);
+    }
+
     /** Binds the parameters from index {@code first}; returns the next free index. */
     int bind(PreparedStatement ps, int first) throws SQLException {
         int i = first;
