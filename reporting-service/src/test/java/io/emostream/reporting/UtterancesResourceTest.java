@@ -73,6 +73,10 @@ class UtterancesResourceTest {
                 .body("text.model", is("ter-minilm-cnn")).body("text.probabilities.fear", closeTo(0.1 / 6, 1e-9))
                 .body("correction", is(false))
                 .body("eventTime", is("2031-05-01T10:00:01Z")).body("fusedAt", is("2031-05-01T10:00:01.100Z"));
+        java.util.Map<String, Object> speech = api().get("/utterances/api-r1%231").then().extract().jsonPath()
+                .getMap("speech.probabilities");
+        assertThat(speech.keySet()).as("canonical label order")
+                .containsExactly("neutral", "happy", "sad", "angry", "fear", "disgust", "surprise");
         api().get("/utterances/api-r2%230").then().statusCode(200)
                 .body("modalities", is("SPEECH_ONLY")).body("text", nullValue()).body("transcript", nullValue());
     }

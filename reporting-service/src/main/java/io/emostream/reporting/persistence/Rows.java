@@ -58,7 +58,12 @@ final class Rows {
             return null;
         }
         try {
-            return JSON.readValue(s, MAP);
+            Map<String, Double> parsed = JSON.readValue(s, MAP);
+            Map<String, Double> canonical = new LinkedHashMap<>(); // jsonb keeps its keys in its own order
+            for (Emotion e : Emotion.ALL) {
+                canonical.put(e.label(), parsed.getOrDefault(e.label(), 0.0));
+            }
+            return canonical;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
