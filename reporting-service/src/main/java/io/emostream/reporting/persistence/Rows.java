@@ -1,22 +1,14 @@
 package io.emostream.reporting.persistence;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.emostream.contracts.Emotion;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Reading the per-label columns and JSON distributions back into maps in canonical label order. */
+/** Reading the per-label columns back into maps in canonical label order. */
 final class Rows {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final TypeReference<LinkedHashMap<String, Double>> MAP = new TypeReference<>() {
-    };
 
     /** The fused probability columns, e.g. {@code p_neutral}, as {"neutral": …}. */
     static final String PROBABILITY_COLUMNS = String.join(", ",
@@ -53,19 +45,12 @@ final class Rows {
         return sb.toString();
     }
 
-    static Map<String, Double> json(String s) {
-        if (s == null) {
-            return null;
-        }
-        try {
-            Map<String, Double> parsed = JSON.readValue(s, MAP);
-            Map<String, Double> canonical = new LinkedHashMap<>(); // jsonb keeps its keys in its own order
-            for (Emotion e : Emotion.ALL) {
-                canonical.put(e.label(), parsed.getOrDefault(e.label(), 0.0));
-            }
-            return canonical;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    /**
+     * A JSONB distribution column as one float column per label ({@code speech_p_neutral}, …): PostgreSQL extracts
+     * them, so reading a page allocates no JSON trees.
+     */
+    static String jsonColumns(String modality) {
+        return String.join(", ", Emotion.ALL.stream().map(e -> "(" + modality + "_probs->>'" + e.label()
+                + "')::float8 AS " + modality + "_p_" + e.label()).toList());
     }
 }

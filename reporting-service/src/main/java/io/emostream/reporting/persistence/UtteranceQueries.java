@@ -21,9 +21,9 @@ public class UtteranceQueries {
 
     static final String COLUMNS = "utterance_id, recording_id, idx, start_ms, end_ms, speaker, transcript, label, "
             + "confidence, " + Rows.PROBABILITY_COLUMNS + ", modalities, fusion_mode, speech_weight, text_weight, "
-            + "speech_model, speech_model_version, speech_label, speech_confidence, speech_probs::text AS speech_probs, "
-            + "text_model, text_model_version, text_label, text_confidence, text_probs::text AS text_probs, "
-            + "correction, event_time, fused_at, ingested_at, updated_at";
+            + "speech_model, speech_model_version, speech_label, speech_confidence, " + Rows.jsonColumns("speech")
+            + ", text_model, text_model_version, text_label, text_confidence, " + Rows.jsonColumns("text")
+            + ", correction, event_time, fused_at, ingested_at, updated_at";
 
     /** Receives exported rows one at a time. */
     public interface RowSink {
@@ -122,6 +122,6 @@ public class UtteranceQueries {
             return null;
         }
         return new ModelScore(model, rs.getString(prefix + "model_version"), rs.getString(prefix + "label"),
-                Sql.nullableDouble(rs, prefix + "confidence"), Rows.json(rs.getString(prefix + "probs")));
+                Sql.nullableDouble(rs, prefix + "confidence"), Rows.probabilities(rs, prefix + "p_"));
     }
 }
