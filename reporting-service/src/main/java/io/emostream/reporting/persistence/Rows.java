@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Reading the per-label columns back into maps in canonical label order. */
 final class Rows {
@@ -14,21 +15,34 @@ final class Rows {
     static final String PROBABILITY_COLUMNS = String.join(", ",
             Emotion.ALL.stream().map(e -> "p_" + e.label()).toList());
 
+    /** The canonical labels, computed once ({@link Emotion#label()} builds a new string on every call). */
+    static final String[] LABELS = Emotion.ALL.stream().map(Emotion::label).toArray(String[]::new);
+
+    /** Column names per prefix, so reading a row builds no strings. */
+    private static final Map<String, String[]> COLUMNS = new ConcurrentHashMap<>();
+
     private Rows() {
     }
 
+    private static String[] columns(String prefix) {
+        return COLUMNS.computeIfAbsent(prefix, p -> java.util.Arrays.stream(LABELS).map(l -> p + l)
+                .toArray(String[]::new));
+    }
+
     static Map<String, Double> probabilities(ResultSet rs, String prefix) throws SQLException {
-        Map<String, Double> m = new LinkedHashMap<>();
-        for (Emotion e : Emotion.ALL) {
-            m.put(e.label(), rs.getDouble(prefix + e.label()));
+        String[] columns = columns(prefix);
+        Map<String, Double> m = new LinkedHashMap<>(16);
+        for (int i = 0; i < LABELS.length; i++) {
+            m.put(LABELS[i], rs.getDouble(columns[i]));
         }
         return m;
     }
 
     static Map<String, Long> counts(ResultSet rs, String prefix) throws SQLException {
-        Map<String, Long> m = new LinkedHashMap<>();
-        for (Emotion e : Emotion.ALL) {
-            m.put(e.label(), rs.getLong(prefix + e.label()));
+        String[] columns = columns(prefix);
+        Map<String, Long> m = new LinkedHashMap<>(16);
+        for (int i = 0; i < LABELS.length; i++) {
+            m.put(LABELS[i], rs.getLong(columns[i]));
         }
         return m;
     }

@@ -16,6 +16,7 @@ import java.util.List;
 final class CsvWriter {
 
     static final List<String> HEADER;
+    private static final String[] LABELS = Emotion.ALL.stream().map(Emotion::label).toArray(String[]::new);
 
     static {
         List<String> h = new ArrayList<>(List.of("utterance_id", "recording_id", "index", "start_ms", "end_ms",
@@ -44,7 +45,9 @@ final class CsvWriter {
         cells.add(u.transcript());
         cells.add(u.label());
         cells.add(u.confidence());
-        Emotion.ALL.forEach(e -> cells.add(u.probabilities().get(e.label())));
+        for (String label : LABELS) {
+            cells.add(u.probabilities().get(label));
+        }
         cells.add(u.modalities());
         cells.add(u.fusionMode());
         score(cells, u.speech());
