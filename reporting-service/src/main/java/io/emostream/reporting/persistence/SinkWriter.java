@@ -1,0 +1,316 @@
+package io.emostream.reporting.persistence;
+
+import io.emostream.contracts.Distribution;
+import io.emostream.contracts.Emotion;
+import io.emostream.contracts.EmotionScore;
+import io.emostream.contracts.FusedEmotion;
+import io.emostream.contracts.RecordingStatus;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * Writes a {@link SinkBatch} in one transaction with a handful of set-based statements (arrays + unnest, one round
+ * trip each, however large the batch): lock the touched recordings in id order, apply statuses, delete
+ * tombstoned utterances, upsert results behind the {@link ResultPrecedence} guard, then rebuild the hourly rollup
+ * rows ({@code emotion_hourly}) of each recording whose utterances changed from those utterances, and its
+ * aggregates from those rows, so both are right whatever was replayed.
+ * Locking first matters when several instances write one recording's utterances (they sit in different
+ * partitions): the recompute then runs after the other writer committed and sees its rows.
+ */
+@ApplicationScoped
+public class SinkWriter {
+
+    /**
+     * What a batch changed. {@code resultsApplied} excludes results the stored row outranked; {@code recordings}
+     * counts recordings whose aggregates were recomputed.
+     */
+    public record Outcome(int resultsApplied, int resultsDeleted, int statusesApplied, int recordings) {
+        static final Outcome NONE = new Outcome(0, 0, 0, 0);
+    }
+
+    private static final String LOCK_RECORDINGS = """
+            INSERT INTO recordings AS r (recording_id, first_event_time)
+            SELECT id, t FROM unnest(?::text[], ?::timestamptz[]) AS x(id, t) ORDER BY id COLLATE "C"
+            ON CONFLICT (recording_id) DO UPDATE SET updated_at = now()""";
+
+    private static final String CLEAR_STATUSES = """
+            UPDATE recordings SET state = NULL, failure_reason = NULL, failure_detail = NULL, duration_ms = NULL,
+                   has_transcript = NULL, expected_utterances = NULL, status_at = NULL, updated_at = now()
+            WHERE recording_id = ANY(?::text[])""";
+
+    private static final String APPLY_STATUSES = """
+            UPDATE recordings AS r
+            SET state = s.state, failure_reason = s.reason, failure_detail = s.detail, duration_ms = s.duration_ms,
+                has_transcript = s.has_transcript, expected_utterances = s.expected, status_at = s.at,
+                updated_at = now()
+            FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::int8[], ?::bool[], ?::int4[], ?::timestamptz[])
+                 AS s(id, state, reason, detail, duration_ms, has_transcript, expected, at)
+            WHERE r.recording_id = s.id AND (r.status_at IS NULL OR s.at >= r.status_at)""";
+
+    private static final String DELETE_UTTERANCES =
+            "DELETE FROM utterances WHERE utterance_id = ANY(?::text[]) RETURNING recording_id";
+
+    private static final String UPSERT_UTTERANCES = """
+            INSERT INTO utterances AS u (utterance_id, recording_id, idx, start_ms, end_ms, speaker, transcript,
+                modalities, fusion_mode, speech_weight, text_weight, label, confidence,
+                p_neutral, p_happy, p_sad, p_angry, p_fear, p_disgust, p_surprise,
+                speech_model, speech_model_version, speech_label, speech_confidence, speech_probs,
+                text_model, text_model_version, text_label, text_confidence, text_probs,
+                correction, event_time, fused_at)
+            SELECT utterance_id, recording_id, idx, start_ms, end_ms, speaker, transcript,
+                modalities, fusion_mode, speech_weight, text_weight, label, confidence,
+                p_neutral, p_happy, p_sad, p_angry, p_fear, p_disgust, p_surprise,
+                speech_model, speech_model_version, speech_label, speech_confidence, speech_probs::jsonb,
+                text_model, text_model_version, text_label, text_confidence, text_probs::jsonb,
+                correction, event_time, fused_at
+            FROM unnest(?::text[], ?::text[], ?::int4[], ?::int8[], ?::int8[], ?::text[], ?::text[],
+                        ?::text[], ?::text[], ?::float8[], ?::float8[], ?::text[], ?::float8[],
+                        ?::float8[], ?::float8[], ?::float8[], ?::float8[], ?::float8[], ?::float8[], ?::float8[],
+                        ?::text[], ?::text[], ?::text[], ?::float8[], ?::text[],
+                        ?::text[], ?::text[], ?::text[], ?::float8[], ?::text[],
+                        ?::bool[], ?::timestamptz[], ?::timestamptz[])
+                 AS x(utterance_id, recording_id, idx, start_ms, end_ms, speaker, transcript,
+                      modalities, fusion_mode, speech_weight, text_weight, label, confidence,
+                      p_neutral, p_happy, p_sad, p_angry, p_fear, p_disgust, p_surprise,
+                      speech_model, speech_model_version, speech_label, speech_confidence, speech_probs,
+                      text_model, text_model_version, text_label, text_confidence, text_probs,
+                      correction, event_time, fused_at)
+            ON CONFLICT (utterance_id) DO UPDATE SET
+                start_ms = EXCLUDED.start_ms, end_ms = EXCLUDED.end_ms, speaker = EXCLUDED.speaker,
+                transcript = EXCLUDED.transcript, modalities = EXCLUDED.modalities,
+                fusion_mode = EXCLUDED.fusion_mode, speech_weight = EXCLUDED.speech_weight,
+                text_weight = EXCLUDED.text_weight, label = EXCLUDED.label, confidence = EXCLUDED.confidence,
+                p_neutral = EXCLUDED.p_neutral, p_happy = EXCLUDED.p_happy, p_sad = EXCLUDED.p_sad,
+                p_angry = EXCLUDED.p_angry, p_fear = EXCLUDED.p_fear, p_disgust = EXCLUDED.p_disgust,
+                p_surprise = EXCLUDED.p_surprise,
+                speech_model = EXCLUDED.speech_model, speech_model_version = EXCLUDED.speech_model_version,
+                speech_label = EXCLUDED.speech_label, speech_confidence = EXCLUDED.speech_confidence,
+                speech_probs = EXCLUDED.speech_probs,
+                text_model = EXCLUDED.text_model, text_model_version = EXCLUDED.text_model_version,
+                text_label = EXCLUDED.text_label, text_confidence = EXCLUDED.text_confidence,
+                text_probs = EXCLUDED.text_probs,
+                correction = EXCLUDED.correction, event_time = EXCLUDED.event_time, fused_at = EXCLUDED.fused_at,
+                updated_at = now()
+            WHERE\s""" + ResultPrecedence.SQL_GUARD + " RETURNING u.recording_id";
+
+    private static final String DELETE_ROLLUP = "DELETE FROM emotion_hourly WHERE recording_id = ANY(?::text[])";
+
+    /** One pass over the changed recordings' utterances: their rows of the hourly rollup. */
+    private static final String INSERT_ROLLUP = """
+            INSERT INTO emotion_hourly
+            SELECT recording_id, speaker, date_trunc('hour', event_time, 'UTC'), count(*), sum(confidence),
+                   min(event_time), max(event_time),
+                   count(*) FILTER (WHERE label = 'neutral'), count(*) FILTER (WHERE label = 'happy'),
+                   count(*) FILTER (WHERE label = 'sad'), count(*) FILTER (WHERE label = 'angry'),
+                   count(*) FILTER (WHERE label = 'fear'), count(*) FILTER (WHERE label = 'disgust'),
+                   count(*) FILTER (WHERE label = 'surprise'),
+                   sum(p_neutral), sum(p_happy), sum(p_sad), sum(p_angry), sum(p_fear), sum(p_disgust), sum(p_surprise)
+            FROM utterances WHERE recording_id = ANY(?::text[])
+            GROUP BY 1, 2, 3""";
+
+    /**
+     * Recording aggregates from their (few) rollup rows; the dominant label is the most frequent, ties going to the
+     * first in canonical order (the CASE tests labels in that order).
+     */
+    private static final String RECOMPUTE_RECORDINGS = """
+            WITH agg AS (
+                SELECT recording_id, sum(utterances) AS n, min(first_event_time) AS first_t,
+                       max(last_event_time) AS last_t, sum(sum_confidence) / sum(utterances) AS mean_conf,
+                       array_agg(DISTINCT speaker ORDER BY speaker) FILTER (WHERE speaker IS NOT NULL) AS speakers,
+                       sum(c_neutral) AS c0, sum(c_happy) AS c1, sum(c_sad) AS c2, sum(c_angry) AS c3,
+                       sum(c_fear) AS c4, sum(c_disgust) AS c5, sum(c_surprise) AS c6
+                FROM emotion_hourly WHERE recording_id = ANY(?::text[])
+                GROUP BY recording_id)
+            UPDATE recordings AS r
+            SET utterance_count = COALESCE(agg.n, 0), speakers = COALESCE(agg.speakers, '{}'),
+                dominant_emotion = CASE GREATEST(agg.c0, agg.c1, agg.c2, agg.c3, agg.c4, agg.c5, agg.c6)
+                    WHEN agg.c0 THEN 'neutral' WHEN agg.c1 THEN 'happy' WHEN agg.c2 THEN 'sad'
+                    WHEN agg.c3 THEN 'angry' WHEN agg.c4 THEN 'fear' WHEN agg.c5 THEN 'disgust'
+                    WHEN agg.c6 THEN 'surprise' END,
+                mean_confidence = agg.mean_conf, first_event_time = agg.first_t, last_event_time = agg.last_t,
+                updated_at = now()
+            FROM unnest(?::text[]) AS ids(recording_id) LEFT JOIN agg ON agg.recording_id = ids.recording_id
+            WHERE r.recording_id = ids.recording_id""";
+
+    /** A recording that lost its last utterance and has no status is gone (e.g. erased through tombstones). */
+    private static final String DELETE_EMPTY_RECORDINGS = """
+            DELETE FROM recordings
+            WHERE recording_id = ANY(?::text[]) AND state IS NULL AND utterance_count = 0""";
+
+    private final DataSource dataSource;
+
+    public SinkWriter(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** Writes the batch in one transaction: all of it or (on any exception) none of it. */
+    public Outcome write(SinkBatch batch) throws SQLException {
+        if (batch.isEmpty()) {
+            return Outcome.NONE;
+        }
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                Outcome outcome = write(c, batch);
+                c.commit();
+                return outcome;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
+    private Outcome write(Connection c, SinkBatch batch) throws SQLException {
+        List<String> recordingIds = batch.recordingIds();
+        Map<String, Instant> firstEvent = new HashMap<>();
+        for (FusedEmotion r : batch.results()) {
+            firstEvent.merge(r.recordingId(), r.eventTime(), (a, b) -> a.isBefore(b) ? a : b);
+        }
+        try (PreparedStatement ps = c.prepareStatement(LOCK_RECORDINGS)) {
+            ps.setArray(1, c.createArrayOf("text", recordingIds.toArray()));
+            ps.setArray(2, c.createArrayOf("text", recordingIds.stream()
+                    .map(id -> Sql.instant(firstEvent.get(id))).toArray()));
+            ps.executeUpdate();
+        }
+        if (!batch.clearedStatuses().isEmpty()) {
+            update(c, CLEAR_STATUSES, ps -> ps.setArray(1, c.createArrayOf("text", batch.clearedStatuses().toArray())));
+        }
+        int statuses = batch.statuses().isEmpty() ? 0 : applyStatuses(c, batch.statuses());
+        // only recordings whose utterances really changed need their aggregates recomputed: a replay costs little
+        Set<String> changed = new TreeSet<>();
+        int deleted = batch.deletedUtterances().isEmpty() ? 0 : returning(c, DELETE_UTTERANCES,
+                ps -> ps.setArray(1, c.createArrayOf("text", batch.deletedUtterances().toArray())), changed);
+        int applied = batch.results().isEmpty() ? 0 : upsertResults(c, batch.results(), changed);
+        if (!changed.isEmpty()) {
+            Object[] ids = changed.toArray();
+            update(c, DELETE_ROLLUP, ps -> ps.setArray(1, c.createArrayOf("text", ids)));
+            update(c, INSERT_ROLLUP, ps -> ps.setArray(1, c.createArrayOf("text", ids)));
+            update(c, RECOMPUTE_RECORDINGS, ps -> {
+                ps.setArray(1, c.createArrayOf("text", ids));
+                ps.setArray(2, c.createArrayOf("text", ids));
+            });
+        }
+        if (!batch.deletedUtterances().isEmpty() || !batch.clearedStatuses().isEmpty()) {
+            Object[] ids = recordingIds.toArray();
+            update(c, DELETE_EMPTY_RECORDINGS, ps -> ps.setArray(1, c.createArrayOf("text", ids)));
+        }
+        return new Outcome(applied, deleted, statuses, changed.size());
+    }
+
+    private int applyStatuses(Connection c, List<SinkBatch.Status> statuses) throws SQLException {
+        return update(c, APPLY_STATUSES, ps -> {
+            int i = 1;
+            ps.setArray(i++, texts(c, statuses, s -> s.status().recordingId()));
+            ps.setArray(i++, texts(c, statuses, s -> s.status().state().name()));
+            ps.setArray(i++, texts(c, statuses, s -> s.status().reason() == null ? null : s.status().reason().name()));
+            ps.setArray(i++, texts(c, statuses, s -> Sql.text(s.status().detail())));
+            ps.setArray(i++, c.createArrayOf("int8", statuses.stream().map(s -> s.status().durationMs()).toArray()));
+            ps.setArray(i++, c.createArrayOf("bool", statuses.stream().map(s -> s.status().hasTranscript()).toArray()));
+            ps.setArray(i++, c.createArrayOf("int4", statuses.stream().map(s -> expected(s.status())).toArray()));
+            ps.setArray(i, texts(c, statuses, s -> Sql.instant(s.at())));
+        });
+    }
+
+    private static Integer expected(RecordingStatus s) {
+        return s.utteranceIds() == null ? null : s.utteranceIds().size();
+    }
+
+    private int upsertResults(Connection c, List<FusedEmotion> rs, Set<String> changed) throws SQLException {
+        return returning(c, UPSERT_UTTERANCES, ps -> {
+            int i = 1;
+            ps.setArray(i++, texts(c, rs, FusedEmotion::utteranceId));
+            ps.setArray(i++, texts(c, rs, FusedEmotion::recordingId));
+            ps.setArray(i++, c.createArrayOf("int4", rs.stream().map(FusedEmotion::index).toArray()));
+            ps.setArray(i++, c.createArrayOf("int8", rs.stream().map(FusedEmotion::startMs).toArray()));
+            ps.setArray(i++, c.createArrayOf("int8", rs.stream().map(FusedEmotion::endMs).toArray()));
+            ps.setArray(i++, texts(c, rs, r -> Sql.text(r.speaker())));
+            ps.setArray(i++, texts(c, rs, r -> Sql.text(r.transcript())));
+            ps.setArray(i++, texts(c, rs, r -> r.modalities().name()));
+            ps.setArray(i++, texts(c, rs, r -> r.mode().name()));
+            ps.setArray(i++, doubles(c, rs, FusedEmotion::speechWeight));
+            ps.setArray(i++, doubles(c, rs, FusedEmotion::textWeight));
+            ps.setArray(i++, texts(c, rs, r -> r.label().label()));
+            ps.setArray(i++, doubles(c, rs, FusedEmotion::confidence));
+            for (Emotion e : Emotion.ALL) {
+                ps.setArray(i++, doubles(c, rs, r -> r.probabilities().get(e)));
+            }
+            i = bindScore(c, ps, i, rs, FusedEmotion::speech);
+            i = bindScore(c, ps, i, rs, FusedEmotion::text);
+            ps.setArray(i++, c.createArrayOf("bool", rs.stream().map(FusedEmotion::correction).toArray()));
+            ps.setArray(i++, texts(c, rs, r -> Sql.instant(r.eventTime())));
+            ps.setArray(i, texts(c, rs, r -> Sql.instant(r.fusedAt())));
+        }, changed);
+    }
+
+    private static int bindScore(Connection c, PreparedStatement ps, int i, List<FusedEmotion> rs,
+                                 Function<FusedEmotion, EmotionScore> score) throws SQLException {
+        ps.setArray(i++, texts(c, rs, r -> score.apply(r) == null ? null : Sql.text(score.apply(r).model().name())));
+        ps.setArray(i++, texts(c, rs, r -> score.apply(r) == null ? null : Sql.text(score.apply(r).model().version())));
+        ps.setArray(i++, texts(c, rs, r -> score.apply(r) == null ? null : score.apply(r).probabilities().label().label()));
+        ps.setArray(i++, c.createArrayOf("float8", rs.stream()
+                .map(r -> score.apply(r) == null ? null : score.apply(r).probabilities().confidence()).toArray()));
+        ps.setArray(i++, texts(c, rs, r -> score.apply(r) == null ? null : json(score.apply(r).probabilities())));
+        return i;
+    }
+
+    /** A distribution as a JSON object in canonical label order, e.g. {"neutral":0.1,...}. */
+    static String json(Distribution d) {
+        StringBuilder sb = new StringBuilder("{");
+        for (Emotion e : Emotion.ALL) {
+            if (sb.length() > 1) {
+                sb.append(',');
+            }
+            sb.append('"').append(e.label()).append("\":").append(d.get(e));
+        }
+        return sb.append('}').toString();
+    }
+
+    private static <T> java.sql.Array texts(Connection c, List<T> rows, Function<T, String> f) throws SQLException {
+        return c.createArrayOf("text", rows.stream().map(f).toArray());
+    }
+
+    private static <T> java.sql.Array doubles(Connection c, List<T> rows, Function<T, Double> f) throws SQLException {
+        return c.createArrayOf("float8", rows.stream().map(f).toArray());
+    }
+
+    private interface Binder {
+        void bind(PreparedStatement ps) throws SQLException;
+    }
+
+    /** Runs a statement that returns recording ids; adds them to {@code ids}; returns the row count. */
+    private static int returning(Connection c, String sql, Binder binder, Set<String> ids) throws SQLException {
+        int n = 0;
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            binder.bind(ps);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getString(1));
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    private static int update(Connection c, String sql, Binder binder) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            binder.bind(ps);
+            return ps.executeUpdate();
+        }
+    }
+}

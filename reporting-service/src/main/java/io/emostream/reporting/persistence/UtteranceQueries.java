@@ -1,0 +1,127 @@
+package io.emostream.reporting.persistence;
+
+import io.emostream.reporting.ModelScore;
+import io.emostream.reporting.Page;
+import io.emostream.reporting.Utterance;
+import io.emostream.reporting.config.ReportingConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Reads utterances: filtered pages in event-time order, one by id, or a streamed export. */
+@ApplicationScoped
+public class UtteranceQueries {
+
+    static final String COLUMNS = "utterance_id, recording_id, idx, start_ms, end_ms, speaker, transcript, label, "
+            + "confidence, " + Rows.PROBABILITY_COLUMNS + ", modalities, fusion_mode, speech_weight, text_weight, "
+            + "speech_model, speech_model_version, speech_label, speech_confidence, " + Rows.jsonColumns("speech")
+            + ", text_model, text_model_version, text_label, text_confidence, " + Rows.jsonColumns("text")
+            + ", correction, event_time, fused_at, ingested_at, updated_at";
+
+    /** Receives exported rows one at a time. */
+    public interface RowSink {
+        void accept(Utterance u) throws java.io.IOException;
+    }
+
+    private final DataSource dataSource;
+    private final int timeoutSeconds;
+
+    public UtteranceQueries(DataSource dataSource, ReportingConfig config) {
+        this.dataSource = dataSource;
+        this.timeoutSeconds = (int) Math.max(1, config.api().queryTimeout().toSeconds());
+    }
+
+    public Page<Utterance> list(UtteranceFilter filter, SortOrder order, int limit, Cursor after) throws SQLException {
+        Where where = filter.where();
+        if (after != null) {
+            where.add("(event_time, utterance_id) " + order.after() + " (?, ?)", after.time(), after.id());
+        }
+        String sql = "SELECT " + COLUMNS + " FROM utterances" + where.sql() + " ORDER BY event_time " + order.sql()
+                + ", utterance_id " + order.sql() + " LIMIT ?";
+        List<Utterance> items = new ArrayList<>(limit + 1);
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setQueryTimeout(timeoutSeconds);
+            ps.setInt(where.bind(ps, 1), limit + 1);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    items.add(map(rs));
+                }
+            }
+        }
+        String next = null;
+        if (items.size() > limit) {
+            items.remove(limit);
+            Utterance last = items.get(limit - 1);
+            next = new Cursor(last.eventTime(), last.utteranceId()).encode();
+        }
+        return new Page<>(items, limit, next);
+    }
+
+    public Optional<Utterance> find(String utteranceId) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM utterances WHERE utterance_id = ?")) {
+            ps.setQueryTimeout(timeoutSeconds);
+            ps.setString(1, utteranceId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(map(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    /**
+     * Streams every matching utterance (at most {@code maxRows}) to {@code sink} through a server-side cursor, so
+     * memory stays flat however many rows match. Returns the number of rows.
+     */
+    public long export(UtteranceFilter filter, SortOrder order, int maxRows, RowSink sink)
+            throws SQLException, java.io.IOException {
+        Where where = filter.where();
+        String sql = "SELECT " + COLUMNS + " FROM utterances" + where.sql() + " ORDER BY event_time " + order.sql()
+                + ", utterance_id " + order.sql() + " LIMIT ?";
+        long n = 0;
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false); // pgjdbc only fetches in chunks inside a transaction
+            c.setReadOnly(true);
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setFetchSize(1000);
+                ps.setInt(where.bind(ps, 1), maxRows);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        sink.accept(map(rs));
+                        n++;
+                    }
+                }
+            } finally {
+                c.rollback();
+                c.setReadOnly(false);
+                c.setAutoCommit(true);
+            }
+        }
+        return n;
+    }
+
+    static Utterance map(ResultSet rs) throws SQLException {
+        return new Utterance(rs.getString("utterance_id"), rs.getString("recording_id"), rs.getInt("idx"),
+                rs.getLong("start_ms"), rs.getLong("end_ms"), rs.getString("speaker"), rs.getString("transcript"),
+                rs.getString("label"), rs.getDouble("confidence"), Rows.probabilities(rs, "p_"),
+                rs.getString("modalities"), rs.getString("fusion_mode"), rs.getDouble("speech_weight"),
+                rs.getDouble("text_weight"), score(rs, "speech_"), score(rs, "text_"), rs.getBoolean("correction"),
+                Sql.instant(rs, "event_time"), Sql.instant(rs, "fused_at"), Sql.instant(rs, "ingested_at"),
+                Sql.instant(rs, "updated_at"));
+    }
+
+    private static ModelScore score(ResultSet rs, String prefix) throws SQLException {
+        String model = rs.getString(prefix + "model");
+        if (model == null) {
+            return null;
+        }
+        return new ModelScore(model, rs.getString(prefix + "model_version"), rs.getString(prefix + "label"),
+                Sql.nullableDouble(rs, prefix + "confidence"), Rows.probabilities(rs, prefix + "p_"));
+    }
+}

@@ -1,0 +1,137 @@
+package io.emostream.reporting.rest;
+
+import io.emostream.contracts.UtteranceId;
+import io.emostream.reporting.Page;
+import io.emostream.reporting.Utterance;
+import io.emostream.reporting.config.ReportingConfig;
+import io.emostream.reporting.persistence.SortOrder;
+import io.emostream.reporting.persistence.UtteranceFilter;
+import io.emostream.reporting.persistence.UtteranceQueries;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+import jakarta.ws.rs.core.UriInfo;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import java.io.BufferedWriter;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.time.Instant;
+
+@Path("/utterances")
+@Tag(name = "utterances")
+public class UtterancesResource {
+
+    static final String[] FILTERS = {"recording", "speaker", "label", "minConfidence", "from", "to"};
+
+    private final UtteranceQueries queries;
+    private final ReportingConfig.Api config;
+
+    public UtterancesResource(UtteranceQueries queries, ReportingConfig config) {
+        this.queries = queries;
+        this.config = config.api();
+    }
+
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "List utterances with their fused emotion and the speech/text scores behind it",
+            description = "Keyset-paged by event time, then utterance id (newest first unless order=asc).")
+    @Parameter(name = "recording", in = ParameterIn.QUERY, description = "recording id")
+    @Parameter(name = "speaker", in = ParameterIn.QUERY, description = "speaker")
+    @Parameter(name = "label", in = ParameterIn.QUERY, description = "fused label, e.g. angry")
+    @Parameter(name = "minConfidence", in = ParameterIn.QUERY, description = "fused confidence at least (0..1)")
+    @Parameter(name = "from", in = ParameterIn.QUERY, description = "event time at or after (ISO-8601)")
+    @Parameter(name = "to", in = ParameterIn.QUERY, description = "event time before (ISO-8601)")
+    @Parameter(name = "order", in = ParameterIn.QUERY, description = "desc (default) or asc")
+    @Parameter(name = "limit", in = ParameterIn.QUERY, description = "page size (default 50, max 500)")
+    @Parameter(name = "cursor", in = ParameterIn.QUERY, description = "nextCursor of the previous page")
+    @APIResponse(responseCode = "200", description = "a page of utterances")
+    @APIResponse(responseCode = "400", ref = ReportingApi.REF + ReportingApi.BAD_REQUEST)
+    @APIResponse(responseCode = "401", ref = ReportingApi.REF + ReportingApi.UNAUTHORIZED)
+    public Page<Utterance> list(@Context UriInfo uri) throws SQLException {
+        Params p = Params.of(uri, with(FILTERS, "order", "limit", "cursor"));
+        return queries.list(filter(p), p.choice("order", SortOrder.class, SortOrder.DESC),
+                p.limit("limit", config.defaultPageSize(), config.maxPageSize()), p.cursor("cursor"));
+    }
+
+    @GET
+    @Path("/{id}")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "One utterance (URL-encode the '#' of its id as %23)")
+    @Parameter(name = "id", in = ParameterIn.PATH, description = "utterance id <recording-id>#<index>")
+    @APIResponse(responseCode = "200", description = "the utterance")
+    @APIResponse(responseCode = "400", ref = ReportingApi.REF + ReportingApi.BAD_REQUEST)
+    @APIResponse(responseCode = "401", ref = ReportingApi.REF + ReportingApi.UNAUTHORIZED)
+    @APIResponse(responseCode = "404", ref = ReportingApi.REF + ReportingApi.NOT_FOUND)
+    public Utterance get(@PathParam("id") String id, @Context UriInfo uri) throws SQLException {
+        Params.of(uri);
+        try {
+            UtteranceId.parse(id);
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.invalidParameter("id", e.getMessage());
+        }
+        return queries.find(id).orElseThrow(() -> ProblemException.notFound("no utterance '" + id + "'"));
+    }
+
+    @GET
+    @Path("/export.csv")
+    @Produces("text/csv")
+    @Operation(summary = "Export the utterances of a query as CSV",
+            description = "Same filters and order as GET /utterances; streams every match (up to limit).")
+    @Parameter(name = "recording", in = ParameterIn.QUERY, description = "recording id")
+    @Parameter(name = "speaker", in = ParameterIn.QUERY, description = "speaker")
+    @Parameter(name = "label", in = ParameterIn.QUERY, description = "fused label")
+    @Parameter(name = "minConfidence", in = ParameterIn.QUERY, description = "fused confidence at least (0..1)")
+    @Parameter(name = "from", in = ParameterIn.QUERY, description = "event time at or after (ISO-8601)")
+    @Parameter(name = "to", in = ParameterIn.QUERY, description = "event time before (ISO-8601)")
+    @Parameter(name = "order", in = ParameterIn.QUERY, description = "desc (default) or asc")
+    @Parameter(name = "limit", in = ParameterIn.QUERY, description = "most rows (default and max 1,000,000)")
+    @APIResponse(responseCode = "200", description = "RFC 4180 CSV with a header line")
+    @APIResponse(responseCode = "400", ref = ReportingApi.REF + ReportingApi.BAD_REQUEST)
+    @APIResponse(responseCode = "401", ref = ReportingApi.REF + ReportingApi.UNAUTHORIZED)
+    public Response export(@Context UriInfo uri) {
+        Params p = Params.of(uri, with(FILTERS, "order", "limit"));
+        UtteranceFilter filter = filter(p);
+        SortOrder order = p.choice("order", SortOrder.class, SortOrder.DESC);
+        int limit = p.limit("limit", config.maxExportRows(), config.maxExportRows());
+        StreamingOutput body = out -> {
+            BufferedWriter w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 64 * 1024);
+            CsvWriter csv = new CsvWriter(w);
+            csv.header();
+            try {
+                queries.export(filter, order, limit, csv::row);
+            } catch (SQLException e) {
+                throw new UncheckedIOException(new java.io.IOException("export failed: " + e.getMessage(), e));
+            }
+            w.flush();
+        };
+        return Response.ok(body, "text/csv; charset=utf-8")
+                .header(HttpHeaders.CONTENT_DISPOSITION, "attachment; filename=\"utterances.csv\"").build();
+    }
+
+    static UtteranceFilter filter(Params p) {
+        Instant from = p.instant("from");
+        Instant to = p.instant("to");
+        Params.range(from, to);
+        return new UtteranceFilter(p.recordingId("recording"), p.speaker("speaker"), p.emotion("label"),
+                p.probability("minConfidence"), from, to);
+    }
+
+    static String[] with(String[] base, String... more) {
+        String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
+        System.arraycopy(more, 0, all, base.length, more.length);
+        return all;
+    }
+}
