@@ -1,11 +1,9 @@
 #!/usr/bin/env bash
 # API latency: seeds 1 M utterance rows (bench/reporting-seed.sql), then drives an open-loop mix of every endpoint
-# at a fixed rate against the real reporting-service JVM (goal: p99 <= 50 ms at 200 req/s). Port 8080 must be free.
+# at a fixed rate against the real reporting-service JVM (goal: p99 <= 50 ms at 200 req/s).
 #   bench/reporting-api.sh [rate/s, default 200] [seconds, default 60] [recordings, default 50000 = 1 M rows]
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
 ./mvnw -B -q package -DskipTests -pl reporting-service,bench -am
-# the service the platform starts inherits this environment: the key the load generator sends
-export EMOSTREAM_REPORTING_API_KEYS="${EMOSTREAM_REPORTING_API_KEYS:-bench-$RANDOM$RANDOM}"
 exec bench/run-java.sh io.emostream.bench.ReportingApiBench "$@"

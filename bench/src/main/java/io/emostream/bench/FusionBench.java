@@ -1,5 +1,7 @@
 package io.emostream.bench;
 
+import io.emostream.runtime.LocalPlatform;
+
 import io.emostream.contracts.Distribution;
 import io.emostream.contracts.EmotionScore;
 import io.emostream.contracts.EventSerdes;
@@ -65,10 +67,10 @@ public final class FusionBench {
             }
         }
         System.out.println("starting the broker and the fusion service ...");
-        BenchPlatform platform = BenchPlatform.start("fusion");
+        LocalPlatform platform = LocalPlatform.start(Stats.repo(), "fusion", Map.of());
         try (platform) {
-            long pid = platform.servicePid("fusion");
-            long brokerPid = io.emostream.runtime.RuntimeState.read(platform.home()).orElseThrow().kafkaPid();
+            long pid = platform.pid("fusion");
+            long brokerPid = io.emostream.runtime.RuntimeState.read(platform.settings().home()).orElseThrow().kafkaPid();
             String bootstrap = platform.bootstrapServers();
             // warm-up: JIT, RocksDB, producer/consumer connections
             run(bootstrap, "warm", 20_000, 0);
@@ -103,7 +105,7 @@ public final class FusionBench {
             f.put("cores", Runtime.getRuntime().availableProcessors());
             Stats.print("fusion", f);
         } finally {
-            deleteTree(platform.home()); // the broker's data: about 1 GB per run
+            deleteTree(platform.settings().home()); // the broker's data: about 1 GB per run
         }
     }
 

@@ -1,5 +1,7 @@
 package io.emostream.bench;
 
+import io.emostream.runtime.LocalPlatform;
+
 import io.emostream.contracts.AudioRecords;
 import io.emostream.contracts.EventSerdes;
 import io.emostream.contracts.PcmAudio;
@@ -41,7 +43,7 @@ public final class InferenceBench {
         int batch = Integer.parseInt(args[0]);
         int nSpeech = args.length > 1 ? Integer.parseInt(args[1]) : 300;
         int nText = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
-        try (BenchPlatform p = BenchPlatform.start("inference", Map.of(
+        try (LocalPlatform p = LocalPlatform.start(Stats.repo(), "inference", Map.of(
                 "EMOSTREAM_INFERENCE_BATCH_MAX_SIZE", Integer.toString(batch),
                 "EMOSTREAM_INFERENCE_BATCH_MAX_WAIT", "20ms"))) {
             run(p, "speech", Topics.SCORES_SPEECH, nSpeech, batch, id -> speech(id));
@@ -49,7 +51,7 @@ public final class InferenceBench {
         }
     }
 
-    private static void run(BenchPlatform p, String modality, String scores, int n, int batch,
+    private static void run(LocalPlatform p, String modality, String scores, int n, int batch,
                             java.util.function.Function<String, ProducerRecord<String, byte[]>> make) {
         String run = modality + "-" + UUID.randomUUID().toString().substring(0, 6);
         Map<String, Object> pc = new HashMap<>();

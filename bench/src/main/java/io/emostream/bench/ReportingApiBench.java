@@ -1,5 +1,7 @@
 package io.emostream.bench;
 
+import io.emostream.runtime.LocalPlatform;
+
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -43,24 +45,27 @@ public final class ReportingApiBench {
                 .map(Integer::parseInt).toList();
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 60;
         int recordings = args.length > 2 ? Integer.parseInt(args[2]) : 50_000;
-        String key = System.getenv().getOrDefault("EMOSTREAM_REPORTING_API_KEYS", "").split(",")[0].trim();
-        if (key.isEmpty()) {
-            throw new IllegalStateException("set EMOSTREAM_REPORTING_API_KEYS (bench/reporting-api.sh does)");
-        }
-        // EMOSTREAM_BENCH_JDBC_URL: use the platform already running (service on :8080), seeding only if needed
+        // EMOSTREAM_BENCH_JDBC_URL: use the platform already running (./emostream up: service on :8080, its key in
+        // EMOSTREAM_REPORTING_API_KEYS), seeding only if needed; otherwise a throw-away platform of its own
         String existing = System.getenv("EMOSTREAM_BENCH_JDBC_URL");
-        BenchPlatform platform = existing == null ? BenchPlatform.start("reporting") : null;
+        LocalPlatform platform = existing == null ? LocalPlatform.start(Stats.repo(), "reporting", Map.of()) : null;
+        String service = platform != null ? platform.url("reporting") : "http://localhost:8080";
+        String key = platform != null ? platform.apiKey()
+                : System.getenv().getOrDefault("EMOSTREAM_REPORTING_API_KEYS", "").split(",")[0].trim();
+        if (key.isEmpty()) {
+            throw new IllegalStateException("with EMOSTREAM_BENCH_JDBC_URL set EMOSTREAM_REPORTING_API_KEYS too");
+        }
         try {
             String jdbcUrl = existing != null ? existing : platform.jdbcUrl();
-            long pid = platform != null ? platform.servicePid("reporting") : -1;
+            long pid = platform != null ? platform.pid("reporting") : -1;
             Seeded seeded = seed(jdbcUrl, recordings);
             Mix mix = new Mix(recordings, seeded.from(), seeded.to());
             System.out.printf("warming up: %d s at %d req/s%n", 20, rates.get(0));
-            run(mix, key, rates.get(0), 20, new Random(1));
+            run(mix, service, key, rates.get(0), 20, new Random(1));
             for (int rate : rates) {
                 System.out.printf("measuring: %d s at %d req/s%n", seconds, rate);
                 double cpu0 = pid > 0 ? ReportingSinkBench.cpuSeconds(pid) : 0;
-                Result r = run(mix, key, rate, seconds, new Random(rate));
+                Result r = run(mix, service, key, rate, seconds, new Random(rate));
                 double cpu1 = pid > 0 ? ReportingSinkBench.cpuSeconds(pid) : 0;
                 Map<String, Object> figures = Stats.figures();
                 figures.put("utterance_rows", seeded.rows());
@@ -128,7 +133,7 @@ public final class ReportingApiBench {
     }
 
     /** Sends {@code rate} requests per second for {@code seconds}, each at its scheduled time. */
-    private static Result run(Mix mix, String key, int rate, int seconds, Random random) throws Exception {
+    private static Result run(Mix mix, String service, String key, int rate, int seconds, Random random) throws Exception {
         ExecutorService executor = Executors.newFixedThreadPool(4);
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(executor)
                 .connectTimeout(Duration.ofSeconds(5)).build();
@@ -146,7 +151,7 @@ public final class ReportingApiBench {
                 LockSupport.parkNanos(wait);
             }
             Mix.Request req = mix.next(random);
-            HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:8080" + req.path()))
+            HttpRequest request = HttpRequest.newBuilder(URI.create(service + req.path()))
                     .header("X-API-Key", key).timeout(Duration.ofSeconds(30)).build();
             http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).whenComplete((response, error) -> {
                 double ms = (System.nanoTime() - due) / 1e6;

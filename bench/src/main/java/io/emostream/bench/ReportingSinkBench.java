@@ -1,5 +1,7 @@
 package io.emostream.bench;
 
+import io.emostream.runtime.LocalPlatform;
+
 import io.emostream.contracts.Distribution;
 import io.emostream.contracts.EmotionScore;
 import io.emostream.contracts.EventSerdes;
@@ -50,8 +52,9 @@ public final class ReportingSinkBench {
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
-        try (BenchPlatform platform = BenchPlatform.start("reporting")) {
-            long pid = platform.servicePid("reporting");
+        try (LocalPlatform platform = LocalPlatform.start(Stats.repo(), "reporting", Map.of())) {
+            long pid = platform.pid("reporting");
+            String service = platform.url("reporting");
             byte[][] values = new byte[n][];
             String[] keys = new String[n];
             Random random = new Random(42);
@@ -90,13 +93,13 @@ public final class ReportingSinkBench {
                 double cpu1 = cpuSeconds(pid);
                 double sinkSeconds = (lastRowAt - firstRowAt) / 1e9;
                 double totalSeconds = (lastRowAt - start) / 1e9;
-                Map<String, Double> metrics = metrics();
+                Map<String, Double> metrics = metrics(service);
 
                 // replay: the same records again; no row may change, the sink must keep up
                 double consumed0 = metrics.getOrDefault("emostream_reporting_records_consumed_total", 0.0);
                 long replayStart = System.nanoTime();
                 produce(producer, keys, values);
-                while (metrics().getOrDefault("emostream_reporting_records_consumed_total", 0.0) < consumed0 + n) {
+                while (metrics(service).getOrDefault("emostream_reporting_records_consumed_total", 0.0) < consumed0 + n) {
                     Thread.sleep(100);
                 }
                 double replaySeconds = (System.nanoTime() - replayStart) / 1e9;
@@ -167,8 +170,8 @@ public final class ReportingSinkBench {
     }
 
     /** The service's Prometheus metrics, summed over tags, by name. */
-    static Map<String, Double> metrics() throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:8080/q/metrics"))
+    static Map<String, Double> metrics(String service) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(service + "/q/metrics"))
                 .timeout(java.time.Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         Map<String, Double> m = new java.util.HashMap<>();
         for (String line : r.body().split("\n")) {

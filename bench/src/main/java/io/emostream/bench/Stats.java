@@ -8,6 +8,11 @@ import java.util.Map;
 /** Percentiles over recorded samples, and the table + JSON output every benchmark prints. */
 public final class Stats {
 
+    /** The repository root the benchmark scripts run from ({@code EMOSTREAM_REPO}, set by bench/run-java.sh). */
+    public static java.nio.file.Path repo() {
+        return java.nio.file.Path.of(System.getenv().getOrDefault("EMOSTREAM_REPO", ".")).toAbsolutePath().normalize();
+    }
+
     private double[] values = new double[1024];
     private int n;
 
