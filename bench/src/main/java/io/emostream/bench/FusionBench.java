@@ -67,8 +67,7 @@ public final class FusionBench {
             }
         }
         System.out.println("starting the broker and the fusion service ...");
-        LocalPlatform platform = LocalPlatform.start(Stats.repo(), "fusion", Map.of());
-        try (platform) {
+        try (LocalPlatform platform = LocalPlatform.start(Stats.repo(), "fusion", Map.of())) {
             long pid = platform.pid("fusion");
             long brokerPid = io.emostream.runtime.RuntimeState.read(platform.settings().home()).orElseThrow().kafkaPid();
             String bootstrap = platform.bootstrapServers();
@@ -104,14 +103,6 @@ public final class FusionBench {
             f.put("e2e_max_ms", l.endToEnd().percentile(100));
             f.put("cores", Runtime.getRuntime().availableProcessors());
             Stats.print("fusion", f);
-        } finally {
-            deleteTree(platform.settings().home()); // the broker's data: about 1 GB per run
-        }
-    }
-
-    private static void deleteTree(Path dir) throws java.io.IOException {
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 

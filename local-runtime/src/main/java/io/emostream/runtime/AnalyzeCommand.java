@@ -215,6 +215,8 @@ final class AnalyzeCommand {
         Map<String, List<JsonNode>> results = new LinkedHashMap<>();
         int expected = submitted.stream().mapToInt(s -> s.utteranceIds().size()).sum();
         long deadline = System.nanoTime() + timeout.toNanos();
+        boolean terminal = System.console() != null;
+        int shown = -1;
         while (true) {
             int done = 0;
             for (Submitted s : submitted) {
@@ -222,13 +224,21 @@ final class AnalyzeCommand {
                 results.put(s.recordingId(), items);
                 done += (int) items.stream().filter(u -> !s.hasTranscript() || "BOTH".equals(u.path("modalities").asText())).count();
             }
-            System.out.printf("\r  results: %d/%d utterances", Math.min(done, expected), expected);
+            done = Math.min(done, expected);
+            if (terminal) { // one line, rewritten in place
+                System.out.printf("\r  results: %d/%d utterances", done, expected);
+            } else if (done != shown) { // a log: a line per change
+                System.out.printf("  results: %d/%d utterances%n", done, expected);
+            }
+            shown = done;
             if (done >= expected) {
-                System.out.println();
+                if (terminal) {
+                    System.out.println();
+                }
                 return results;
             }
             if (System.nanoTime() > deadline) {
-                System.out.println("  (timed out: showing what is there)");
+                System.out.println((terminal ? "\n" : "") + "  (timed out: showing what is there)");
                 return results;
             }
             Thread.sleep(500);

@@ -95,7 +95,7 @@ public final class LocalPlatform implements AutoCloseable {
     }
 
     private void cli(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(ChildProcesses.javaBin(), "-cp", System.getProperty("java.class.path"),
+        List<String> cmd = new ArrayList<>(List.of(ChildProcesses.javaBin(), "-cp", runtimeClasspath(),
                 RuntimeMain.class.getName()));
         cmd.addAll(List.of(args));
         cmd.addAll(List.of("--home", settings.home().toString()));
@@ -110,9 +110,32 @@ public final class LocalPlatform implements AutoCloseable {
         }
     }
 
+    /** The packaged runtime, as {@code ./emostream} runs it; the caller's classpath when it is not built. */
+    private String runtimeClasspath() throws IOException {
+        Path target = settings.repo().resolve("local-runtime").resolve("target");
+        if (Files.isDirectory(target.resolve("lib"))) {
+            try (var files = Files.list(target)) {
+                var jar = files.filter(f -> f.getFileName().toString().matches("local-runtime-[^-]+(-SNAPSHOT)?\\.jar"))
+                        .findFirst();
+                if (jar.isPresent()) {
+                    return jar.get() + java.io.File.pathSeparator + target.resolve("lib") + "/*";
+                }
+            }
+        }
+        return System.getProperty("java.class.path");
+    }
+
+    /** Stops everything, then deletes the platform's data (broker log, database, service state); keeps the logs. */
     @Override
     public void close() throws Exception {
         cli("down");
+        try (var children = Files.list(settings.home())) {
+            for (Path child : children.filter(c -> !c.equals(settings.logs())).toList()) {
+                try (var tree = Files.walk(child)) {
+                    tree.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            }
+        }
     }
 
     private static int freePort() throws IOException {

@@ -177,7 +177,9 @@ class LocalRuntimeIT {
     private static void produce(String key, String value) throws Exception {
         try (var producer = new KafkaProducer<String, String>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
-                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {
+                ProducerConfig.ACKS_CONFIG, "all",
+                // as the services send: the broker must be able to decompress lz4 batches
+                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"), new StringSerializer(), new StringSerializer())) {
             producer.send(new ProducerRecord<>(Topics.TRANSCRIPTS, key, value)).get(30, TimeUnit.SECONDS);
         }
     }

@@ -1,0 +1,243 @@
+package io.emostream.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.emostream.contracts.DeadLetter;
+import io.emostream.contracts.EventSerdes;
+import io.emostream.contracts.FusedEmotion;
+import io.emostream.contracts.Json;
+import io.emostream.contracts.RecordingStatus;
+import io.emostream.contracts.Topics;
+import io.emostream.runtime.LocalPlatform;
+import io.emostream.runtime.RuntimeState;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The main job, end to end, on the platform exactly as {@code ./emostream} runs it: the packaged local runtime
+ * starts a real KRaft broker, a real PostgreSQL and the four packaged services as their own JVMs with the shipped
+ * models. Recordings are the project's own samples (samples/, generated with espeak-ng).
+ *
+ * <p>One platform for both tests (starting it costs a minute or two); each test works on its own recording ids.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PipelineIT {
+
+    private static LocalPlatform platform;
+    private static Pipeline pipeline;
+    private static Map<String, String> models;
+
+    @BeforeAll
+    static void start() throws Exception {
+        platform = LocalPlatform.start(Pipeline.REPO, "all", Map.of());
+        pipeline = new Pipeline(platform);
+        models = new LinkedHashMap<>();
+        for (String dir : List.of("ser-default", "ter-default")) {
+            JsonNode m = Json.MAPPER.readTree(Pipeline.REPO.resolve("models").resolve(dir).resolve("manifest.json").toFile());
+            models.put(m.path("name").asText(), m.path("version").asText());
+        }
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (pipeline != null) {
+            pipeline.close();
+        }
+        if (platform != null) {
+            RuntimeState state = RuntimeState.read(platform.settings().home()).orElseThrow();
+            platform.close();
+            // nothing may be left behind: supervisor, broker, PostgreSQL, services
+            List<Long> pids = new ArrayList<>(List.of(state.pid(), state.kafkaPid(), state.postgresPid()));
+            state.services().forEach(s -> pids.add(s.pid()));
+            for (long pid : pids) {
+                ProcessHandle.of(pid).ifPresent(p -> p.onExit().orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).join());
+                assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("pid %d alive", pid).isFalse();
+            }
+        }
+    }
+
+    private static byte[] sample(String name) throws Exception {
+        return Files.readAllBytes(Pipeline.SAMPLES.resolve(name));
+    }
+
+    private static String sampleText(String name) throws Exception {
+        return Files.readString(Pipeline.SAMPLES.resolve(name), StandardCharsets.UTF_8).trim();
+    }
+
+    private static String run() {
+        return "e2e-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+    }
+
+    @Test
+    @Order(1)
+    void everyGoodUtteranceBecomesOneFusedRowAndTheCorruptRecordingIsDeadLettered() throws Exception {
+        String run = run();
+        String call = run + "call", angry = run + "angry", sad = run + "sad", happy = run + "happy",
+                voicemail = run + "voicemail", corrupt = run + "corrupt";
+        byte[] truncated = Arrays.copyOf(sample("angry-refund.wav"), sample("angry-refund.wav").length / 2);
+
+        // every way in: inline WebVTT; transcript before its recording; recording before its transcript (it waits);
+        // REST upload waiting for a transcript on the topic; speech only; and a truncated WAV
+        pipeline.publishRecording(call, sample("call-support.wav"), Pipeline.inlineTranscript(sampleText("call-support.vtt")));
+        pipeline.publishTranscript(angry, sampleText("angry-refund.txt"));
+        pipeline.publishRecording(angry, sample("angry-refund.wav"), Map.of());
+        pipeline.publishRecording(sad, sample("sad-goodbye.wav"), Map.of());
+        HttpResponse<String> upload = pipeline.upload(happy, sample("happy-news.wav"), "audio/wav", true);
+        assertThat(upload.statusCode()).as(upload.body()).isEqualTo(202);
+        pipeline.publishRecording(voicemail, sample("voicemail.mp3"), Pipeline.noTranscript());
+        pipeline.publishRecording(corrupt, truncated, Map.of());
+        Thread.sleep(1000);
+        pipeline.publishTranscript(sad, sampleText("sad-goodbye.txt"));
+        pipeline.publishTranscript(happy, sampleText("happy-news.txt"));
+
+        Set<String> good = Set.of(call, angry, sad, happy, voicemail);
+        Map<String, RecordingStatus> status = pipeline.awaitFinalStatus(
+                new HashSet<>(List.of(call, angry, sad, happy, voicemail, corrupt)), Duration.ofMinutes(3));
+        good.forEach(id -> assertThat(status.get(id).state()).as(id).isEqualTo(RecordingStatus.State.SEGMENTED));
+        assertThat(status.get(call).utteranceIds()).hasSize(3); // one per cue
+        assertThat(status.get(corrupt).state()).isEqualTo(RecordingStatus.State.FAILED);
+        assertThat(status.get(corrupt).reason().name()).isEqualTo("AUDIO_CORRUPT");
+
+        Set<String> withText = good.stream().filter(id -> !id.equals(voicemail))
+                .flatMap(id -> status.get(id).utteranceIds().stream()).collect(Collectors.toSet());
+        Set<String> speechOnly = new HashSet<>(status.get(voicemail).utteranceIds());
+        assertThat(speechOnly).isNotEmpty();
+        Set<String> all = new HashSet<>(withText);
+        all.addAll(speechOnly);
+
+        Map<String, Pipeline.Row> rows = pipeline.awaitRows(run, all,
+                r -> speechOnly.contains(r.utteranceId()) ? r.modalities().equals("SPEECH_ONLY") : r.modalities().equals("BOTH"),
+                Duration.ofMinutes(4));
+
+        // exactly one row per good utterance, nothing for the corrupt recording
+        assertThat(rows.keySet()).containsExactlyInAnyOrderElementsOf(all);
+        for (Pipeline.Row r : rows.values()) {
+            assertThat(r.probabilitySum()).as(r.utteranceId()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+            assertThat(r.confidence()).isBetween(0.0, 1.0);
+            assertThat(r.speechModel()).isEqualTo("ser-stats-ravdess");
+            assertThat(r.speechModelVersion()).isEqualTo(models.get(r.speechModel()));
+            assertThat(r.speechLabel()).isNotNull();
+            if (withText.contains(r.utteranceId())) {
+                assertThat(r.textModel()).isEqualTo("ter-minilm-cnn-meld");
+                assertThat(r.textModelVersion()).isEqualTo(models.get(r.textModel()));
+                assertThat(r.textLabel()).isNotNull();
+                assertThat(r.transcript()).isNotBlank();
+            } else {
+                assertThat(r.textModel()).isNull();
+                assertThat(r.transcript()).isNull();
+            }
+        }
+        assertThat(rows.get(call + "#1").transcript()).isEqualTo(
+                "My parcel never arrived and nobody answers my emails. I am really fed up.");
+        // the text model reads the words: a tearful goodbye is sad
+        assertThat(rows.get(status.get(sad).utteranceIds().get(0)).textLabel()).isEqualTo("sad");
+
+        // the corrupt recording: dead-lettered whole, with its reason, and nothing downstream
+        List<ConsumerRecord<String, byte[]>> dead = pipeline.readAll(Topics.DEADLETTER, corrupt::equals);
+        assertThat(dead).hasSize(1);
+        DeadLetter letter = DeadLetter.fromHeaders(dead.get(0).headers());
+        assertThat(letter.reason().name()).isEqualTo("AUDIO_CORRUPT");
+        assertThat(letter.sourceTopic()).isEqualTo(Topics.RECORDINGS);
+        assertThat(dead.get(0).value()).isEqualTo(truncated);
+        assertThat(pipeline.readAll(Topics.UTTERANCES_AUDIO, k -> k.startsWith(corrupt + "#"))).isEmpty();
+
+        // the REST API serves the same results, in order, with each model's drill-down; and only with a key
+        JsonNode page = pipeline.reportingJson("/utterances?order=asc&limit=500&recording=" + Pipeline.encode(call));
+        List<String> ids = new ArrayList<>();
+        page.path("items").forEach(u -> ids.add(u.path("utteranceId").asText()));
+        assertThat(ids).containsExactly(call + "#0", call + "#1", call + "#2");
+        JsonNode first = page.path("items").get(0);
+        assertThat(first.path("speaker").asText()).isEqualTo("Agent");
+        assertThat(first.path("label").asText()).isEqualTo(rows.get(call + "#0").label());
+        assertThat(first.path("speech").path("modelVersion").asText()).isEqualTo(models.get("ser-stats-ravdess"));
+        assertThat(first.path("text").path("model").asText()).isEqualTo("ter-minilm-cnn-meld");
+        JsonNode failed = pipeline.reportingJson("/recordings/" + Pipeline.encode(corrupt));
+        assertThat(failed.path("recording").path("state").asText()).isEqualTo("FAILED");
+        assertThat(failed.path("recording").path("failureReason").asText()).isEqualTo("AUDIO_CORRUPT");
+        assertThat(pipeline.reporting("/utterances?recording=" + Pipeline.encode(call), false).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    @Order(2)
+    void killingInferenceAndReportingMidStreamLosesAndDuplicatesNothing() throws Exception {
+        String run = run();
+        record Input(String wav, String transcript) {
+        }
+        List<Input> kinds = List.of(new Input("call-support.wav", "call-support.vtt"),
+                new Input("angry-refund.wav", "angry-refund.txt"), new Input("sad-goodbye.wav", "sad-goodbye.txt"),
+                new Input("happy-news.wav", "happy-news.txt"));
+        int recordings = 36;
+        List<String> ids = new ArrayList<>();
+        long inferencePid = -1, reportingPid = -1;
+        for (int i = 0; i < recordings; i++) {
+            Input in = kinds.get(i % kinds.size());
+            String id = run + i;
+            ids.add(id);
+            pipeline.publishRecording(id, sample(in.wav()), Pipeline.inlineTranscript(sampleText(in.transcript())));
+            if (i == recordings / 3) {
+                // SIGKILL mid-stream, once results are flowing: no shutdown hook, no drain, open transactions
+                pipeline.awaitRows(run, Set.of(run + "0#0"), r -> true, Duration.ofMinutes(3));
+                assertThat(pipeline.rows(run)).as("still mid-stream").hasSizeLessThan(recordings / 4 * 6);
+                inferencePid = platform.kill("inference");
+            }
+            if (i == 2 * recordings / 3) {
+                reportingPid = platform.kill("reporting");
+            }
+            Thread.sleep(400);
+        }
+        platform.awaitRestarted("inference", inferencePid, Duration.ofMinutes(3));
+        platform.awaitRestarted("reporting", reportingPid, Duration.ofMinutes(3));
+
+        Map<String, RecordingStatus> status = pipeline.awaitFinalStatus(new HashSet<>(ids), Duration.ofMinutes(3));
+        Set<String> utterances = status.values().stream().peek(s ->
+                        assertThat(s.state()).isEqualTo(RecordingStatus.State.SEGMENTED))
+                .flatMap(s -> s.utteranceIds().stream()).collect(Collectors.toSet());
+        assertThat(utterances).hasSize(recordings / 4 * (3 + 1 + 1 + 1));
+
+        // nothing lost: every utterance ends as one row fused from both models
+        Map<String, Pipeline.Row> rows = pipeline.awaitRows(run, utterances, r -> r.modalities().equals("BOTH"),
+                Duration.ofMinutes(5));
+        assertThat(rows.keySet()).containsExactlyInAnyOrderElementsOf(utterances);
+
+        // nothing duplicated: exactly one committed score per utterance and model, despite the killed transactions
+        Function<String, Map<String, Long>> perKey = topic -> pipeline.readAll(topic, k -> k.startsWith(run)).stream()
+                .collect(Collectors.groupingBy(ConsumerRecord::key, Collectors.counting()));
+        for (String topic : List.of(Topics.SCORES_SPEECH, Topics.SCORES_TEXT)) {
+            Map<String, Long> counts = perKey.apply(topic);
+            assertThat(counts.keySet()).as(topic).containsExactlyInAnyOrderElementsOf(utterances);
+            assertThat(counts.values()).as(topic).allMatch(n -> n == 1);
+        }
+        // one fused result per utterance, plus at most one correction when one side came after the fusion window
+        Map<String, List<FusedEmotion>> fused = pipeline.fused(k -> k.startsWith(run)).stream()
+                .collect(Collectors.groupingBy(FusedEmotion::utteranceId));
+        assertThat(fused.keySet()).containsExactlyInAnyOrderElementsOf(utterances);
+        fused.forEach((id, list) -> {
+            assertThat(list.stream().filter(f -> !f.correction()).count()).as(id).isEqualTo(1);
+            assertThat(list.stream().filter(FusedEmotion::correction).count()).as(id).isLessThanOrEqualTo(1);
+        });
+        // and the services really were replaced
+        assertThat(platform.pid("inference")).isNotEqualTo(inferencePid);
+        assertThat(platform.pid("reporting")).isNotEqualTo(reportingPid);
+    }
+}
