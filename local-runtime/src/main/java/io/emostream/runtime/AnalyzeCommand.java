@@ -277,6 +277,17 @@ final class AnalyzeCommand {
                         u.path("label").asText(), String.format(Locale.ROOT, "%.2f", u.path("confidence").asDouble()));
             }
         }
+        // the distribution of fused labels, most frequent first
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        results.values().forEach(items -> items.forEach(u -> counts.merge(u.path("label").asText(), 1, Integer::sum)));
+        if (!counts.isEmpty()) {
+            int total = counts.values().stream().mapToInt(Integer::intValue).sum();
+            System.out.println();
+            System.out.println("fused labels: " + counts.entrySet().stream()
+                    .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+                    .map(e -> String.format(Locale.ROOT, "%s %d (%.0f %%)", e.getKey(), e.getValue(), 100.0 * e.getValue() / total))
+                    .collect(java.util.stream.Collectors.joining(", ")));
+        }
     }
 
     private static String score(JsonNode s) {
