@@ -134,6 +134,13 @@ public final class PipelineBench {
 
     private void throughput(int recordings) throws Exception {
         String run = "tp-" + UUID.randomUUID().toString().substring(0, 6) + "-";
+        // the idle cost of each stage (polling, heartbeats, punctuators, health checks), to separate it from the work
+        Thread.sleep(5_000);
+        Map<String, Double> idle0 = cpu();
+        long idleStart = System.nanoTime();
+        Thread.sleep(15_000);
+        Map<String, Double> idle1 = cpu();
+        double idleSeconds = (System.nanoTime() - idleStart) / 1e9;
         Map<String, Double> cpu0 = cpu();
         Map<String, Double> inf0 = inferenceMetrics();
         long t0 = System.currentTimeMillis();
@@ -170,8 +177,10 @@ public final class PipelineBench {
         double worst = -1;
         for (String stage : cpu0.keySet()) {
             double perUtt = (cpu1.get(stage) - cpu0.get(stage)) / utterances;
+            double idleCores = (idle1.get(stage) - idle0.get(stage)) / idleSeconds;
             total += perUtt;
             f.put("cpu_ms_per_utterance_" + stage, perUtt * 1000);
+            f.put("idle_cpu_percent_" + stage, idleCores * 100);
             if (SERVICES.contains(stage) && perUtt > worst) {
                 worst = perUtt;
                 bottleneck = stage;

@@ -113,6 +113,7 @@ public final class ReportingSinkBench {
                 figures.put("produce_to_all_stored_s", totalSeconds);
                 figures.put("replay_records_per_s", n / replaySeconds);
                 figures.put("rows_after_replay", rowsAfterReplay);
+                figures.put("bytes_per_row_with_indexes", bytesPerRow(db)); // for sizing the database
                 figures.put("service_cpu_s_per_10k_rows", (cpu1 - cpu0) / n * 10_000);
                 figures.put("mean_batch_records", metrics.get("emostream_reporting_batch_size_sum")
                         / metrics.get("emostream_reporting_batch_size_count"));
@@ -160,6 +161,14 @@ public final class ReportingSinkBench {
             producer.send(new ProducerRecord<>(Topics.EMOTIONS, keys[i], values[i]));
         }
         producer.flush();
+    }
+
+    private static long bytesPerRow(Connection db) throws Exception {
+        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery(
+                "SELECT pg_total_relation_size('utterances') / greatest(count(*), 1) FROM utterances")) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     private static long count(Connection db) throws Exception {
