@@ -73,6 +73,11 @@ final class Pipeline implements AutoCloseable {
         producer.send(r).get(30, TimeUnit.SECONDS);
     }
 
+    /** Any bytes on any topic, e.g. garbage a stage must dead-letter. */
+    void publishRaw(String topic, String key, byte[] value) throws Exception {
+        producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
+    }
+
     /** A whole-text transcript on {@code emostream.transcripts}. */
     void publishTranscript(String id, String text) throws Exception {
         producer.send(new ProducerRecord<>(Topics.TRANSCRIPTS, id,
@@ -219,6 +224,19 @@ final class Pipeline implements AutoCloseable {
             throw new AssertionError("GET " + pathAndQuery + " → " + r.statusCode() + ": " + r.body());
         }
         return Json.MAPPER.readTree(r.body());
+    }
+
+    /** The metric names a service exposes on /q/metrics. */
+    Set<String> metricNames(String service) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(platform.url(service) + "/q/metrics"))
+                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        Set<String> names = new java.util.HashSet<>();
+        for (String line : r.body().split("\n")) {
+            if (!line.isBlank() && !line.startsWith("#")) {
+                names.add(line.split("[{ ]", 2)[0]);
+            }
+        }
+        return names;
     }
 
     static String encode(String s) {

@@ -180,6 +180,65 @@ class PipelineIT {
 
     @Test
     @Order(2)
+    void garbageAtEveryStageIsDeadLetteredWithItsBytesAndThePipelineGoesOn() throws Exception {
+        String run = run();
+        String notAudio = run + "not-audio";
+        Map<String, byte[]> garbage = new LinkedHashMap<>(); // topic -> bytes, each under its own key
+        garbage.put(Topics.UTTERANCES_TEXT, "this is not an utterance".getBytes(StandardCharsets.UTF_8));
+        garbage.put(Topics.SCORES_SPEECH, "{\"schemaVersion\":1,\"utteranceId\":".getBytes(StandardCharsets.UTF_8));
+        garbage.put(Topics.EMOTIONS, "{\"schemaVersion\":1,\"label\":\"furious\"}".getBytes(StandardCharsets.UTF_8));
+        Map<String, String> expectedService = Map.of(Topics.RECORDINGS, "ingest-service",
+                Topics.UTTERANCES_TEXT, "inference-service", Topics.SCORES_SPEECH, "fusion-service",
+                Topics.EMOTIONS, "reporting-service");
+
+        byte[] text = "<html><body>not a recording</body></html>".getBytes(StandardCharsets.UTF_8);
+        pipeline.publishRecording(notAudio, text, Pipeline.noTranscript());
+        for (Map.Entry<String, byte[]> g : garbage.entrySet()) {
+            pipeline.publishRaw(g.getKey(), run + "bad-" + g.getKey().replace('.', '-') + "#0", g.getValue());
+        }
+        garbage.put(Topics.RECORDINGS, text);
+        // then a good recording behind them on the same topics
+        String good = run + "good";
+        pipeline.publishRecording(good, sample("angry-refund.wav"), Pipeline.inlineTranscript(sampleText("angry-refund.txt")));
+
+        RecordingStatus goodStatus = pipeline.awaitFinalStatus(Set.of(good, notAudio), Duration.ofMinutes(3)).get(good);
+        pipeline.awaitRows(good, new HashSet<>(goodStatus.utteranceIds()), r -> r.modalities().equals("BOTH"),
+                Duration.ofMinutes(3));
+
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        List<ConsumerRecord<String, byte[]>> dead;
+        do {
+            Thread.sleep(500);
+            dead = pipeline.readAll(Topics.DEADLETTER, k -> k.startsWith(run));
+        } while (dead.size() < garbage.size() && System.nanoTime() < deadline);
+        assertThat(dead).hasSize(garbage.size());
+        for (ConsumerRecord<String, byte[]> r : dead) {
+            DeadLetter letter = DeadLetter.fromHeaders(r.headers());
+            assertThat(letter.service()).as(r.key()).isEqualTo(expectedService.get(letter.sourceTopic()));
+            assertThat(r.value()).as("original bytes of " + r.key()).isEqualTo(garbage.get(letter.sourceTopic()));
+            assertThat(letter.reason()).isNotNull();
+            assertThat(letter.detail()).isNotBlank();
+        }
+
+        // every metric the dashboards query (grafana/metrics.txt) is exposed by the service that owns it
+        Map<String, List<String>> wanted = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(Pipeline.REPO.resolve("grafana").resolve("metrics.txt"))) {
+            String[] f = line.split("#", 2)[0].trim().split("\\s+");
+            if (f.length == 2) {
+                wanted.computeIfAbsent(f[0], k -> new ArrayList<>()).add(f[1]);
+            }
+        }
+        for (String service : List.of("ingest", "inference", "fusion", "reporting")) {
+            Set<String> exposed = pipeline.metricNames(service);
+            List<String> names = new ArrayList<>(wanted.getOrDefault(service, List.of()));
+            names.addAll(wanted.getOrDefault("quarkus", List.of()));
+            assertThat(names).as(service).isNotEmpty();
+            assertThat(exposed).as("metrics of " + service).containsAll(names);
+        }
+    }
+
+    @Test
+    @Order(3)
     void killingInferenceAndReportingMidStreamLosesAndDuplicatesNothing() throws Exception {
         String run = run();
         record Input(String wav, String transcript) {

@@ -2,7 +2,9 @@ package io.emostream.inference;
 
 import io.emostream.contracts.ModelRef;
 import io.emostream.contracts.Modality;
+import io.emostream.contracts.FailureReason;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -10,12 +12,16 @@ import io.micrometer.core.instrument.Timer;
 
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** Meters of one worker ({@code emostream.inference.*}), tagged by modality and model. */
 public final class InferenceMetrics {
 
     private final Counter utterances;
-    private final Counter failures;
+    private final MeterRegistry registry;
+    private final Tags tags;
+    private final Timer latency;
+    private final AtomicLong lag = new AtomicLong();
     private final DistributionSummary batchSize;
     private final Timer queueTime;
     private final Timer inferenceTime;
@@ -23,10 +29,15 @@ public final class InferenceMetrics {
     public InferenceMetrics(MeterRegistry registry, Modality modality, ModelRef model) {
         Tags tags = Tags.of("modality", modality.name().toLowerCase(Locale.ROOT), "model", model.name(),
                 "version", model.version());
+        this.registry = registry;
+        this.tags = tags;
         utterances = Counter.builder("emostream.inference.utterances").description("Utterances scored")
                 .tags(tags).register(registry);
-        failures = Counter.builder("emostream.inference.failures").description("Utterances dead-lettered")
-                .tags(tags).register(registry);
+        latency = Timer.builder("emostream.inference.latency")
+                .description("From arrival in the worker to its score, per utterance (queue + forward pass)")
+                .tags(tags).publishPercentileHistogram().register(registry);
+        Gauge.builder("emostream.inference.consumer.lag", lag, AtomicLong::get)
+                .description("Records on the worker's partitions not yet read").tags(tags).register(registry);
         batchSize = DistributionSummary.builder("emostream.inference.batch.size")
                 .description("Utterances per forward pass").tags(tags).register(registry);
         queueTime = Timer.builder("emostream.inference.queue").description("From arrival to forward pass")
@@ -40,15 +51,22 @@ public final class InferenceMetrics {
         inferenceTime.record(forwardNanos, TimeUnit.NANOSECONDS);
     }
 
-    public void queued(double millis) {
+    /** One utterance scored: its wait before the forward pass, and the forward pass of its batch. */
+    public void queued(double millis, long forwardNanos) {
         queueTime.record((long) (millis * 1e6), TimeUnit.NANOSECONDS);
+        latency.record((long) (millis * 1e6) + forwardNanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void lag(long records) {
+        lag.set(records);
     }
 
     public void scored(int n) {
         utterances.increment(n);
     }
 
-    public void failed() {
-        failures.increment();
+    public void deadLettered(FailureReason reason) {
+        Counter.builder("emostream.inference.deadletters").description("Input records sent to emostream.deadletter")
+                .tags(tags).tag("reason", reason.name()).register(registry).increment();
     }
 }

@@ -119,7 +119,7 @@ class InferenceServiceTest {
                         id + "#3 " + FailureReason.MODEL_FAILURE,
                         id + "#4 " + FailureReason.MALFORMED_EVENT,
                         id + "#5 " + FailureReason.MALFORMED_EVENT);
-        assertThat(dead).allSatisfy(r -> assertThat(DeadLetter.fromHeaders(r.headers()).service()).isEqualTo("inference"));
+        assertThat(dead).allSatisfy(r -> assertThat(DeadLetter.fromHeaders(r.headers()).service()).isEqualTo("inference-service"));
         assertThat(dead).filteredOn(r -> r.key().equals(id + "#0")).singleElement()
                 .satisfies(r -> assertThat(r.value()).isEqualTo(new byte[3200]));
 

@@ -227,7 +227,7 @@ class IngestKafkaTest {
         DeadLetter meta = DeadLetter.fromHeaders(dl.headers());
         assertThat(meta.reason()).isEqualTo(bad.reason);
         assertThat(meta.sourcePartition()).isZero();
-        assertThat(meta.service()).isEqualTo("ingest");
+        assertThat(meta.service()).isEqualTo("ingest-service");
         assertThat(meta.detail()).isNotBlank();
         assertThat(dl.value()).isEqualTo(bad.audio);
         RecordingStatus failed = status(id, RecordingStatus.State.FAILED);

@@ -61,6 +61,10 @@ public final class BatchScorer<I> {
         this.metrics = metrics;
     }
 
+    public InferenceMetrics metrics() {
+        return metrics;
+    }
+
     public ModelRef modelRef() {
         return model.manifest().ref();
     }
@@ -97,7 +101,7 @@ public final class BatchScorer<I> {
         Instant now = Instant.now();
         for (int i = 0; i < decoded.size(); i++) {
             double queueMs = (start - ok.get(i).arrivedNanos()) / 1e6;
-            metrics.queued(queueMs);
+            metrics.queued(queueMs, forward);
             InferenceTiming timing = new InferenceTiming(queueMs, forward / 1e6, decoded.size(),
                     predictions.get(i).windows());
             out.add(scoreRecord(decoded.get(i).score(modelRef(), predictions.get(i), timing, now)));
@@ -115,6 +119,7 @@ public final class BatchScorer<I> {
                 long forward = System.nanoTime() - start;
                 metrics.batch(1, forward);
                 double queueMs = (start - ok.get(i).arrivedNanos()) / 1e6;
+                metrics.queued(queueMs, forward);
                 out.add(scoreRecord(decoded.get(i).score(modelRef(), p,
                         new InferenceTiming(queueMs, forward / 1e6, 1, p.windows()), Instant.now())));
                 metrics.scored(1);
@@ -133,9 +138,9 @@ public final class BatchScorer<I> {
 
     private ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> r, FailureReason reason,
                                                       String detail) {
-        metrics.failed();
+        metrics.deadLettered(reason);
         LOG.warnf("dead-lettering %s-%d@%d: %s %s", r.topic(), r.partition(), r.offset(), reason, detail);
-        return new DeadLetter(reason, detail, r.topic(), r.partition(), r.offset(), "inference", Instant.now())
+        return new DeadLetter(reason, detail, r.topic(), r.partition(), r.offset(), "inference-service", Instant.now())
                 .toRecord(r.key(), r.value(), r.headers());
     }
 

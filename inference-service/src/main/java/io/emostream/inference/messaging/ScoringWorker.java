@@ -1,5 +1,6 @@
 package io.emostream.inference.messaging;
 
+import io.emostream.contracts.ConsumerLag;
 import org.jboss.logging.Logger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -138,6 +139,7 @@ public final class ScoringWorker implements Runnable {
                     }
                     pending.add(new BatchScorer.Arrived(r, System.nanoTime()));
                 }
+                scorer.metrics().lag(ConsumerLag.of(consumer));
             } catch (WakeupException e) {
                 if (running) {
                     throw e;

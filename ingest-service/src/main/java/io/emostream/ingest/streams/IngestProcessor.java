@@ -62,7 +62,7 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
     // a plain logger: this class also runs outside Quarkus (tools, tests in child JVMs)
     private static final Logger LOG = Logger.getLogger(IngestProcessor.class);
 
-    static final String SERVICE = "ingest";
+    static final String SERVICE = "ingest-service";
 
     private final IngestConfig config;
     private final RecordingSegmenter segmenter;
