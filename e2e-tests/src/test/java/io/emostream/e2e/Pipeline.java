@@ -95,10 +95,18 @@ final class Pipeline implements AutoCloseable {
 
     /** Uploads raw bytes to the ingest REST API; returns the HTTP status and body. */
     HttpResponse<String> upload(String id, byte[] audio, String contentType, boolean awaitTranscript) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(platform.url("ingest") + "/recordings?recordingId=" + id
-                        + "&awaitTranscript=" + awaitTranscript))
+        return upload(id, audio, contentType, awaitTranscript, Map.of());
+    }
+
+    /** As {@link #upload(String, byte[], String, boolean)}, with extra request headers (e.g. a W3C traceparent). */
+    HttpResponse<String> upload(String id, byte[] audio, String contentType, boolean awaitTranscript,
+                                Map<String, String> headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(platform.url("ingest") + "/recordings?recordingId="
+                        + id + "&awaitTranscript=" + awaitTranscript))
                 .header("Content-Type", contentType).timeout(Duration.ofSeconds(60))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(audio)).build(), HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofByteArray(audio));
+        headers.forEach(b::header);
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     // --- topics -------------------------------------------------------------------------------------------------
@@ -170,14 +178,15 @@ final class Pipeline implements AutoCloseable {
                 SELECT utterance_id, recording_id, modalities, label, confidence, transcript,
                        p_neutral + p_happy + p_sad + p_angry + p_fear + p_disgust + p_surprise AS p_sum,
                        speech_model, speech_model_version, speech_label,
-                       text_model, text_model_version, text_label
+                       text_model, text_model_version, text_label, trace_id
                 FROM utterances WHERE recording_id LIKE ? ORDER BY utterance_id""")) {
             s.setString(1, recordingPrefix + "%");
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
                     rows.put(rs.getString(1), new Row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
                             rs.getDouble(5), rs.getString(6), rs.getDouble(7), rs.getString(8), rs.getString(9),
-                            rs.getString(10), rs.getString(11), rs.getString(12), rs.getString(13)));
+                            rs.getString(10), rs.getString(11), rs.getString(12), rs.getString(13),
+                            rs.getString(14)));
                 }
             }
         }
@@ -186,7 +195,7 @@ final class Pipeline implements AutoCloseable {
 
     record Row(String utteranceId, String recordingId, String modalities, String label, double confidence,
                String transcript, double probabilitySum, String speechModel, String speechModelVersion,
-               String speechLabel, String textModel, String textModelVersion, String textLabel) {
+               String speechLabel, String textModel, String textModelVersion, String textLabel, String traceId) {
     }
 
     /** Waits until the rows of these utterances are there and each passes {@code complete}. */

@@ -5,6 +5,7 @@ import io.emostream.contracts.DeadLetter;
 import io.emostream.contracts.EventSerdes;
 import io.emostream.contracts.FusedEmotion;
 import io.emostream.contracts.Json;
+import io.emostream.contracts.KafkaTracing;
 import io.emostream.contracts.RecordingStatus;
 import io.emostream.contracts.Topics;
 import io.emostream.runtime.LocalPlatform;
@@ -23,6 +24,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -99,11 +101,16 @@ class PipelineIT {
 
         // every way in: inline WebVTT; transcript before its recording; recording before its transcript (it waits);
         // REST upload waiting for a transcript on the topic; speech only; and a truncated WAV
-        pipeline.publishRecording(call, sample("call-support.wav"), Pipeline.inlineTranscript(sampleText("call-support.vtt")));
+        // two recordings come with a trace of their producer (a Kafka header, an HTTP header): it must reach the rows
+        String callTrace = "4bf92f3577b34da6a3ce929d0e0e4736", uploadTrace = "0af7651916cd43dd8448eb211c80319c";
+        Map<String, String> callHeaders = new HashMap<>(Pipeline.inlineTranscript(sampleText("call-support.vtt")));
+        callHeaders.put(KafkaTracing.TRACEPARENT, "00-" + callTrace + "-00f067aa0ba902b7-01");
+        pipeline.publishRecording(call, sample("call-support.wav"), callHeaders);
         pipeline.publishTranscript(angry, sampleText("angry-refund.txt"));
         pipeline.publishRecording(angry, sample("angry-refund.wav"), Map.of());
         pipeline.publishRecording(sad, sample("sad-goodbye.wav"), Map.of());
-        HttpResponse<String> upload = pipeline.upload(happy, sample("happy-news.wav"), "audio/wav", true);
+        HttpResponse<String> upload = pipeline.upload(happy, sample("happy-news.wav"), "audio/wav", true,
+                Map.of(KafkaTracing.TRACEPARENT, "00-" + uploadTrace + "-b7ad6b7169203331-01"));
         assertThat(upload.statusCode()).as(upload.body()).isEqualTo(202);
         pipeline.publishRecording(voicemail, sample("voicemail.mp3"), Pipeline.noTranscript());
         pipeline.publishRecording(corrupt, truncated, Map.of());
@@ -153,6 +160,32 @@ class PipelineIT {
         // the text model reads the words: a tearful goodbye is sad
         assertThat(rows.get(status.get(sad).utteranceIds().get(0)).textLabel()).isEqualTo("sad");
 
+        // one trace per recording, from ingest to the row: the producer's, the REST caller's, or one ingest started
+        rows.values().stream().filter(r -> r.recordingId().equals(call))
+                .forEach(r -> assertThat(r.traceId()).as(r.utteranceId()).isEqualTo(callTrace));
+        rows.values().stream().filter(r -> r.recordingId().equals(happy))
+                .forEach(r -> assertThat(r.traceId()).as(r.utteranceId()).isEqualTo(uploadTrace));
+        Map<String, Set<String>> tracesByRecording = rows.values().stream().collect(Collectors.groupingBy(
+                Pipeline.Row::recordingId, Collectors.mapping(Pipeline.Row::traceId, Collectors.toSet())));
+        tracesByRecording.forEach((id, traces) -> assertThat(traces).as(id).hasSize(1).doesNotContainNull());
+        assertThat(tracesByRecording.values().stream().flatMap(Set::stream).distinct().count())
+                .isEqualTo(good.size());
+        // every hop carries it in its Kafka headers, each from a span of its own
+        String utterance = call + "#1";
+        List<String> hops = new ArrayList<>();
+        for (String topic : List.of(Topics.UTTERANCES_AUDIO, Topics.UTTERANCES_TEXT, Topics.SCORES_SPEECH,
+                Topics.SCORES_TEXT, Topics.EMOTIONS)) {
+            List<ConsumerRecord<String, byte[]>> records = pipeline.readAll(topic, utterance::equals);
+            assertThat(records).as(topic).isNotEmpty();
+            String tp = new String(records.get(0).headers().lastHeader(KafkaTracing.TRACEPARENT).value(),
+                    StandardCharsets.UTF_8);
+            assertThat(tp).as(topic).startsWith("00-" + callTrace + "-");
+            hops.add(tp.substring(36, 52));
+        }
+        // audio and text leave ingest from the same span; scoring, fusing each add their own
+        assertThat(hops.get(0)).isEqualTo(hops.get(1));
+        assertThat(Set.copyOf(hops)).hasSize(4).doesNotContain("00f067aa0ba902b7");
+
         // the corrupt recording: dead-lettered whole, with its reason, and nothing downstream
         List<ConsumerRecord<String, byte[]>> dead = pipeline.readAll(Topics.DEADLETTER, corrupt::equals);
         assertThat(dead).hasSize(1);
@@ -172,6 +205,7 @@ class PipelineIT {
         assertThat(first.path("label").asText()).isEqualTo(rows.get(call + "#0").label());
         assertThat(first.path("speech").path("modelVersion").asText()).isEqualTo(models.get("ser-stats-ravdess"));
         assertThat(first.path("text").path("model").asText()).isEqualTo("ter-minilm-cnn-meld");
+        assertThat(first.path("traceId").asText()).isEqualTo(callTrace);
         JsonNode failed = pipeline.reportingJson("/recordings/" + Pipeline.encode(corrupt));
         assertThat(failed.path("recording").path("state").asText()).isEqualTo("FAILED");
         assertThat(failed.path("recording").path("failureReason").asText()).isEqualTo("AUDIO_CORRUPT");

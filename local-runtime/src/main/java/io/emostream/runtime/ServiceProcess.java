@@ -65,6 +65,11 @@ final class ServiceProcess implements AutoCloseable {
         env.put("EMOSTREAM_MODELS_DIR", settings.repo().resolve("models").toString());
         env.put("EMOSTREAM_STATE_DIR", settings.home().resolve("state").resolve(spec.name()).toString());
         env.put("EMOSTREAM_REPORTING_API_KEYS", settings.apiKey());
+        if (System.getenv("QUARKUS_OTEL_EXPORTER_OTLP_ENDPOINT") == null
+                && System.getenv("QUARKUS_OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") == null) {
+            // no trace collector: record no new traces (their ids still reach the rows), so nothing fails to export
+            env.put("QUARKUS_OTEL_TRACES_SAMPLER_ARG", "0");
+        }
         return env;
     }
 

@@ -5,6 +5,7 @@ import io.emostream.contracts.Emotion;
 import io.emostream.contracts.EventSerdes;
 import io.emostream.contracts.FailureReason;
 import io.emostream.contracts.FusedEmotion;
+import io.emostream.contracts.KafkaTracing;
 import io.emostream.contracts.RecordingStatus;
 import io.emostream.contracts.Topics;
 import io.emostream.testsupport.KafkaAndPostgresResource;
@@ -16,6 +17,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
@@ -72,6 +74,29 @@ class SinkTest {
                 .containsEntry("dominant_emotion", "angry").containsEntry("speakers", List.of("agent", "customer"));
         assertThat(r.get("first_event_time").toString()).contains("09:00:01");
         assertThat(r.get("last_event_time").toString()).contains("09:00:03");
+    }
+
+    @Test
+    void eachRowKeepsTheTraceItsRecordCarried() throws Exception {
+        String trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+        FusedEmotion f = both("sink-trace", 0, "agent", Emotion.HAPPY, 0.8, T0);
+        ProducerRecord<String, byte[]> traced = new ProducerRecord<>(Topics.EMOTIONS, f.utteranceId(),
+                EventSerdes.FUSED_EMOTION.serialize(Topics.EMOTIONS, f));
+        traced.headers().add(KafkaTracing.TRACEPARENT,
+                ("00-" + trace + "-00f067aa0ba902b7-01").getBytes(StandardCharsets.UTF_8));
+        TestKafka.producer().send(traced).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        send(both("sink-trace", 1, "agent", Emotion.HAPPY, 0.8, T0.plusSeconds(1)));
+        awaitSinkCaughtUp();
+        assertThat(row("SELECT trace_id FROM utterances WHERE utterance_id = 'sink-trace#0'"))
+                .containsEntry("trace_id", trace);
+        assertThat(row("SELECT trace_id FROM utterances WHERE utterance_id = 'sink-trace#1'"))
+                .containsEntry("trace_id", null);
+
+        // a replay of the same result without trace headers does not erase the trace
+        send(f);
+        awaitSinkCaughtUp();
+        assertThat(row("SELECT trace_id FROM utterances WHERE utterance_id = 'sink-trace#0'"))
+                .containsEntry("trace_id", trace);
     }
 
     @Test

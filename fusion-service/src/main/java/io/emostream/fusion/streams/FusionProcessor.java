@@ -5,12 +5,17 @@ import io.emostream.contracts.EmotionScore;
 import io.emostream.contracts.EventSerdes;
 import io.emostream.contracts.FailureReason;
 import io.emostream.contracts.FusedEmotion;
+import io.emostream.contracts.KafkaTracing;
 import io.emostream.contracts.Topics;
 import io.emostream.fusion.FusionJoiner;
 import io.emostream.fusion.config.FusionSettings;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
 import io.quarkus.logging.Log;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -39,6 +44,8 @@ import java.util.Map;
  * <li>The emitted store remembers, for a bounded time, what was emitted: a repeated score is dropped, and the
  * late partner of a single-modality result yields exactly one {@code correction} with the same key.</li>
  * <li>Unusable input goes to the dead-letter topic in the same transaction and processing continues.</li>
+ * <li>Each result carries the trace of a {@code fuse} span, a child of the score that completed it (or of the one
+ * emitted alone) and linked to its partner's span.</li>
  * </ul>
  */
 final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]> {
@@ -52,6 +59,7 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
     private final FusionSettings settings;
     private final FusionJoiner joiner;
     private final FusionMetrics metrics;
+    private final Tracer tracer;
     private final ScoreReader reader = new ScoreReader();
     private final DeadlineIndex index = new DeadlineIndex();
     /**
@@ -68,10 +76,12 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
     private long lastEmittedAt;
     private long reportedPending;
 
-    FusionProcessor(FusionSettings settings, FusionJoiner joiner, FusionMetrics metrics, int parsedWaitingLimit) {
+    FusionProcessor(FusionSettings settings, FusionJoiner joiner, FusionMetrics metrics, Tracer tracer,
+                    int parsedWaitingLimit) {
         this.settings = settings;
         this.joiner = joiner;
         this.metrics = metrics;
+        this.tracer = tracer;
         this.emittedBucketMs = emittedBucketMs(settings);
         this.parsedWaiting = new LinkedHashMap<>(1024, 0.75f, false) {
             @Override
@@ -128,8 +138,10 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
         }
         EmotionScore score = valid.score();
         String id = score.utteranceId();
+        Header tp = record.headers() == null ? null : record.headers().lastHeader(KafkaTracing.TRACEPARENT);
         WaitingScore arrived = new WaitingScore(side, record.timestamp() + settings.waitMs(), record.timestamp(),
-                meta.partition(), meta.offset(), valid.bytes());
+                meta.partition(), meta.offset(), tp == null ? null : new String(tp.value(), StandardCharsets.US_ASCII),
+                valid.bytes());
 
         byte[] waitingBytes = pending.get(id);
         if (waitingBytes != null) {
@@ -192,7 +204,7 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
     private void emitAlone(String id, WaitingScore input, EmotionScore score, long now) {
         EmotionScore speech = input.side() == Side.SPEECH ? score : null;
         EmotionScore text = input.side() == Side.TEXT ? score : null;
-        if (emit(id, speech, text, false, input.timestamp(), now)) {
+        if (emit(id, speech, text, false, input.timestamp(), now, input, null)) {
             remember(id, Emitted.alone(input), now);
         } else {
             tooLarge(id, input, now);
@@ -214,7 +226,8 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
         }
         EmotionScore speech = arrived.side() == Side.SPEECH ? arrivedScore : storedScore;
         EmotionScore text = arrived.side() == Side.TEXT ? arrivedScore : storedScore;
-        if (!emit(id, speech, text, correction, Math.max(stored.timestamp(), arrived.timestamp()), now)) {
+        if (!emit(id, speech, text, correction, Math.max(stored.timestamp(), arrived.timestamp()), now, arrived,
+                stored)) {
             tooLarge(id, arrived, now);
             if (!correction) {
                 tooLarge(id, stored, now); // the stored side was never emitted: do not lose it
@@ -223,14 +236,29 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
         remember(id, Emitted.complete(), now);
     }
 
+    /**
+     * @param trigger the score whose arrival (or expiry) causes this result: the parent of the fuse span
+     * @param partner the other side's score when fusing both, else null: linked from the fuse span
+     */
     private boolean emit(String id, EmotionScore speech, EmotionScore text, boolean correction, long timestamp,
-                         long now) {
+                         long now, WaitingScore trigger, WaitingScore partner) {
         FusedEmotion fused = joiner.fuse(speech, text, correction, Instant.ofEpochMilli(now));
         byte[] value = EventSerdes.FUSED_EMOTION.serialize(Topics.EMOTIONS, fused);
         if (value.length > MAX_RESULT_BYTES) {
             return false;
         }
-        context.forward(new Record<>(key(id), value, timestamp),
+        Span span = KafkaTracing.start(tracer, "fuse", trigger.side().topic(), id, traceHeaders(trigger), 0);
+        if (partner != null) {
+            var link = Span.fromContext(KafkaTracing.extract(traceHeaders(partner))).getSpanContext();
+            if (link.isValid()) {
+                span.addLink(link);
+            }
+        }
+        span.setAttribute("emostream.modalities", fused.modalities().name());
+        span.setAttribute("emostream.label", fused.label().name());
+        span.setAttribute("emostream.correction", correction);
+        span.end();
+        context.forward(new Record<>(key(id), value, timestamp, KafkaTracing.inject(span, new RecordHeaders())),
                 TopologyProducer.EMOTIONS_SINK);
         metrics.fused(fused);
         return true;
@@ -286,6 +314,14 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
         context.forward(new Record<>(dl.key(), dl.value(), timestamp, dl.headers()), TopologyProducer.DEADLETTER_SINK);
         metrics.deadLetter(topic, reason);
         Log.debugf("dead-lettered %s-%d@%d: %s %s", topic, partition, offset, reason, detail);
+    }
+
+    private static Headers traceHeaders(WaitingScore score) {
+        RecordHeaders h = new RecordHeaders();
+        if (score.traceparent() != null) {
+            h.add(KafkaTracing.TRACEPARENT, score.traceparent().getBytes(StandardCharsets.US_ASCII));
+        }
+        return h;
     }
 
     private static byte[] key(String utteranceId) {

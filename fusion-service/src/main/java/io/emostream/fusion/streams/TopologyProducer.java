@@ -5,6 +5,7 @@ import io.emostream.fusion.FusionJoiner;
 import io.emostream.fusion.config.FusionConfig;
 import io.emostream.fusion.config.FusionSettings;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Tracer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
@@ -51,15 +52,17 @@ public class TopologyProducer {
     private final FusionSettings settings;
     /** One set of meters however often the topology is built (the extension may build it more than once). */
     private final FusionMetrics metrics;
+    private final Tracer tracer;
 
     @Inject
-    public TopologyProducer(FusionConfig config, MeterRegistry registry) {
-        this(FusionSettings.from(config), registry);
+    public TopologyProducer(FusionConfig config, MeterRegistry registry, Tracer tracer) {
+        this(FusionSettings.from(config), registry, tracer);
     }
 
-    public TopologyProducer(FusionSettings settings, MeterRegistry registry) {
+    public TopologyProducer(FusionSettings settings, MeterRegistry registry, Tracer tracer) {
         this.settings = settings;
         this.metrics = new FusionMetrics(registry, settings.mode());
+        this.tracer = tracer;
     }
 
     @Produces
@@ -89,7 +92,7 @@ public class TopologyProducer {
                 new ByteArrayDeserializer(), Topics.SCORES_SPEECH);
         topology.addSource(AutoOffsetReset.earliest(), TEXT_SOURCE, timestamps, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer(), Topics.SCORES_TEXT);
-        topology.addProcessor(FUSION, () -> new FusionProcessor(settings, joiner, metrics, parsedWaitingLimit), SPEECH_SOURCE,
+        topology.addProcessor(FUSION, () -> new FusionProcessor(settings, joiner, metrics, tracer, parsedWaitingLimit), SPEECH_SOURCE,
                 TEXT_SOURCE);
         topology.addStateStore(pending, FUSION);
         topology.addStateStore(emitted, FUSION);

@@ -8,12 +8,14 @@ import io.emostream.contracts.EventSerdes;
 import io.emostream.contracts.FailureReason;
 import io.emostream.contracts.FusedEmotion;
 import io.emostream.contracts.FusionMode;
+import io.emostream.contracts.KafkaTracing;
 import io.emostream.contracts.Modalities;
 import io.emostream.contracts.Modality;
 import io.emostream.contracts.Topics;
 import io.emostream.fusion.Scores;
 import io.emostream.fusion.config.FusionSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -48,6 +50,7 @@ class TopologyTest {
     private static final Instant T0 = Instant.parse("2025-03-01T10:00:00Z");
     private static final Duration WAIT = Duration.ofSeconds(35); // window + grace
 
+    private final SdkTracerProvider tracing = SdkTracerProvider.builder().build();
     private TopologyTestDriver driver;
     private SimpleMeterRegistry registry;
     private TestInputTopic<String, byte[]> speech;
@@ -66,7 +69,7 @@ class TopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbConfig.class);
-        driver = new TopologyTestDriver(new TopologyProducer(settings, registry).buildTopology(parsedWaitingLimit), props, T0);
+        driver = new TopologyTestDriver(new TopologyProducer(settings, registry, tracing.get(KafkaTracing.SCOPE)).buildTopology(parsedWaitingLimit), props, T0);
         speech = driver.createInputTopic(Topics.SCORES_SPEECH, new StringSerializer(), new ByteArraySerializer());
         text = driver.createInputTopic(Topics.SCORES_TEXT, new StringSerializer(), new ByteArraySerializer());
         emotions = driver.createOutputTopic(Topics.EMOTIONS, new StringDeserializer(), EventSerdes.FUSED_EMOTION);
@@ -83,6 +86,7 @@ class TopologyTest {
         if (driver != null) {
             driver.close();
         }
+        tracing.close();
     }
 
     private void send(EmotionScore s, Instant at) {
@@ -130,6 +134,50 @@ class TopologyTest {
 
         advanceWallClock(WAIT.multipliedBy(2));
         assertThat(emotions.isEmpty()).as("nothing left to expire").isTrue();
+    }
+
+    @Test
+    void eachResultContinuesTheTraceOfItsUtterance() {
+        start();
+        String trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+        sendTraced(Scores.speech("rec-t#0", ANGRY_VOICE), T0, "00-" + trace + "-00000000000000a1-01");
+        sendTraced(Scores.text("rec-t#0", "Give it back", NEUTRAL_TEXT), T0.plusMillis(200),
+                "00-" + trace + "-00000000000000b2-01");
+        String joined = traceparent(emotions.readRecord());
+        assertThat(joined).startsWith("00-" + trace + "-")
+                .doesNotContain("00000000000000a1").doesNotContain("00000000000000b2");
+
+        // a side emitted alone after waiting in the store keeps the trace it arrived with
+        String other = "0af7651916cd43dd8448eb211c80319c";
+        sendTraced(Scores.text("rec-t#1", "Hello", NEUTRAL_TEXT), T0.plusSeconds(1), "00-" + other + "-00000000000000c3-01");
+        advanceWallClock(WAIT.multipliedBy(2));
+        assertThat(traceparent(emotions.readRecord())).startsWith("00-" + other + "-");
+    }
+
+    @Test
+    void storedScoresWrittenBeforeTracingStillRead() {
+        byte[] score = "{}".getBytes(StandardCharsets.UTF_8);
+        byte[] v1 = java.nio.ByteBuffer.allocate(30 + score.length).put((byte) 1).put((byte) Side.TEXT.ordinal())
+                .putLong(5).putLong(4).putInt(3).putLong(2).put(score).array();
+        WaitingScore w = WaitingScore.decode(v1);
+        assertThat(w.side()).isEqualTo(Side.TEXT);
+        assertThat(w.offset()).isEqualTo(2);
+        assertThat(w.traceparent()).isNull();
+        assertThat(w.score()).isEqualTo(score);
+        WaitingScore v2 = new WaitingScore(Side.SPEECH, 5, 4, 3, 2, "00-0af7651916cd43dd8448eb211c80319c-00000000000000c3-01",
+                score);
+        assertThat(WaitingScore.decode(v2.encode())).usingRecursiveComparison().isEqualTo(v2);
+    }
+
+    private void sendTraced(EmotionScore s, Instant at, String traceparent) {
+        RecordHeaders h = new RecordHeaders();
+        h.add(KafkaTracing.TRACEPARENT, traceparent.getBytes(StandardCharsets.UTF_8));
+        (s.modality() == Modality.SPEECH ? speech : text).pipeInput(
+                new TestRecord<>(s.utteranceId(), EventSerdes.EMOTION_SCORE.serialize(null, s), h, at));
+    }
+
+    private static String traceparent(TestRecord<String, FusedEmotion> r) {
+        return new String(r.headers().lastHeader(KafkaTracing.TRACEPARENT).value(), StandardCharsets.UTF_8);
     }
 
     @Test

@@ -6,11 +6,14 @@ import io.emostream.contracts.EventSerdes;
 import io.emostream.contracts.FailureReason;
 import io.emostream.contracts.InferenceTiming;
 import io.emostream.contracts.JsonSerde;
+import io.emostream.contracts.KafkaTracing;
 import io.emostream.contracts.ModelRef;
 import io.emostream.contracts.Topics;
 import io.emostream.inference.InferenceMetrics;
 import io.emostream.models.EmotionModel;
 import io.emostream.models.Prediction;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
 import org.jboss.logging.Logger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -53,12 +56,18 @@ public final class BatchScorer<I> {
     private final Decoder<I> decoder;
     private final String outputTopic;
     private final InferenceMetrics metrics;
+    private final Tracer tracer;
+    private final String spanName;
 
-    public BatchScorer(EmotionModel<I> model, Decoder<I> decoder, String outputTopic, InferenceMetrics metrics) {
+    /** @param tracer one span per scored utterance, a child of the input record's trace ({@link KafkaTracing}) */
+    public BatchScorer(EmotionModel<I> model, Decoder<I> decoder, String outputTopic, InferenceMetrics metrics,
+                       Tracer tracer) {
         this.model = model;
         this.decoder = decoder;
         this.outputTopic = outputTopic;
         this.metrics = metrics;
+        this.tracer = tracer;
+        this.spanName = "score " + model.manifest().modality().name().toLowerCase(java.util.Locale.ROOT);
     }
 
     public InferenceMetrics metrics() {
@@ -104,7 +113,7 @@ public final class BatchScorer<I> {
             metrics.queued(queueMs, forward);
             InferenceTiming timing = new InferenceTiming(queueMs, forward / 1e6, decoded.size(),
                     predictions.get(i).windows());
-            out.add(scoreRecord(decoded.get(i).score(modelRef(), predictions.get(i), timing, now)));
+            out.add(scoreRecord(ok.get(i), decoded.get(i).score(modelRef(), predictions.get(i), timing, now)));
         }
         metrics.scored(decoded.size());
         return out;
@@ -120,7 +129,7 @@ public final class BatchScorer<I> {
                 metrics.batch(1, forward);
                 double queueMs = (start - ok.get(i).arrivedNanos()) / 1e6;
                 metrics.queued(queueMs, forward);
-                out.add(scoreRecord(decoded.get(i).score(modelRef(), p,
+                out.add(scoreRecord(ok.get(i), decoded.get(i).score(modelRef(), p,
                         new InferenceTiming(queueMs, forward / 1e6, 1, p.windows()), Instant.now())));
                 metrics.scored(1);
             } catch (RuntimeException e) {
@@ -131,9 +140,19 @@ public final class BatchScorer<I> {
         return out;
     }
 
-    private ProducerRecord<byte[], byte[]> scoreRecord(EmotionScore s) {
-        return new ProducerRecord<>(outputTopic, s.utteranceId().getBytes(StandardCharsets.UTF_8),
+    /** The score record, carrying the trace of a span from the input's arrival to now. */
+    private ProducerRecord<byte[], byte[]> scoreRecord(Arrived input, EmotionScore s) {
+        ConsumerRecord<byte[], byte[]> r = input.record();
+        Span span = KafkaTracing.start(tracer, spanName, r.topic(), s.utteranceId(), r.headers(),
+                KafkaTracing.epochNanos(input.arrivedNanos()));
+        span.setAttribute("emostream.model", s.model().toString());
+        span.setAttribute("emostream.batch_size", (long) s.timing().batchSize());
+        span.setAttribute("emostream.forward_ms", s.timing().inferenceMs());
+        span.end();
+        ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(outputTopic, s.utteranceId().getBytes(StandardCharsets.UTF_8),
                 EventSerdes.EMOTION_SCORE.serialize(outputTopic, s));
+        KafkaTracing.inject(span, out.headers());
+        return out;
     }
 
     private ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> r, FailureReason reason,

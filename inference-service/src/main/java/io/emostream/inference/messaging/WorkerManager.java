@@ -7,6 +7,7 @@ import io.emostream.inference.InferenceMetrics;
 import io.emostream.inference.model.ModelRegistry;
 import io.emostream.models.EmotionModel;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Tracer;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -29,14 +30,16 @@ public class WorkerManager {
     private final ModelRegistry models;
     private final MeterRegistry meters;
     private final Map<String, Object> kafka;
+    private final Tracer tracer;
     private final Map<Modality, ScoringWorker> workers = new EnumMap<>(Modality.class);
 
     public WorkerManager(InferenceConfig config, ModelRegistry models, MeterRegistry meters,
-                         @Identifier("default-kafka-broker") Map<String, Object> kafka) {
+                         @Identifier("default-kafka-broker") Map<String, Object> kafka, Tracer tracer) {
         this.config = config;
         this.models = models;
         this.meters = meters;
         this.kafka = kafka;
+        this.tracer = tracer;
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -60,8 +63,8 @@ public class WorkerManager {
         String m = modality.name().toLowerCase(Locale.ROOT);
         InferenceMetrics metrics = new InferenceMetrics(meters, modality, model.manifest().ref());
         BatchScorer<?> scorer = modality == Modality.SPEECH
-                ? new BatchScorer<>((EmotionModel<float[]>) model, Inputs::audio, Topics.SCORES_SPEECH, metrics)
-                : new BatchScorer<>((EmotionModel<String>) model, Inputs::text, Topics.SCORES_TEXT, metrics);
+                ? new BatchScorer<>((EmotionModel<float[]>) model, Inputs::audio, Topics.SCORES_SPEECH, metrics, tracer)
+                : new BatchScorer<>((EmotionModel<String>) model, Inputs::text, Topics.SCORES_TEXT, metrics, tracer);
         String group = config.groupPrefix() + "-" + m;
         ScoringWorker worker = new ScoringWorker("inference-" + m,
                 modality == Modality.SPEECH ? Topics.UTTERANCES_AUDIO : Topics.UTTERANCES_TEXT, group,

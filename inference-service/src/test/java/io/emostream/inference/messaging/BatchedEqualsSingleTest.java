@@ -2,6 +2,7 @@ package io.emostream.inference.messaging;
 
 import io.emostream.contracts.EmotionScore;
 import io.emostream.contracts.EventSerdes;
+import io.emostream.contracts.KafkaTracing;
 import io.emostream.contracts.ModelRef;
 import io.emostream.contracts.Modality;
 import io.emostream.contracts.Topics;
@@ -11,6 +12,7 @@ import io.emostream.inference.model.ModelRegistry;
 import io.emostream.models.EmotionModel;
 import io.emostream.testsupport.KafkaResource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.trace.Tracer;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -40,6 +42,9 @@ class BatchedEqualsSingleTest {
     @Inject
     ModelRegistry registry;
 
+    @Inject
+    Tracer tracer;
+
     private EmotionModel<float[]> ser;
     private EmotionModel<String> ter;
 
@@ -65,7 +70,7 @@ class BatchedEqualsSingleTest {
     @Test
     void speechUtterancesOfDifferentLengths() {
         BatchScorer<float[]> scorer = new BatchScorer<>(ser, Inputs::audio, Topics.SCORES_SPEECH,
-                new InferenceMetrics(new SimpleMeterRegistry(), Modality.SPEECH, new ModelRef("t", "1")));
+                new InferenceMetrics(new SimpleMeterRegistry(), Modality.SPEECH, new ModelRef("t", "1")), tracer);
         float[] angry = TestUtterances.sample("angry-refund.wav");
         float[] sad = TestUtterances.sample("sad-goodbye.wav");
         float[] happy = TestUtterances.sample("happy-news.wav");
@@ -89,7 +94,7 @@ class BatchedEqualsSingleTest {
     @Test
     void textUtterancesOfDifferentLengths() {
         BatchScorer<String> scorer = new BatchScorer<>(ter, Inputs::text, Topics.SCORES_TEXT,
-                new InferenceMetrics(new SimpleMeterRegistry(), Modality.TEXT, new ModelRef("t", "1")));
+                new InferenceMetrics(new SimpleMeterRegistry(), Modality.TEXT, new ModelRef("t", "1")), tracer);
         List<String> texts = List.of("Hi.", "I can't believe you would do this to me after everything we've been through together!",
                 "Okay.", "What a lovely surprise, thank you!", "The meeting is at three.");
         List<BatchScorer.Arrived> batch = new ArrayList<>();
@@ -100,6 +105,25 @@ class BatchedEqualsSingleTest {
         for (int i = 0; i < batch.size(); i++) {
             assertSameDistribution(together.get(i), scores(scorer.score(List.of(batch.get(i)))).get(0));
         }
+    }
+
+    @Test
+    void eachScoreContinuesTheTraceOfItsUtterance() {
+        BatchScorer<String> scorer = new BatchScorer<>(ter, Inputs::text, Topics.SCORES_TEXT,
+                new InferenceMetrics(new SimpleMeterRegistry(), Modality.TEXT, new ModelRef("t", "1")), tracer);
+        String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        String parentSpan = "00f067aa0ba902b7";
+        ProducerRecord<String, byte[]> traced = TestUtterances.text("traced", 0, "I am so happy for you!");
+        traced.headers().add(KafkaTracing.TRACEPARENT,
+                ("00-" + traceId + "-" + parentSpan + "-01").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        List<ProducerRecord<byte[], byte[]>> out = scorer.score(List.of(arrived(traced, 0),
+                arrived(TestUtterances.text("untraced", 0, "Fine."), 1)));
+
+        String tp = new String(out.get(0).headers().lastHeader(KafkaTracing.TRACEPARENT).value(),
+                java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(tp).startsWith("00-" + traceId + "-").doesNotContain(parentSpan);
+        // an utterance that came without a trace starts one here, so its row can still be followed
+        assertThat(KafkaTracing.traceId(out.get(1).headers())).isNotNull().isNotEqualTo(traceId);
     }
 
     private static void assertSameDistribution(EmotionScore a, EmotionScore b) {

@@ -1,11 +1,13 @@
 package io.emostream.inference.messaging;
 
+import io.emostream.contracts.KafkaTracing;
 import io.emostream.contracts.Modality;
 import io.emostream.inference.InferenceMetrics;
 import io.emostream.inference.TestUtterances;
 import io.emostream.models.EmotionModel;
 import io.emostream.models.ModelOptions;
 import io.emostream.models.TextEmotionModel;
+import io.opentelemetry.api.OpenTelemetry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.time.Duration;
@@ -18,7 +20,8 @@ public final class WorkerChild {
         EmotionModel<String> model = TextEmotionModel.load(TestUtterances.MODELS.resolve("ter-default"),
                 new ModelOptions("cpu", 1, 1));
         BatchScorer<String> scorer = new BatchScorer<>(model, Inputs::text, args[4],
-                new InferenceMetrics(new SimpleMeterRegistry(), Modality.TEXT, model.manifest().ref()));
+                new InferenceMetrics(new SimpleMeterRegistry(), Modality.TEXT, model.manifest().ref()),
+                OpenTelemetry.noop().getTracer(KafkaTracing.SCOPE));
         ScoringWorker worker = new ScoringWorker("child", args[3], args[1], args[2],
                 Map.of("bootstrap.servers", args[0]), scorer, 4, Duration.ofMillis(20));
         System.out.println("worker starting");

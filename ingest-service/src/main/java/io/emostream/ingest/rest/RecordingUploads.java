@@ -2,6 +2,7 @@ package io.emostream.ingest.rest;
 
 import io.emostream.contracts.EventSerdes;
 import io.emostream.contracts.FailureReason;
+import io.emostream.contracts.KafkaTracing;
 import io.emostream.contracts.RecordingHeaders;
 import io.emostream.contracts.RecordingStatus;
 import io.emostream.contracts.Topics;
@@ -13,6 +14,7 @@ import io.emostream.ingest.RecordingMeta;
 import io.emostream.ingest.audio.AudioDecoder;
 import io.emostream.ingest.segment.RecordingSegmenter;
 import io.emostream.ingest.transcript.TranscriptParser;
+import io.opentelemetry.context.Context;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -109,6 +111,8 @@ public class RecordingUploads {
             recording.headers().add(RecordingHeaders.TRANSCRIPT_MODE,
                     RecordingHeaders.TRANSCRIPT_MODE_NONE.getBytes(StandardCharsets.UTF_8));
         }
+        // the request's trace (the caller's traceparent, else the one this request started) becomes the recording's
+        KafkaTracing.inject(Context.current(), recording.headers());
         try {
             // status first, so the status endpoint knows the recording before the stream reports on it
             producer.send(new ProducerRecord<>(Topics.RECORDING_STATUS, id,

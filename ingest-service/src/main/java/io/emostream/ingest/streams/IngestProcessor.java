@@ -5,6 +5,7 @@ import io.emostream.contracts.DeadLetter;
 import io.emostream.contracts.EventSerdes;
 import io.emostream.contracts.FailureReason;
 import io.emostream.contracts.Json;
+import io.emostream.contracts.KafkaTracing;
 import io.emostream.contracts.PcmAudio;
 import io.emostream.contracts.RecordingHeaders;
 import io.emostream.contracts.RecordingStatus;
@@ -20,6 +21,9 @@ import io.emostream.ingest.RecordingMeta;
 import io.emostream.ingest.Utterance;
 import io.emostream.ingest.segment.RecordingSegmenter;
 import io.emostream.ingest.transcript.TranscriptParser;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
 import org.jboss.logging.Logger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -68,6 +72,7 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
     private final RecordingSegmenter segmenter;
     private final IngestMetrics metrics;
     private final Map<String, Object> kafkaConfig;
+    private final Tracer tracer;
 
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<String, byte[]> waiting;
@@ -75,11 +80,12 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
     private RecordingFetcher fetcher;
 
     IngestProcessor(IngestConfig config, RecordingSegmenter segmenter, IngestMetrics metrics,
-                    Map<String, Object> kafkaConfig) {
+                    Map<String, Object> kafkaConfig, Tracer tracer) {
         this.config = config;
         this.segmenter = segmenter;
         this.metrics = metrics;
         this.kafkaConfig = kafkaConfig;
+        this.tracer = tracer;
     }
 
     @Override
@@ -251,6 +257,10 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
 
     // ---- segmentation and outputs ------------------------------------------------------------------------------
 
+    /**
+     * Segments a recording and publishes its utterances. The recording's trace (the producer's or the REST
+     * caller's, else a new one) gets an {@code ingest recording} span, which every utterance record carries.
+     */
     private void ingest(String id, Origin origin, Transcript transcript, Origin transcriptOrigin) {
         Headers h = origin.headers();
         String language = transcript != null && transcript.language() != null ? transcript.language()
@@ -258,39 +268,52 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
         long started = System.nanoTime();
         Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
         List<String> ids = new ArrayList<>();
+        Span span = KafkaTracing.start(tracer, "ingest recording", origin.topic(), id, h, 0);
+        span.setAttribute("emostream.recording_id", id);
+        Headers traced = KafkaTracing.inject(span, new RecordHeaders());
         try {
             RecordingMeta meta = new RecordingMeta(id, language,
                     RecordingMeta.parseSpeakers(header(h, RecordingHeaders.SPEAKERS)), transcript);
             RecordingSegmenter.Result result = segmenter.segment(origin.value(), meta, u -> {
-                forwardUtterance(id, u, language, transcript != null, now);
+                forwardUtterance(id, u, language, transcript != null, now, traced);
                 ids.add(UtteranceId.of(id, u.index()));
             });
             ids.sort(java.util.Comparator.comparingInt(s -> UtteranceId.parse(s).index()));
             metrics.recordingSegmented(ids.size(), result.audio().samples() / (double) PcmAudio.SAMPLE_RATE,
                     System.nanoTime() - started);
+            span.setAttribute("emostream.utterances", ids.size());
             status(new RecordingStatus(RecordingStatus.SCHEMA_VERSION, id, RecordingStatus.State.SEGMENTED, ids,
                     result.audio().durationMs(), result.hasTranscript(), null, null, now));
         } catch (IngestException e) {
+            span.setStatus(StatusCode.ERROR, e.reason().name());
             fail(id, origin, transcriptOrigin, e);
         } catch (RuntimeException e) {
             LOG.errorf(e, "unexpected failure segmenting %s", id);
+            span.recordException(e);
+            span.setStatus(StatusCode.ERROR, FailureReason.AUDIO_CORRUPT.name());
             fail(id, origin, transcriptOrigin, new IngestException(FailureReason.AUDIO_CORRUPT,
                     "the recording could not be processed: " + e));
+        } finally {
+            span.end();
         }
     }
 
-    private void forwardUtterance(String id, Utterance u, String language, boolean transcribed, Instant now) {
+    private void forwardUtterance(String id, Utterance u, String language, boolean transcribed, Instant now,
+                                  Headers traced) {
         UtteranceAudio meta = new UtteranceAudio(id, u.index(), u.startMs(), u.endMs(), u.speaker(), u.channel(),
                 transcribed && u.text() != null, language, now);
         ProducerRecord<String, byte[]> audio = AudioRecords.record(meta, PcmAudio.encode(u.samples()));
         byte[] key = meta.utteranceId().getBytes(StandardCharsets.UTF_8);
         long ts = now.toEpochMilli();
+        for (Header t : traced) {
+            audio.headers().add(t.key(), t.value());
+        }
         context.forward(new Record<>(key, audio.value(), ts, audio.headers()), IngestTopology.AUDIO_SINK);
         if (u.text() != null) {
             UtteranceText text = new UtteranceText(id, u.index(), u.startMs(), u.endMs(), u.speaker(), language,
                     u.text(), now);
-            context.forward(new Record<>(key, EventSerdes.UTTERANCE_TEXT.serialize(Topics.UTTERANCES_TEXT, text), ts),
-                    IngestTopology.TEXT_SINK);
+            context.forward(new Record<>(key, EventSerdes.UTTERANCE_TEXT.serialize(Topics.UTTERANCES_TEXT, text), ts,
+                    new RecordHeaders(traced.toArray())), IngestTopology.TEXT_SINK);
         }
     }
 

@@ -4,6 +4,7 @@ import io.emostream.contracts.Topics;
 import io.emostream.ingest.IngestConfig;
 import io.emostream.ingest.IngestMetrics;
 import io.emostream.ingest.segment.RecordingSegmenter;
+import io.opentelemetry.api.trace.Tracer;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -30,27 +31,31 @@ public class TopologyProducer {
     private final IngestConfig config;
     private final IngestMetrics metrics;
     private final Map<String, Object> kafkaConfig;
+    private final Tracer tracer;
 
     public TopologyProducer(IngestConfig config, IngestMetrics metrics,
-                            @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig) {
+                            @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, Tracer tracer) {
         this.config = config;
         this.metrics = metrics;
         this.kafkaConfig = kafkaConfig;
+        this.tracer = tracer;
     }
 
     @Produces
     public Topology buildTopology() {
-        return build(config, metrics, kafkaConfig);
+        return build(config, metrics, kafkaConfig, tracer);
     }
 
-    public static Topology build(IngestConfig config, IngestMetrics metrics, Map<String, Object> kafkaConfig) {
+    /** @param tracer spans of each recording's processing ({@link io.emostream.contracts.KafkaTracing}) */
+    public static Topology build(IngestConfig config, IngestMetrics metrics, Map<String, Object> kafkaConfig,
+                                 Tracer tracer) {
         RecordingSegmenter segmenter = new RecordingSegmenter(config);
         Topology t = new Topology();
         t.addSource(IngestTopology.RECORDINGS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 Topics.RECORDINGS);
         t.addSource(IngestTopology.TRANSCRIPTS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 Topics.TRANSCRIPTS);
-        t.addProcessor(IngestTopology.PROCESSOR, () -> new IngestProcessor(config, segmenter, metrics, kafkaConfig),
+        t.addProcessor(IngestTopology.PROCESSOR, () -> new IngestProcessor(config, segmenter, metrics, kafkaConfig, tracer),
                 IngestTopology.RECORDINGS_SOURCE, IngestTopology.TRANSCRIPTS_SOURCE);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(IngestTopology.WAITING_STORE),
                 Serdes.String(), Serdes.ByteArray()), IngestTopology.PROCESSOR);

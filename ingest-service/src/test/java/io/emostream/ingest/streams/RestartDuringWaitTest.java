@@ -10,6 +10,8 @@ import io.emostream.ingest.TestConfig;
 import io.emostream.testsupport.RealInfra;
 import io.emostream.testsupport.TestKafka;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.emostream.contracts.KafkaTracing;
+import io.opentelemetry.api.OpenTelemetry;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
@@ -65,7 +67,8 @@ class RestartDuringWaitTest {
         p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), 6000);
         KafkaStreams streams = new KafkaStreams(TopologyProducer.build(TestConfig.defaults(),
                 new IngestMetrics(new SimpleMeterRegistry()),
-                Map.of("bootstrap.servers", RealInfra.kafkaBootstrapServers())), p);
+                Map.of("bootstrap.servers", RealInfra.kafkaBootstrapServers()),
+                OpenTelemetry.noop().getTracer(KafkaTracing.SCOPE)), p);
         streams.start();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (streams.state() != KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {

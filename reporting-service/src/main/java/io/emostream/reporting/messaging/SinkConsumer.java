@@ -1,10 +1,13 @@
 package io.emostream.reporting.messaging;
 
 import io.emostream.contracts.FailureReason;
+import io.emostream.contracts.KafkaTracing;
 import io.emostream.contracts.Topics;
 import io.emostream.reporting.config.ReportingConfig;
 import io.emostream.reporting.persistence.SinkBatch;
 import io.emostream.reporting.persistence.SinkWriter;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -52,6 +55,7 @@ public class SinkConsumer {
     private final Map<String, Object> kafkaConfig;
     private final SinkWriter writer;
     private final SinkMetrics metrics;
+    private final Tracer tracer;
     private volatile boolean running;
     private volatile Thread thread;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
@@ -60,11 +64,12 @@ public class SinkConsumer {
     private volatile String lastError;
 
     public SinkConsumer(ReportingConfig config, @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig,
-                        SinkWriter writer, SinkMetrics metrics) {
+                        SinkWriter writer, SinkMetrics metrics, Tracer tracer) {
         this.config = config.sink();
         this.kafkaConfig = kafkaConfig;
         this.writer = writer;
         this.metrics = metrics;
+        this.tracer = tracer;
     }
 
     void start(@Observes StartupEvent ev) {
@@ -151,6 +156,7 @@ public class SinkConsumer {
             deadLetters.publish(rejections);
             commit(c, records);
             account(records, batch, outcome, rejections, nanos);
+            traceStored(decoded, t0);
             return true;
         } catch (SQLException | ExecutionException | TimeoutException | KafkaException e) {
             if (e instanceof WakeupException w) {
@@ -178,7 +184,7 @@ public class SinkConsumer {
         for (Decoded d : decoded) {
             RecordDecoder.Decoded v = d.value();
             if (v instanceof RecordDecoder.Result r) {
-                b.result(r.value());
+                b.result(r.value(), KafkaTracing.traceId(d.record().headers()));
             } else if (v instanceof RecordDecoder.ResultTombstone t) {
                 b.deleteResult(t.utteranceId());
             } else if (v instanceof RecordDecoder.Status s) {
@@ -190,6 +196,21 @@ public class SinkConsumer {
             }
         }
         return b.build();
+    }
+
+    /** One span per stored result, a child of the fuse span its record carried, from the write until the commit. */
+    private void traceStored(List<Decoded> decoded, long writeStartedNanos) {
+        long start = KafkaTracing.epochNanos(writeStartedNanos);
+        for (Decoded d : decoded) {
+            if (d.value() instanceof RecordDecoder.Result r) {
+                ConsumerRecord<byte[], byte[]> rec = d.record();
+                Span span = KafkaTracing.start(tracer, "store utterance", rec.topic(), r.value().utteranceId(),
+                        rec.headers(), start);
+                span.setAttribute("db.system.name", "postgresql");
+                span.setAttribute("emostream.label", r.value().label().name());
+                span.end();
+            }
+        }
     }
 
     /** The slow path after the database refused a batch: one transaction per record, refused ones dead-lettered. */

@@ -6,6 +6,7 @@ import io.emostream.contracts.UtteranceId;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -21,9 +22,10 @@ import java.util.TreeSet;
  * @param results           the result to upsert per utterance (the batch's winner by {@link ResultPrecedence})
  * @param clearedStatuses   recording ids whose status was tombstoned
  * @param statuses          the latest status per recording
+ * @param traceIds          the trace id each upserted result's record carried, by utterance id (absent: none)
  */
 public record SinkBatch(Set<String> deletedUtterances, List<FusedEmotion> results, Set<String> clearedStatuses,
-                        List<Status> statuses) {
+                        List<Status> statuses, Map<String, String> traceIds) {
 
     /** A recording status with the time it takes effect (its {@code updatedAt}, else the record's timestamp). */
     public record Status(RecordingStatus status, Instant at) {
@@ -57,16 +59,30 @@ public record SinkBatch(Set<String> deletedUtterances, List<FusedEmotion> result
         private final Map<String, FusedEmotion> results = new LinkedHashMap<>();
         private final Set<String> clearedStatuses = new LinkedHashSet<>();
         private final Map<String, Status> statuses = new LinkedHashMap<>();
+        private final Map<String, String> traceIds = new HashMap<>();
 
         public Builder result(FusedEmotion r) {
-            results.merge(r.utteranceId(), r, (current, candidate) ->
+            return result(r, null);
+        }
+
+        /** @param traceId the trace the record belongs to (its {@code traceparent}), or null */
+        public Builder result(FusedEmotion r, String traceId) {
+            FusedEmotion winner = results.merge(r.utteranceId(), r, (current, candidate) ->
                     ResultPrecedence.replaces(candidate, current) ? candidate : current);
+            if (winner == r) {
+                if (traceId == null) {
+                    traceIds.remove(r.utteranceId());
+                } else {
+                    traceIds.put(r.utteranceId(), traceId);
+                }
+            }
             return this;
         }
 
         /** A tombstone: results before it in this batch are dropped, results after it are kept. */
         public Builder deleteResult(String utteranceId) {
             results.remove(utteranceId);
+            traceIds.remove(utteranceId);
             deletedUtterances.add(utteranceId);
             return this;
         }
@@ -85,7 +101,7 @@ public record SinkBatch(Set<String> deletedUtterances, List<FusedEmotion> result
 
         public SinkBatch build() {
             return new SinkBatch(Set.copyOf(deletedUtterances), new ArrayList<>(results.values()),
-                    Set.copyOf(clearedStatuses), new ArrayList<>(statuses.values()));
+                    Set.copyOf(clearedStatuses), new ArrayList<>(statuses.values()), Map.copyOf(traceIds));
         }
     }
 }

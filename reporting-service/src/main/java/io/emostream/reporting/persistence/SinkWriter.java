@@ -68,25 +68,25 @@ public class SinkWriter {
                 p_neutral, p_happy, p_sad, p_angry, p_fear, p_disgust, p_surprise,
                 speech_model, speech_model_version, speech_label, speech_confidence, speech_probs,
                 text_model, text_model_version, text_label, text_confidence, text_probs,
-                correction, event_time, fused_at)
+                correction, event_time, fused_at, trace_id)
             SELECT utterance_id, recording_id, idx, start_ms, end_ms, speaker, transcript,
                 modalities, fusion_mode, speech_weight, text_weight, label, confidence,
                 p_neutral, p_happy, p_sad, p_angry, p_fear, p_disgust, p_surprise,
                 speech_model, speech_model_version, speech_label, speech_confidence, speech_probs::jsonb,
                 text_model, text_model_version, text_label, text_confidence, text_probs::jsonb,
-                correction, event_time, fused_at
+                correction, event_time, fused_at, trace_id
             FROM unnest(?::text[], ?::text[], ?::int4[], ?::int8[], ?::int8[], ?::text[], ?::text[],
                         ?::text[], ?::text[], ?::float8[], ?::float8[], ?::text[], ?::float8[],
                         ?::float8[], ?::float8[], ?::float8[], ?::float8[], ?::float8[], ?::float8[], ?::float8[],
                         ?::text[], ?::text[], ?::text[], ?::float8[], ?::text[],
                         ?::text[], ?::text[], ?::text[], ?::float8[], ?::text[],
-                        ?::bool[], ?::timestamptz[], ?::timestamptz[])
+                        ?::bool[], ?::timestamptz[], ?::timestamptz[], ?::text[])
                  AS x(utterance_id, recording_id, idx, start_ms, end_ms, speaker, transcript,
                       modalities, fusion_mode, speech_weight, text_weight, label, confidence,
                       p_neutral, p_happy, p_sad, p_angry, p_fear, p_disgust, p_surprise,
                       speech_model, speech_model_version, speech_label, speech_confidence, speech_probs,
                       text_model, text_model_version, text_label, text_confidence, text_probs,
-                      correction, event_time, fused_at)
+                      correction, event_time, fused_at, trace_id)
             ON CONFLICT (utterance_id) DO UPDATE SET
                 start_ms = EXCLUDED.start_ms, end_ms = EXCLUDED.end_ms, speaker = EXCLUDED.speaker,
                 transcript = EXCLUDED.transcript, modalities = EXCLUDED.modalities,
@@ -102,7 +102,7 @@ public class SinkWriter {
                 text_label = EXCLUDED.text_label, text_confidence = EXCLUDED.text_confidence,
                 text_probs = EXCLUDED.text_probs,
                 correction = EXCLUDED.correction, event_time = EXCLUDED.event_time, fused_at = EXCLUDED.fused_at,
-                updated_at = now()
+                trace_id = COALESCE(EXCLUDED.trace_id, u.trace_id), updated_at = now()
             WHERE\s""" + ResultPrecedence.SQL_GUARD + " RETURNING u.recording_id";
 
     private static final String DELETE_ROLLUP = "DELETE FROM emotion_hourly WHERE recording_id = ANY(?::text[])";
@@ -195,7 +195,7 @@ public class SinkWriter {
         Set<String> changed = new TreeSet<>();
         int deleted = batch.deletedUtterances().isEmpty() ? 0 : returning(c, DELETE_UTTERANCES,
                 ps -> ps.setArray(1, c.createArrayOf("text", batch.deletedUtterances().toArray())), changed);
-        int applied = batch.results().isEmpty() ? 0 : upsertResults(c, batch.results(), changed);
+        int applied = batch.results().isEmpty() ? 0 : upsertResults(c, batch.results(), batch.traceIds(), changed);
         if (!changed.isEmpty()) {
             Object[] ids = changed.toArray();
             update(c, DELETE_ROLLUP, ps -> ps.setArray(1, c.createArrayOf("text", ids)));
@@ -230,7 +230,8 @@ public class SinkWriter {
         return s.utteranceIds() == null ? null : s.utteranceIds().size();
     }
 
-    private int upsertResults(Connection c, List<FusedEmotion> rs, Set<String> changed) throws SQLException {
+    private int upsertResults(Connection c, List<FusedEmotion> rs, Map<String, String> traceIds, Set<String> changed)
+            throws SQLException {
         return returning(c, UPSERT_UTTERANCES, ps -> {
             int i = 1;
             ps.setArray(i++, texts(c, rs, FusedEmotion::utteranceId));
@@ -253,7 +254,8 @@ public class SinkWriter {
             i = bindScore(c, ps, i, rs, FusedEmotion::text);
             ps.setArray(i++, c.createArrayOf("bool", rs.stream().map(FusedEmotion::correction).toArray()));
             ps.setArray(i++, texts(c, rs, r -> Sql.instant(r.eventTime())));
-            ps.setArray(i, texts(c, rs, r -> Sql.instant(r.fusedAt())));
+            ps.setArray(i++, texts(c, rs, r -> Sql.instant(r.fusedAt())));
+            ps.setArray(i, texts(c, rs, r -> traceIds.get(r.utteranceId())));
         }, changed);
     }
 

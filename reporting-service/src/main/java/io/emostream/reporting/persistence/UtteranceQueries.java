@@ -23,7 +23,7 @@ public class UtteranceQueries {
             + "confidence, " + Rows.PROBABILITY_COLUMNS + ", modalities, fusion_mode, speech_weight, text_weight, "
             + "speech_model, speech_model_version, speech_label, speech_confidence, " + Rows.jsonColumns("speech")
             + ", text_model, text_model_version, text_label, text_confidence, " + Rows.jsonColumns("text")
-            + ", correction, event_time, fused_at, ingested_at, updated_at";
+            + ", correction, event_time, fused_at, ingested_at, updated_at, trace_id";
 
     /** Receives exported rows one at a time. */
     public interface RowSink {
@@ -113,7 +113,7 @@ public class UtteranceQueries {
                 rs.getString("modalities"), rs.getString("fusion_mode"), rs.getDouble("speech_weight"),
                 rs.getDouble("text_weight"), score(rs, "speech_"), score(rs, "text_"), rs.getBoolean("correction"),
                 Sql.instant(rs, "event_time"), Sql.instant(rs, "fused_at"), Sql.instant(rs, "ingested_at"),
-                Sql.instant(rs, "updated_at"));
+                Sql.instant(rs, "updated_at"), rs.getString("trace_id"));
     }
 
     private static ModelScore score(ResultSet rs, String prefix) throws SQLException {

@@ -24,7 +24,7 @@ final class CsvWriter {
         Emotion.ALL.forEach(e -> h.add("p_" + e.label()));
         h.addAll(List.of("modalities", "fusion_mode", "speech_model", "speech_model_version", "speech_label",
                 "speech_confidence", "text_model", "text_model_version", "text_label", "text_confidence",
-                "correction", "event_time", "fused_at", "ingested_at"));
+                "correction", "event_time", "fused_at", "ingested_at", "trace_id"));
         HEADER = List.copyOf(h);
     }
 
@@ -56,6 +56,7 @@ final class CsvWriter {
         cells.add(u.eventTime());
         cells.add(u.fusedAt());
         cells.add(u.ingestedAt());
+        cells.add(u.traceId());
         line(cells);
     }
 
