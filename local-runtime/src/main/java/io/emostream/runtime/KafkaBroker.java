@@ -3,6 +3,7 @@ package io.emostream.runtime;
 import io.emostream.contracts.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +13,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -53,7 +53,9 @@ public final class KafkaBroker implements AutoCloseable {
         writeConfig(config, logDirs);
         String classpath = System.getProperty("java.class.path");
         if (!Files.exists(logDirs.resolve("meta.properties"))) {
-            String clusterId = uuidToKafkaId(UUID.randomUUID());
+            // Kafka's own ids never start with '-', which kafka-storage's argument parser would take for an option
+            // (a plain base64 UUID does in 1 of 64 starts: "argument --cluster-id/-t: expected one argument")
+            String clusterId = Uuid.randomUuid().toString();
             Process format = ChildProcesses.start(ChildProcesses.javaCommand(List.of("-Xmx256m", "-cp", classpath,
                     "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", config.toString())), log, Map.of());
             format.getOutputStream().close();
@@ -101,13 +103,6 @@ public final class KafkaBroker implements AutoCloseable {
         try (var out = Files.newBufferedWriter(config, StandardCharsets.UTF_8)) {
             p.store(out, "written by the EmoStream local runtime on every start");
         }
-    }
-
-    /** Kafka cluster ids are base64url-encoded 16-byte UUIDs without padding. */
-    static String uuidToKafkaId(UUID uuid) {
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16);
-        b.putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
-        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
     }
 
     @Override
