@@ -247,18 +247,34 @@ public final class PipelineBench {
         Thread.sleep(30_000);
         snapshot("start", f);
         feeder.join();
+        long feedEnd = System.currentTimeMillis();
         snapshot("end", f);
-        awaitRows(run, published.size() == 0 ? 0 : countUtterances(published));
-        long end = System.currentTimeMillis();
-        Stats first = latencies(run, published, start, start + 60_000);
-        Stats last = latencies(run, published, end - 60_000 - 1, end);
+        int utterances = published.isEmpty() ? 0 : countUtterances(published);
+        long completeAtEnd = completeRows(run);
         f.put("rate_utterances_per_s", rate);
         f.put("seconds", seconds);
+        f.put("utterances_published", utterances);
+        f.put("complete_rows_at_end", completeAtEnd);
+        f.put("sustained_utterances_per_s", completeAtEnd * 1000.0 / (feedEnd - start));
+        f.put("load_average", loadAverage());
+        // above what the machine sustains the backlog at the end takes long to drain: the figures above are the
+        // soak's; latencies wait for the drain, at most 10 min, and say how much of the last minute they cover
+        boolean drained = awaitRows(run, utterances, Duration.ofMinutes(10));
+        Stats first = latencies(run, published, start, start + 60_000);
+        Stats last = latencies(run, published, feedEnd - 60_000, feedEnd + 1);
+        long lastMinutePublished = published.entrySet().stream()
+                .filter(e -> e.getValue() >= feedEnd - 60_000)
+                .mapToInt(e -> samples.get(Integer.parseInt(e.getKey().substring(e.getKey().lastIndexOf('-') + 1))
+                        % samples.size()).utterances())
+                .sum();
+        f.put("drained_within_10_min", drained);
+        f.put("drain_s", (System.currentTimeMillis() - feedEnd) / 1000.0);
         f.put("first_minute_p50_ms", first.percentile(50));
         f.put("first_minute_p99_ms", first.percentile(99));
         f.put("last_minute_p50_ms", last.percentile(50));
         f.put("last_minute_p99_ms", last.percentile(99));
-        f.put("load_average", loadAverage());
+        f.put("last_minute_complete_percent",
+                lastMinutePublished == 0 ? 100.0 : 100.0 * last.count() / lastMinutePublished);
         Stats.print("pipeline-soak", f);
     }
 
@@ -326,13 +342,21 @@ public final class PipelineBench {
     // --- readings -------------------------------------------------------------------------------------------------
 
     private void awaitRows(String run, int utterances) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
+        if (!awaitRows(run, utterances, Duration.ofMinutes(30))) {
+            throw new IllegalStateException("only " + completeRows(run) + " of " + utterances + " rows");
+        }
+    }
+
+    /** Waits until {@code utterances} rows of the run are complete; false when {@code timeout} passed first. */
+    private boolean awaitRows(String run, int utterances, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (completeRows(run) < utterances) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("only " + completeRows(run) + " of " + utterances + " rows");
+                return false;
             }
             Thread.sleep(500);
         }
+        return true;
     }
 
     private long completeRows(String run) throws Exception {
