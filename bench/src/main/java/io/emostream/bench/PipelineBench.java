@@ -257,8 +257,11 @@ public final class PipelineBench {
         f.put("complete_rows_at_end", completeAtEnd);
         f.put("sustained_utterances_per_s", completeAtEnd * 1000.0 / (feedEnd - start));
         f.put("load_average", loadAverage());
+        Stats.print("pipeline-soak", f);
         // above what the machine sustains the backlog at the end takes long to drain: the figures above are the
         // soak's; latencies wait for the drain, at most 10 min, and say how much of the last minute they cover
+        f = Stats.figures();
+        f.put("rate_utterances_per_s", rate);
         boolean drained = awaitRows(run, utterances, Duration.ofMinutes(10));
         Stats first = latencies(run, published, start, start + 60_000);
         Stats last = latencies(run, published, feedEnd - 60_000, feedEnd + 1);
@@ -275,7 +278,7 @@ public final class PipelineBench {
         f.put("last_minute_p99_ms", last.percentile(99));
         f.put("last_minute_complete_percent",
                 lastMinutePublished == 0 ? 100.0 : 100.0 * last.count() / lastMinutePublished);
-        Stats.print("pipeline-soak", f);
+        Stats.print("pipeline-soak-latency", f);
     }
 
     private int countUtterances(Map<String, Long> published) {
