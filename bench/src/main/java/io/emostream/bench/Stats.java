@@ -57,7 +57,9 @@ public final class Stats {
             String shown = v instanceof Double d ? String.format(Locale.ROOT, "%.2f", d) : String.valueOf(v);
             System.out.printf(Locale.ROOT, "  %-" + w + "s  %s%n", e.getKey(), shown);
             json.append(",\"").append(e.getKey()).append("\":");
-            json.append(v instanceof Number || v instanceof Boolean ? shown : "\"" + shown.replace("\"", "\\\"") + "\"");
+            boolean missing = v instanceof Double d && (d.isNaN() || d.isInfinite()); // no such number: JSON null
+            json.append(missing ? "null"
+                    : v instanceof Number || v instanceof Boolean ? shown : "\"" + shown.replace("\"", "\\\"") + "\"");
         }
         System.out.println("JSON " + json.append('}'));
     }
