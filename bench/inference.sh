@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Inference: (1) the shipped TorchScript models' forward pass in Java (DJL) and in Python PyTorch, same file, same
 # inputs, 1 thread, batch 1 and 16, side by side with the ratio; (2) the inference service through the real broker
-# with micro-batches of 1 and of 16: utterances/s and per-utterance latency p50/p99.
+# with micro-batches of 1 and of 16, and of 16 with 2 workers per modality: utterances/s and per-utterance latency
+# p50/p99.
 # Usage: bench/inference.sh [iterations] [speech-utterances] [text-utterances]   (defaults 200 300 1000)
 # Part 1 needs /usr/bin/python3 with torch (Debian python3-torch); it is skipped without it.
 set -euo pipefail
@@ -36,3 +37,5 @@ done
 echo
 java -Xmx2g -cp "$cp" io.emostream.bench.InferenceBench 1 "$nspeech" "$ntext"
 java -Xmx2g -cp "$cp" io.emostream.bench.InferenceBench 16 "$nspeech" "$ntext"
+# two workers per modality: one forward pass at a time per worker, so this is what a 2-core pod gains
+java -Xmx2g -cp "$cp" io.emostream.bench.InferenceBench 16 "$nspeech" "$ntext" 2

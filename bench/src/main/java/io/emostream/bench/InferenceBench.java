@@ -33,7 +33,8 @@ import java.util.UUID;
  * ~20 tokens published at once, scored with micro-batches of {@code batchSize}. Prints utterances/s (first input
  * published → last score committed) and per-utterance latency (input record timestamp → score record timestamp).
  *
- * <pre>InferenceBench &lt;batchSize&gt; [speechUtterances] [textUtterances]</pre>
+ * <pre>InferenceBench &lt;batchSize&gt; [speechUtterances] [textUtterances] [workers]</pre>
+ * ({@code workers}: scoring workers per modality, {@code emostream.inference.workers}, default 1)
  */
 public final class InferenceBench {
 
@@ -43,15 +44,17 @@ public final class InferenceBench {
         int batch = Integer.parseInt(args[0]);
         int nSpeech = args.length > 1 ? Integer.parseInt(args[1]) : 300;
         int nText = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
+        int workers = args.length > 3 ? Integer.parseInt(args[3]) : 1;
         try (LocalPlatform p = LocalPlatform.start(Stats.repo(), "inference", Map.of(
                 "EMOSTREAM_INFERENCE_BATCH_MAX_SIZE", Integer.toString(batch),
-                "EMOSTREAM_INFERENCE_BATCH_MAX_WAIT", "20ms"))) {
-            run(p, "speech", Topics.SCORES_SPEECH, nSpeech, batch, id -> speech(id));
-            run(p, "text", Topics.SCORES_TEXT, nText, batch, id -> text(id));
+                "EMOSTREAM_INFERENCE_BATCH_MAX_WAIT", "20ms",
+                "EMOSTREAM_INFERENCE_WORKERS", Integer.toString(workers)))) {
+            run(p, "speech", Topics.SCORES_SPEECH, nSpeech, batch, workers, id -> speech(id));
+            run(p, "text", Topics.SCORES_TEXT, nText, batch, workers, id -> text(id));
         }
     }
 
-    private static void run(LocalPlatform p, String modality, String scores, int n, int batch,
+    private static void run(LocalPlatform p, String modality, String scores, int n, int batch, int workers,
                             java.util.function.Function<String, ProducerRecord<String, byte[]>> make) {
         String run = modality + "-" + UUID.randomUUID().toString().substring(0, 6);
         Map<String, Object> pc = new HashMap<>();
@@ -91,6 +94,7 @@ public final class InferenceBench {
         var f = Stats.figures();
         f.put("modality", modality);
         f.put("batch_max_size", batch);
+        f.put("workers", workers);
         f.put("utterances", latency.count());
         f.put("utterances_per_s", latency.count() * 1000.0 / Math.max(1, last - t0));
         f.put("latency_p50_ms", latency.percentile(50));

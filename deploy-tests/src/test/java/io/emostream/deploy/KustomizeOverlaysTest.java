@@ -196,7 +196,11 @@ class KustomizeOverlaysTest {
             String modality = Rendered.env(Rendered.podSpec(deployment).path("containers").get(0))
                     .get("EMOSTREAM_INFERENCE_MODALITIES");
             assertThat(modality).as(target + " serves one modality").isIn("speech", "text");
-            assertThat(so.path("spec").path("maxReplicaCount").asInt()).as(Yaml.describe(so) + " maxReplicaCount")
+            // every worker of every pod is a consumer in the modality's group; more than the partitions sit idle
+            int workers = Integer.parseInt(Rendered.env(Rendered.podSpec(deployment).path("containers").get(0))
+                    .getOrDefault("EMOSTREAM_INFERENCE_WORKERS", "1"));
+            assertThat(so.path("spec").path("maxReplicaCount").asInt() * workers)
+                    .as(Yaml.describe(so) + " maxReplicaCount x " + workers + " workers per pod")
                     .isBetween(1, Topics.DEFAULT_PARTITIONS);
             assertThat(so.path("spec").path("minReplicaCount").asInt()).isGreaterThanOrEqualTo(1);
             assertThat(so.path("spec").path("triggers")).hasSize(1);
@@ -330,7 +334,8 @@ class KustomizeOverlaysTest {
         assertThat(main.path("resources").path("limits").path("nvidia.com/gpu").asText()).isEqualTo("1");
         assertThat(main.path("image").asText()).startsWith("emostream/inference-gpu:");
         assertThat(Rendered.env(main)).containsEntry("EMOSTREAM_INFERENCE_DEVICE", "gpu")
-                .containsEntry("EMOSTREAM_INFERENCE_MODALITIES", "speech");
+                .containsEntry("EMOSTREAM_INFERENCE_MODALITIES", "speech")
+                .containsEntry("EMOSTREAM_INFERENCE_WORKERS", "1");
         assertThat(pod.path("nodeSelector").path("nvidia.com/gpu.present").asText()).isEqualTo("true");
         assertThat(pod.path("tolerations").toString()).contains("nvidia.com/gpu", "NoSchedule");
         // the patch merged into the base container: everything else is still there

@@ -38,6 +38,15 @@ public interface InferenceConfig {
     @WithDefault("1")
     int interOpThreads();
 
+    /**
+     * Scoring workers per modality in this instance: each its own consumer (all in the modality's group, so each
+     * takes a share of the partitions), micro-batches and forward passes. One worker runs one forward pass at a time
+     * on {@link #intraOpThreads()} threads, so a CPU pod with 2 cores serves about twice as much with 2 workers; keep
+     * 1 on a GPU. More than the topic's partitions leaves the extra ones idle.
+     */
+    @WithDefault("1")
+    int workers();
+
     /** Micro-batching. */
     Batch batch();
 

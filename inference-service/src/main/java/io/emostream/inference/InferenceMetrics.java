@@ -12,16 +12,17 @@ import io.micrometer.core.instrument.Timer;
 
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
-/** Meters of one worker ({@code emostream.inference.*}), tagged by modality and model. */
+/** Meters of a modality's workers ({@code emostream.inference.*}), tagged by modality and model. */
 public final class InferenceMetrics {
 
     private final Counter utterances;
     private final MeterRegistry registry;
     private final Tags tags;
     private final Timer latency;
-    private final AtomicLong lag = new AtomicLong();
+    private final Map<Object, Long> lagByWorker = new ConcurrentHashMap<>();
     private final DistributionSummary batchSize;
     private final Timer queueTime;
     private final Timer inferenceTime;
@@ -36,8 +37,9 @@ public final class InferenceMetrics {
         latency = Timer.builder("emostream.inference.latency")
                 .description("From arrival in the worker to its score, per utterance (queue + forward pass)")
                 .tags(tags).publishPercentileHistogram().register(registry);
-        Gauge.builder("emostream.inference.consumer.lag", lag, AtomicLong::get)
-                .description("Records on the worker's partitions not yet read").tags(tags).register(registry);
+        Gauge.builder("emostream.inference.consumer.lag", lagByWorker,
+                        m -> m.values().stream().mapToLong(Long::longValue).sum())
+                .description("Records on the workers' partitions not yet read").tags(tags).register(registry);
         batchSize = DistributionSummary.builder("emostream.inference.batch.size")
                 .description("Utterances per forward pass").tags(tags).register(registry);
         queueTime = Timer.builder("emostream.inference.queue").description("From arrival to forward pass")
@@ -57,8 +59,14 @@ public final class InferenceMetrics {
         latency.record((long) (millis * 1e6) + forwardNanos, TimeUnit.NANOSECONDS);
     }
 
-    public void lag(long records) {
-        lag.set(records);
+    /** The lag one worker sees on its partitions; the gauge is the sum over the modality's workers. */
+    public void lag(Object worker, long records) {
+        lagByWorker.put(worker, records);
+    }
+
+    /** A stopped worker's partitions are another's now (or nobody's): its last reading no longer counts. */
+    public void workerStopped(Object worker) {
+        lagByWorker.remove(worker);
     }
 
     public void scored(int n) {

@@ -132,7 +132,24 @@ class InferenceServiceTest {
         given().get("/q/health/ready").then().statusCode(200)
                 .body(containsString("Emotion models"))
                 .body(containsString(ModelManifest.read(TestUtterances.MODELS.resolve("ser-default")).ref() + " serving"))
-                .body(containsString(ModelManifest.read(TestUtterances.MODELS.resolve("ter-default")).ref() + " serving"));
+                .body(containsString(ModelManifest.read(TestUtterances.MODELS.resolve("ter-default")).ref() + " serving"))
+                .body(containsString("serving, 2 workers")); // %test.emostream.inference.workers=2
+    }
+
+    @Test
+    void workersSharingAGroupScoreEveryUtteranceOnce() {
+        // 40 ids spread over all 6 partitions, so both workers of the text group get some of them
+        String id = newId("shared");
+        int n = 40;
+        for (int i = 0; i < n; i++) {
+            TestKafka.send(TestUtterances.text(id, i, "Utterance number " + i + " of the shared group test."));
+        }
+        List<EmotionScore> scored = scores(Topics.SCORES_TEXT, id, n);
+        assertThat(scored).extracting(EmotionScore::index).doesNotHaveDuplicates().hasSize(n);
+        // nothing more arrives for them later
+        List<ConsumerRecord<String, byte[]>> again = TestKafka.await(Topics.SCORES_TEXT,
+                r -> r.key().startsWith(id + "#"), n + 1, Duration.ofSeconds(3));
+        assertThat(again).hasSize(n);
     }
 
     @Test

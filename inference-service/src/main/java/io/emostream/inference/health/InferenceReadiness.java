@@ -39,7 +39,8 @@ public class InferenceReadiness implements HealthCheck {
                 up = false;
                 b.withData(key, model.manifest().ref() + " loaded, worker not consuming");
             } else {
-                b.withData(key, model.manifest().ref() + " serving");
+                int n = workers.workerCount(m);
+                b.withData(key, model.manifest().ref() + " serving, " + n + (n == 1 ? " worker" : " workers"));
             }
         }
         return b.status(up).build();

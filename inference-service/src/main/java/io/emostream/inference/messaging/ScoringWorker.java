@@ -123,6 +123,7 @@ public final class ScoringWorker implements Runnable {
             LOG.errorf(e, "%s stopped on an unrecoverable error", name);
         } finally {
             running = false;
+            scorer.metrics().workerStopped(this);
             closeQuietly();
             stopped.countDown();
         }
@@ -139,7 +140,7 @@ public final class ScoringWorker implements Runnable {
                     }
                     pending.add(new BatchScorer.Arrived(r, System.nanoTime()));
                 }
-                scorer.metrics().lag(ConsumerLag.of(consumer));
+                scorer.metrics().lag(this, ConsumerLag.of(consumer));
             } catch (WakeupException e) {
                 if (running) {
                     throw e;
@@ -200,10 +201,20 @@ public final class ScoringWorker implements Runnable {
 
     /** Asks the loop to finish the batch in progress and stop; waits up to {@code timeout}. */
     public void stop(Duration timeout) {
+        requestStop();
+        awaitStopped(timeout);
+    }
+
+    /** Asks the loop to finish the batch in progress and stop, without waiting. */
+    public void requestStop() {
         running = false;
         if (consumer != null) {
             consumer.wakeup();
         }
+    }
+
+    /** Waits up to {@code timeout} for the loop to have committed its last batch and closed its clients. */
+    public void awaitStopped(Duration timeout) {
         try {
             if (!stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 LOG.warnf("%s did not drain within %s", name, timeout);
