@@ -4,6 +4,7 @@ import io.emostream.contracts.Topics;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.utils.Exit;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
@@ -56,6 +57,12 @@ public final class RealInfra {
     }
 
     private static KafkaClusterTestKit startKafka() {
+        // The in-JVM broker halts its process on a fault it considers fatal (a log dir failing, a request handler
+        // dying), and faults like these come up while it shuts down in a JVM shutdown hook: the halt then turned a
+        // green test JVM's exit code non-zero, with nothing logged. In tests the broker reports instead of
+        // terminating the JVM that hosts it; a test still fails if the broker misbehaves while it runs.
+        Exit.setExitProcedure((code, message) -> brokerWantedToTerminate("exit", code, message));
+        Exit.setHaltProcedure((code, message) -> brokerWantedToTerminate("halt", code, message));
         try {
             KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
                     .setCombined(true)
@@ -81,6 +88,11 @@ public final class RealInfra {
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the test Kafka broker", e);
         }
+    }
+
+    private static void brokerWantedToTerminate(String how, int code, String message) {
+        System.err.printf("test broker: %s(%d) not carried out (%s)%n", how, code, message);
+        Thread.dumpStack();
     }
 
     private static void createTopics(String bootstrap) throws Exception {
