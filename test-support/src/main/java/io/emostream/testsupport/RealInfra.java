@@ -30,6 +30,8 @@ public final class RealInfra {
 
     private static KafkaClusterTestKit kafka;
     private static EmbeddedPostgres postgres;
+    /** Cleanups the Kafka test kit wanted as shutdown hooks (deleting its directories); run once it has stopped. */
+    private static final List<Runnable> AFTER_KAFKA_STOPPED = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private RealInfra() {
     }
@@ -57,10 +59,13 @@ public final class RealInfra {
     }
 
     private static KafkaClusterTestKit startKafka() {
-        // The in-JVM broker halts its process on a fault it considers fatal (a log dir failing, a request handler
-        // dying), and faults like these come up while it shuts down in a JVM shutdown hook: the halt then turned a
-        // green test JVM's exit code non-zero, with nothing logged. In tests the broker reports instead of
-        // terminating the JVM that hosts it; a test still fails if the broker misbehaves while it runs.
+        // The test kit's temporary directories are deleted by JVM shutdown hooks of their own (Kafka's TestUtils),
+        // which run concurrently with the hook stopping this broker. A broker that loses its log dir halts the JVM
+        // (LogManager/ReplicaManager: Exit.halt(1) when all log dirs have failed), silently, which fits what CI
+        // showed in 2 of 4 runs: a test JVM whose tests all passed exited non-zero, nothing logged, no hs_err. The
+        // deletions now run after the broker has stopped (stopKafka), and the broker reports instead of
+        // terminating the JVM that hosts it.
+        Exit.setShutdownHookAdder((name, hook) -> AFTER_KAFKA_STOPPED.add(hook));
         Exit.setExitProcedure((code, message) -> brokerWantedToTerminate("exit", code, message));
         Exit.setHaltProcedure((code, message) -> brokerWantedToTerminate("halt", code, message));
         try {
@@ -127,6 +132,14 @@ public final class RealInfra {
             }
             kafka = null;
         }
+        for (Runnable cleanup : AFTER_KAFKA_STOPPED) {
+            try {
+                cleanup.run();
+            } catch (RuntimeException ignored) {
+                // best effort: temporary directories
+            }
+        }
+        AFTER_KAFKA_STOPPED.clear();
     }
 
     private static synchronized void stopPostgres() {
