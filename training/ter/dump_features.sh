@@ -13,5 +13,5 @@ run() { java -Dai.djl.offline=true -cp "emotion-models/target/classes:emotion-mo
   io.emostream.models.tools.DumpTextFeatures models/ter-default "$1" "$2" 64; }
 run "$data/text/meld/meld.csv" "$out/meld"
 run "$data/text/emorynlp/emorynlp.csv" "$out/emorynlp"
-/usr/bin/python3 training/ter/goemotions_subset.py "$data" "$out/goemotions_subset.csv"
+/usr/bin/python3 training/ter/select_extra_rows.py "$data" "$out/goemotions_subset.csv"
 run "$out/goemotions_subset.csv" "$out/goemotions_subset"

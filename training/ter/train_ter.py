@@ -72,7 +72,7 @@ def load_all(data_dir, feat_dir, extra):
             extra_y.append(lab)
         info["emorynlp"] = {"used": len(rows) - skipped - leaked, "unmappable": skipped, "dropped_overlap_meld_dev_test": leaked}
     if "goemotions" in extra:
-        rows = read_csv(os.path.join(feat_dir, "goemotions_subset.csv"))  # see goemotions_subset.py
+        rows = read_csv(os.path.join(feat_dir, "goemotions_subset.csv"))  # written by select_extra_rows.py
         gf = load_feats(os.path.join(feat_dir, "goemotions_subset"))
         assert len(gf) == len(rows)
         used = 0

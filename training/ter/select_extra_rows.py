@@ -1,7 +1,9 @@
-"""GoEmotions rows used as extra TER training data: single-label Ekman rows; all of anger, sadness, fear, disgust,
-surprise and a 15 % sample of joy and neutral (MELD has plenty of those). Seeded, so the subset is reproducible.
+"""Selects the GoEmotions rows used as optional extra TER training data, reading ../shared/data at run time and
+writing the selection to a scratch CSV (dump_features.sh puts it in /tmp; nothing here is committed): single-label
+Ekman rows; all of anger, sadness, fear, disgust, surprise and a 15 % sample of joy and neutral (MELD has plenty of
+those). Seeded, so the selection is reproducible.
 
-  /usr/bin/python3 training/ter/goemotions_subset.py <data dir> <out.csv>
+  /usr/bin/python3 training/ter/select_extra_rows.py <data dir> <scratch out.csv>
 """
 import csv
 import random
