@@ -4,16 +4,17 @@ import io.emostream.contracts.Topics;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.common.utils.Exit;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.common.utils.Exit;
 
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -31,7 +32,7 @@ public final class RealInfra {
     private static KafkaClusterTestKit kafka;
     private static EmbeddedPostgres postgres;
     /** Cleanups the Kafka test kit wanted as shutdown hooks (deleting its directories); run once it has stopped. */
-    private static final List<Runnable> AFTER_KAFKA_STOPPED = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private static final List<Runnable> AFTER_KAFKA_STOPPED = new CopyOnWriteArrayList<>();
 
     private RealInfra() {
     }
@@ -63,8 +64,8 @@ public final class RealInfra {
         // which run concurrently with the hook stopping this broker. A broker that loses its log dir halts the JVM
         // (LogManager/ReplicaManager: Exit.halt(1) when all log dirs have failed), silently, which fits what CI
         // showed in 2 of 4 runs: a test JVM whose tests all passed exited non-zero, nothing logged, no hs_err. The
-        // deletions now run after the broker has stopped (stopKafka), and the broker reports instead of
-        // terminating the JVM that hosts it.
+        // deletions now run after the broker has stopped (stopKafka). Should a broker fault ever want to end the
+        // JVM again, it is printed to stderr instead of ending it silently, so the cause shows in the fork's output.
         Exit.setShutdownHookAdder((name, hook) -> AFTER_KAFKA_STOPPED.add(hook));
         Exit.setExitProcedure((code, message) -> brokerWantedToTerminate("exit", code, message));
         Exit.setHaltProcedure((code, message) -> brokerWantedToTerminate("halt", code, message));

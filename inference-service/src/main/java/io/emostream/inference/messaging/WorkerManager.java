@@ -23,8 +23,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Starts the scoring workers of each configured modality ({@code emostream.inference.workers} each) once its model is loaded and warm (in the background, so
- * liveness answers while models load), and drains them on shutdown.
+ * Starts the scoring workers of each configured modality ({@code emostream.inference.workers} each) once its model
+ * is loaded and warm (in the background, so liveness answers while models load), and drains them on shutdown.
  */
 @ApplicationScoped
 public class WorkerManager {
