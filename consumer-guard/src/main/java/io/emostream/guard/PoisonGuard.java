@@ -95,8 +95,9 @@ public final class PoisonGuard implements AutoCloseable {
             }
         }
         if (settings.haltOnKey().isPresent() || settings.throwOnKey().isPresent()) {
-            LOG.warnf("TEST fault injection is on: records whose key contains '%s' halt the JVM, '%s' throw",
-                    settings.haltOnKey().orElse(""), settings.throwOnKey().orElse(""));
+            LOG.warnf("TEST fault injection is on (emostream.guard.fault.*):%s%s",
+                    settings.haltOnKey().map(k -> " records whose key contains '" + k + "' halt the JVM;").orElse(""),
+                    settings.throwOnKey().map(k -> " records whose key contains '" + k + "' throw").orElse(""));
         }
         return new PoisonGuard(settings, log, service, registry);
     }
