@@ -29,6 +29,13 @@ public interface IngestConfig {
     @WithDefault("1s")
     Duration expiryCheckInterval();
 
+    /**
+     * Most waiting recordings released (decoded and cut) per expiry check; the rest wait for the next check, so one
+     * check's transaction stays within the transaction timeout.
+     */
+    @WithDefault("20")
+    int expiryBatch();
+
     /** Segmentation settings. */
     Segmentation segmentation();
 

@@ -21,6 +21,15 @@ import java.util.Set;
  */
 public final class GuardedProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
+    /**
+     * Implemented by a processor that wants to handle its quarantined records itself (e.g. to also publish a FAILED
+     * status); it must dead-letter the record ({@link Attempt#deadLetter}). Others get the dead letter forwarded to
+     * the dead-letter sink.
+     */
+    public interface QuarantineHandler {
+        void quarantined(Record<byte[], byte[]> record, Attempt attempt);
+    }
+
     private final Processor<byte[], byte[], byte[], byte[]> delegate;
     private final PoisonGuard guard;
     private final String deadLetterSink;
@@ -51,6 +60,10 @@ public final class GuardedProcessor implements Processor<byte[], byte[], byte[],
         seen.add(key);
         Attempt attempt = guard.before(key, m.offset());
         try {
+            if (attempt.quarantined() && delegate instanceof QuarantineHandler h) {
+                h.quarantined(record, attempt);
+                return;
+            }
             if (attempt.quarantined()) {
                 ProducerRecord<byte[], byte[]> dl = attempt.deadLetter(guard.service(), record.key(), record.value(),
                         record.headers());
