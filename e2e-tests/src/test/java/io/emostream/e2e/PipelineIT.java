@@ -345,6 +345,10 @@ class PipelineIT {
      * or a native crash would): the local runtime restarts ingest, which dies on it again; at the third start the
      * consumer guard quarantines it (dead letter PROCESSING_CRASHED with its bytes, status FAILED) without processing
      * it, and the recording behind it on the same partition is segmented, scored, fused and stored.
+     * <p>
+     * The FAILED status carries the same key, so it kills the reporting JVM too: there the guard first needs two quick
+     * deaths in a row to mark records one at a time, then two deaths with the status in flight; reporting quarantines
+     * it after four deaths, and the good recording's status behind it on its partition is stored.
      */
     @Test
     @Order(4)
@@ -355,6 +359,7 @@ class PipelineIT {
         byte[] wav = sample("angry-refund.wav");
         Map<String, String> transcript = Pipeline.inlineTranscript(sampleText("angry-refund.txt"));
         long ingestPid = platform.pid("ingest");
+        long reportingPid = platform.pid("reporting");
         pipeline.publishRecording(poison, wav, transcript);
         pipeline.publishRecording(good, wav, transcript);
 
@@ -362,23 +367,40 @@ class PipelineIT {
         assertThat(status.get(poison).state()).isEqualTo(RecordingStatus.State.FAILED);
         assertThat(status.get(poison).reason().name()).isEqualTo("PROCESSING_CRASHED");
         assertThat(status.get(good).state()).isEqualTo(RecordingStatus.State.SEGMENTED);
+        assertThat(pipeline.readAll(Topics.UTTERANCES_AUDIO, k -> k.startsWith(poison + "#"))).isEmpty();
+
+        // both quarantines: ingest's (the recording) and reporting's (its FAILED status)
+        Map<String, ConsumerRecord<String, byte[]>> dead = new HashMap<>();
+        long deadline = System.nanoTime() + Duration.ofMinutes(6).toNanos();
+        while (dead.size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(1000);
+            pipeline.readAll(Topics.DEADLETTER, poison::equals)
+                    .forEach(r -> dead.put(DeadLetter.fromHeaders(r.headers()).service(), r));
+        }
+        assertThat(dead).containsOnlyKeys("ingest-service", "reporting-service");
+        DeadLetter ingest = DeadLetter.fromHeaders(dead.get("ingest-service").headers());
+        assertThat(ingest.reason().name()).isEqualTo("PROCESSING_CRASHED");
+        assertThat(ingest.sourceTopic()).isEqualTo(Topics.RECORDINGS);
+        assertThat(ingest.detail()).contains("killed the service 2 time(s)");
+        assertThat(dead.get("ingest-service").value()).isEqualTo(wav);
+        DeadLetter reporting = DeadLetter.fromHeaders(dead.get("reporting-service").headers());
+        assertThat(reporting.reason().name()).isEqualTo("PROCESSING_CRASHED");
+        assertThat(reporting.sourceTopic()).isEqualTo(Topics.RECORDING_STATUS);
+
+        // the partitions moved on: the good recording's rows and status are stored, the poison's status is not
         pipeline.awaitRows(good, new HashSet<>(status.get(good).utteranceIds()), r -> r.modalities().equals("BOTH"),
                 Duration.ofMinutes(3));
+        assertThat(pipeline.reportingJson("/recordings/" + Pipeline.encode(good)).path("recording").path("state")
+                .asText()).isEqualTo("SEGMENTED");
+        assertThat(pipeline.reporting("/recordings/" + Pipeline.encode(poison), true).statusCode()).isEqualTo(404);
 
-        List<ConsumerRecord<String, byte[]>> dead = pipeline.readAll(Topics.DEADLETTER, poison::equals);
-        assertThat(dead).hasSize(1);
-        DeadLetter letter = DeadLetter.fromHeaders(dead.get(0).headers());
-        assertThat(letter.reason().name()).isEqualTo("PROCESSING_CRASHED");
-        assertThat(letter.service()).isEqualTo("ingest-service");
-        assertThat(letter.sourceTopic()).isEqualTo(Topics.RECORDINGS);
-        assertThat(letter.detail()).contains("killed the service 2 time(s)");
-        assertThat(dead.get(0).value()).isEqualTo(wav);
-        assertThat(pipeline.readAll(Topics.UTTERANCES_AUDIO, k -> k.startsWith(poison + "#"))).isEmpty();
-        // ingest really died and was restarted (twice) by the local runtime
+        // both really died and were restarted by the local runtime
         assertThat(platform.pid("ingest")).isNotEqualTo(ingestPid);
+        assertThat(platform.pid("reporting")).isNotEqualTo(reportingPid);
         assertThat(Files.readString(platform.settings().logs().resolve("ingest.log")))
                 .contains("TEST FAULT (emostream.guard.fault.halt-on-key)");
         assertThat(pipeline.metricNames("ingest")).contains("emostream_ingest_quarantined_total");
+        assertThat(pipeline.metricNames("reporting")).contains("emostream_reporting_quarantined_total");
     }
 
     /** The smallest n for which recording id {@code n} lands on the same partition of the recordings topic as {@code id}. */

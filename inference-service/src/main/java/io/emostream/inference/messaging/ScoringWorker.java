@@ -287,10 +287,20 @@ public final class ScoringWorker implements Runnable {
         }
         List<Attempt> attempts = new ArrayList<>(batch.size());
         try {
+            List<BatchScorer.Arrived> toScore = new ArrayList<>(batch.size());
             for (BatchScorer.Arrived a : batch) {
-                attempts.add(guard.before(key(a), a.record().offset()));
+                Attempt attempt = guard.before(key(a), a.record().offset());
+                attempts.add(attempt);
+                if (attempt.quarantined()) { // careful mode began in the meantime (another thread's partition)
+                    ConsumerRecord<byte[], byte[]> r = a.record();
+                    scorer.metrics().deadLettered(FailureReason.PROCESSING_CRASHED);
+                    out.add(attempt.deadLetter(SERVICE, r.key(), r.value(), r.headers()));
+                } else {
+                    toScore.add(a);
+                }
             }
-            return scoreGuarded(batch);
+            out.addAll(scoreGuarded(toScore));
+            return out;
         } finally {
             attempts.forEach(guard::after);
         }

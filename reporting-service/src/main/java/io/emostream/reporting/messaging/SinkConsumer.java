@@ -214,14 +214,20 @@ public class SinkConsumer {
         }
         if (!careful) {
             List<Attempt> attempts = new ArrayList<>(all.size());
+            boolean quarantine = false;
             try {
                 for (ConsumerRecord<byte[], byte[]> r : all) {
-                    attempts.add(guard.before(key(r.topic(), r.partition(), config.groupId()), r.offset()));
+                    Attempt a = guard.before(key(r.topic(), r.partition(), config.groupId()), r.offset());
+                    attempts.add(a);
+                    quarantine |= a.quarantined();
                 }
-                return process(c, deadLetters, all, null);
+                if (!quarantine) {
+                    return process(c, deadLetters, all, null);
+                }
             } finally {
                 attempts.forEach(guard::after);
             }
+            // careful mode began in the meantime (another thread's partition): record by record below
         }
         for (int i = 0; i < all.size(); i++) {
             ConsumerRecord<byte[], byte[]> r = all.get(i);
@@ -450,6 +456,9 @@ public class SinkConsumer {
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxBatch());
         c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_UTTERANCE_MESSAGE_BYTES);
+        // a dead instance's partitions move to the others (or to its restart) after 10 s instead of the default 45 s
+        c.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+        c.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
         return c;
     }
 
