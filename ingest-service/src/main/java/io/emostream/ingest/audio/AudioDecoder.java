@@ -58,7 +58,14 @@ public final class AudioDecoder {
     /** More channels than a speaker map can name are not a recording we segment (and would cost memory). */
     static final int MAX_CHANNELS = 64;
 
+    /** Decoding passes started in this JVM (a metric: each pass reads the whole recording). */
+    private static final java.util.concurrent.atomic.LongAdder PASSES = new java.util.concurrent.atomic.LongAdder();
+
     private final long maxSamples;
+
+    public static long passes() {
+        return PASSES.sum();
+    }
 
     /** @param maxDurationMs recordings longer than this are rejected */
     public AudioDecoder(long maxDurationMs) {
@@ -97,6 +104,7 @@ public final class AudioDecoder {
     }
 
     private Info run(FFmpegFrameGrabber g, Sink sink) throws IngestException {
+        PASSES.increment();
         FfmpegErrors.Count errors = FfmpegErrors.begin();
         g.setOption("format_whitelist", FORMAT_WHITELIST);
         g.setOption("protocol_whitelist", "file");
