@@ -361,6 +361,8 @@ class KustomizeOverlaysTest {
         assertThat(Rendered.env(reporting).get("QUARKUS_DATASOURCE_JDBC_URL"))
                 .isEqualTo("jdbc:postgresql://emostream-db-rw:5432/emostream");
         assertThat(reporting.path("env").toString()).contains("emostream-db-app", "EMOSTREAM_REPORTING_API_KEYS");
+        JsonNode ingest = Rendered.podSpec(cpu.get("Deployment", "ingest")).path("containers").get(0);
+        assertThat(ingest.path("env").toString()).contains("emostream-ingest", "EMOSTREAM_INGEST_API_KEYS");
 
         Rendered external = render(Repo.path("k8s/overlays/external-postgres"));
         assertThat(external.ofKind("Cluster")).isEmpty();
