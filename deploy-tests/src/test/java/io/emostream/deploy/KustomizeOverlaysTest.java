@@ -35,7 +35,8 @@ class KustomizeOverlaysTest {
             "excludePersistentLag", "limitToPartitionsWithLag", "version", "partitionLimitation", "sasl", "tls",
             "unsafeSsl");
     /** Secrets the overlays reference but never contain: created by CloudNativePG or by the platform operator. */
-    static final Set<String> EXTERNAL_SECRETS = Set.of("emostream-db-app", "emostream-reporting");
+    static final Set<String> EXTERNAL_SECRETS = Set.of("emostream-db-app", "emostream-reporting",
+            "emostream-ingest");
 
     private static final Map<Path, Rendered> RENDERED = new ConcurrentHashMap<>();
     private static final KubernetesSchemas SCHEMAS = new KubernetesSchemas();

@@ -1,6 +1,9 @@
 package io.emostream.ingest.rest;
 
 import io.emostream.ingest.IngestConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.HttpMethod;
@@ -23,11 +26,16 @@ public class UploadLimiter {
     private final Semaphore slots;
     private final int max;
     private final long retryAfterSeconds;
+    private final Counter busy;
 
-    public UploadLimiter(IngestConfig config) {
+    public UploadLimiter(IngestConfig config, MeterRegistry registry) {
         this.max = config.maxConcurrentUploads();
         this.slots = new Semaphore(max);
         this.retryAfterSeconds = Math.max(1, config.uploadRetryAfter().toSeconds());
+        Gauge.builder("emostream.ingest.uploads.active", this, UploadLimiter::inUse)
+                .description("REST uploads being received or processed").register(registry);
+        this.busy = Counter.builder("emostream.ingest.uploads.refused.busy")
+                .description("REST uploads answered 429 (over max-concurrent-uploads)").register(registry);
     }
 
     @ServerRequestFilter(preMatching = true, priority = Priorities.AUTHENTICATION + 100)
@@ -37,6 +45,7 @@ public class UploadLimiter {
             return null;
         }
         if (!slots.tryAcquire()) {
+            busy.increment();
             return Problem.builder(429, "Too many uploads", "ingest is already processing " + max
                             + " uploads; retry in " + retryAfterSeconds + " s", request.getUriInfo().getPath(), null)
                     .header(HttpHeaders.RETRY_AFTER, retryAfterSeconds).build();
@@ -46,7 +55,7 @@ public class UploadLimiter {
     }
 
     /** Uploads being processed now. */
-    int inUse() {
+    double inUse() {
         return max - slots.availablePermits();
     }
 }
