@@ -106,16 +106,17 @@ public class RecordingUploads {
         if (earlier.isPresent()) {
             return new Answer(earlier.get(), true);
         }
-        AcceptedRecording accepted = null;
+        RecordingStatus accepted = null;
         try {
             accepted = validateAndPublish(u, id, digest);
-            return new Answer(accepted, false);
+            return new Answer(UploadClaims.answerOf(accepted), false);
         } finally {
             claims.release(id, digest, accepted);
         }
     }
 
-    private AcceptedRecording validateAndPublish(Upload u, String id, String digest) throws IngestException,
+    /** @return the status it was accepted with */
+    private RecordingStatus validateAndPublish(Upload u, String id, String digest) throws IngestException,
             IOException {
         String language = u.language() == null || u.language().isBlank() ? null : u.language().strip();
         Map<Integer, String> speakers = RecordingMeta.parseSpeakers(u.speakers());
@@ -173,8 +174,7 @@ public class RecordingUploads {
         } finally {
             publishing.release();
         }
-        return new AcceptedRecording(id, status.state().name(), status.utteranceIds(), status.durationMs(),
-                transcript != null, UploadClaims.statusUrl(id));
+        return status;
     }
 
     /** The recording did not get out: drop its ACCEPTED status, so a retry uploads it again instead of replaying. */

@@ -27,10 +27,11 @@ import java.util.concurrent.ConcurrentHashMap;
 @ApplicationScoped
 public class UploadClaims {
 
-    private static final int RECENT = 4096;
+    private static final int RECENT = 1024;
     private static final long RETRY_AFTER_SECONDS = 5;
 
-    private record Accepted(String digest, AcceptedRecording answer) {
+    /** Held as the status (counts), not the answer (which lists every utterance id). */
+    private record Accepted(String digest, RecordingStatus status) {
     }
 
     private final KafkaStreams streams;
@@ -74,15 +75,15 @@ public class UploadClaims {
         if (known != null || mine != null) {
             inFlight.remove(id);
             return known != null ? replay(id, digest, known.uploadDigest(), answerOf(known))
-                    : replay(id, digest, mine.digest(), mine.answer());
+                    : replay(id, digest, mine.digest(), answerOf(mine.status()));
         }
         return Optional.empty();
     }
 
-    /** Ends a claim; {@code answer} is what was accepted, null when the upload was refused. */
-    void release(String id, String digest, AcceptedRecording answer) {
-        if (answer != null) {
-            recent.put(id, new Accepted(digest, answer));
+    /** Ends a claim; {@code accepted} is the status it was accepted with, null when the upload was refused. */
+    void release(String id, String digest, RecordingStatus accepted) {
+        if (accepted != null) {
+            recent.put(id, new Accepted(digest, accepted));
         }
         inFlight.remove(id);
     }
