@@ -148,9 +148,22 @@ final class AnalyzeCommand {
         Optional<Path> sidecar = sidecar(file);
         String transcript = sidecar.isPresent() ? Files.readString(sidecar.get()) : null;
         String id = recordingId(file, audio, transcript);
-        IngestClient.Accepted a = ingest.upload(id, file.getFileName().toString(), audio, transcript);
-        System.out.printf("%-28s → %s, %d utterance(s)%s%n", file.getFileName(), id, a.utteranceIds().size(),
-                sidecar.map(s -> ", transcript " + s.getFileName()).orElse(", no transcript"));
+        IngestClient.Accepted a;
+        String note = "";
+        try {
+            a = ingest.upload(id, file.getFileName().toString(), audio, transcript);
+        } catch (IngestClient.Rejected e) {
+            // the id is a hash of the content: a taken id is this very recording, uploaded before this
+            // installation sent Idempotency-Keys; its results are there to show
+            var existing = e.status() == 409 ? ingest.existing(id) : Optional.<IngestClient.Accepted>empty();
+            if (existing.isEmpty()) {
+                throw e;
+            }
+            a = existing.get();
+            note = ", analysed before";
+        }
+        System.out.printf("%-28s → %s, %d utterance(s)%s%s%n", file.getFileName(), id, a.utteranceIds().size(),
+                sidecar.map(s -> ", transcript " + s.getFileName()).orElse(", no transcript"), note);
         return new Submitted(file, id, a.utteranceIds(), transcript != null);
     }
 

@@ -31,8 +31,16 @@ final class IngestClient {
 
     /** Ingest refused the file; the message says why (its problem details). */
     static final class Rejected extends Exception {
-        Rejected(String message) {
+        private final int status;
+
+        Rejected(int status, String message) {
             super(message);
+            this.status = status;
+        }
+
+        /** The HTTP status, e.g. 409 when the recording id is taken. */
+        int status() {
+            return status;
         }
     }
 
@@ -101,9 +109,30 @@ final class IngestClient {
                 Thread.sleep(Math.min(retryAfter.getAsLong() * 1000, LONGEST_RETRY_AFTER.toMillis()));
                 continue;
             }
-            throw new Rejected(said);
+            throw new Rejected(r.statusCode(), said);
         }
         throw new Unavailable("ingest gave no answer after " + attempts + " attempts (last: " + problem + ")");
+    }
+
+    /** A recording ingest already has (its utterance ids from its status), or empty when it is unknown. */
+    java.util.Optional<Accepted> existing(String recordingId) throws InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/recordings/"
+                        + java.net.URLEncoder.encode(recordingId, StandardCharsets.UTF_8) + "/status"))
+                .header(ApiKeys.HEADER, apiKey).timeout(Duration.ofSeconds(10)).GET().build();
+        try {
+            HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                return java.util.Optional.empty();
+            }
+            int count = parse(r.body()).path("utteranceCount").asInt(0);
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                ids.add(recordingId + "#" + i);
+            }
+            return java.util.Optional.of(new Accepted(recordingId, ids));
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
     }
 
     /** Polls readiness until the service answers, or the wait is over (then the next attempt finds out). */

@@ -106,6 +106,19 @@ class IngestClientTest {
     }
 
     @Test
+    void aRecordingUploadedBeforeIsFoundByItsStatus() throws Exception {
+        server.createContext("/recordings/call-9/status", x -> answer(x, 200, "application/json",
+                "{\"recordingId\":\"call-9\",\"state\":\"SEGMENTED\",\"utteranceCount\":2}"));
+        behaviour = (attempt, x) -> answer(x, 409, "application/problem+json",
+                "{\"title\":\"Recording exists\",\"status\":409,\"detail\":\"recording 'call-9' already exists\"}");
+        assertThatThrownBy(() -> client(5).upload("call-9", "call.wav", new byte[]{1}, null))
+                .isInstanceOfSatisfying(IngestClient.Rejected.class, e -> assertThat(e.status()).isEqualTo(409));
+        assertThat(client(5).existing("call-9")).get().extracting(IngestClient.Accepted::utteranceIds)
+                .isEqualTo(List.of("call-9#0", "call-9#1"));
+        assertThat(client(5).existing("call-10")).isEmpty();
+    }
+
+    @Test
     void aServiceThatNeverAnswersEndsInPlainWords() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
