@@ -107,11 +107,55 @@ class SerdeRoundTripTest {
     @Test
     void recordingStatus() {
         RecordingStatus s = new RecordingStatus(RecordingStatus.SCHEMA_VERSION, "rec-1",
-                RecordingStatus.State.SEGMENTED, List.of("rec-1#0", "rec-1#1"), 4200L, true, null, null, T0);
+                RecordingStatus.State.SEGMENTED, 2, 4200L, true, null, null, T0, "d1");
         assertThat(roundTrip(EventSerdes.RECORDING_STATUS, s)).isEqualTo(s);
+        assertThat(s.utteranceIds()).containsExactly("rec-1#0", "rec-1#1");
+        assertThat(new String(EventSerdes.RECORDING_STATUS.serialize("t", s), StandardCharsets.UTF_8))
+                .contains("\"utteranceCount\":2").doesNotContain("utteranceIds");
         RecordingStatus failed = new RecordingStatus(RecordingStatus.SCHEMA_VERSION, "rec-2",
-                RecordingStatus.State.FAILED, null, null, null, FailureReason.AUDIO_CORRUPT, "truncated", T0);
+                RecordingStatus.State.FAILED, null, null, null, FailureReason.AUDIO_CORRUPT, "truncated", T0, null);
         assertThat(roundTrip(EventSerdes.RECORDING_STATUS, failed)).isEqualTo(failed);
+        assertThat(failed.utteranceIds()).isEmpty();
+        // statuses written before counts listed the ids
+        RecordingStatus legacy = EventSerdes.RECORDING_STATUS.deserialize("t", ("{\"schemaVersion\":1,\"recordingId\":"
+                + "\"rec-3\",\"state\":\"SEGMENTED\",\"utteranceIds\":[\"rec-3#0\",\"rec-3#1\",\"rec-3#2\"]}")
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(legacy.utteranceCount()).isEqualTo(3);
+    }
+
+    @Test
+    void oversizeDeadLetterGoesByReference() {
+        RecordHeaders original = new RecordHeaders();
+        original.add(RecordingHeaders.LANGUAGE, "en".getBytes(StandardCharsets.UTF_8));
+        original.add(RecordingHeaders.TRANSCRIPT, new byte[5000]);
+        DeadLetter dl = new DeadLetter(FailureReason.AUDIO_TOO_LARGE, "too big", Topics.RECORDINGS, 2, 77L, "ingest", T0);
+        ProducerRecord<byte[], byte[]> r = dl.toRecord("rec-1".getBytes(StandardCharsets.UTF_8), new byte[20_000],
+                original, 10_000);
+        assertThat(r.value()).isNull();
+        assertThat(DeadLetter.isByReference(r.headers())).isTrue();
+        assertThat(new String(r.headers().lastHeader(DeadLetter.OMITTED).value(), StandardCharsets.UTF_8))
+                .isEqualTo("value=20000,header:transcript=5000");
+        assertThat(r.headers().lastHeader(RecordingHeaders.LANGUAGE)).isNotNull();
+        assertThat(r.headers().lastHeader(RecordingHeaders.TRANSCRIPT)).isNull();
+        assertThat(DeadLetter.fromHeaders(r.headers())).isEqualTo(dl); // where the original is
+        // under the limit: whole, as always
+        ProducerRecord<byte[], byte[]> small = dl.toRecord(null, new byte[100], original, 10_000);
+        assertThat(small.value()).hasSize(100);
+        assertThat(DeadLetter.isByReference(small.headers())).isFalse();
+    }
+
+    @Test
+    void apiKeys() {
+        ApiKeys keys = ApiKeys.of(List.of(" k1 ", "", "k2"));
+        assertThat(keys.isEmpty()).isFalse();
+        assertThat(keys.refusal("k1")).isEmpty();
+        assertThat(keys.refusal("k2 ")).isEmpty();
+        assertThat(keys.refusal("k3")).contains("the API key is not valid");
+        assertThat(keys.refusal(null)).contains("send an API key in the X-API-Key header");
+        assertThat(ApiKeys.of(List.of()).refusal("k1")).isPresent();
+        assertThat(ApiKeys.callerOf("k1")).hasSize(32).isEqualTo(ApiKeys.callerOf("k1")).isNotEqualTo(ApiKeys.callerOf("k2"));
+        assertThat(ApiKeys.unauthorizedBody("no key", "/x")).isEqualTo("{\"type\":\"urn:emostream:problem:unauthorized\","
+                + "\"title\":\"Unauthorized\",\"status\":401,\"detail\":\"no key\",\"instance\":\"/x\"}");
     }
 
     @Test
