@@ -2,6 +2,7 @@ package io.emostream.models.eval;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.emostream.contracts.Distribution;
 import io.emostream.contracts.Emotion;
 import io.emostream.contracts.EmotionLabels;
 import io.emostream.contracts.Modality;
@@ -36,7 +37,7 @@ import java.util.Optional;
  */
 public final class EvaluateCommand {
 
-    record Args(Path model, Path manifest, Path json, int limit, int batch, Map<String, String> filters,
+    record Args(Path model, Path manifest, Path json, Path scores, int limit, int batch, Map<String, String> filters,
                 String device, int threads) {
     }
 
@@ -49,7 +50,7 @@ public final class EvaluateCommand {
             code = run(parse(argv), System.out);
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
-            System.err.println("usage: evaluate --model DIR --manifest CSV [--json OUT] [--limit N] [--batch 16] "
+            System.err.println("usage: evaluate --model DIR --manifest CSV [--json OUT] [--scores OUT.csv] [--limit N] [--batch 16] "
                     + "[--filter col=value]... [--device cpu|gpu|auto] [--threads 1]");
             code = 2;
         } catch (Exception e) {
@@ -63,6 +64,7 @@ public final class EvaluateCommand {
         Path model = null;
         Path manifest = null;
         Path json = null;
+        Path scores = null;
         int limit = Integer.MAX_VALUE;
         int batch = 16;
         String device = "auto";
@@ -78,6 +80,7 @@ public final class EvaluateCommand {
                 case "--model" -> model = Path.of(v);
                 case "--manifest" -> manifest = Path.of(v);
                 case "--json" -> json = Path.of(v);
+                case "--scores" -> scores = Path.of(v);
                 case "--limit" -> limit = Integer.parseInt(v);
                 case "--batch" -> batch = Integer.parseInt(v);
                 case "--device" -> device = v;
@@ -98,7 +101,7 @@ public final class EvaluateCommand {
         if (batch < 1 || limit < 0) {
             throw new IllegalArgumentException("--batch must be >= 1 and --limit >= 0");
         }
-        return new Args(model, manifest, json, limit, batch, filters, device, threads);
+        return new Args(model, manifest, json, scores, limit, batch, filters, device, threads);
     }
 
     static int run(Args args, PrintStream out) throws IOException {
@@ -125,7 +128,11 @@ public final class EvaluateCommand {
             }
             List<Emotion> truths = new ArrayList<>();
             List<Object> inputs = new ArrayList<>();
+            List<String> keys = new ArrayList<>();
+            ScoreWriter sw = args.scores() == null ? null : new ScoreWriter(args.scores());
+            int rowNo = -1;
             for (Map<String, String> r : selected) {
+                rowNo++;
                 Optional<Emotion> truth = EmotionLabels.toCanonical(r.get("emotion_original"));
                 if (truth.isEmpty()) {
                     ev.skipUnmappable(r.get("emotion_original"));
@@ -145,11 +152,16 @@ public final class EvaluateCommand {
                 }
                 truths.add(truth.get());
                 inputs.add(input);
+                keys.add(r.getOrDefault("id", modality == Modality.SPEECH ? r.get("file") : Integer.toString(rowNo)));
                 if (inputs.size() == args.batch()) {
-                    score(model, inputs, truths, ev);
+                    score(model, inputs, truths, keys, ev, sw);
                 }
             }
-            score(model, inputs, truths, ev);
+            score(model, inputs, truths, keys, ev, sw);
+            if (sw != null) {
+                sw.close();
+                out.println("wrote " + args.scores());
+            }
             double seconds = (System.nanoTime() - t0) / 1e9;
             out.printf(Locale.ROOT, "model %s on %s%s: %d rows evaluated, %d skipped (unmappable label), %d failed, %.1f s%n",
                     model.manifest().ref(), args.manifest(), args.filters().isEmpty() ? "" : " " + args.filters(),
@@ -179,7 +191,8 @@ public final class EvaluateCommand {
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private static void score(EmotionModel<?> model, List<Object> inputs, List<Emotion> truths, Evaluation ev) {
+    private static void score(EmotionModel<?> model, List<Object> inputs, List<Emotion> truths, List<String> keys,
+                              Evaluation ev, ScoreWriter sw) throws IOException {
         if (inputs.isEmpty()) {
             return;
         }
@@ -203,9 +216,49 @@ public final class EvaluateCommand {
                 ev.failed("rejected by the model");
             } else {
                 ev.add(truths.get(i), preds.get(i).canonical());
+                if (sw != null) {
+                    sw.write(keys.get(i), truths.get(i), preds.get(i).canonical());
+                }
             }
         }
         inputs.clear();
         truths.clear();
+        keys.clear();
+    }
+
+    /** Per-row canonical probabilities (--scores): key (the row's id, file or row number), truth, 7 probabilities. */
+    static final class ScoreWriter implements AutoCloseable {
+        private final java.io.BufferedWriter w;
+
+        ScoreWriter(Path file) throws IOException {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            w = Files.newBufferedWriter(file);
+            StringBuilder h = new StringBuilder("key,truth");
+            for (Emotion e : Emotion.values()) {
+                h.append(',').append(e.label());
+            }
+            w.write(h.append('\n').toString());
+        }
+
+        void write(String key, Emotion truth, Distribution d) throws IOException {
+            StringBuilder b = new StringBuilder(quote(key)).append(',').append(truth.label());
+            for (double p : d.toArray()) {
+                b.append(',').append(String.format(Locale.ROOT, "%.7g", p));
+            }
+            w.write(b.append('\n').toString());
+        }
+
+        static String quote(String s) {
+            return s.contains(",") || s.contains("\"") || s.contains("\n")
+                    ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+        }
+
+        @Override
+        public void close() throws IOException {
+            w.close();
+        }
     }
 }
