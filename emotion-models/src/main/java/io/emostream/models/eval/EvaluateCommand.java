@@ -9,7 +9,10 @@ import io.emostream.contracts.Modality;
 import io.emostream.models.EmotionModel;
 import io.emostream.models.ModelLoader;
 import io.emostream.models.ModelOptions;
+import io.emostream.models.ModelManifest;
 import io.emostream.models.Prediction;
+import io.emostream.models.TextEmotionModel;
+import io.emostream.models.TextInput;
 import io.emostream.models.audio.AudioFileReader;
 
 import java.io.IOException;
@@ -30,6 +33,8 @@ import java.util.Optional;
  * <pre>
  * evaluate --model models/ser-default --manifest ../shared/data/speech/ravdess/manifest.csv [--json out.json]
  *          [--limit N] [--batch 16] [--filter split=test]... [--device cpu|gpu|auto] [--threads 1]
+ *          [--context true]   (text models with dialogue context: previous turns from the CSV's dialogue_id,
+ *                              utterance_id and speaker columns, split kept apart when present)
  * </pre>
  * Speech CSVs need {@code file} (relative to the CSV) and {@code emotion_original}; text CSVs {@code text} and
  * {@code emotion_original}. Rows whose label has no canonical emotion are skipped and counted; rows the model
@@ -38,7 +43,7 @@ import java.util.Optional;
 public final class EvaluateCommand {
 
     record Args(Path model, Path manifest, Path json, Path scores, int limit, int batch, Map<String, String> filters,
-                String device, int threads) {
+                String device, int threads, boolean context) {
     }
 
     private EvaluateCommand() {
@@ -51,7 +56,7 @@ public final class EvaluateCommand {
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             System.err.println("usage: evaluate --model DIR --manifest CSV [--json OUT] [--scores OUT.csv] [--limit N] [--batch 16] "
-                    + "[--filter col=value]... [--device cpu|gpu|auto] [--threads 1]");
+                    + "[--filter col=value]... [--device cpu|gpu|auto] [--threads 1] [--context true]");
             code = 2;
         } catch (Exception e) {
             System.err.println("error: " + e);
@@ -69,6 +74,7 @@ public final class EvaluateCommand {
         int batch = 16;
         String device = "auto";
         int threads = 1;
+        boolean context = false;
         Map<String, String> filters = new LinkedHashMap<>();
         for (int i = 0; i < a.length; i++) {
             String k = a[i];
@@ -84,6 +90,9 @@ public final class EvaluateCommand {
                 case "--limit" -> limit = Integer.parseInt(v);
                 case "--batch" -> batch = Integer.parseInt(v);
                 case "--device" -> device = v;
+                case "--context" -> {
+                    context = Boolean.parseBoolean(v);
+                }
                 case "--threads" -> threads = Integer.parseInt(v);
                 case "--filter" -> {
                     int eq = v.indexOf('=');
@@ -101,7 +110,7 @@ public final class EvaluateCommand {
         if (batch < 1 || limit < 0) {
             throw new IllegalArgumentException("--batch must be >= 1 and --limit >= 0");
         }
-        return new Args(model, manifest, json, scores, limit, batch, filters, device, threads);
+        return new Args(model, manifest, json, scores, limit, batch, filters, device, threads, context);
     }
 
     static int run(Args args, PrintStream out) throws IOException {
@@ -126,6 +135,8 @@ public final class EvaluateCommand {
                 }
                 break;
             }
+            Map<Map<String, String>, TextInput> withContext = args.context() && modality == Modality.TEXT
+                    ? dialogueContext(selected, ((TextEmotionModel) model).contextTurns()) : Map.of();
             List<Emotion> truths = new ArrayList<>();
             List<Object> inputs = new ArrayList<>();
             List<String> keys = new ArrayList<>();
@@ -148,7 +159,7 @@ public final class EvaluateCommand {
                         continue;
                     }
                 } else {
-                    input = r.get("text");
+                    input = args.context() ? withContext.get(r) : r.get("text");
                 }
                 truths.add(truth.get());
                 inputs.add(input);
@@ -198,6 +209,24 @@ public final class EvaluateCommand {
         }
         EmotionModel raw = model;
         List<Prediction> preds;
+        if (inputs.get(0) instanceof TextInput) {
+            TextEmotionModel t = (TextEmotionModel) model;
+            raw = new EmotionModel<TextInput>() {
+                public ModelManifest manifest() {
+                    return t.manifest();
+                }
+
+                public List<Prediction> predict(List<TextInput> in) {
+                    return t.predictWithContext(in);
+                }
+
+                public void warmUp() {
+                }
+
+                public void close() {
+                }
+            };
+        }
         try {
             preds = raw.predict(inputs);
         } catch (IllegalArgumentException e) {
@@ -224,6 +253,33 @@ public final class EvaluateCommand {
         inputs.clear();
         truths.clear();
         keys.clear();
+    }
+
+    /**
+     * Each row's previous turns in its dialogue (rows grouped by split + dialogue_id, ordered by utterance_id):
+     * at most {@code turns} of them, as the platform passes the previous segments of a recording.
+     */
+    static Map<Map<String, String>, TextInput> dialogueContext(List<Map<String, String>> rows, int turns) {
+        Map<String, List<Map<String, String>>> dialogues = new LinkedHashMap<>();
+        for (Map<String, String> r : rows) {
+            if (!r.containsKey("dialogue_id") || !r.containsKey("utterance_id")) {
+                throw new IllegalArgumentException("--context needs dialogue_id and utterance_id columns");
+            }
+            dialogues.computeIfAbsent(r.getOrDefault("split", "") + "|" + r.get("dialogue_id"), k -> new ArrayList<>())
+                    .add(r);
+        }
+        Map<Map<String, String>, TextInput> out = new java.util.IdentityHashMap<>();
+        for (List<Map<String, String>> d : dialogues.values()) {
+            d.sort(java.util.Comparator.comparingInt(r -> Integer.parseInt(r.get("utterance_id"))));
+            for (int i = 0; i < d.size(); i++) {
+                List<TextInput.Turn> prev = new ArrayList<>();
+                for (int j = Math.max(0, i - Math.max(turns, 0)); j < i; j++) {
+                    prev.add(new TextInput.Turn(d.get(j).get("speaker"), d.get(j).get("text")));
+                }
+                out.put(d.get(i), new TextInput(d.get(i).get("text"), d.get(i).get("speaker"), prev));
+            }
+        }
+        return out;
     }
 
     /** Per-row canonical probabilities (--scores): key (the row's id, file or row number), truth, 7 probabilities. */
