@@ -10,9 +10,11 @@ Methods (all produce p = w_s·p_speech + w_t·p_text with w_s + w_t = 1, as the 
   speech, text       one modality alone
   fixed              w1 = 0.6, w2 = 1.0 (seed 003), normalised
   confidence         each weight scaled by 1 - H(p)/log 7 (the service's CONFIDENCE mode)
-  gated              learned: w_s = sigmoid(theta . phi), phi = [1, c_s, c_t, p_speech(7), p_text(7)], c = 1 - H/log 7;
-                     theta maximises the class- and set-balanced log-likelihood of the true label on the dev part,
-                     L2 strength chosen by 3-fold CV on dev. The service's GATED mode computes exactly this.
+  gated              learned: w_s = sigmoid(theta . phi), phi = [1, c_s, c_t, ln p_speech(7), ln p_text(7)],
+                     c = 1 - H/log 7, probabilities clipped at 1e-4 before the log; theta maximises the class- and
+                     set-balanced log-likelihood of the true label under the mixture on the dev part, L2 strength
+                     chosen by 3-fold CV on dev, which inputs it may use chosen on dev with RAVDESS's sentence held
+                     out. The service's GATED mode (FusionGate) computes exactly this.
 Parts: the gate is fitted on `dev` (RAVDESS actors 01-10, MELD dev, half of GoEmotions dev) and every method is
 reported on `test` (RAVDESS actors 11-20, MELD test, the other half of GoEmotions dev). Robustness: the gate fitted
 with only RAVDESS statement 01 ("Kids are talking by the door") in dev and tested on statement 02 clips, so the
@@ -55,8 +57,13 @@ def certainty(p):
     return 1.0 - (-(q * np.log(q)).sum(1)) / math.log(7)
 
 
+LOG_FLOOR = 1e-4  # probabilities are clipped here before the log (FusionGate.LOG_FLOOR)
+
+
 def features(ps, pt):
-    return np.concatenate([np.ones((len(ps), 1)), certainty(ps)[:, None], certainty(pt)[:, None], ps, pt], 1)
+    """phi = [1, c_speech, c_text, ln p_speech (7), ln p_text (7)], as FusionGate computes it."""
+    return np.concatenate([np.ones((len(ps), 1)), certainty(ps)[:, None], certainty(pt)[:, None],
+                           np.log(np.clip(ps, LOG_FLOOR, 1.0)), np.log(np.clip(pt, LOG_FLOOR, 1.0))], 1)
 
 
 def fuse(method, ps, pt, theta=None):
@@ -90,8 +97,17 @@ def balanced_weights(truth, group):
     return w / w.sum() * len(w)
 
 
-def fit_gate(ps, pt, y, sw, l2):
-    phi = torch.tensor(features(ps, pt), dtype=torch.float64)
+FEATURE_SETS = {  # which of phi = [1, c_s, c_t, p_speech(7), p_text(7)] the gate may use
+    "certainty": [0, 1, 2],
+    "certainty+speech": [0, 1, 2] + list(range(3, 10)),
+    "all": list(range(17)),
+}
+
+
+def fit_gate(ps, pt, y, sw, l2, used=None):
+    mask = torch.zeros(17, dtype=torch.float64)
+    mask[used if used is not None else list(range(17))] = 1.0
+    phi = torch.tensor(features(ps, pt), dtype=torch.float64) * mask
     ps_t = torch.tensor(ps, dtype=torch.float64)
     pt_t = torch.tensor(pt, dtype=torch.float64)
     idx = torch.tensor(y)
@@ -109,7 +125,7 @@ def fit_gate(ps, pt, y, sw, l2):
         return loss
 
     opt.step(closure)
-    return theta.detach().numpy()
+    return (theta.detach() * mask).numpy()
 
 
 def ua4(truth, p):
@@ -152,7 +168,7 @@ def main():
     y = np.array([LABELS.index(t) for t in truth])
     four = np.isin(truth, metrics.FOUR)
 
-    def fit(sel):
+    def fit(sel, used):
         sw = balanced_weights(truth[sel], sets[sel])
         # L2 strength by 3-fold CV on the fitting rows (objective: mean 4-class UA over A and B)
         rng = np.random.default_rng(7)
@@ -162,17 +178,38 @@ def main():
             scores = []
             for k in range(3):
                 trk, tek = fold != k, fold == k
-                th = fit_gate(ps[sel][trk], pt[sel][trk], y[sel][trk], sw[trk], l2)
+                th = fit_gate(ps[sel][trk], pt[sel][trk], y[sel][trk], sw[trk], l2, used)
                 p, _ = fuse("gated", ps[sel][tek], pt[sel][tek], th)
                 scores.append(np.mean([ua4(truth[sel][tek][sets[sel][tek] == g], p[sets[sel][tek] == g])
                                        for g in ("A", "B")]))
             if best is None or np.mean(scores) > best[0]:
                 best = (float(np.mean(scores)), l2)
-        return fit_gate(ps[sel], pt[sel], y[sel], sw, best[1]), best
+        return fit_gate(ps[sel], pt[sel], y[sel], sw, best[1], used), best
 
     dev = part == "dev"
-    theta, (cv, l2) = fit(dev)
-    print("gate: l2 %g (3-fold dev CV mean UA4 %.4f), theta %s" % (l2, cv, np.round(theta, 4).tolist()))
+    # which inputs the gate may use, chosen on dev with the transcript of A held out: RAVDESS has two sentences,
+    # so a gate that reads the text probabilities can learn the two sentences rather than when to trust text
+    choice = {}
+    for name, used in FEATURE_SETS.items():
+        sc = []
+        for held in ("01", "02"):
+            fit_sel = dev & ((sets == "B") | (stmt != held))
+            th, _ = fit(fit_sel, used)
+            ev_a = dev & (sets == "A") & (stmt == held)
+            p, _ = fuse("gated", ps[ev_a], pt[ev_a], th)
+            sc.append(ua4(truth[ev_a], p))
+        th, (cvb, _) = fit(dev, used)
+        p, _ = fuse("gated", ps[dev & (sets == "B")], pt[dev & (sets == "B")], th)
+        choice[name] = {"A_unseen_sentence_ua4": float(np.mean(sc)),
+                        "B_dev_ua4": ua4(truth[dev & (sets == "B")], p)}
+        choice[name]["score"] = (choice[name]["A_unseen_sentence_ua4"] + choice[name]["B_dev_ua4"]) / 2
+        print("gate inputs %-18s dev: A (sentence held out) %.4f, B %.4f" % (
+            name, choice[name]["A_unseen_sentence_ua4"], choice[name]["B_dev_ua4"]))
+    chosen = max(choice, key=lambda k: choice[k]["score"])
+    used = FEATURE_SETS[chosen]
+    theta, (cv, l2) = fit(dev, used)
+    print("gate: inputs %s, l2 %g (3-fold dev CV mean UA4 %.4f), theta %s" % (chosen, l2, cv,
+                                                                           np.round(theta, 4).tolist()))
     methods = ["speech", "text", "fixed", "confidence", "gated"]
     table = {}
     for pname in ("dev", "test"):
@@ -185,9 +222,14 @@ def main():
                 r = report(truth[sel], p)
                 r["mean_speech_weight"] = float(w.mean())
                 table["%s|%s|%s" % (pname, sname, mth)] = r
+            if sname == "B":
+                for mth in methods:
+                    a_, b_ = table["%s|A|%s" % (pname, mth)], table["%s|B|%s" % (pname, mth)]
+                    table["%s|A,B balanced|%s" % (pname, mth)] = {"ua4": (a_["ua4"] + b_["ua4"]) / 2,
+                                                                  "ua7": (a_["ua7"] + b_["ua7"]) / 2}
     # robustness: gate fitted with RAVDESS statement 01 only, tested on statement 02 (unseen transcript)
     sel_fit = dev & ((sets == "B") | (stmt == "01"))
-    theta_s1, _ = fit(sel_fit)
+    theta_s1, _ = fit(sel_fit, used)
     rob = {}
     for mth in methods:
         sel = (part == "test") & (sets == "A") & (stmt == "02")
@@ -202,8 +244,9 @@ def main():
             keys = [k for k in s if sm[k]["corpus"] == c]
             so[c] = report(np.array([s[k][0] for k in keys]), np.stack([s[k][1] for k in keys]))
     res = {"protocol": __doc__.strip().split("\n\n")[-1], "fixed_weights": FIXED,
-           "gate": {"theta": theta.tolist(), "phi": ["1", "c_speech", "c_text"] + ["p_speech." + l for l in LABELS]
-                    + ["p_text." + l for l in LABELS], "l2": l2, "dev_cv_mean_ua4": cv},
+           "gate": {"theta": theta.tolist(), "phi": ["1", "c_speech", "c_text"] + ["ln p_speech." + l for l in LABELS]
+                    + ["ln p_text." + l for l in LABELS], "l2": l2, "dev_cv_mean_ua4": cv, "inputs": chosen,
+                    "input_choice_on_dev": choice},
            "table": table, "robustness_statement02_unseen": rob, "speech_only_corpora": so,
            "counts": {"%s|%s" % (p_, s_): int(((part == p_) & (sets == s_)).sum()) for p_ in ("dev", "test")
                       for s_ in ("A", "B")}}
@@ -212,7 +255,7 @@ def main():
     print("\n| part | set | " + " | ".join(methods) + " |")
     print("|---|---|" + "---|" * len(methods))
     for pname in ("dev", "test"):
-        for sname in ("A", "B", "A+B", "B meld", "B goemotions"):
+        for sname in ("A", "B", "A+B", "A,B balanced", "B meld", "B goemotions"):
             print("| %s | %s | %s |" % (pname, sname, " | ".join(
                 "%.3f" % table["%s|%s|%s" % (pname, sname, m)]["ua4"] for m in methods)))
     print("\nrobustness (gate fitted without statement 02, 4-class UA on test statement-02 clips): "
