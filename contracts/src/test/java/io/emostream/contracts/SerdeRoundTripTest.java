@@ -17,7 +17,7 @@ class SerdeRoundTripTest {
 
     private static <T extends Versioned> T roundTrip(JsonSerde<T> serde, T value) {
         byte[] bytes = serde.serialize("t", value);
-        assertThat(new String(bytes, StandardCharsets.UTF_8)).contains("\"schemaVersion\":1");
+        assertThat(new String(bytes, StandardCharsets.UTF_8)).contains("\"schemaVersion\":" + value.schemaVersion());
         return serde.deserialize("t", bytes);
     }
 
@@ -53,6 +53,41 @@ class SerdeRoundTripTest {
         UtteranceText back = roundTrip(EventSerdes.UTTERANCE_TEXT, u);
         assertThat(back).isEqualTo(u);
         assertThat(back.utteranceId()).isEqualTo("rec-1#0");
+        assertThat(back.context()).isEmpty();
+        assertThat(new String(EventSerdes.UTTERANCE_TEXT.serialize("t", u))).doesNotContain("context");
+    }
+
+    @Test
+    void utteranceTextCarriesItsPreviousTurns() {
+        UtteranceText u = new UtteranceText("rec-1", 2, 3000, 4500, "B", "en", "Really?", T0, List.of(
+                new UtteranceText.Turn("A", "I got the job!"), new UtteranceText.Turn(null, "Wow.")));
+        UtteranceText back = roundTrip(EventSerdes.UTTERANCE_TEXT, u);
+        assertThat(back).isEqualTo(u);
+        assertThat(back.schemaVersion()).isEqualTo(2);
+        assertThat(back.context()).extracting(UtteranceText.Turn::text).containsExactly("I got the job!", "Wow.");
+    }
+
+    @Test
+    void textScoreCarriesOptionalDimensions() {
+        UtteranceText u = new UtteranceText("rec-1", 3, 1200, 4800, "agent", "en", "I am furious!", T0);
+        EmotionScore s = EmotionScore.forText(u, new ModelRef("ter", "2.0.0"),
+                Distribution.of(0.05, 0.05, 0.05, 0.7, 0.05, 0.05, 0.05), new InferenceTiming(0.5, 4, 1, 1),
+                T0.plusMillis(30), java.util.Map.of("valence", 1.8, "arousal", 4.1, "dominance", 3.3));
+        EmotionScore back = roundTrip(EventSerdes.EMOTION_SCORE, s);
+        assertThat(back).isEqualTo(s);
+        assertThat(back.dimensions()).containsEntry("valence", 1.8).hasSize(3);
+        assertThat(new String(EventSerdes.EMOTION_SCORE.serialize("t", textScore()))).doesNotContain("dimensions");
+        assertThat(roundTrip(EventSerdes.EMOTION_SCORE, textScore()).dimensions()).isNull();
+    }
+
+    @Test
+    void utteranceTextVersion1IsStillReadWithAnEmptyContext() {
+        byte[] v1 = ("{\"schemaVersion\":1,\"utteranceId\":\"r#0\",\"recordingId\":\"r\",\"index\":0,"
+                + "\"startMs\":0,\"endMs\":900,\"text\":\"hi\",\"ingestedAt\":\"2025-03-01T10:00:00Z\"}").getBytes();
+        UtteranceText u = EventSerdes.UTTERANCE_TEXT.deserialize("t", v1);
+        assertThat(u.schemaVersion()).isEqualTo(1);
+        assertThat(u.text()).isEqualTo("hi");
+        assertThat(u.context()).isEmpty();
     }
 
     @Test

@@ -64,6 +64,13 @@ public interface IngestConfig {
     @WithDefault("5s")
     Duration uploadRetryAfter();
 
+    /**
+     * How many previous transcript segments of the same recording each text utterance carries (speaker + text,
+     * for text models that read dialogue context; 0 = none).
+     */
+    @WithDefault("3")
+    int textContextTurns();
+
     /** Segmentation settings. */
     Segmentation segmentation();
 

@@ -95,6 +95,10 @@ class IngestKafkaTest {
         List<UtteranceText> texts = text(id, 2);
         assertThat(texts).extracting(UtteranceText::text).containsExactly("How can I help you?", "I want my money back!");
         assertThat(texts).extracting(UtteranceText::speaker).containsExactly("agent", "customer");
+        // each text utterance carries the previous segments of its recording (dialogue context for the TER)
+        assertThat(texts).extracting(UtteranceText::schemaVersion).containsOnly(UtteranceText.SCHEMA_VERSION);
+        assertThat(texts.get(0).context()).isEmpty();
+        assertThat(texts.get(1).context()).containsExactly(new UtteranceText.Turn("agent", "How can I help you?"));
         List<ConsumerRecord<String, byte[]>> a = audio(id, 2);
         assertThat(meta(a.get(0)).hasTranscript()).isTrue();
         assertThat(meta(a.get(0)).startMs()).isEqualTo(400);

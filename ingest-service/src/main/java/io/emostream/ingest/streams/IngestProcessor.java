@@ -278,15 +278,23 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
         try {
             RecordingMeta meta = new RecordingMeta(id, language,
                     RecordingMeta.parseSpeakers(header(h, RecordingHeaders.SPEAKERS)), transcript);
+            List<UtteranceText> texts = new ArrayList<>();
             java.util.function.Consumer<Utterance> out = u -> {
-                forwardUtterance(id, u, language, transcript != null, now, traced);
+                forwardUtterance(id, u, language, transcript != null, now, traced, texts);
                 count[0]++;
             };
-            // validated by the REST path (same bytes): one decoding pass; otherwise validate, then cut
-            var validated = UploadHeaders.validated(h, origin.value());
-            RecordingSegmenter.Result result = validated.isPresent()
-                    ? segmenter.cut(RecordingSegmenter.Audio.of(origin.value()), meta, validated.get(), out)
-                    : segmenter.segment(origin.value(), meta, out);
+            RecordingSegmenter.Result result;
+            try {
+                // validated by the REST path (same bytes): one decoding pass; otherwise validate, then cut
+                var validated = UploadHeaders.validated(h, origin.value());
+                result = validated.isPresent()
+                        ? segmenter.cut(RecordingSegmenter.Audio.of(origin.value()), meta, validated.get(), out)
+                        : segmenter.segment(origin.value(), meta, out);
+            } finally {
+                // text utterances go out once the recording is cut (also when it fails part-way, as the audio
+                // already sent did), each with the previous segments in transcript order as its context
+                forwardTexts(texts, traced, now);
+            }
             metrics.recordingSegmented(count[0], result.audio().samples() / (double) PcmAudio.SAMPLE_RATE,
                     System.nanoTime() - started);
             span.setAttribute("emostream.utterances", count[0]);
@@ -308,7 +316,7 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
     }
 
     private void forwardUtterance(String id, Utterance u, String language, boolean transcribed, Instant now,
-                                  Headers traced) {
+                                  Headers traced, List<UtteranceText> texts) {
         UtteranceAudio meta = new UtteranceAudio(id, u.index(), u.startMs(), u.endMs(), u.speaker(), u.channel(),
                 transcribed && u.text() != null, language, now);
         ProducerRecord<String, byte[]> audio = AudioRecords.record(meta, PcmAudio.encode(u.samples()));
@@ -319,10 +327,26 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
         }
         context.forward(new Record<>(key, audio.value(), ts, audio.headers()), IngestTopology.AUDIO_SINK);
         if (u.text() != null) {
-            UtteranceText text = new UtteranceText(id, u.index(), u.startMs(), u.endMs(), u.speaker(), language,
-                    u.text(), now);
-            context.forward(new Record<>(key, EventSerdes.UTTERANCE_TEXT.serialize(Topics.UTTERANCES_TEXT, text), ts,
-                    new RecordHeaders(traced.toArray())), IngestTopology.TEXT_SINK);
+            texts.add(new UtteranceText(id, u.index(), u.startMs(), u.endMs(), u.speaker(), language, u.text(), now));
+        }
+    }
+
+    /** Publishes the text utterances in index order, each with up to text-context-turns previous non-blank ones. */
+    private void forwardTexts(List<UtteranceText> texts, Headers traced, Instant now) {
+        texts.sort(java.util.Comparator.comparingInt(UtteranceText::index));
+        int k = Math.max(0, config.textContextTurns());
+        List<UtteranceText.Turn> previous = new ArrayList<>();
+        for (UtteranceText t : texts) {
+            List<UtteranceText.Turn> ctx = List.copyOf(previous.subList(Math.max(0, previous.size() - k),
+                    previous.size()));
+            UtteranceText out = new UtteranceText(t.recordingId(), t.index(), t.startMs(), t.endMs(), t.speaker(),
+                    t.language(), t.text(), t.ingestedAt(), ctx);
+            byte[] key = out.utteranceId().getBytes(StandardCharsets.UTF_8);
+            context.forward(new Record<>(key, EventSerdes.UTTERANCE_TEXT.serialize(Topics.UTTERANCES_TEXT, out),
+                    now.toEpochMilli(), new RecordHeaders(traced.toArray())), IngestTopology.TEXT_SINK);
+            if (!t.text().isBlank()) {
+                previous.add(new UtteranceText.Turn(t.speaker(), t.text()));
+            }
         }
     }
 
