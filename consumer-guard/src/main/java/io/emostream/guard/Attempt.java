@@ -57,9 +57,12 @@ public final class Attempt {
                 + maxAttempts + "): quarantined, i.e. dead-lettered without being processed again";
     }
 
-    /** The dead letter of a quarantined record (reason {@link FailureReason#PROCESSING_CRASHED}). */
+    /**
+     * The dead letter of a quarantined record (reason {@link FailureReason#PROCESSING_CRASHED}); by reference when
+     * the original is over {@link Failures#MAX_INLINE_BYTES}.
+     */
     public ProducerRecord<byte[], byte[]> deadLetter(String service, byte[] recordKey, byte[] value, Headers headers) {
         return new DeadLetter(FailureReason.PROCESSING_CRASHED, detail(), key.topic(), key.partition(), offset, service,
-                Instant.now()).toRecord(recordKey, value, headers);
+                Instant.now()).toRecord(recordKey, value, headers, Failures.MAX_INLINE_BYTES);
     }
 }

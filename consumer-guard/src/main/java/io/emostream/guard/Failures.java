@@ -10,6 +10,12 @@ import java.time.Instant;
 /** Dead letters for records whose processing threw ({@link FailureReason#PROCESSING_FAILED}). */
 public final class Failures {
 
+    /**
+     * A dead letter carries its original inline up to this size (value and headers), by reference beyond it (the
+     * original stays on its topic; {@link DeadLetter#OMITTED} says what was left out), as ingest's do by default.
+     */
+    public static final int MAX_INLINE_BYTES = io.emostream.contracts.Topics.MAX_UTTERANCE_MESSAGE_BYTES;
+
     private Failures() {
     }
 
@@ -37,6 +43,6 @@ public final class Failures {
     public static ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> r, String service,
                                                             Throwable e) {
         return new DeadLetter(FailureReason.PROCESSING_FAILED, describe(e), r.topic(), r.partition(), r.offset(),
-                service, Instant.now()).toRecord(r.key(), r.value(), r.headers());
+                service, Instant.now()).toRecord(r.key(), r.value(), r.headers(), MAX_INLINE_BYTES);
     }
 }

@@ -102,6 +102,7 @@ class ComposeFileTest {
                 .containsEntry("QUARKUS_DATASOURCE_USERNAME", db.get("POSTGRES_USER"))
                 .containsEntry("QUARKUS_DATASOURCE_PASSWORD", db.get("POSTGRES_PASSWORD"))
                 .containsKey("EMOSTREAM_REPORTING_API_KEYS");
+        assertThat(service("ingest").env()).containsKey("EMOSTREAM_INGEST_API_KEYS");
     }
 
     @Test

@@ -44,7 +44,7 @@ public final class DeadLetterProcessingHandler implements ProcessingExceptionHan
                 context.partition(), context.offset(), DeadLetterSender.service(configs), Instant.now());
         byte[] key = context.sourceRawKey() != null ? context.sourceRawKey() : bytes(record.key());
         byte[] value = context.sourceRawValue() != null ? context.sourceRawValue() : bytes(record.value());
-        boolean sent = DeadLetterSender.send(configs, dl, dl.toRecord(key, value, context.headers()));
+        boolean sent = DeadLetterSender.send(configs, dl, dl.toRecord(key, value, context.headers(), Failures.MAX_INLINE_BYTES));
         return sent ? ProcessingHandlerResponse.CONTINUE : ProcessingHandlerResponse.FAIL;
     }
 

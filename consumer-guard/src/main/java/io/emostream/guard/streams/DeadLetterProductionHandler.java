@@ -46,7 +46,8 @@ public final class DeadLetterProductionHandler implements ProductionExceptionHan
                 + " cannot be serialized (" + origin + "): " + exception, context.topic(), context.partition(),
                 context.offset(), DeadLetterSender.service(configs), Instant.now());
         return DeadLetterSender.send(configs, dl, dl.toRecord(context.sourceRawKey(), context.sourceRawValue(),
-                context.headers())) ? ProductionExceptionHandlerResponse.CONTINUE
+                context.headers(), io.emostream.guard.Failures.MAX_INLINE_BYTES))
+                ? ProductionExceptionHandlerResponse.CONTINUE
                 : ProductionExceptionHandlerResponse.FAIL;
     }
 }

@@ -73,8 +73,8 @@ public final class DeadLetterSender {
             p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
             p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
             p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-            // a dead letter carries its whole input record: up to a recording
-            int max = Topics.MAX_RECORDING_MESSAGE_BYTES + 1024 * 1024;
+            // a dead letter carries its input record inline up to Failures.MAX_INLINE_BYTES, by reference beyond
+            int max = io.emostream.guard.Failures.MAX_INLINE_BYTES + 1024 * 1024;
             p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, max);
             p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, (long) max + 32L * 1024 * 1024);
             p.put(ProducerConfig.CLIENT_ID_CONFIG, service(configs) + "-streams-deadletters");

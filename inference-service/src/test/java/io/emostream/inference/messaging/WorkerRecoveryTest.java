@@ -7,6 +7,8 @@ import io.emostream.inference.InferenceMetrics;
 import io.emostream.inference.TestUtterances;
 import io.emostream.inference.model.ModelRegistry;
 import io.emostream.models.EmotionModel;
+import io.emostream.models.TextEmotionModel;
+import io.emostream.models.TextInput;
 import io.emostream.testsupport.KafkaResource;
 import io.emostream.testsupport.RealInfra;
 import io.emostream.testsupport.TestKafka;
@@ -59,14 +61,13 @@ class WorkerRecoveryTest {
     @Inject
     ModelRegistry models;
 
-    private static EmotionModel<String> model;
+    private static EmotionModel<TextInput> model;
     private static Admin admin;
 
     @BeforeEach
-    @SuppressWarnings("unchecked")
     void load() throws InterruptedException {
         await(() -> models.get(Modality.TEXT) != null, "text model loaded");
-        model = (EmotionModel<String>) models.get(Modality.TEXT);
+        model = ((TextEmotionModel) models.get(Modality.TEXT)).contextual();
         admin = Admin.create(Map.of("bootstrap.servers", RealInfra.kafkaBootstrapServers()));
     }
 
@@ -85,7 +86,7 @@ class WorkerRecoveryTest {
         admin.createTopics(List.of(new NewTopic(in, 3, (short) 1), new NewTopic(out, 3, (short) 1).configs(outConfig)))
                 .all().get(30, TimeUnit.SECONDS);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        BatchScorer<String> scorer = new BatchScorer<>(model, Inputs::text, out,
+        BatchScorer<TextInput> scorer = new BatchScorer<>(model, Inputs::text, out,
                 new InferenceMetrics(registry, Modality.TEXT, model.manifest().ref()),
                 OpenTelemetry.noop().getTracer(KafkaTracing.SCOPE));
         String group = "recovery-" + run;
