@@ -25,6 +25,7 @@ topic emostream.scores.text max.message.bytes=8388608
 topic emostream.emotions cleanup.policy=compact,max.message.bytes=8388608
 topic emostream.recordings.status cleanup.policy=compact,max.message.bytes=8388608
 topic emostream.deadletter max.message.bytes=220200960,retention.ms=2592000000
+topic emostream.attempts cleanup.policy=compact,max.message.bytes=1048576,segment.ms=3600000
 
 echo "topics ready:"
 "$bin/kafka-topics.sh" --bootstrap-server "$bootstrap" --list

@@ -29,5 +29,12 @@ public enum FailureReason {
     /** A transcript whose recording did not arrive within the retention time. */
     TRANSCRIPT_WITHOUT_RECORDING,
     /** The model failed on this input. */
-    MODEL_FAILURE
+    MODEL_FAILURE,
+    /** Processing threw an unexpected error (a bug or an input no check foresaw); the partition moved on. */
+    PROCESSING_FAILED,
+    /**
+     * Processing this record killed the service (out of memory, native crash, halt) on every one of the configured
+     * attempts: it was quarantined, i.e. dead-lettered without being processed again (consumer-guard).
+     */
+    PROCESSING_CRASHED
 }

@@ -27,6 +27,12 @@ public final class Topics {
     public static final String RECORDING_STATUS = "emostream.recordings.status";
     /** Input that could not be processed: original key, value and headers plus {@link DeadLetter} headers. */
     public static final String DEADLETTER = "emostream.deadletter";
+    /**
+     * Processing attempts of every consumer's partitions (consumer-guard's markers), key =
+     * {@code <group>|<topic>|<partition>}; compacted. Written before processing, so a record whose processing kills
+     * the JVM is known on restart and quarantined after a few attempts instead of killing every restart.
+     */
+    public static final String ATTEMPTS = "emostream.attempts";
 
     /** Largest recording accepted on {@link #RECORDINGS} (bytes, headers included): the 200 MB input limit plus headroom. */
     public static final int MAX_RECORDING_MESSAGE_BYTES = 210 * 1024 * 1024;
@@ -58,7 +64,12 @@ public final class Topics {
             new TopicSpec(RECORDING_STATUS, COMPACTED),
             new TopicSpec(DEADLETTER, Map.of(
                     "max.message.bytes", Integer.toString(MAX_RECORDING_MESSAGE_BYTES),
-                    "retention.ms", Long.toString(30L * 24 * 3600 * 1000))));
+                    "retention.ms", Long.toString(30L * 24 * 3600 * 1000))),
+            // one small marker per consumed partition survives compaction; segments roll hourly so it is compacted
+            new TopicSpec(ATTEMPTS, Map.of(
+                    "cleanup.policy", "compact",
+                    "segment.ms", Long.toString(3600L * 1000),
+                    "max.message.bytes", Integer.toString(1024 * 1024))));
 
     /** Default partition count: enough for six consumers per group. */
     public static final int DEFAULT_PARTITIONS = 6;

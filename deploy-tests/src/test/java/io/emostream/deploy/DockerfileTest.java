@@ -59,6 +59,19 @@ class DockerfileTest {
                 .contains("PYTORCH_LIBRARY_PATH=/opt/libtorch").contains("PYTORCH_FLAVOR=cu128");
     }
 
+    /** A JVM out of memory must die (and be restarted), not limp on: the consumer guard counts the deaths. */
+    @Test
+    void everyServiceJvmExitsOnOutOfMemory() {
+        for (ServiceSpec spec : ServiceSpec.ALL) {
+            String path = spec.name() + "-service/src/main/docker/Dockerfile.jvm";
+            assertThat(dockerfile(path)).as(path).containsPattern("(?m)^ENV JAVA_OPTS_APPEND=.*-XX:\\+ExitOnOutOfMemoryError");
+        }
+        assertThat(dockerfile("inference-service/src/main/docker/Dockerfile.gpu"))
+                .containsPattern("(?m)^ENV JAVA_OPTS_APPEND=.*-XX:\\+ExitOnOutOfMemoryError");
+        assertThat(Repo.read("local-runtime/src/main/java/io/emostream/runtime/ServiceProcess.java"))
+                .as("the local runtime's service JVMs").contains("\"-XX:+ExitOnOutOfMemoryError\"");
+    }
+
     @Test
     void theStreamsServicesDeclareAWritableStateDirectory() {
         for (String svc : List.of("ingest", "fusion")) {

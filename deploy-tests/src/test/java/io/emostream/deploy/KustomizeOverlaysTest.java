@@ -119,6 +119,9 @@ class KustomizeOverlaysTest {
             assertThat(env).as(what + " env").containsEntry("QUARKUS_HTTP_PORT", Integer.toString(spec.port()));
             assertThat(main.path("ports").get(0).path("containerPort").asInt()).isEqualTo(spec.port());
             assertThat(main.path("livenessProbe").path("httpGet").path("path").asText()).as(what).isEqualTo("/q/health/live");
+            // the image's JAVA_OPTS_APPEND makes the JVM exit on OutOfMemoryError; a manifest must not drop that
+            assertThat(env.getOrDefault("JAVA_OPTS_APPEND", "-XX:+ExitOnOutOfMemoryError")).as(what + " JAVA_OPTS_APPEND")
+                    .contains("-XX:+ExitOnOutOfMemoryError");
             assertThat(main.path("readinessProbe").path("httpGet").path("path").asText()).as(what).isEqualTo("/q/health/ready");
             assertThat(main.path("startupProbe").path("httpGet").path("path").asText()).as(what).isEqualTo("/q/health/started");
             // everything a service writes is a volume, since the root filesystem is read-only

@@ -41,10 +41,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * starts a real KRaft broker, a real PostgreSQL and the four packaged services as their own JVMs with the shipped
  * models. Recordings are the project's own samples (samples/, generated with espeak-ng).
  *
- * <p>One platform for both tests (starting it costs a minute or two); each test works on its own recording ids.
+ * <p>One platform for all tests (starting it costs a minute or two); each test works on its own recording ids. The
+ * services run with the consumer guard's test-only fault injection on ({@link #HALT_KEY}: processing a record whose
+ * key contains it halts the JVM) and 2 attempts before a quarantine.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PipelineIT {
+
+    /** Records whose key contains this kill the service JVM that processes them (Runtime.halt). */
+    static final String HALT_KEY = "fault-halt";
 
     private static LocalPlatform platform;
     private static Pipeline pipeline;
@@ -54,7 +59,8 @@ class PipelineIT {
 
     @BeforeAll
     static void start() throws Exception {
-        platform = LocalPlatform.start(Pipeline.REPO, "all", Map.of());
+        platform = LocalPlatform.start(Pipeline.REPO, "all", Map.of("EMOSTREAM_GUARD_FAULT_HALT_ON_KEY", HALT_KEY,
+                "EMOSTREAM_GUARD_MAX_ATTEMPTS", "2"));
         pipeline = new Pipeline(platform);
         models = new LinkedHashMap<>();
         for (String dir : List.of("ser-default", "ter-default")) {
@@ -337,5 +343,84 @@ class PipelineIT {
         // and the services really were replaced
         assertThat(platform.pid("inference")).isNotEqualTo(inferencePid);
         assertThat(platform.pid("reporting")).isNotEqualTo(reportingPid);
+    }
+
+    /**
+     * A recording whose processing kills the ingest JVM (halt, as an OutOfMemoryError with -XX:+ExitOnOutOfMemoryError
+     * or a native crash would): the local runtime restarts ingest, which dies on it again; at the third start the
+     * consumer guard quarantines it (dead letter PROCESSING_CRASHED with its bytes, status FAILED) without processing
+     * it, and the recording behind it on the same partition is segmented, scored, fused and stored.
+     * <p>
+     * The FAILED status carries the same key, so it kills the reporting JVM too: there the guard first needs two quick
+     * deaths in a row to mark records one at a time, then two deaths with the status in flight; reporting quarantines
+     * it after four deaths, and the good recording's status behind it on its partition is stored.
+     */
+    @Test
+    @Order(4)
+    void aRecordThatKillsTheServiceIsQuarantinedAndThePartitionMovesOn() throws Exception {
+        String run = run();
+        String poison = run + HALT_KEY;
+        String good = run + "after-" + sameRecordingsPartition(poison);
+        byte[] wav = sample("angry-refund.wav");
+        Map<String, String> transcript = Pipeline.inlineTranscript(sampleText("angry-refund.txt"));
+        long ingestPid = platform.pid("ingest");
+        long reportingPid = platform.pid("reporting");
+        pipeline.publishRecording(poison, wav, transcript);
+        pipeline.publishRecording(good, wav, transcript);
+
+        Map<String, RecordingStatus> status = pipeline.awaitFinalStatus(Set.of(poison, good), Duration.ofMinutes(5));
+        assertThat(status.get(poison).state()).isEqualTo(RecordingStatus.State.FAILED);
+        assertThat(status.get(poison).reason().name()).isEqualTo("PROCESSING_CRASHED");
+        assertThat(status.get(good).state()).isEqualTo(RecordingStatus.State.SEGMENTED);
+        assertThat(pipeline.readAll(Topics.UTTERANCES_AUDIO, k -> k.startsWith(poison + "#"))).isEmpty();
+
+        // both quarantines: ingest's (the recording) and reporting's (its FAILED status)
+        Map<String, ConsumerRecord<String, byte[]>> dead = new HashMap<>();
+        long deadline = System.nanoTime() + Duration.ofMinutes(6).toNanos();
+        while (dead.size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(1000);
+            pipeline.readAll(Topics.DEADLETTER, poison::equals)
+                    .forEach(r -> dead.put(DeadLetter.fromHeaders(r.headers()).service(), r));
+        }
+        assertThat(dead).containsOnlyKeys("ingest-service", "reporting-service");
+        DeadLetter ingest = DeadLetter.fromHeaders(dead.get("ingest-service").headers());
+        assertThat(ingest.reason().name()).isEqualTo("PROCESSING_CRASHED");
+        assertThat(ingest.sourceTopic()).isEqualTo(Topics.RECORDINGS);
+        assertThat(ingest.detail()).contains("killed the service 2 time(s)");
+        assertThat(dead.get("ingest-service").value()).isEqualTo(wav);
+        DeadLetter reporting = DeadLetter.fromHeaders(dead.get("reporting-service").headers());
+        assertThat(reporting.reason().name()).isEqualTo("PROCESSING_CRASHED");
+        assertThat(reporting.sourceTopic()).isEqualTo(Topics.RECORDING_STATUS);
+
+        // the partitions moved on: the good recording's rows and status are stored, the poison's status is not
+        pipeline.awaitRows(good, new HashSet<>(status.get(good).utteranceIds()), r -> r.modalities().equals("BOTH"),
+                Duration.ofMinutes(3));
+        assertThat(pipeline.reportingJson("/recordings/" + Pipeline.encode(good)).path("recording").path("state")
+                .asText()).isEqualTo("SEGMENTED");
+        assertThat(pipeline.reporting("/recordings/" + Pipeline.encode(poison), true).statusCode()).isEqualTo(404);
+
+        // both really died and were restarted by the local runtime
+        assertThat(platform.pid("ingest")).isNotEqualTo(ingestPid);
+        assertThat(platform.pid("reporting")).isNotEqualTo(reportingPid);
+        assertThat(Files.readString(platform.settings().logs().resolve("ingest.log")))
+                .contains("TEST FAULT (emostream.guard.fault.halt-on-key)");
+        assertThat(pipeline.metricNames("ingest")).contains("emostream_ingest_quarantined_total");
+        assertThat(pipeline.metricNames("reporting")).contains("emostream_reporting_quarantined_total");
+    }
+
+    /** The smallest n for which recording id {@code n} lands on the same partition of the recordings topic as {@code id}. */
+    private static int sameRecordingsPartition(String id) {
+        int target = partition(id);
+        String prefix = id.substring(0, id.length() - HALT_KEY.length()) + "after-";
+        for (int n = 0; ; n++) {
+            if (partition(prefix + n) == target) {
+                return n;
+            }
+        }
+    }
+
+    private static int partition(String key) {
+        return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
+                key.getBytes(StandardCharsets.UTF_8))) % Topics.DEFAULT_PARTITIONS;
     }
 }

@@ -119,6 +119,45 @@ class FusionServiceTest {
                 .body(containsString("emostream_fusion_deadletters_total"));
     }
 
+    /**
+     * A score whose processing throws (test fault injection: keys containing "fault-throw") is dead-lettered by Kafka
+     * Streams' processing exception handler with its bytes and PROCESSING_FAILED, and the partition moves on: a score
+     * behind it on the same partition is fused. Both score topics.
+     */
+    @Test
+    void aScoreWhoseProcessingThrowsIsDeadLetteredAndTheOneBehindItIsFused() {
+        awaitReady();
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        for (Modality m : Modality.values()) {
+            String poison = "fault-throw-" + run + "-" + m + "#0";
+            String good = TestKafka.keyOnPartitionOf(poison, "after-fault-" + run + "-" + m + "-", "#0");
+            EmotionScore bad = m == Modality.SPEECH ? Scores.speech(poison, ANGRY_VOICE, false)
+                    : Scores.text(poison, "fine words", NEUTRAL_TEXT);
+            EmotionScore next = m == Modality.SPEECH ? Scores.speech(good, ANGRY_VOICE, false)
+                    : Scores.text(good, "more fine words", NEUTRAL_TEXT);
+            byte[] badBytes = EventSerdes.EMOTION_SCORE.serialize(Topics.SCORES_SPEECH, bad);
+            String topic = m == Modality.SPEECH ? Topics.SCORES_SPEECH : Topics.SCORES_TEXT;
+            TestKafka.send(topic, poison, badBytes);
+            send(next);
+
+            List<ConsumerRecord<String, byte[]>> dead = TestKafka.await(Topics.DEADLETTER, r -> poison.equals(r.key()), 1,
+                    Duration.ofSeconds(60));
+            assertThat(dead).as(m + " poison dead-lettered").hasSize(1);
+            assertThat(dead.get(0).value()).isEqualTo(badBytes);
+            DeadLetter dl = DeadLetter.fromHeaders(dead.get(0).headers());
+            assertThat(dl.reason()).isEqualTo(FailureReason.PROCESSING_FAILED);
+            assertThat(dl.detail()).contains("TEST FAULT");
+            assertThat(dl.sourceTopic()).isEqualTo(topic);
+            assertThat(dl.sourcePartition()).isEqualTo(TestKafka.partitionOf(poison));
+            assertThat(dl.service()).isEqualTo("fusion-service");
+            assertThat(TestKafka.await(Topics.EMOTIONS, r -> good.equals(r.key()), 1, Duration.ofSeconds(60)))
+                    .as(m + " score behind the poison on partition " + dl.sourcePartition() + " fused").hasSize(1);
+        }
+        assertThat(TestKafka.readAll(Topics.EMOTIONS, r -> r.key().startsWith("fault-throw-" + run))).isEmpty();
+        given().get("/q/metrics").then().statusCode(200)
+                .body(containsString("reason=\"PROCESSING_FAILED\""));
+    }
+
     @Test
     void runsExactlyOnceWithChangeloggedStoresAndTheConfiguredStandbys() {
         assertThat(streamsConfig.getString(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))

@@ -65,6 +65,18 @@ public interface InferenceConfig {
     @WithDefault("30s")
     Duration drainTimeout();
 
+    /** First wait before a worker retries after a failed transaction, new Kafka clients, or a restart; doubles. */
+    @WithDefault("1s")
+    Duration retryBackoff();
+
+    /** Longest such wait. */
+    @WithDefault("30s")
+    Duration maxRetryBackoff();
+
+    /** A worker whose loop shows no progress for this long is reported stuck: liveness DOWN. */
+    @WithDefault("5m")
+    Duration stuckAfter();
+
     interface Batch {
 
         /** Most utterances per forward pass. */

@@ -26,6 +26,9 @@ public final class InferenceMetrics {
     private final DistributionSummary batchSize;
     private final Timer queueTime;
     private final Timer inferenceTime;
+    private final Counter aborted;
+    private final Counter recreated;
+    private final Counter restarted;
 
     public InferenceMetrics(MeterRegistry registry, Modality modality, ModelRef model) {
         Tags tags = Tags.of("modality", modality.name().toLowerCase(Locale.ROOT), "model", model.name(),
@@ -46,6 +49,26 @@ public final class InferenceMetrics {
                 .tags(tags).publishPercentiles(0.5, 0.99).register(registry);
         inferenceTime = Timer.builder("emostream.inference.forward").description("Forward pass of one batch")
                 .tags(tags).publishPercentiles(0.5, 0.99).register(registry);
+        aborted = Counter.builder("emostream.inference.transactions.aborted")
+                .description("Batches whose transaction was aborted and whose records were read again")
+                .tags(tags).register(registry);
+        recreated = Counter.builder("emostream.inference.clients.recreated")
+                .description("Times a worker replaced Kafka clients that had become unusable (e.g. a fenced producer)")
+                .tags(tags).register(registry);
+        restarted = Counter.builder("emostream.inference.workers.restarted")
+                .description("Workers that died and were started again").tags(tags).register(registry);
+    }
+
+    public void transactionAborted() {
+        aborted.increment();
+    }
+
+    public void clientsRecreated() {
+        recreated.increment();
+    }
+
+    public void workerRestarted() {
+        restarted.increment();
     }
 
     public void batch(int size, long forwardNanos) {

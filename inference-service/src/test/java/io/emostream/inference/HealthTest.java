@@ -28,6 +28,13 @@ class HealthTest {
     }
 
     @Test
+    void liveWhileEveryWorkerRuns() {
+        given().when().get("/q/health/live")
+                .then().statusCode(200)
+                .body("checks.name", hasItem("Scoring workers"));
+    }
+
+    @Test
     void exposesPrometheusMetrics() {
         given().when().get("/q/metrics")
                 .then().statusCode(200)

@@ -164,4 +164,56 @@ class InferenceServiceTest {
                 .body(containsString("emostream_inference_queue_seconds"))
                 .body(containsString("modality=\"text\""));
     }
+
+    /**
+     * An utterance whose processing throws (test fault injection: keys containing "fault-throw") is dead-lettered
+     * with its bytes and PROCESSING_FAILED; the utterance behind it on its partition is scored. Both input topics.
+     */
+    @Test
+    void utterancesWhoseProcessingThrowsAreDeadLetteredAndTheOneBehindIsScored() {
+        String poison = newId("fault-throw");
+        String goodKey = TestKafka.keyOnPartitionOf(poison + "#0", newId("after-fault") + "-", "#0");
+        String good = goodKey.substring(0, goodKey.length() - 2);
+        ProducerRecord<String, byte[]> badAudio = TestUtterances.audio(poison, 0, TestUtterances.sample("angry-refund.wav"), true);
+        ProducerRecord<String, byte[]> badText = TestUtterances.text(poison, 0, "I want my money back");
+        TestKafka.send(badAudio);
+        TestKafka.send(badText);
+        TestKafka.send(TestUtterances.audio(good, 0, TestUtterances.sample("happy-news.wav"), true));
+        TestKafka.send(TestUtterances.text(good, 0, "Thank you so much, that is wonderful news!"));
+
+        for (ProducerRecord<String, byte[]> bad : List.of(badAudio, badText)) {
+            ConsumerRecord<String, byte[]> dl = TestKafka.await(Topics.DEADLETTER, r -> (poison + "#0").equals(r.key())
+                    && bad.topic().equals(DeadLetter.fromHeaders(r.headers()).sourceTopic()), 1, TIMEOUT).get(0);
+            assertThat(dl.value()).isEqualTo(bad.value());
+            DeadLetter d = DeadLetter.fromHeaders(dl.headers());
+            assertThat(d.reason()).isEqualTo(FailureReason.PROCESSING_FAILED);
+            assertThat(d.detail()).contains("TEST FAULT");
+            assertThat(d.sourcePartition()).isEqualTo(TestKafka.partitionOf(poison + "#0"));
+            assertThat(d.service()).isEqualTo("inference-service");
+        }
+        assertThat(scores(Topics.SCORES_SPEECH, good, 1)).hasSize(1);
+        assertThat(scores(Topics.SCORES_TEXT, good, 1)).hasSize(1);
+        assertThat(TestKafka.readAll(Topics.SCORES_TEXT, r -> r.key().startsWith(poison))).isEmpty();
+    }
+
+    /** A worker whose loop dies: liveness DOWN (naming it), then its manager starts a new one and it scores again. */
+    @Test
+    void aDeadWorkerTurnsLivenessDownAndIsRestarted() {
+        Thread worker = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("inference-text-0-worker")).findFirst().orElseThrow();
+        worker.interrupt(); // its next poll throws InterruptException: the loop ends on an error
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).untilAsserted(() ->
+                given().get("/q/health/live").then().statusCode(503)
+                        .body(containsString("inference-text-0 died")));
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                given().get("/q/health/live").then().statusCode(200));
+        assertThat(worker.isAlive()).isFalse();
+        String id = newId("after-restart");
+        for (int i = 0; i < 6; i++) {
+            TestKafka.send(TestUtterances.text(id, i, "Thank you, that is great news number " + i));
+        }
+        assertThat(scores(Topics.SCORES_TEXT, id, 6)).hasSize(6);
+        given().get("/q/metrics").then().statusCode(200)
+                .body(containsString("emostream_inference_workers_restarted_total{modality=\"text\""));
+    }
 }

@@ -31,6 +31,13 @@ public interface IngestConfig {
     @WithDefault("1s")
     Duration expiryCheckInterval();
 
+    /**
+     * Most waiting recordings released (decoded and cut) per expiry check; the rest wait for the next check, so one
+     * check's transaction stays within the transaction timeout.
+     */
+    @WithDefault("20")
+    int expiryBatch();
+
     /** Largest transcript accepted, in bytes (inline header, transcripts topic or REST form field). */
     @WithDefault("5242880")
     int maxTranscriptBytes();

@@ -39,6 +39,9 @@ import static org.assertj.core.api.Assertions.within;
 @WithTestResource(value = KafkaResource.class, scope = TestResourceScope.MATCHING_RESOURCES)
 class IngestKafkaTest {
 
+    @jakarta.inject.Inject
+    org.apache.kafka.streams.StreamsConfig streamsConfig;
+
     /** 0.5 s silence, 1.5 s speech, 0.8 s silence, 2 s speech, 0.5 s silence: two utterances. */
     private static byte[] twoUtterances(Format format) {
         int rate = format == Format.OGG_OPUS ? 48_000 : 44_100;
@@ -272,5 +275,47 @@ class IngestKafkaTest {
         ConsumerRecord<String, byte[]> dl = IngestRecords.deadLetter(id, Topics.TRANSCRIPTS).orElseThrow();
         assertThat(DeadLetter.fromHeaders(dl.headers()).reason()).isEqualTo(FailureReason.TRANSCRIPT_MALFORMED);
         assertThat(dl.value()).isEqualTo(junk);
+    }
+
+    /**
+     * A recording and a transcript whose processing throws (test fault injection: keys containing "fault-throw")
+     * are dead-lettered by Kafka Streams' processing exception handler with their bytes and PROCESSING_FAILED; the
+     * recording (and the transcript) behind each on its partition is segmented.
+     */
+    @Test
+    void recordsWhoseProcessingThrowsAreDeadLetteredAndThePartitionMovesOn() {
+        String poison = newId("fault-throw-rec");
+        String next = TestKafka.keyOnPartitionOf(poison, newId("after-rec") + "-", "");
+        byte[] wav = twoUtterances(Format.WAV);
+        sendRecording(poison, wav, RecordingHeaders.TRANSCRIPT_MODE, "none");
+        sendRecording(next, wav, RecordingHeaders.TRANSCRIPT_MODE, "none");
+
+        String poisonT = newId("fault-throw-tr");
+        String nextT = TestKafka.keyOnPartitionOf(poisonT, newId("after-tr") + "-", "");
+        byte[] text = "I would like a refund.".getBytes(StandardCharsets.UTF_8);
+        TestKafka.send(Topics.TRANSCRIPTS, poisonT, text);
+        TestKafka.send(Topics.TRANSCRIPTS, nextT, "Thank you so much.".getBytes(StandardCharsets.UTF_8));
+        sendRecording(nextT, wav);
+
+        for (String[] c : new String[][]{{poison, Topics.RECORDINGS}, {poisonT, Topics.TRANSCRIPTS}}) {
+            ConsumerRecord<String, byte[]> dl = IngestRecords.deadLetter(c[0], c[1]).orElseThrow();
+            assertThat(dl.value()).isEqualTo(c[1].equals(Topics.RECORDINGS) ? wav : text);
+            DeadLetter d = DeadLetter.fromHeaders(dl.headers());
+            assertThat(d.reason()).isEqualTo(FailureReason.PROCESSING_FAILED);
+            assertThat(d.detail()).contains("TEST FAULT");
+            assertThat(d.sourcePartition()).isEqualTo(TestKafka.partitionOf(c[0]));
+            assertThat(d.service()).isEqualTo("ingest-service");
+        }
+        assertThat(audio(next, 2)).as("the recording behind the poison on its partition").hasSize(2);
+        assertThat(text(nextT, 1)).extracting(UtteranceText::text).containsExactly("Thank you so much.");
+    }
+
+    @Test
+    void transactionTimeoutIsSizedForTheLongestRecording() {
+        // test profile: max-duration 60 s -> 60 s + 60 s / 40
+        assertThat(streamsConfig.originals().get("producer.transaction.timeout.ms")).hasToString("61500");
+        assertThat(streamsConfig.originals().get("max.poll.interval.ms")).hasToString("121500");
+        assertThat(streamsConfig.originals().get("processing.exception.handler")).hasToString(
+                "io.emostream.guard.streams.DeadLetterProcessingHandler");
     }
 }

@@ -112,6 +112,24 @@ final class ServiceProcess implements AutoCloseable {
         throw new IOException(spec.name() + " was not ready within " + timeout + "; see " + log);
     }
 
+    /** The HTTP status of {@code /q/health/live}, or -1 when it does not answer (e.g. still starting). */
+    int liveness() {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create(url + "/q/health/live"))
+                    .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    /** SIGKILL, as an orchestrator does to a container that failed its liveness probe. */
+    void kill() {
+        process.destroyForcibly();
+    }
+
     static boolean isReady(String url) {
         return isReady(HttpRequest.newBuilder(URI.create(url + "/q/health/ready"))
                 .timeout(Duration.ofSeconds(3)).build());

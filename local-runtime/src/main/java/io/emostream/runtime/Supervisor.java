@@ -21,6 +21,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class Supervisor {
 
+    /** Liveness checks in a row that must fail before a service is killed and restarted (Kubernetes' default 3). */
+    static final int LIVENESS_FAILURES = 3;
+    static final long LIVENESS_PERIOD_MS = 10_000;
+
     private final RuntimeSettings settings;
     private final List<ServiceSpec> services;
     private final List<ServiceProcess> running = Collections.synchronizedList(new ArrayList<>());
@@ -93,19 +97,39 @@ public final class Supervisor {
     /**
      * Restarts a service that exits while the platform runs (as a Kubernetes restart policy would): its consumers
      * resume from their committed offsets. Back-off doubles per restart up to 30 s and resets after a minute up.
+     * Like a Kubernetes liveness probe, a service whose {@code /q/health/live} answers DOWN on
+     * {@link #LIVENESS_FAILURES} checks in a row ({@link #LIVENESS_PERIOD_MS} apart) is killed, then restarted.
      */
     private void restartDeadServices() {
         java.util.Map<String, Integer> restarts = new java.util.HashMap<>();
         java.util.Map<String, Long> startedAt = new java.util.HashMap<>();
+        java.util.Map<String, Integer> liveFailures = new java.util.HashMap<>();
+        long nextLivenessCheck = System.nanoTime();
         while (!stopping.get()) {
             ChildProcesses.sleep(500);
             List<ServiceProcess> snapshot;
             synchronized (running) {
                 snapshot = new ArrayList<>(running);
             }
+            boolean checkLiveness = System.nanoTime() - nextLivenessCheck >= 0;
+            if (checkLiveness) {
+                nextLivenessCheck = System.nanoTime() + LIVENESS_PERIOD_MS * 1_000_000L;
+            }
             for (ServiceProcess p : snapshot) {
                 String name = p.spec().name();
                 startedAt.putIfAbsent(name, System.nanoTime());
+                if (p.isAlive() && checkLiveness) {
+                    // 503: the service says it is not alive; no answer (starting, busy) does not count
+                    int n = p.liveness() == 503 ? liveFailures.merge(name, 1, Integer::sum) : 0;
+                    liveFailures.put(name, n);
+                    if (n >= LIVENESS_FAILURES) {
+                        log(name + " failed its liveness check " + n + " times in a row; killing it (see " + p.log()
+                                + ")");
+                        liveFailures.remove(name);
+                        p.kill();
+                        ChildProcesses.sleep(200);
+                    }
+                }
                 if (p.isAlive()) {
                     if (System.nanoTime() - startedAt.get(name) > 60_000_000_000L) {
                         restarts.remove(name);

@@ -213,4 +213,57 @@ class SinkTest {
             return Fixtures.committed(admin).getOrDefault(tp, 0L);
         }
     }
+
+    /**
+     * A result whose processing throws (test fault injection: keys containing "fault-throw") is dead-lettered with
+     * its bytes and PROCESSING_FAILED; the result behind it on its partition is stored.
+     */
+    @Test
+    void aResultWhoseProcessingThrowsIsDeadLetteredAndTheOneBehindItIsStored() throws Exception {
+        FusedEmotion bad = both("fault-throw-sink", 0, "agent", Emotion.ANGRY, 0.8, T0);
+        String goodKey = TestKafka.keyOnPartitionOf(bad.utteranceId(), "after-fault-sink-", "#0");
+        String good = goodKey.substring(0, goodKey.length() - 2);
+        byte[] badBytes = EventSerdes.FUSED_EMOTION.serialize(Topics.EMOTIONS, bad);
+        send(Topics.EMOTIONS, bad.utteranceId(), badBytes);
+        send(both(good, 0, "agent", Emotion.HAPPY, 0.8, T0));
+        awaitSinkCaughtUp();
+
+        assertThat(count("SELECT count(*) FROM utterances WHERE recording_id = '" + good + "'")).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM utterances WHERE recording_id = 'fault-throw-sink'")).isZero();
+        List<ConsumerRecord<String, byte[]>> dead = TestKafka.await(Topics.DEADLETTER,
+                r -> bad.utteranceId().equals(r.key()), 1, Duration.ofSeconds(30));
+        assertThat(dead).hasSize(1);
+        assertThat(dead.get(0).value()).isEqualTo(badBytes);
+        DeadLetter dl = DeadLetter.fromHeaders(dead.get(0).headers());
+        assertThat(dl.reason()).isEqualTo(FailureReason.PROCESSING_FAILED);
+        assertThat(dl.detail()).contains("TEST FAULT");
+        assertThat(dl.sourcePartition()).isEqualTo(TestKafka.partitionOf(bad.utteranceId()));
+        assertThat(dl.service()).isEqualTo("reporting-service");
+    }
+
+    /** The consumer loop dies: liveness DOWN, then it is started again and stores what comes next. */
+    @Test
+    void aDeadConsumerLoopTurnsLivenessDownAndIsStartedAgain() throws Exception {
+        awaitSinkCaughtUp();
+        Thread sink = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("reporting-sink")).findFirst().orElseThrow();
+        sink.interrupt(); // its poll throws InterruptException: this run of the loop ends on an error
+        boolean down = false;
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!down && System.nanoTime() < deadline) {
+            down = io.restassured.RestAssured.given().get("/q/health/live").statusCode() == 503;
+            Thread.sleep(10);
+        }
+        assertThat(down).as("liveness DOWN while the loop is dead").isTrue();
+        deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (io.restassured.RestAssured.given().get("/q/health/live").statusCode() != 200) {
+            assertThat(System.nanoTime()).as("liveness UP again").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        send(both("sink-after-restart", 0, "agent", Emotion.HAPPY, 0.8, T0));
+        awaitSinkCaughtUp();
+        assertThat(count("SELECT count(*) FROM utterances WHERE recording_id = 'sink-after-restart'")).isEqualTo(1);
+        io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200)
+                .body(org.hamcrest.Matchers.containsString("emostream_reporting_sink_restarts_total 1.0"));
+    }
 }

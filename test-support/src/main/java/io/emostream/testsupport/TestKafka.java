@@ -100,6 +100,27 @@ public final class TestKafka {
         return found;
     }
 
+    /** The partition the default partitioner gives {@code key} on a platform topic (murmur2, as producers do). */
+    public static int partitionOf(String key) {
+        byte[] b = key.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(b))
+                % Topics.DEFAULT_PARTITIONS;
+    }
+
+    /**
+     * A key {@code prefix + n + suffix} (smallest n) that lands on the same partition as {@code other}: a record
+     * "behind" another on its partition.
+     */
+    public static String keyOnPartitionOf(String other, String prefix, String suffix) {
+        int target = partitionOf(other);
+        for (int n = 0; ; n++) {
+            String k = prefix + n + suffix;
+            if (partitionOf(k) == target) {
+                return k;
+            }
+        }
+    }
+
     private static KafkaConsumer<String, byte[]> consumer() {
         Map<String, Object> config = new HashMap<>();
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, RealInfra.kafkaBootstrapServers());

@@ -29,10 +29,10 @@ final class DeadlineIndex {
         entries.remove(new Due(deadline, utteranceId));
     }
 
-    /** Removes and returns every entry with {@code deadline <= horizon}, earliest first. */
-    List<Due> pollDue(long horizon) {
+    /** Removes and returns the entries with {@code deadline <= horizon}, earliest first, at most {@code limit}. */
+    List<Due> pollDue(long horizon, int limit) {
         List<Due> due = new ArrayList<>();
-        while (!entries.isEmpty() && entries.first().deadline() <= horizon) {
+        while (!entries.isEmpty() && entries.first().deadline() <= horizon && due.size() < limit) {
             due.add(entries.pollFirst());
         }
         return due;

@@ -55,6 +55,11 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
     static final int MAX_RESULT_BYTES = Topics.MAX_UTTERANCE_MESSAGE_BYTES - 64 * 1024;
     /** Parsed waiting scores kept per task; beyond this (one modality down) the oldest are re-read when needed. */
     static final int PARSED_WAITING = 5_000;
+    /**
+     * Most waiting scores one punctuation emits alone (~50 µs each): a backlog that expires at once (e.g. after a
+     * long outage of one modality) is worked off over several ticks instead of in one long transaction.
+     */
+    static final int MAX_EXPIRED_PER_TICK = 5_000;
 
     private final FusionSettings settings;
     private final FusionJoiner joiner;
@@ -183,7 +188,7 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
         if (now - lastInputAt >= settings.idleTimeout().toMillis()) {
             horizon = Math.max(horizon, now);
         }
-        for (DeadlineIndex.Due due : index.pollDue(horizon)) {
+        for (DeadlineIndex.Due due : index.pollDue(horizon, MAX_EXPIRED_PER_TICK)) {
             byte[] bytes = pending.get(due.utteranceId());
             if (bytes == null) {
                 continue;

@@ -4,6 +4,9 @@ import io.emostream.contracts.Topics;
 import io.emostream.fusion.FusionJoiner;
 import io.emostream.fusion.config.FusionConfig;
 import io.emostream.fusion.config.FusionSettings;
+import io.emostream.guard.PoisonGuard;
+import io.emostream.guard.streams.DeadLetterSender;
+import io.emostream.guard.streams.GuardedProcessor;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.trace.Tracer;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -53,16 +56,25 @@ public class TopologyProducer {
     /** One set of meters however often the topology is built (the extension may build it more than once). */
     private final FusionMetrics metrics;
     private final Tracer tracer;
+    private final PoisonGuard guard;
 
     @Inject
-    public TopologyProducer(FusionConfig config, MeterRegistry registry, Tracer tracer) {
-        this(FusionSettings.from(config), registry, tracer);
+    public TopologyProducer(FusionConfig config, MeterRegistry registry, Tracer tracer, PoisonGuard guard) {
+        this(FusionSettings.from(config), registry, tracer, guard);
+        // dead letters written by Kafka Streams' exception handlers count like the processor's own
+        DeadLetterSender.onDeadLetter(dl -> metrics.deadLetter(dl.sourceTopic(), dl.reason()));
     }
 
+    /** Without the consumer guard (tests and tools without a broker). */
     public TopologyProducer(FusionSettings settings, MeterRegistry registry, Tracer tracer) {
+        this(settings, registry, tracer, PoisonGuard.disabled());
+    }
+
+    public TopologyProducer(FusionSettings settings, MeterRegistry registry, Tracer tracer, PoisonGuard guard) {
         this.settings = settings;
         this.metrics = new FusionMetrics(registry, settings.mode());
         this.tracer = tracer;
+        this.guard = guard;
     }
 
     @Produces
@@ -92,8 +104,10 @@ public class TopologyProducer {
                 new ByteArrayDeserializer(), Topics.SCORES_SPEECH);
         topology.addSource(AutoOffsetReset.earliest(), TEXT_SOURCE, timestamps, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer(), Topics.SCORES_TEXT);
-        topology.addProcessor(FUSION, () -> new FusionProcessor(settings, joiner, metrics, tracer, parsedWaitingLimit), SPEECH_SOURCE,
-                TEXT_SOURCE);
+        // under the consumer guard: a score whose processing kills the JVM is quarantined after a few attempts
+        topology.addProcessor(FUSION, () -> new GuardedProcessor(
+                        new FusionProcessor(settings, joiner, metrics, tracer, parsedWaitingLimit), guard, DEADLETTER_SINK),
+                SPEECH_SOURCE, TEXT_SOURCE);
         topology.addStateStore(pending, FUSION);
         topology.addStateStore(emitted, FUSION);
         topology.addSink(EMOTIONS_SINK, Topics.EMOTIONS, new ByteArraySerializer(), new ByteArraySerializer(), FUSION);

@@ -1,6 +1,11 @@
 package io.emostream.inference.messaging;
 
 import io.emostream.contracts.ConsumerLag;
+import io.emostream.contracts.FailureReason;
+import io.emostream.guard.Attempt;
+import io.emostream.guard.Failures;
+import io.emostream.guard.GuardKey;
+import io.emostream.guard.PoisonGuard;
 import org.jboss.logging.Logger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -13,8 +18,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -34,34 +42,65 @@ import java.util.concurrent.TimeUnit;
  * offsets are committed in one Kafka transaction: a crash re-scores the batch, never loses it, and downstream
  * (read_committed) never sees a score twice. The loop only polls again after the batch is committed, so work in
  * flight is bounded by one batch. On shutdown it finishes and commits the batch in progress.
+ * <p>
+ * Failures: an aborted transaction (an abortable error) rewinds the consumer to the first uncommitted offset of
+ * everything it holds and reads it again after a back-off; an error that makes the clients unusable (fenced
+ * producer, out-of-order sequence, authorization, an unexpected client error) closes both clients and creates
+ * new ones after a back-off (doubling up to {@code maxBackoff}). Anything else ends {@link #run()}, and
+ * {@link WorkerManager} starts a new worker. Each record is an attempt under the {@link PoisonGuard}; a record
+ * whose processing throws is dead-lettered ({@code PROCESSING_FAILED}), one that kills the JVM is quarantined.
  */
 public final class ScoringWorker implements Runnable {
 
     // a plain logger: this class also runs outside Quarkus (tools, tests in child JVMs)
     private static final Logger LOG = Logger.getLogger(ScoringWorker.class);
+    static final String SERVICE = "inference-service";
 
     private final String name;
     private final String inputTopic;
+    private final String groupId;
     private final BatchScorer<?> scorer;
     private final int maxBatch;
     private final long maxWaitNanos;
     private final Map<String, Object> consumerConfig;
     private final Map<String, Object> producerConfig;
+    private final PoisonGuard guard;
+    private final Duration minBackoff;
+    private final Duration maxBackoff;
     private final List<BatchScorer.Arrived> pending = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private volatile boolean running = true;
     private volatile boolean subscribed;
+    private volatile long lastProgressNanos = System.nanoTime();
+    private volatile Throwable death;
+    private Duration backoff;
     private KafkaConsumer<byte[], byte[]> consumer;
     private KafkaProducer<byte[], byte[]> producer;
 
     public ScoringWorker(String name, String inputTopic, String groupId, String transactionalId,
                          Map<String, Object> kafka, BatchScorer<?> scorer, int maxBatch, Duration maxWait) {
+        this(name, inputTopic, groupId, transactionalId, kafka, scorer, maxBatch, maxWait, PoisonGuard.disabled(),
+                Duration.ofSeconds(1), Duration.ofSeconds(30));
+    }
+
+    /**
+     * @param guard      the consumer guard every record is an attempt under
+     * @param minBackoff first wait after a failed transaction or unusable clients; doubles up to {@code maxBackoff}
+     */
+    public ScoringWorker(String name, String inputTopic, String groupId, String transactionalId,
+                         Map<String, Object> kafka, BatchScorer<?> scorer, int maxBatch, Duration maxWait,
+                         PoisonGuard guard, Duration minBackoff, Duration maxBackoff) {
         this.name = name;
         this.inputTopic = inputTopic;
+        this.groupId = groupId;
         this.scorer = scorer;
         this.maxBatch = maxBatch;
         this.maxWaitNanos = maxWait.toNanos();
+        this.guard = guard;
+        this.minBackoff = minBackoff;
+        this.maxBackoff = maxBackoff;
+        this.backoff = minBackoff;
 
         consumerConfig = filtered(kafka, ConsumerConfig.configNames());
         consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
@@ -96,37 +135,93 @@ public final class ScoringWorker implements Runnable {
         return m;
     }
 
+    public String name() {
+        return name;
+    }
+
+    /** Consuming: subscribed and its loop running (readiness). */
     public boolean isRunning() {
         return running && subscribed && stopped.getCount() > 0;
+    }
+
+    /** Its loop has not ended (it may be waiting out a back-off). */
+    public boolean isAlive() {
+        return stopped.getCount() > 0;
+    }
+
+    /** How long since the loop last showed progress (a poll returned, a batch committed, a back-off began). */
+    public Duration sinceProgress() {
+        return Duration.ofNanos(System.nanoTime() - lastProgressNanos);
+    }
+
+    /** Why the loop ended, if it ended on an error; null otherwise. */
+    public Throwable death() {
+        return death;
     }
 
     @Override
     public void run() {
         try {
-            producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
-            producer.initTransactions(); // fences a predecessor with the same transactional id, aborting its batch
-            consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-            consumer.subscribe(List.of(inputTopic), new ConsumerRebalanceListener() {
-                @Override
-                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                    flush(); // commit what we hold before the partitions move elsewhere
+            while (running) {
+                try {
+                    openClients();
+                    loop();
+                } catch (InterruptException e) {
+                    throw e; // interrupted: this worker is to end
+                } catch (WakeupException e) {
+                    if (running) {
+                        recoverClients(e);
+                    }
+                } catch (KafkaException e) {
+                    recoverClients(e);
                 }
-
-                @Override
-                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                    LOG.infof("%s assigned %s", name, partitions);
-                }
-            });
-            subscribed = true;
-            loop();
-        } catch (Exception e) {
+            }
+        } catch (Throwable e) {
+            death = e;
             LOG.errorf(e, "%s stopped on an unrecoverable error", name);
         } finally {
             running = false;
+            subscribed = false;
             scorer.metrics().workerStopped(this);
-            closeQuietly();
+            closeClients();
             stopped.countDown();
         }
+    }
+
+    private void openClients() {
+        producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
+        producer.initTransactions(); // fences a predecessor with the same transactional id, aborting its batch
+        consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        consumer.subscribe(List.of(inputTopic), new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                flush(); // commit what we hold before the partitions move elsewhere
+                guard.release(keys(partitions));
+            }
+
+            @Override
+            public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                pending.clear(); // already someone else's: their new owner re-reads them
+                guard.forget(keys(partitions));
+            }
+
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                LOG.infof("%s assigned %s", name, partitions);
+            }
+        });
+        subscribed = true;
+    }
+
+    /** The clients are unusable: drop what is held (uncommitted, so it is read again), close, wait, start over. */
+    private void recoverClients(KafkaException e) {
+        LOG.errorf(e, "%s: its Kafka clients failed (%s); uncommitted work is read again by new clients in %s",
+                name, e.getClass().getSimpleName(), backoff);
+        scorer.metrics().clientsRecreated();
+        subscribed = false;
+        pending.clear();
+        closeClients();
+        pause();
     }
 
     private void loop() {
@@ -140,6 +235,7 @@ public final class ScoringWorker implements Runnable {
                     }
                     pending.add(new BatchScorer.Arrived(r, System.nanoTime()));
                 }
+                lastProgressNanos = System.nanoTime();
                 scorer.metrics().lag(this, ConsumerLag.of(consumer));
             } catch (WakeupException e) {
                 if (running) {
@@ -152,16 +248,108 @@ public final class ScoringWorker implements Runnable {
         }
     }
 
-    /** Scores and commits everything pending, a batch at a time. */
+    /** Scores and commits everything pending, a batch at a time; after an aborted transaction, everything is re-read. */
     private void flush() {
         while (!pending.isEmpty()) {
-            List<BatchScorer.Arrived> batch = new ArrayList<>(pending.subList(0, Math.min(maxBatch, pending.size())));
-            commit(batch, scorer.score(batch));
-            pending.subList(0, batch.size()).clear();
+            int n = Math.min(maxBatch, pending.size());
+            List<BatchScorer.Arrived> batch = new ArrayList<>(pending.subList(0, n));
+            if (!commit(batch, score(batch))) {
+                return;
+            }
+            pending.subList(0, n).clear();
+            lastProgressNanos = System.nanoTime();
+            backoff = minBackoff;
         }
     }
 
-    private void commit(List<BatchScorer.Arrived> batch, List<ProducerRecord<byte[], byte[]>> outputs) {
+    /**
+     * Score records and dead letters for a batch, each record an attempt under the guard. In careful mode (the
+     * service died on one of these partitions) records are scored one at a time, each after its marker.
+     */
+    private List<ProducerRecord<byte[], byte[]>> score(List<BatchScorer.Arrived> batch) {
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
+        if (batch.stream().anyMatch(a -> guard.careful(key(a), a.record().offset()))) {
+            for (BatchScorer.Arrived a : batch) {
+                Attempt attempt = guard.before(key(a), a.record().offset());
+                try {
+                    if (attempt.quarantined()) {
+                        ConsumerRecord<byte[], byte[]> r = a.record();
+                        scorer.metrics().deadLettered(FailureReason.PROCESSING_CRASHED);
+                        out.add(attempt.deadLetter(SERVICE, r.key(), r.value(), r.headers()));
+                    } else {
+                        out.addAll(scoreGuarded(List.of(a)));
+                    }
+                } finally {
+                    guard.after(attempt);
+                }
+            }
+            return out;
+        }
+        List<Attempt> attempts = new ArrayList<>(batch.size());
+        try {
+            List<BatchScorer.Arrived> toScore = new ArrayList<>(batch.size());
+            for (BatchScorer.Arrived a : batch) {
+                Attempt attempt = guard.before(key(a), a.record().offset());
+                attempts.add(attempt);
+                if (attempt.quarantined()) { // careful mode began in the meantime (another thread's partition)
+                    ConsumerRecord<byte[], byte[]> r = a.record();
+                    scorer.metrics().deadLettered(FailureReason.PROCESSING_CRASHED);
+                    out.add(attempt.deadLetter(SERVICE, r.key(), r.value(), r.headers()));
+                } else {
+                    toScore.add(a);
+                }
+            }
+            out.addAll(scoreGuarded(toScore));
+            return out;
+        } finally {
+            attempts.forEach(guard::after);
+        }
+    }
+
+    /** Scores; a record whose processing throws (not a model failure, which the scorer handles) is dead-lettered. */
+    private List<ProducerRecord<byte[], byte[]>> scoreGuarded(List<BatchScorer.Arrived> batch) {
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
+        List<BatchScorer.Arrived> ok = new ArrayList<>(batch.size());
+        for (BatchScorer.Arrived a : batch) {
+            try {
+                guard.injectFaults(a.record().key());
+                ok.add(a);
+            } catch (RuntimeException e) {
+                out.add(failed(a, e));
+            }
+        }
+        try {
+            out.addAll(scorer.score(ok));
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "%s: scoring a batch of %d threw; scoring its records one by one", name, ok.size());
+            for (BatchScorer.Arrived a : ok) {
+                try {
+                    out.addAll(scorer.score(List.of(a)));
+                } catch (RuntimeException one) {
+                    out.add(failed(a, one));
+                }
+            }
+        }
+        return out;
+    }
+
+    private ProducerRecord<byte[], byte[]> failed(BatchScorer.Arrived a, RuntimeException e) {
+        ConsumerRecord<byte[], byte[]> r = a.record();
+        LOG.errorf(e, "%s: processing %s-%d@%d threw; dead-lettered", name, r.topic(), r.partition(), r.offset());
+        scorer.metrics().deadLettered(FailureReason.PROCESSING_FAILED);
+        return Failures.deadLetter(r, SERVICE, e);
+    }
+
+    private GuardKey key(BatchScorer.Arrived a) {
+        return new GuardKey(groupId, a.record().topic(), a.record().partition());
+    }
+
+    private List<GuardKey> keys(Collection<TopicPartition> partitions) {
+        return partitions.stream().map(tp -> new GuardKey(groupId, tp.topic(), tp.partition())).toList();
+    }
+
+    /** Commits the batch's outputs and offsets in one transaction; false when it was aborted (and rewound). */
+    private boolean commit(List<BatchScorer.Arrived> batch, List<ProducerRecord<byte[], byte[]>> outputs) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (BatchScorer.Arrived a : batch) {
             offsets.merge(new TopicPartition(a.record().topic(), a.record().partition()),
@@ -175,20 +363,24 @@ public final class ScoringWorker implements Runnable {
             }
             producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
             producer.commitTransaction();
-        } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException e) {
-            // another instance took over this transactional id, or the producer is unusable: stop
-            throw e;
+            return true;
+        } catch (ProducerFencedException | InvalidProducerEpochException | OutOfOrderSequenceException
+                 | AuthorizationException | UnsupportedVersionException | InterruptException e) {
+            throw e; // the producer is unusable: new clients (run) or the end of this worker (interrupt)
         } catch (KafkaException e) {
-            LOG.warnf(e, "%s: transaction failed; re-reading the batch", name);
+            LOG.warnf("%s: transaction failed (%s); re-reading its records in %s", name, e.getMessage(), backoff);
+            scorer.metrics().transactionAborted();
             producer.abortTransaction();
-            rewind(batch);
+            rewind();
+            pause();
+            return false;
         }
     }
 
-    /** After an aborted transaction, read the batch again from its first offsets. */
-    private void rewind(List<BatchScorer.Arrived> batch) {
+    /** After an aborted transaction: back to the first offset of every partition we hold records of, forget them. */
+    private void rewind() {
         Map<TopicPartition, Long> first = new HashMap<>();
-        for (BatchScorer.Arrived a : batch) {
+        for (BatchScorer.Arrived a : pending) {
             first.merge(new TopicPartition(a.record().topic(), a.record().partition()), a.record().offset(), Math::min);
         }
         first.forEach((tp, off) -> {
@@ -197,6 +389,23 @@ public final class ScoringWorker implements Runnable {
             }
         });
         pending.clear();
+    }
+
+    /** Waits the current back-off (cut short by a stop request), then doubles it. */
+    private void pause() {
+        lastProgressNanos = System.nanoTime();
+        long end = System.nanoTime() + backoff.toNanos();
+        while (running && System.nanoTime() < end) {
+            try {
+                Thread.sleep(Math.min(100, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptException(e);
+            }
+        }
+        Duration doubled = backoff.multipliedBy(2);
+        backoff = doubled.compareTo(maxBackoff) > 0 ? maxBackoff : doubled;
+        lastProgressNanos = System.nanoTime();
     }
 
     /** Asks the loop to finish the batch in progress and stop; waits up to {@code timeout}. */
@@ -208,8 +417,9 @@ public final class ScoringWorker implements Runnable {
     /** Asks the loop to finish the batch in progress and stop, without waiting. */
     public void requestStop() {
         running = false;
-        if (consumer != null) {
-            consumer.wakeup();
+        KafkaConsumer<byte[], byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
         }
     }
 
@@ -224,7 +434,7 @@ public final class ScoringWorker implements Runnable {
         }
     }
 
-    private void closeQuietly() {
+    private void closeClients() {
         try {
             if (consumer != null) {
                 consumer.close(Duration.ofSeconds(5));
@@ -239,5 +449,7 @@ public final class ScoringWorker implements Runnable {
         } catch (Exception ignored) {
             // closing anyway
         }
+        consumer = null;
+        producer = null;
     }
 }

@@ -2,6 +2,7 @@ package io.emostream.inference.messaging;
 
 import io.emostream.contracts.Modality;
 import io.emostream.contracts.Topics;
+import io.emostream.guard.PoisonGuard;
 import io.emostream.inference.InferenceConfig;
 import io.emostream.inference.InferenceMetrics;
 import io.emostream.inference.model.ModelRegistry;
@@ -22,34 +23,78 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Starts the scoring workers of each configured modality ({@code emostream.inference.workers} each) once its model
- * is loaded and warm (in the background, so liveness answers while models load), and drains them on shutdown.
+ * is loaded and warm (in the background, so liveness answers while models load), restarts a worker whose loop
+ * ended on an error (after a back-off that doubles up to {@code max-retry-backoff} and resets once a worker has run
+ * for a minute), reports dead and stuck workers to liveness, and drains them on shutdown.
  */
 @ApplicationScoped
 public class WorkerManager {
+
+    /** A worker that ran this long before it died starts a fresh back-off sequence. */
+    private static final Duration HEALTHY_RUN = Duration.ofMinutes(1);
 
     private final InferenceConfig config;
     private final ModelRegistry models;
     private final MeterRegistry meters;
     private final Map<String, Object> kafka;
     private final Tracer tracer;
-    private final Map<Modality, List<ScoringWorker>> workers = new EnumMap<>(Modality.class);
+    private final PoisonGuard guard;
+    private final Map<Modality, List<Slot>> workers = new EnumMap<>(Modality.class);
+    private ScheduledExecutorService supervisor;
+    private volatile boolean stopping;
 
     public WorkerManager(InferenceConfig config, ModelRegistry models, MeterRegistry meters,
-                         @Identifier("default-kafka-broker") Map<String, Object> kafka, Tracer tracer) {
+                         @Identifier("default-kafka-broker") Map<String, Object> kafka, Tracer tracer,
+                         PoisonGuard guard) {
         this.config = config;
         this.models = models;
         this.meters = meters;
         this.kafka = kafka;
         this.tracer = tracer;
+        this.guard = guard;
+    }
+
+    /** One worker position: the worker now running in it, and how it has been restarted. */
+    private static final class Slot {
+        final String name;
+        final Supplier<ScoringWorker> factory;
+        final InferenceMetrics metrics;
+        ScoringWorker worker;
+        long startedAt;
+        int restarts;
+        long restartAt;
+
+        Slot(String name, Supplier<ScoringWorker> factory, InferenceMetrics metrics) {
+            this.name = name;
+            this.factory = factory;
+            this.metrics = metrics;
+        }
+
+        void start() {
+            worker = factory.get();
+            startedAt = System.nanoTime();
+            restartAt = 0;
+            new Thread(worker, name + "-worker").start();
+        }
     }
 
     void onStart(@Observes StartupEvent event) {
         if (config.workers() < 1) {
             throw new IllegalArgumentException("emostream.inference.workers must be at least 1: " + config.workers());
         }
+        supervisor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "inference-supervisor");
+            t.setDaemon(true);
+            return t;
+        });
+        supervisor.scheduleWithFixedDelay(this::supervise, 500, 500, TimeUnit.MILLISECONDS);
         Thread t = new Thread(this::startAll, "inference-startup");
         t.setDaemon(true);
         t.start();
@@ -67,6 +112,9 @@ public class WorkerManager {
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     private synchronized void start(Modality modality, EmotionModel<?> model) {
+        if (stopping) {
+            return;
+        }
         String m = modality.name().toLowerCase(Locale.ROOT);
         InferenceMetrics metrics = new InferenceMetrics(meters, modality, model.manifest().ref());
         BatchScorer<?> scorer = modality == Modality.SPEECH
@@ -75,20 +123,54 @@ public class WorkerManager {
                         tracer);
         String group = config.groupPrefix() + "-" + m;
         int n = config.workers();
-        List<ScoringWorker> started = new ArrayList<>(n);
+        List<Slot> started = new ArrayList<>(n);
         for (int k = 0; k < n; k++) {
             // one transactional id per worker, stable across restarts: a restarted worker fences its predecessor
             String transactionalId = group + "-" + config.instanceId() + (k == 0 ? "" : "-" + k);
             String name = "inference-" + m + (n == 1 ? "" : "-" + k);
-            ScoringWorker worker = new ScoringWorker(name,
+            Slot slot = new Slot(name, () -> new ScoringWorker(name,
                     modality == Modality.SPEECH ? Topics.UTTERANCES_AUDIO : Topics.UTTERANCES_TEXT, group,
-                    transactionalId, kafka, scorer, config.batch().maxSize(), config.batch().maxWait());
-            started.add(worker);
-            new Thread(worker, name + "-worker").start();
+                    transactionalId, kafka, scorer, config.batch().maxSize(), config.batch().maxWait(), guard,
+                    config.retryBackoff(), config.maxRetryBackoff()), metrics);
+            slot.start();
+            started.add(slot);
         }
         workers.put(modality, List.copyOf(started));
         Log.infof("%s: %d worker(s) started in group %s, batches of up to %d within %s", m, n, group,
                 config.batch().maxSize(), config.batch().maxWait());
+    }
+
+    /** Restarts the workers whose loop ended, each after its back-off. */
+    private synchronized void supervise() {
+        if (stopping) {
+            return;
+        }
+        long now = System.nanoTime();
+        for (List<Slot> slots : workers.values()) {
+            for (Slot s : slots) {
+                if (s.worker.isAlive()) {
+                    continue;
+                }
+                if (s.restartAt == 0) {
+                    if (now - s.startedAt > HEALTHY_RUN.toNanos()) {
+                        s.restarts = 0;
+                    }
+                    Duration delay = backoff(s.restarts);
+                    s.restartAt = now + delay.toNanos();
+                    Log.errorf(s.worker.death(), "%s died; starting a new one in %s", s.name, delay);
+                } else if (now - s.restartAt >= 0) {
+                    s.restarts++;
+                    s.metrics.workerRestarted();
+                    Log.infof("%s: starting a new worker (restart #%d)", s.name, s.restarts);
+                    s.start();
+                }
+            }
+        }
+    }
+
+    private Duration backoff(int restarts) {
+        Duration d = config.retryBackoff().multipliedBy(1L << Math.min(restarts, 10));
+        return d.compareTo(config.maxRetryBackoff()) > 0 ? config.maxRetryBackoff() : d;
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -96,11 +178,18 @@ public class WorkerManager {
     }
 
     public synchronized void stopAll() {
+        stopping = true;
+        if (supervisor != null) {
+            supervisor.shutdownNow();
+        }
         // ask all to finish their batch at once, then wait: the drain takes one batch's time, not one per worker
-        workers.values().stream().flatMap(List::stream).forEach(ScoringWorker::requestStop);
+        all().forEach(ScoringWorker::requestStop);
         long deadline = System.nanoTime() + config.drainTimeout().toNanos();
-        workers.values().stream().flatMap(List::stream).forEach(w ->
-                w.awaitStopped(Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))));
+        all().forEach(w -> w.awaitStopped(Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))));
+    }
+
+    private List<ScoringWorker> all() {
+        return workers.values().stream().flatMap(List::stream).map(s -> s.worker).toList();
     }
 
     /** The modalities this instance is configured to serve. */
@@ -110,12 +199,33 @@ public class WorkerManager {
 
     /** Every worker of the modality is consuming. */
     public synchronized boolean serving(Modality modality) {
-        List<ScoringWorker> w = workers.get(modality);
-        return w != null && w.stream().allMatch(ScoringWorker::isRunning);
+        List<Slot> w = workers.get(modality);
+        return w != null && w.stream().allMatch(s -> s.worker.isRunning());
     }
 
     /** How many workers the modality has (0 before its model is loaded). */
     public synchronized int workerCount(Modality modality) {
         return workers.getOrDefault(modality, List.of()).size();
+    }
+
+    /**
+     * What is wrong with the modality's workers for liveness: each dead worker (and why, and when it restarts) and
+     * each stuck one; empty when all run (or none started yet).
+     */
+    public synchronized List<String> problems(Modality modality) {
+        List<String> problems = new ArrayList<>();
+        long now = System.nanoTime();
+        for (Slot s : workers.getOrDefault(modality, List.of())) {
+            ScoringWorker w = s.worker;
+            if (!w.isAlive()) {
+                String why = w.death() == null ? "stopped" : "died: " + w.death();
+                String next = s.restartAt == 0 ? "" : ", restarting in "
+                        + Math.max(0, TimeUnit.NANOSECONDS.toMillis(s.restartAt - now)) + " ms";
+                problems.add(s.name + " " + why + next);
+            } else if (w.sinceProgress().compareTo(config.stuckAfter()) > 0) {
+                problems.add(s.name + " stuck: no progress for " + w.sinceProgress().toSeconds() + " s");
+            }
+        }
+        return problems;
     }
 }

@@ -22,6 +22,10 @@ import io.emostream.ingest.UploadHeaders;
 import io.emostream.ingest.Utterance;
 import io.emostream.ingest.segment.RecordingSegmenter;
 import io.emostream.ingest.transcript.TranscriptParser;
+import io.emostream.guard.Attempt;
+import io.emostream.guard.GuardKey;
+import io.emostream.guard.PoisonGuard;
+import io.emostream.guard.streams.GuardedProcessor;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
@@ -62,12 +66,14 @@ import java.util.Map;
  * </ul>
  * Outputs, state and input offsets commit together (exactly-once), so a crash never half-publishes a recording.
  */
-final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>, GuardedProcessor.QuarantineHandler {
 
     // a plain logger: this class also runs outside Quarkus (tools, tests in child JVMs)
     private static final Logger LOG = Logger.getLogger(IngestProcessor.class);
 
     static final String SERVICE = "ingest-service";
+    /** Most stale transcripts dead-lettered per expiry tick (cheap: no decoding). */
+    static final int MAX_STALE_PER_TICK = 1000;
 
     private final IngestConfig config;
     private final RecordingSegmenter segmenter;
@@ -75,6 +81,7 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
     private final IngestMetrics metrics;
     private final Map<String, Object> kafkaConfig;
     private final Tracer tracer;
+    private final PoisonGuard guard;
 
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<String, byte[]> waiting;
@@ -82,13 +89,14 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
     private RecordingFetcher fetcher;
 
     IngestProcessor(IngestConfig config, RecordingSegmenter segmenter, IngestMetrics metrics,
-                    Map<String, Object> kafkaConfig, Tracer tracer) {
+                    Map<String, Object> kafkaConfig, Tracer tracer, PoisonGuard guard) {
         this.config = config;
         this.segmenter = segmenter;
         this.parser = new TranscriptParser(TranscriptParser.Limits.of(config));
         this.metrics = metrics;
         this.kafkaConfig = kafkaConfig;
         this.tracer = tracer;
+        this.guard = guard;
     }
 
     @Override
@@ -110,6 +118,19 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
             onRecording(record, source.partition(), source.offset());
         } else {
             onTranscript(record, source.partition(), source.offset());
+        }
+    }
+
+    /** A record whose processing killed the service on every attempt (consumer guard): dead letter, FAILED status. */
+    @Override
+    public void quarantined(Record<byte[], byte[]> r, Attempt attempt) {
+        RecordMetadata source = context.recordMetadata().orElseThrow();
+        Origin origin = new Origin(source.topic(), source.partition(), source.offset(), r.key(), r.value(), r.headers());
+        String id = recordingId(r.key());
+        if (id != null && Topics.RECORDINGS.equals(source.topic())) {
+            fail(id, origin, null, new IngestException(FailureReason.PROCESSING_CRASHED, attempt.detail()));
+        } else {
+            deadLetter(origin, FailureReason.PROCESSING_CRASHED, attempt.detail());
         }
     }
 
@@ -201,6 +222,18 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
 
     /** A waiting recording goes on: with its transcript, or speech-only when {@code transcript} is null. */
     private void release(String id, WaitingRecording w, Transcript transcript, Origin transcriptOrigin) {
+        // segmented outside its own record's processing: an attempt of its own under the consumer guard
+        Attempt attempt = guard.before(new GuardKey(context.applicationId(), Topics.RECORDINGS, w.partition()),
+                w.offset());
+        try {
+            release(id, w, transcript, transcriptOrigin, attempt);
+        } finally {
+            guard.after(attempt);
+        }
+    }
+
+    private void release(String id, WaitingRecording w, Transcript transcript, Origin transcriptOrigin,
+                         Attempt attempt) {
         waiting.delete(id);
         metrics.awaiting(-1);
         var fetched = fetcher.fetch(w.partition(), w.offset(), Duration.ofSeconds(60));
@@ -219,6 +252,11 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
         ConsumerRecord<byte[], byte[]> rec = fetched.get();
         Origin origin = new Origin(Topics.RECORDINGS, rec.partition(), rec.offset(), rec.key(), rec.value(),
                 rec.headers());
+        if (attempt.quarantined()) {
+            fail(id, origin, null, new IngestException(FailureReason.PROCESSING_CRASHED, attempt.detail()));
+            return;
+        }
+        guard.injectFaults(rec.key());
         if (transcript != null) {
             Transcript withLanguage = transcript.language() != null ? transcript
                     : new Transcript(transcript.schemaVersion(), transcript.recordingId(),
@@ -229,14 +267,20 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
         }
     }
 
+    /**
+     * Releases the recordings whose wait is over and drops the transcripts kept too long. Bounded per tick
+     * ({@code expiry-batch} recordings, {@link #MAX_STALE_PER_TICK} transcripts), so a backlog that expires at once
+     * is worked off over several ticks rather than in one transaction longer than its timeout.
+     */
     private void expire(long now) {
         List<KeyValue<String, byte[]>> due = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = waiting.all()) {
-            it.forEachRemaining(kv -> {
+            while (it.hasNext() && due.size() < config.expiryBatch()) {
+                KeyValue<String, byte[]> kv = it.next();
                 if (read(kv.value, WaitingRecording.class).deadlineMs() <= now) {
                     due.add(kv);
                 }
-            });
+            }
         }
         for (KeyValue<String, byte[]> kv : due) {
             release(kv.key, read(kv.value, WaitingRecording.class), null, null);
@@ -244,11 +288,12 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
         long keep = config.transcriptRetention().toMillis();
         List<KeyValue<String, byte[]>> stale = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = transcripts.all()) {
-            it.forEachRemaining(kv -> {
+            while (it.hasNext() && stale.size() < MAX_STALE_PER_TICK) {
+                KeyValue<String, byte[]> kv = it.next();
                 if (read(kv.value, KeptTranscript.class).receivedMs() + keep <= now) {
                     stale.add(kv);
                 }
-            });
+            }
         }
         for (KeyValue<String, byte[]> kv : stale) {
             transcripts.delete(kv.key);

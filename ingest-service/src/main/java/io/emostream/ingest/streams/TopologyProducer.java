@@ -4,6 +4,8 @@ import io.emostream.contracts.Topics;
 import io.emostream.ingest.IngestConfig;
 import io.emostream.ingest.IngestMetrics;
 import io.emostream.ingest.segment.RecordingSegmenter;
+import io.emostream.guard.PoisonGuard;
+import io.emostream.guard.streams.GuardedProcessor;
 import io.opentelemetry.api.trace.Tracer;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -32,30 +34,44 @@ public class TopologyProducer {
     private final IngestMetrics metrics;
     private final Map<String, Object> kafkaConfig;
     private final Tracer tracer;
+    private final PoisonGuard guard;
 
     public TopologyProducer(IngestConfig config, IngestMetrics metrics,
-                            @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, Tracer tracer) {
+                            @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, Tracer tracer,
+                            PoisonGuard guard) {
         this.config = config;
         this.metrics = metrics;
         this.kafkaConfig = kafkaConfig;
         this.tracer = tracer;
+        this.guard = guard;
     }
 
     @Produces
     public Topology buildTopology() {
-        return build(config, metrics, kafkaConfig, tracer);
+        return build(config, metrics, kafkaConfig, tracer, guard);
     }
 
-    /** @param tracer spans of each recording's processing ({@link io.emostream.contracts.KafkaTracing}) */
+    /** Without the consumer guard (tools). */
     public static Topology build(IngestConfig config, IngestMetrics metrics, Map<String, Object> kafkaConfig,
                                  Tracer tracer) {
+        return build(config, metrics, kafkaConfig, tracer, PoisonGuard.disabled());
+    }
+
+    /**
+     * @param tracer spans of each recording's processing ({@link io.emostream.contracts.KafkaTracing})
+     * @param guard  the consumer guard: a recording whose processing kills the JVM is quarantined
+     */
+    public static Topology build(IngestConfig config, IngestMetrics metrics, Map<String, Object> kafkaConfig,
+                                 Tracer tracer, PoisonGuard guard) {
         RecordingSegmenter segmenter = new RecordingSegmenter(config);
         Topology t = new Topology();
         t.addSource(IngestTopology.RECORDINGS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 Topics.RECORDINGS);
         t.addSource(IngestTopology.TRANSCRIPTS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 Topics.TRANSCRIPTS);
-        t.addProcessor(IngestTopology.PROCESSOR, () -> new IngestProcessor(config, segmenter, metrics, kafkaConfig, tracer),
+        t.addProcessor(IngestTopology.PROCESSOR, () -> new GuardedProcessor(
+                        new IngestProcessor(config, segmenter, metrics, kafkaConfig, tracer, guard), guard,
+                        IngestTopology.DLQ_SINK),
                 IngestTopology.RECORDINGS_SOURCE, IngestTopology.TRANSCRIPTS_SOURCE);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(IngestTopology.WAITING_STORE),
                 Serdes.String(), Serdes.ByteArray()), IngestTopology.PROCESSOR);

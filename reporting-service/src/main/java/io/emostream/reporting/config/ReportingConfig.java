@@ -45,6 +45,10 @@ public interface ReportingConfig {
         /** Longest wait between retries of a failed write (stay well under max.poll.interval.ms). */
         @WithDefault("30s")
         Duration maxRetryBackoff();
+
+        /** A consumer loop that shows no progress (no poll returned, no batch written) this long is stuck: liveness DOWN. */
+        @WithDefault("5m")
+        Duration stuckAfter();
     }
 
     interface Api {

@@ -8,8 +8,9 @@ import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Liveness;
 
 /**
- * Down when the sink's consumer thread has died (only a restart brings it back). Retrying a failed write is not
- * "down": the database check shows why, and the sink resumes by itself.
+ * Down while the sink's consumer loop is not running (it died and waits out its back-off before it is started
+ * again) or is stuck (no progress for {@code stuck-after}). Retrying a failed write is not "down": the database
+ * check shows why, and the sink resumes by itself.
  */
 @Liveness
 @ApplicationScoped
@@ -27,7 +28,9 @@ public class SinkHealthCheck implements HealthCheck {
         HealthCheckResponseBuilder b = HealthCheckResponse.named("Reporting sink")
                 .status(!s.enabled() || s.running())
                 .withData("enabled", s.enabled())
-                .withData("consecutiveFailures", s.consecutiveFailures());
+                .withData("consecutiveFailures", s.consecutiveFailures())
+                .withData("restarts", s.restarts())
+                .withData("secondsSinceProgress", s.sinceProgress().toSeconds());
         if (s.lastBatchAt() != null) {
             b.withData("lastBatchAt", s.lastBatchAt().toString());
         }

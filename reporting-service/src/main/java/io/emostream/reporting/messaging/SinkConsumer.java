@@ -3,6 +3,10 @@ package io.emostream.reporting.messaging;
 import io.emostream.contracts.FailureReason;
 import io.emostream.contracts.KafkaTracing;
 import io.emostream.contracts.Topics;
+import io.emostream.guard.Attempt;
+import io.emostream.guard.Failures;
+import io.emostream.guard.GuardKey;
+import io.emostream.guard.PoisonGuard;
 import io.emostream.reporting.config.ReportingConfig;
 import io.emostream.reporting.persistence.SinkBatch;
 import io.emostream.reporting.persistence.SinkWriter;
@@ -15,6 +19,7 @@ import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -30,6 +35,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,21 +48,32 @@ import java.util.concurrent.TimeoutException;
  * database transaction; rejected records go to the dead-letter topic; offsets are committed only after the
  * transaction commits and the dead letters are acknowledged. A failed write rewinds to the batch's first offsets
  * and retries with backoff, so nothing is skipped; a row the database refuses is isolated and dead-lettered.
+ * <p>
+ * Each record is an attempt under the {@link PoisonGuard}: a record whose processing throws is dead-lettered
+ * ({@code PROCESSING_FAILED}); one that kills the JVM is quarantined after a few attempts; in careful mode records
+ * are written one per transaction. When the consumer loop dies on an unexpected error it is started again after a
+ * back-off; liveness is down while it is not running or makes no progress for {@code stuck-after}.
  */
 @ApplicationScoped
 public class SinkConsumer {
 
     /** What the health check reports. */
     public record State(boolean enabled, boolean running, Instant lastBatchAt, int consecutiveFailures,
-                        String lastError) {
+                        String lastError, int restarts, Duration sinceProgress) {
     }
+
+    static final String SERVICE = DeadLetterPublisher.SERVICE;
 
     private final ReportingConfig.Sink config;
     private final Map<String, Object> kafkaConfig;
     private final SinkWriter writer;
     private final SinkMetrics metrics;
     private final Tracer tracer;
+    private final PoisonGuard guard;
     private volatile boolean running;
+    private volatile boolean consuming;
+    private volatile long lastProgressNanos = System.nanoTime();
+    private volatile int restarts;
     private volatile Thread thread;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private volatile Instant lastBatchAt;
@@ -64,12 +81,13 @@ public class SinkConsumer {
     private volatile String lastError;
 
     public SinkConsumer(ReportingConfig config, @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig,
-                        SinkWriter writer, SinkMetrics metrics, Tracer tracer) {
+                        SinkWriter writer, SinkMetrics metrics, Tracer tracer, PoisonGuard guard) {
         this.config = config.sink();
         this.kafkaConfig = kafkaConfig;
         this.writer = writer;
         this.metrics = metrics;
         this.tracer = tracer;
+        this.guard = guard;
     }
 
     void start(@Observes StartupEvent ev) {
@@ -78,7 +96,7 @@ public class SinkConsumer {
             return;
         }
         running = true;
-        thread = new Thread(this::run, "reporting-sink");
+        thread = new Thread(this::supervise, "reporting-sink");
         thread.start();
     }
 
@@ -95,8 +113,34 @@ public class SinkConsumer {
     }
 
     public State state() {
-        Thread t = thread;
-        return new State(config.enabled(), t != null && t.isAlive(), lastBatchAt, consecutiveFailures, lastError);
+        Duration since = Duration.ofNanos(System.nanoTime() - lastProgressNanos);
+        boolean up = consuming && since.compareTo(config.stuckAfter()) <= 0;
+        return new State(config.enabled(), up, lastBatchAt, consecutiveFailures, lastError, restarts, since);
+    }
+
+    /** Runs the consumer loop; when it dies on an unexpected error, starts it again after a back-off. */
+    private void supervise() {
+        Duration backoff = config.retryBackoff();
+        while (running) {
+            long started = System.nanoTime();
+            try {
+                run();
+            } catch (Throwable e) {
+                lastError = e.toString();
+                Log.errorf(e, "sink consumer died; starting it again in %s", backoff);
+            }
+            if (!running) {
+                return;
+            }
+            Thread.interrupted(); // an interrupt ended that run, not the service (shutdown clears `running`)
+            restarts++;
+            metrics.restarted();
+            if (System.nanoTime() - started > Duration.ofMinutes(1).toNanos()) {
+                backoff = config.retryBackoff();
+            }
+            sleep(backoff);
+            backoff = min(backoff.multipliedBy(2), config.maxRetryBackoff());
+        }
     }
 
     private void run() {
@@ -104,17 +148,34 @@ public class SinkConsumer {
                 new ByteArrayDeserializer());
              DeadLetterPublisher deadLetters = new DeadLetterPublisher(kafkaConfig)) {
             consumer = c;
-            c.subscribe(List.of(Topics.EMOTIONS, Topics.RECORDING_STATUS));
+            consuming = true;
+            c.subscribe(List.of(Topics.EMOTIONS, Topics.RECORDING_STATUS), new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    guard.release(keys(partitions)); // each poll is committed before the next: nothing in flight
+                }
+
+                @Override
+                public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                    guard.forget(keys(partitions));
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    // opened lazily, at each partition's first record
+                }
+            });
             Log.infof("sink consuming %s and %s as group %s", Topics.EMOTIONS, Topics.RECORDING_STATUS,
                     config.groupId());
             Duration backoff = config.retryBackoff();
             while (running) {
                 ConsumerRecords<byte[], byte[]> records = c.poll(config.pollTimeout());
+                lastProgressNanos = System.nanoTime();
                 updateLag(c);
                 if (records.isEmpty()) {
                     continue;
                 }
-                if (process(c, deadLetters, records)) {
+                if (processGuarded(c, deadLetters, records)) {
                     backoff = config.retryBackoff();
                 } else {
                     sleep(backoff);
@@ -122,23 +183,93 @@ public class SinkConsumer {
                 }
             }
         } catch (WakeupException e) {
-            // shutting down
-        } catch (RuntimeException e) {
-            lastError = e.toString();
-            Log.error("sink stopped by an unexpected error", e);
+            if (running) {
+                throw e;
+            }
         } finally {
+            consuming = false;
             consumer = null;
         }
     }
 
-    /** Writes, dead-letters and commits one poll's records; false when it must be retried. */
-    private boolean process(KafkaConsumer<byte[], byte[]> c, DeadLetterPublisher deadLetters,
-                            ConsumerRecords<byte[], byte[]> records) {
-        List<Decoded> decoded = new ArrayList<>(records.count());
-        for (ConsumerRecord<byte[], byte[]> r : records) {
-            decoded.add(new Decoded(r, RecordDecoder.decode(r)));
+    private static GuardKey key(String topic, int partition, String group) {
+        return new GuardKey(group, topic, partition);
+    }
+
+    private List<GuardKey> keys(Collection<TopicPartition> partitions) {
+        return partitions.stream().map(tp -> key(tp.topic(), tp.partition(), config.groupId())).toList();
+    }
+
+    /**
+     * One poll's records under the consumer guard: normally as one batch; in careful mode (the service died on one
+     * of these partitions) one record per transaction, each after its marker, a quarantined one dead-lettered.
+     */
+    private boolean processGuarded(KafkaConsumer<byte[], byte[]> c, DeadLetterPublisher deadLetters,
+                                   ConsumerRecords<byte[], byte[]> records) {
+        List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>(records.count());
+        records.forEach(all::add);
+        boolean careful = false;
+        for (ConsumerRecord<byte[], byte[]> r : all) {
+            careful |= guard.careful(key(r.topic(), r.partition(), config.groupId()), r.offset());
         }
+        if (!careful) {
+            List<Attempt> attempts = new ArrayList<>(all.size());
+            boolean quarantine = false;
+            try {
+                for (ConsumerRecord<byte[], byte[]> r : all) {
+                    Attempt a = guard.before(key(r.topic(), r.partition(), config.groupId()), r.offset());
+                    attempts.add(a);
+                    quarantine |= a.quarantined();
+                }
+                if (!quarantine) {
+                    return process(c, deadLetters, all, null);
+                }
+            } finally {
+                attempts.forEach(guard::after);
+            }
+            // careful mode began in the meantime (another thread's partition): record by record below
+        }
+        for (int i = 0; i < all.size(); i++) {
+            ConsumerRecord<byte[], byte[]> r = all.get(i);
+            Attempt a = guard.before(key(r.topic(), r.partition(), config.groupId()), r.offset());
+            boolean ok;
+            try {
+                ok = process(c, deadLetters, List.of(r), a.quarantined() ? a : null);
+            } finally {
+                guard.after(a);
+            }
+            if (!ok) {
+                rewind(c, all.subList(i, all.size()));
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Writes, dead-letters and commits records; false when it must be retried (then rewound).
+     *
+     * @param quarantined the guard's verdict when the one record given is quarantined: only dead-lettered
+     */
+    private boolean process(KafkaConsumer<byte[], byte[]> c, DeadLetterPublisher deadLetters,
+                            List<ConsumerRecord<byte[], byte[]>> records, Attempt quarantined) {
+        List<Decoded> decoded = new ArrayList<>(records.size());
         List<DeadLetterPublisher.Rejection> rejections = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            if (quarantined != null) {
+                rejections.add(new DeadLetterPublisher.Rejection(r, FailureReason.PROCESSING_CRASHED,
+                        quarantined.detail()));
+                continue;
+            }
+            try {
+                guard.injectFaults(r.key());
+                decoded.add(new Decoded(r, RecordDecoder.decode(r)));
+            } catch (RuntimeException e) {
+                Log.errorf(e, "processing %s-%d@%d threw", r.topic(), r.partition(), r.offset());
+                rejections.add(new DeadLetterPublisher.Rejection(r, FailureReason.PROCESSING_FAILED,
+                        Failures.describe(e)));
+            }
+        }
         SinkBatch batch = batchOf(decoded, rejections);
         long t0 = System.nanoTime();
         try {
@@ -150,6 +281,12 @@ public class SinkConsumer {
                     throw e;
                 }
                 Log.warnf("database refused a row (%s); writing the batch record by record", e.getMessage());
+                outcome = writeOneByOne(decoded, rejections);
+            } catch (RuntimeException e) {
+                if (!running) {
+                    throw e; // shutting down: not the records' fault
+                }
+                Log.warnf(e, "writing a batch threw; writing it record by record");
                 outcome = writeOneByOne(decoded, rejections);
             }
             long nanos = System.nanoTime() - t0;
@@ -165,14 +302,13 @@ public class SinkConsumer {
             consecutiveFailures++;
             lastError = e.toString();
             metrics.failure();
-            Log.warnf("sink batch of %d records failed (%s); retrying from its first offsets", records.count(),
+            Log.warnf("sink batch of %d records failed (%s); retrying from its first offsets", records.size(),
                     e.getMessage());
             rewind(c, records);
             return false;
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            running = false;
-            return false;
+            // shutdown stops the loop through `running` and a wakeup; an interrupt ends this run of it
+            throw new org.apache.kafka.common.errors.InterruptException(e);
         }
     }
 
@@ -237,6 +373,12 @@ public class SinkConsumer {
                 }
                 rejections.add(new DeadLetterPublisher.Rejection(d.record(), FailureReason.MALFORMED_EVENT,
                         "PostgreSQL refused the row: " + e.getMessage()));
+            } catch (RuntimeException e) {
+                if (!running) {
+                    throw e;
+                }
+                rejections.add(new DeadLetterPublisher.Rejection(d.record(), FailureReason.PROCESSING_FAILED,
+                        Failures.describe(e)));
             }
         }
         return new SinkWriter.Outcome(applied, deleted, statuses, recordings);
@@ -248,11 +390,11 @@ public class SinkConsumer {
         return state != null && (state.startsWith("22") || state.startsWith("23") || state.startsWith("54"));
     }
 
-    private void commit(KafkaConsumer<byte[], byte[]> c, ConsumerRecords<byte[], byte[]> records) {
+    private void commit(KafkaConsumer<byte[], byte[]> c, List<ConsumerRecord<byte[], byte[]>> records) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (TopicPartition tp : records.partitions()) {
-            List<ConsumerRecord<byte[], byte[]>> rs = records.records(tp);
-            offsets.put(tp, new OffsetAndMetadata(rs.get(rs.size() - 1).offset() + 1));
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            offsets.merge(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1),
+                    (x, y) -> x.offset() >= y.offset() ? x : y);
         }
         try {
             c.commitSync(offsets);
@@ -262,30 +404,36 @@ public class SinkConsumer {
         }
     }
 
-    private static void rewind(KafkaConsumer<byte[], byte[]> c, ConsumerRecords<byte[], byte[]> records) {
-        for (TopicPartition tp : records.partitions()) {
-            if (c.assignment().contains(tp)) {
-                c.seek(tp, records.records(tp).get(0).offset());
-            }
+    /** Back to the first offset of each partition among {@code records}, to read them again. */
+    private static void rewind(KafkaConsumer<byte[], byte[]> c, List<ConsumerRecord<byte[], byte[]>> records) {
+        Map<TopicPartition, Long> first = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            first.merge(new TopicPartition(r.topic(), r.partition()), r.offset(), Math::min);
         }
+        first.forEach((tp, offset) -> {
+            if (c.assignment().contains(tp)) {
+                c.seek(tp, offset);
+            }
+        });
     }
 
-    private void account(ConsumerRecords<byte[], byte[]> records, SinkBatch batch, SinkWriter.Outcome outcome,
+    private void account(List<ConsumerRecord<byte[], byte[]>> records, SinkBatch batch, SinkWriter.Outcome outcome,
                          List<DeadLetterPublisher.Rejection> rejections, long nanos) {
-        for (TopicPartition tp : records.partitions()) {
-            metrics.consumed(tp.topic(), records.records(tp).size());
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            metrics.consumed(r.topic(), 1);
         }
         for (DeadLetterPublisher.Rejection r : rejections) {
             metrics.deadLetter(r.reason());
             Log.warnf("dead-lettered %s-%d@%d: %s %s", r.record().topic(), r.record().partition(),
                     r.record().offset(), r.reason(), r.detail());
         }
-        metrics.written(records.count(), outcome.resultsApplied(), outcome.recordings(), outcome.resultsDeleted(),
+        metrics.written(records.size(), outcome.resultsApplied(), outcome.recordings(), outcome.resultsDeleted(),
                 Math.max(0, batch.results().size() - outcome.resultsApplied()), nanos);
         Instant now = Instant.now();
         batch.results().forEach(r -> metrics.pipelineLatency(Duration.between(r.eventTime(), now)));
         lastBatchAt = now;
         consecutiveFailures = 0;
+        lastProgressNanos = System.nanoTime();
     }
 
     private void updateLag(KafkaConsumer<byte[], byte[]> c) {
@@ -308,19 +456,23 @@ public class SinkConsumer {
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxBatch());
         c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_UTTERANCE_MESSAGE_BYTES);
+        // a dead instance's partitions move to the others (or to its restart) after 10 s instead of the default 45 s
+        c.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+        c.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
         return c;
     }
 
     private void sleep(Duration d) {
+        lastProgressNanos = System.nanoTime(); // waiting out a back-off is not being stuck
         long end = System.nanoTime() + d.toNanos();
         try {
             while (running && System.nanoTime() < end) {
                 Thread.sleep(Math.min(100, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
             }
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            running = false;
+            // cut short; shutdown is signalled through `running`
         }
+        lastProgressNanos = System.nanoTime();
     }
 
     private static Duration min(Duration a, Duration b) {

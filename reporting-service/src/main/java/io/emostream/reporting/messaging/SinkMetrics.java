@@ -33,6 +33,7 @@ public class SinkMetrics {
     private final Counter deleted;
     private final Counter superseded;
     private final Counter failures;
+    private final Counter restarts;
     private final Map<FailureReason, Counter> deadLetters = new EnumMap<>(FailureReason.class);
     private final DistributionSummary batchSize;
     private final Timer sinkLatency;
@@ -51,6 +52,8 @@ public class SinkMetrics {
                 .register(registry);
         failures = Counter.builder("emostream.reporting.sink.failures")
                 .description("Batches whose write failed and will be retried").register(registry);
+        restarts = Counter.builder("emostream.reporting.sink.restarts")
+                .description("Times the sink's consumer loop died and was started again").register(registry);
         for (FailureReason reason : FailureReason.values()) {
             deadLetters.put(reason, Counter.builder("emostream.reporting.deadletters")
                     .description("Records sent to the dead-letter topic").tag("reason", reason.name())
@@ -108,6 +111,10 @@ public class SinkMetrics {
 
     void failure() {
         failures.increment();
+    }
+
+    void restarted() {
+        restarts.increment();
     }
 
     void lag(long records) {
