@@ -1,6 +1,6 @@
 // The recording page: recording.html?id=<recording id>. Follows the recording while results are still landing.
 import { ApiError, getJson } from './api.js';
-import { clearNotice, el, mountPage, poll, showError } from './layout.js';
+import { clearNotice, mountPage, poll, showError } from './layout.js';
 import { RecordingView, stillLanding } from './recording-view.js';
 
 const id = new URLSearchParams(location.search).get('id');

@@ -2,6 +2,7 @@
 // while results land (polling: EventSource cannot send the key header, and every replica sees the same database).
 import { REASONS, getJson, query } from './api.js';
 import { chip, clock, localTime, percent } from './emotions.js';
+import { filterParams } from './forms.js';
 import { clearNotice, el, mountPage, poll, showError } from './layout.js';
 
 const PAGE = 50;
@@ -15,25 +16,6 @@ let items = [];
 let next = null;
 let poller = null;
 let generation = 0;
-
-/** A day (yyyy-mm-dd, in the browser's zone) as the instant it starts; {@code plusDays} shifts it. */
-export function dayStart(day, plusDays = 0) {
-  const [y, m, d] = day.split('-').map(Number);
-  return new Date(y, m - 1, d + plusDays).toISOString();
-}
-
-/** The API query for the form's filters: days become instants in the browser's zone, "to" includes its day. */
-export function filterParams(values) {
-  return {
-    search: values.search,
-    emotion: values.emotion,
-    speaker: values.speaker,
-    state: values.state,
-    from: values.from ? dayStart(values.from) : null,
-    to: values.to ? dayStart(values.to, 1) : null,
-    lowConfidence: values.lowConfidence ? 'true' : null,
-  };
-}
 
 function formValues() {
   const f = new FormData(form);

@@ -1,17 +1,12 @@
 // Trends: the emotion mix over time and per speaker, from GET /stats/emotions, drawn with ECharts (a webjar).
 import { getJson, query } from './api.js';
 import { COLORS, LABELS, localTime, percent } from './emotions.js';
+import { bucketFor } from './forms.js';
 import { clearNotice, el, mountPage, showError } from './layout.js';
 
 const form = document.getElementById('controls');
 const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 const charts = {};
-
-/** Hours for ranges up to three days, days beyond. */
-export function bucketFor(rangeDays, choice) {
-  if (choice === 'hour' || choice === 'day') return choice;
-  return rangeDays !== 'all' && Number(rangeDays) <= 3 ? 'hour' : 'day';
-}
 
 /** One series per label: counts, or each bucket's share of its utterances. */
 export function series(groups, scale) {

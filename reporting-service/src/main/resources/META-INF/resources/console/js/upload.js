@@ -1,7 +1,8 @@
 // The upload page: a file (+ transcript) goes to ingest through this service (POST /ingest/recordings, same origin,
 // same key); the page follows the recording ACCEPTED → SEGMENTED → results, drawing its timeline as rows land.
 import { apiKey, getJson, keyRejected, parseProblem, problemMessage } from './api.js';
-import { el, mountPage, poll, showError, clearNotice } from './layout.js';
+import { recordingId } from './forms.js';
+import { clearNotice, el, mountPage, poll, showError } from './layout.js';
 import { RecordingView, stillLanding } from './recording-view.js';
 
 const TRANSCRIPT = /\.(vtt|json|txt)$/i;
@@ -20,13 +21,6 @@ let audio = null;
 let transcript = null;
 let follower = null;
 let stopAt = null;
-
-/** The recording id ./emostream analyze would give the same file: its name made safe + a content hash. */
-export function recordingId(fileName, hashHex) {
-  let name = fileName.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9._:-]/g, '_');
-  if (!name || !/^[A-Za-z0-9]/.test(name)) name = 'rec' + name;
-  return name.slice(0, 100) + '-' + hashHex.slice(0, 10);
-}
 
 async function contentHash(file, transcriptFile) {
   // crypto.subtle exists only in secure contexts (https, localhost); elsewhere, and for huge files, a random id
