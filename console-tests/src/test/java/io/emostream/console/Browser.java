@@ -69,7 +69,7 @@ final class Browser implements AutoCloseable {
         // as root Chromium needs --no-sandbox; the rest keep it from calling out of a closed network
         options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--window-size=1400,1000",
+                "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--window-size=1400,1400",
                 "--lang=en-US");
         options.setExperimentalOption("prefs", Map.of("download.default_directory", downloads.toString(),
                 "download.prompt_for_download", false));
@@ -104,7 +104,8 @@ final class Browser implements AutoCloseable {
 
     /** Waits (polling) until {@code condition} gives a non-null, non-false value, and returns it. */
     <T> T await(Duration timeout, String what, Function<WebDriver, T> condition) {
-        return new WebDriverWait(driver, timeout, Duration.ofMillis(200)).withMessage(what).until(condition);
+        return new WebDriverWait(driver, timeout, Duration.ofMillis(200)).withMessage(what)
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(condition);
     }
 
     /** Saves the whole page as target/console-screenshots/{name}.png. */
@@ -112,11 +113,12 @@ final class Browser implements AutoCloseable {
         Files.createDirectories(SCREENSHOTS);
         // fit the window to the page so the screenshot shows all of it
         Number height = (Number) script("return Math.min(4000, document.documentElement.scrollHeight)");
-        driver.manage().window().setSize(new org.openqa.selenium.Dimension(1400, Math.max(900, height.intValue())));
+        driver.manage().window().setSize(new org.openqa.selenium.Dimension(1400, Math.max(1400, height.intValue())));
+        script("window.scrollTo(0, 0)");
         File shot = driver.getScreenshotAs(OutputType.FILE);
         Path target = SCREENSHOTS.resolve(name + ".png");
         Files.copy(shot.toPath(), target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        driver.manage().window().setSize(new org.openqa.selenium.Dimension(1400, 1000));
+        driver.manage().window().setSize(new org.openqa.selenium.Dimension(1400, 1400));
         return target;
     }
 
