@@ -29,6 +29,9 @@ async function load() {
   clearNotice();
   if (!view) view = new RecordingView(document.getElementById('view'), { downloads: true });
   view.update(detail);
+  if (!performance.getEntriesByName('emostream:timeline').length) {
+    performance.mark('emostream:timeline'); // when the first timeline is drawn (bench/console-page.sh reads it)
+  }
   const landing = stillLanding(detail);
   document.body.dataset.complete = String(!landing);
   if (landing && !poller) poller = poll(load, 2000);
