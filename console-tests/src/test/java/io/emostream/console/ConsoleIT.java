@@ -157,6 +157,15 @@ class ConsoleIT {
                 "text " + second.path("text").path("label").asText());
         browser.screenshot("upload");
         new Actions(browser.driver).moveToElement(browser.find("h1")).perform();
+
+        // the same file again: it gets the same id, and the page shows that recording's results, no error
+        browser.find("#upload").click();
+        browser.await(RESULTS, "the same recording's results again",
+                d -> "true".equals(browser.script("return document.body.dataset.complete")));
+        assertThat(browser.find("#recording-link").getText()).isEqualTo(uploaded);
+        assertThat(browser.all("#notice.error")).isEmpty();
+        assertThat(browser.all(".segment")).hasSize(3);
+        assertThat(platform.api("/recordings?search=call-support").path("items")).hasSize(1);
     }
 
     @Test

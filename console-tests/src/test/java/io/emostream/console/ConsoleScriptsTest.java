@@ -189,6 +189,9 @@ class ConsoleScriptsTest {
                 .isEqualTo("Ingest is not reachable: connection refused (HTTP 502)");
         assertThat(js("return api.problemMessage(500, api.parseProblem('<html>oops</html>'))"))
                 .isEqualTo("The request failed with HTTP 500.");
+        assertThat(js("return [{status: 429, retryAfter: 5}, {status: 503, retryAfter: 2}, {status: 409, retryAfter: 3}, "
+                + "{status: 409, retryAfter: null}, {status: 422, retryAfter: null}, {status: 202}]"
+                + ".map(a => api.retryableUpload(a))")).isEqualTo(List.of(true, true, true, false, false, false));
         // every reason code ingest and the pipeline can give has its words
         for (String reason : List.of("INVALID_KEY", "MALFORMED_EVENT", "UNSUPPORTED_SCHEMA_VERSION", "AUDIO_EMPTY",
                 "AUDIO_UNREADABLE", "AUDIO_CORRUPT", "AUDIO_TOO_LARGE", "AUDIO_TOO_LONG", "TRANSCRIPT_MALFORMED",

@@ -79,6 +79,14 @@ export function problemMessage(status, problem, retryAfter) {
   return 'The request failed with HTTP ' + status + '.';
 }
 
+/**
+ * Whether an upload's answer is worth sending again (with the same Idempotency-Key) after its Retry-After: ingest
+ * busy (429), starting (503), or this very upload still in progress (409 with Retry-After).
+ */
+export function retryableUpload(answer) {
+  return answer.status === 429 || answer.status === 503 || (answer.status === 409 && answer.retryAfter != null);
+}
+
 /** The problem details of a response, or null when it has none. */
 export function parseProblem(text) {
   try {

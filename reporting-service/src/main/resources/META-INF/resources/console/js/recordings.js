@@ -16,6 +16,7 @@ let items = [];
 let next = null;
 let poller = null;
 let generation = 0;
+let latest = 0; // the newest list request: an older answer arriving late must not replace a newer one
 
 function formValues() {
   const f = new FormData(form);
@@ -66,8 +67,10 @@ function render(previous) {
 async function refresh() {
   const limit = Math.min(500, Math.max(PAGE, items.length));
   const q = query({ ...filterParams(formValues()), limit });
+  const mine = ++latest;
   try {
     const page = await getJson('/recordings' + q);
+    if (mine !== latest) return true;
     const previous = items;
     items = page.items;
     next = page.nextCursor;
@@ -87,7 +90,9 @@ async function refresh() {
 }
 
 async function loadMore() {
+  const mine = ++latest;
   const page = await getJson('/recordings' + query({ ...filterParams(formValues()), limit: PAGE, cursor: next }));
+  if (mine !== latest) return;
   items = items.concat(page.items);
   next = page.nextCursor;
   render([]);

@@ -1,6 +1,6 @@
 // The upload page: a file (+ transcript) goes to ingest through this service (POST /ingest/recordings, same origin,
 // same key); the page follows the recording ACCEPTED → SEGMENTED → results, drawing its timeline as rows land.
-import { apiKey, getJson, keyRejected, parseProblem, problemMessage } from './api.js';
+import { apiKey, getJson, keyRejected, parseProblem, problemMessage, retryableUpload } from './api.js';
 import { recordingId } from './forms.js';
 import { clearNotice, el, mountPage, poll, showError } from './layout.js';
 import { RecordingView, stillLanding } from './recording-view.js';
@@ -95,7 +95,10 @@ async function upload() {
   ['upload', 'accepted', 'segmented', 'results'].forEach((s) => step(s, ''));
   step('upload', 'current');
   button.disabled = true;
-  const id = idInput.value.trim() || idInput.placeholder;
+  const typedId = idInput.value.trim() !== '';
+  const id = typedId ? idInput.value.trim() : idInput.placeholder;
+  delete document.body.dataset.complete;
+  delete document.body.dataset.uploadFailed;
   const data = new FormData();
   data.append('recordingId', id);
   if (transcript) data.append('transcript', await transcript.text());
@@ -111,16 +114,28 @@ async function upload() {
   let answer;
   for (let attempt = 0; ; attempt++) {
     answer = await send(data, idempotencyKey);
-    if (answer.status !== 429 || attempt >= MAX_RETRIES) break;
+    if (!retryableUpload(answer) || attempt >= MAX_RETRIES) break;
     const wait = answer.retryAfter || 5;
-    status(problemMessage(429, answer.body, wait));
+    status(answer.status === 429 ? problemMessage(429, answer.body, wait)
+      : 'Ingest is not ready for this upload yet; trying again in ' + wait + ' s.');
     await new Promise((r) => setTimeout(r, wait * 1000));
   }
   button.disabled = false;
+  if (answer.status === 409 && !typedId) {
+    // the id comes from the file's content: this very file (and transcript) was uploaded before
+    step('upload', 'done');
+    step('accepted', 'done');
+    status('This file was uploaded before as ' + id + '; showing its results.');
+    showLinks(id);
+    follow({ recordingId: id, utteranceIds: [] });
+    return;
+  }
   if (answer.status !== 202) {
     step('upload', answer.status === 0 || answer.status >= 500 || answer.status === 401 ? 'failed' : 'done');
     if (answer.status !== 0 && answer.status < 500 && answer.status !== 401) step('accepted', 'failed');
-    const message = problemMessage(answer.status, answer.body, answer.retryAfter);
+    const message = answer.status === 409
+      ? 'The recording id “' + id + '” belongs to another upload; choose another id.'
+      : problemMessage(answer.status, answer.body, answer.retryAfter);
     status('');
     showError(message);
     if (answer.status === 401) keyRejected(message);
@@ -135,9 +150,13 @@ async function upload() {
     ? 'Accepted. Waiting for its transcript on emostream.transcripts…'
     : 'Accepted: ' + n + ' utterance' + (n === 1 ? '' : 's') + ' to score.');
   bar.value = 0;
-  document.getElementById('links').replaceChildren('Recording page: ',
-    el('a', { href: 'recording.html?id=' + encodeURIComponent(accepted.recordingId), id: 'recording-link', text: accepted.recordingId }));
+  showLinks(accepted.recordingId);
   follow(accepted);
+}
+
+function showLinks(id) {
+  document.getElementById('links').replaceChildren('Recording page: ',
+    el('a', { href: 'recording.html?id=' + encodeURIComponent(id), id: 'recording-link', text: id }));
 }
 
 /** Follows the recording in the reporting API until its results are all in (or it failed). */
