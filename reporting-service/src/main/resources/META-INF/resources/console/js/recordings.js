@@ -45,7 +45,7 @@ function row(r, fresh) {
   el('td', {}, link),
   el('td', { text: localTime(r.startedAt) }),
   el('td', { class: 'num', text: r.durationMs != null ? clock(r.durationMs) : '–' }),
-  el('td', { text: (r.speakers || []).join(', ') }),
+  el('td', { text: (r.speakers || []).join(', ') || '–' }),
   el('td', {}, r.dominantEmotion ? chip(r.dominantEmotion) : '–'),
   el('td', { class: 'num', text: count }),
   el('td', { class: 'num', text: percent(r.meanConfidence) }),

@@ -5,7 +5,7 @@ import { bucketFor } from './forms.js';
 import { clearNotice, el, mountPage, showError } from './layout.js';
 
 const form = document.getElementById('controls');
-const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+let zone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 const charts = {};
 
 /** One series per label: counts, or each bucket's share of its utterances. */
@@ -87,6 +87,10 @@ async function load() {
     }
     document.body.dataset.loaded = String(Number(document.body.dataset.loaded || 0) + 1);
   } catch (e) {
+    if (e.status === 400 && e.problem && e.problem.parameter === 'timeZone' && zone !== 'UTC') {
+      zone = 'UTC'; // a zone name the server does not know: show UTC buckets rather than nothing
+      return load();
+    }
     showError(e.message);
   }
 }

@@ -110,6 +110,21 @@ async function upload() {
   player.src = URL.createObjectURL(audio);
   player.hidden = false;
 
+  // an id made from the content names this very file (and transcript): if it was uploaded before, its results
+  // are already here, and sending the file again would only be refused (409)
+  let known;
+  try {
+    known = !typedId && await findRecording(id);
+  } catch (e) {
+    failed(e.status, e.message);
+    return;
+  }
+  if (known) {
+    button.disabled = false;
+    uploadedBefore(id);
+    return;
+  }
+
   const idempotencyKey = crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random();
   let answer;
   for (let attempt = 0; ; attempt++) {
@@ -121,25 +136,14 @@ async function upload() {
     await new Promise((r) => setTimeout(r, wait * 1000));
   }
   button.disabled = false;
-  if (answer.status === 409 && !typedId) {
-    // the id comes from the file's content: this very file (and transcript) was uploaded before
-    step('upload', 'done');
-    step('accepted', 'done');
-    status('This file was uploaded before as ' + id + '; showing its results.');
-    showLinks(id);
-    follow({ recordingId: id, utteranceIds: [] });
+  if (answer.status === 409 && !typedId) { // uploaded meanwhile (its results were not here a moment ago)
+    uploadedBefore(id);
     return;
   }
   if (answer.status !== 202) {
-    step('upload', answer.status === 0 || answer.status >= 500 || answer.status === 401 ? 'failed' : 'done');
-    if (answer.status !== 0 && answer.status < 500 && answer.status !== 401) step('accepted', 'failed');
-    const message = answer.status === 409
+    failed(answer.status, answer.status === 409
       ? 'The recording id “' + id + '” belongs to another upload; choose another id.'
-      : problemMessage(answer.status, answer.body, answer.retryAfter);
-    status('');
-    showError(message);
-    if (answer.status === 401) keyRejected(message);
-    document.body.dataset.uploadFailed = String(answer.status);
+      : problemMessage(answer.status, answer.body, answer.retryAfter));
     return;
   }
   const accepted = answer.body;
@@ -154,6 +158,32 @@ async function upload() {
   follow(accepted);
 }
 
+/** Ends an upload that did not go through: which step failed, and why in words. */
+function failed(code, message) {
+  button.disabled = false;
+  const rejected = code !== 0 && code < 500 && code !== 401; // ingest read the upload and refused it
+  step('upload', rejected ? 'done' : 'failed');
+  if (rejected) step('accepted', 'failed');
+  status('');
+  showError(message);
+  if (code === 401) keyRejected(message);
+  document.body.dataset.uploadFailed = String(code);
+}
+
+function uploadedBefore(id) {
+  step('upload', 'done');
+  step('accepted', 'done');
+  status('This file was uploaded before as ' + id + '; showing its results.');
+  showLinks(id);
+  follow({ recordingId: id, utteranceIds: [] });
+}
+
+/** The recording with exactly this id, or null (the list finds it by id text). */
+async function findRecording(id) {
+  const page = await getJson('/recordings?limit=20&search=' + encodeURIComponent(id));
+  return page.items.find((x) => x.recordingId === id) || null;
+}
+
 function showLinks(id) {
   document.getElementById('links').replaceChildren('Recording page: ',
     el('a', { href: 'recording.html?id=' + encodeURIComponent(id), id: 'recording-link', text: id }));
@@ -165,8 +195,7 @@ function follow(accepted) {
   let view = null;
   const tick = async () => {
     try {
-      const page = await getJson('/recordings?limit=20&search=' + encodeURIComponent(id));
-      const r = page.items.find((x) => x.recordingId === id);
+      const r = await findRecording(id);
       if (!r) return;
       if (r.state === 'FAILED') {
         step('segmented', 'failed');
