@@ -29,6 +29,7 @@ public final class TorchScriptBench {
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         String kind = args[0];
         Path file = Path.of(args[1]);
+        int turns = contextTurns(file);
         int iterations = args.length > 2 ? Integer.parseInt(args[2]) : 200;
         Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class)
                 .optModelPath(file).optEngine("PyTorch").optDevice(Device.cpu())
@@ -40,7 +41,7 @@ public final class TorchScriptBench {
                 long t0 = 0;
                 for (int i = -20; i < iterations; i++) {
                     try (NDManager m = NDManager.newBaseManager()) {
-                        NDList in = inputs(m, kind, batch);
+                        NDList in = inputs(m, kind, batch, turns);
                         long s = System.nanoTime();
                         NDList out = predictor.predict(in);
                         out.get(0).toFloatArray(); // materialise like the service does
@@ -58,7 +59,17 @@ public final class TorchScriptBench {
         }
     }
 
-    static NDList inputs(NDManager m, String kind, int batch) {
+    /** A text head with dialogue context (manifest next to the file: context.turns) takes 4 inputs, else 2. */
+    static int contextTurns(Path model) throws java.io.IOException {
+        Path manifest = model.toAbsolutePath().getParent().resolve("manifest.json");
+        if (!java.nio.file.Files.isRegularFile(manifest)) {
+            return 0;
+        }
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(manifest.toFile())
+                .path("context").path("turns").asInt(0);
+    }
+
+    static NDList inputs(NDManager m, String kind, int batch, int turns) {
         Random r = new Random(7);
         if (kind.equals("ser")) {
             int samples = 3 * 16000;
@@ -79,6 +90,21 @@ public final class TorchScriptBench {
         long[] lengths = new long[batch];
         java.util.Arrays.fill(lengths, tokens);
         NDArray features = m.create(x, new Shape(batch, tokens, hidden));
-        return new NDList(features, m.create(lengths));
+        NDList in = new NDList(features, m.create(lengths));
+        if (turns > 0) {
+            // every context slot present (the costliest case for the head)
+            float[] ctx = new float[batch * turns * hidden];
+            for (int i = 0; i < ctx.length; i++) {
+                ctx[i] = (float) r.nextGaussian();
+            }
+            float[] info = new float[batch * turns * 2];
+            for (int i = 0; i < info.length; i += 2) {
+                info[i] = 1f;
+                info[i + 1] = (i / 2) % 2;
+            }
+            in.add(m.create(ctx, new Shape(batch, turns, hidden)));
+            in.add(m.create(info, new Shape(batch, turns, 2)));
+        }
+        return in;
     }
 }

@@ -20,6 +20,10 @@ public enum FailureReason {
     AUDIO_TOO_LONG,
     /** A transcript that is not valid JSON, WebVTT or text. */
     TRANSCRIPT_MALFORMED,
+    /** A transcript over the size limit (bytes) or with more segments than allowed. */
+    TRANSCRIPT_TOO_LARGE,
+    /** A transcript with more segments at the same instant than allowed (each overlapping segment costs memory). */
+    TRANSCRIPT_OVERLAP,
     /** Transcript segments outside the audio, or with end before start. */
     TRANSCRIPT_OUT_OF_RANGE,
     /** A transcript whose recording did not arrive within the retention time. */

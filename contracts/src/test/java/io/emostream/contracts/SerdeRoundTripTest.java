@@ -17,7 +17,7 @@ class SerdeRoundTripTest {
 
     private static <T extends Versioned> T roundTrip(JsonSerde<T> serde, T value) {
         byte[] bytes = serde.serialize("t", value);
-        assertThat(new String(bytes, StandardCharsets.UTF_8)).contains("\"schemaVersion\":1");
+        assertThat(new String(bytes, StandardCharsets.UTF_8)).contains("\"schemaVersion\":" + value.schemaVersion());
         return serde.deserialize("t", bytes);
     }
 
@@ -53,6 +53,41 @@ class SerdeRoundTripTest {
         UtteranceText back = roundTrip(EventSerdes.UTTERANCE_TEXT, u);
         assertThat(back).isEqualTo(u);
         assertThat(back.utteranceId()).isEqualTo("rec-1#0");
+        assertThat(back.context()).isEmpty();
+        assertThat(new String(EventSerdes.UTTERANCE_TEXT.serialize("t", u))).doesNotContain("context");
+    }
+
+    @Test
+    void utteranceTextCarriesItsPreviousTurns() {
+        UtteranceText u = new UtteranceText("rec-1", 2, 3000, 4500, "B", "en", "Really?", T0, List.of(
+                new UtteranceText.Turn("A", "I got the job!"), new UtteranceText.Turn(null, "Wow.")));
+        UtteranceText back = roundTrip(EventSerdes.UTTERANCE_TEXT, u);
+        assertThat(back).isEqualTo(u);
+        assertThat(back.schemaVersion()).isEqualTo(2);
+        assertThat(back.context()).extracting(UtteranceText.Turn::text).containsExactly("I got the job!", "Wow.");
+    }
+
+    @Test
+    void textScoreCarriesOptionalDimensions() {
+        UtteranceText u = new UtteranceText("rec-1", 3, 1200, 4800, "agent", "en", "I am furious!", T0);
+        EmotionScore s = EmotionScore.forText(u, new ModelRef("ter", "2.0.0"),
+                Distribution.of(0.05, 0.05, 0.05, 0.7, 0.05, 0.05, 0.05), new InferenceTiming(0.5, 4, 1, 1),
+                T0.plusMillis(30), java.util.Map.of("valence", 1.8, "arousal", 4.1, "dominance", 3.3));
+        EmotionScore back = roundTrip(EventSerdes.EMOTION_SCORE, s);
+        assertThat(back).isEqualTo(s);
+        assertThat(back.dimensions()).containsEntry("valence", 1.8).hasSize(3);
+        assertThat(new String(EventSerdes.EMOTION_SCORE.serialize("t", textScore()))).doesNotContain("dimensions");
+        assertThat(roundTrip(EventSerdes.EMOTION_SCORE, textScore()).dimensions()).isNull();
+    }
+
+    @Test
+    void utteranceTextVersion1IsStillReadWithAnEmptyContext() {
+        byte[] v1 = ("{\"schemaVersion\":1,\"utteranceId\":\"r#0\",\"recordingId\":\"r\",\"index\":0,"
+                + "\"startMs\":0,\"endMs\":900,\"text\":\"hi\",\"ingestedAt\":\"2025-03-01T10:00:00Z\"}").getBytes();
+        UtteranceText u = EventSerdes.UTTERANCE_TEXT.deserialize("t", v1);
+        assertThat(u.schemaVersion()).isEqualTo(1);
+        assertThat(u.text()).isEqualTo("hi");
+        assertThat(u.context()).isEmpty();
     }
 
     @Test
@@ -107,11 +142,55 @@ class SerdeRoundTripTest {
     @Test
     void recordingStatus() {
         RecordingStatus s = new RecordingStatus(RecordingStatus.SCHEMA_VERSION, "rec-1",
-                RecordingStatus.State.SEGMENTED, List.of("rec-1#0", "rec-1#1"), 4200L, true, null, null, T0);
+                RecordingStatus.State.SEGMENTED, 2, 4200L, true, null, null, T0, "d1");
         assertThat(roundTrip(EventSerdes.RECORDING_STATUS, s)).isEqualTo(s);
+        assertThat(s.utteranceIds()).containsExactly("rec-1#0", "rec-1#1");
+        assertThat(new String(EventSerdes.RECORDING_STATUS.serialize("t", s), StandardCharsets.UTF_8))
+                .contains("\"utteranceCount\":2").doesNotContain("utteranceIds");
         RecordingStatus failed = new RecordingStatus(RecordingStatus.SCHEMA_VERSION, "rec-2",
-                RecordingStatus.State.FAILED, null, null, null, FailureReason.AUDIO_CORRUPT, "truncated", T0);
+                RecordingStatus.State.FAILED, null, null, null, FailureReason.AUDIO_CORRUPT, "truncated", T0, null);
         assertThat(roundTrip(EventSerdes.RECORDING_STATUS, failed)).isEqualTo(failed);
+        assertThat(failed.utteranceIds()).isEmpty();
+        // statuses written before counts listed the ids
+        RecordingStatus legacy = EventSerdes.RECORDING_STATUS.deserialize("t", ("{\"schemaVersion\":1,\"recordingId\":"
+                + "\"rec-3\",\"state\":\"SEGMENTED\",\"utteranceIds\":[\"rec-3#0\",\"rec-3#1\",\"rec-3#2\"]}")
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(legacy.utteranceCount()).isEqualTo(3);
+    }
+
+    @Test
+    void oversizeDeadLetterGoesByReference() {
+        RecordHeaders original = new RecordHeaders();
+        original.add(RecordingHeaders.LANGUAGE, "en".getBytes(StandardCharsets.UTF_8));
+        original.add(RecordingHeaders.TRANSCRIPT, new byte[5000]);
+        DeadLetter dl = new DeadLetter(FailureReason.AUDIO_TOO_LARGE, "too big", Topics.RECORDINGS, 2, 77L, "ingest", T0);
+        ProducerRecord<byte[], byte[]> r = dl.toRecord("rec-1".getBytes(StandardCharsets.UTF_8), new byte[20_000],
+                original, 10_000);
+        assertThat(r.value()).isNull();
+        assertThat(DeadLetter.isByReference(r.headers())).isTrue();
+        assertThat(new String(r.headers().lastHeader(DeadLetter.OMITTED).value(), StandardCharsets.UTF_8))
+                .isEqualTo("value=20000,header:transcript=5000");
+        assertThat(r.headers().lastHeader(RecordingHeaders.LANGUAGE)).isNotNull();
+        assertThat(r.headers().lastHeader(RecordingHeaders.TRANSCRIPT)).isNull();
+        assertThat(DeadLetter.fromHeaders(r.headers())).isEqualTo(dl); // where the original is
+        // under the limit: whole, as always
+        ProducerRecord<byte[], byte[]> small = dl.toRecord(null, new byte[100], original, 10_000);
+        assertThat(small.value()).hasSize(100);
+        assertThat(DeadLetter.isByReference(small.headers())).isFalse();
+    }
+
+    @Test
+    void apiKeys() {
+        ApiKeys keys = ApiKeys.of(List.of(" k1 ", "", "k2"));
+        assertThat(keys.isEmpty()).isFalse();
+        assertThat(keys.refusal("k1")).isEmpty();
+        assertThat(keys.refusal("k2 ")).isEmpty();
+        assertThat(keys.refusal("k3")).contains("the API key is not valid");
+        assertThat(keys.refusal(null)).contains("send an API key in the X-API-Key header");
+        assertThat(ApiKeys.of(List.of()).refusal("k1")).isPresent();
+        assertThat(ApiKeys.callerOf("k1")).hasSize(32).isEqualTo(ApiKeys.callerOf("k1")).isNotEqualTo(ApiKeys.callerOf("k2"));
+        assertThat(ApiKeys.unauthorizedBody("no key", "/x")).isEqualTo("{\"type\":\"urn:emostream:problem:unauthorized\","
+                + "\"title\":\"Unauthorized\",\"status\":401,\"detail\":\"no key\",\"instance\":\"/x\"}");
     }
 
     @Test

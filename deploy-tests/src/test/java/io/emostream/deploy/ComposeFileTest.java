@@ -105,6 +105,7 @@ class ComposeFileTest {
                 // the console's uploads pass through reporting to ingest
                 .containsEntry("EMOSTREAM_REPORTING_INGEST_URL", "http://ingest:"
                         + service("ingest").env().get("QUARKUS_HTTP_PORT"));
+        assertThat(service("ingest").env()).containsKey("EMOSTREAM_INGEST_API_KEYS");
     }
 
     @Test

@@ -35,7 +35,8 @@ class KustomizeOverlaysTest {
             "excludePersistentLag", "limitToPartitionsWithLag", "version", "partitionLimitation", "sasl", "tls",
             "unsafeSsl");
     /** Secrets the overlays reference but never contain: created by CloudNativePG or by the platform operator. */
-    static final Set<String> EXTERNAL_SECRETS = Set.of("emostream-db-app", "emostream-reporting");
+    static final Set<String> EXTERNAL_SECRETS = Set.of("emostream-db-app", "emostream-reporting",
+            "emostream-ingest");
 
     private static final Map<Path, Rendered> RENDERED = new ConcurrentHashMap<>();
     private static final KubernetesSchemas SCHEMAS = new KubernetesSchemas();
@@ -366,6 +367,8 @@ class KustomizeOverlaysTest {
                 + cpu.get("Service", "ingest").path("spec").path("ports").get(0).path("port").asInt());
         assertThat(cpu.get("NetworkPolicy", "reporting-egress-ingest").toString()).contains("\"ingest\"");
         assertThat(cpu.get("NetworkPolicy", "ingest-ingress-reporting").toString()).contains("\"reporting\"");
+        JsonNode ingest = Rendered.podSpec(cpu.get("Deployment", "ingest")).path("containers").get(0);
+        assertThat(ingest.path("env").toString()).contains("emostream-ingest", "EMOSTREAM_INGEST_API_KEYS");
 
         Rendered external = render(Repo.path("k8s/overlays/external-postgres"));
         assertThat(external.ofKind("Cluster")).isEmpty();

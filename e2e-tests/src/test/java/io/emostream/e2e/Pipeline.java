@@ -103,7 +103,8 @@ final class Pipeline implements AutoCloseable {
                                 Map<String, String> headers) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(platform.url("ingest") + "/recordings?recordingId="
                         + id + "&awaitTranscript=" + awaitTranscript))
-                .header("Content-Type", contentType).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", contentType).header("X-API-Key", platform.apiKey())
+                .timeout(Duration.ofSeconds(60))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(audio));
         headers.forEach(b::header);
         return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());

@@ -163,6 +163,18 @@ public final class ModelManifest {
     }
 
     /** The metrics block as written by training (protocol + numbers); a missing node when absent. */
+    /** Names of the model's dimensional outputs after the class probabilities (e.g. valence), empty if none. */
+    public List<String> dimensions() {
+        List<String> out = new ArrayList<>();
+        root.path("dimensions").forEach(n -> out.add(n.asText()));
+        return List.copyOf(out);
+    }
+
+    /** How many previous turns the model reads as context (0: utterance only). */
+    public int contextTurns() {
+        return root.path("context").path("turns").asInt(0);
+    }
+
     public JsonNode metrics() {
         return root.path("metrics");
     }

@@ -40,10 +40,12 @@ public final class TextEncoder implements AutoCloseable {
     private final int maxTokens;
     private final int hidden;
     private final String engine;
+    private final boolean perItem;
 
     private TextEncoder(HuggingFaceTokenizer tokenizer, Model model, String engine, int maxTokens, int hidden,
-                        int predictors) {
+                        int predictors, boolean perItem) {
         this.tokenizer = tokenizer;
+        this.perItem = perItem;
         this.model = model;
         this.engine = engine;
         this.maxTokens = maxTokens;
@@ -78,7 +80,12 @@ public final class TextEncoder implements AutoCloseable {
         try {
             if (torchScriptEncoder == null) {
                 byte[] onnx = resource(encoder.path("onnxResource").asText(), encoder.path("onnxSha256").asText(""));
-                model.load(new ByteArrayInputStream(onnx), Engines.ortOptions(options));
+                Map<String, String> ort = new java.util.HashMap<>(Engines.ortOptions(options));
+                // optional ORT graph optimisation level (NO_OPT, BASIC_OPT, EXTENDED_OPT, ALL_OPT); see the manifest
+                if (encoder.hasNonNull("optLevel")) {
+                    ort.put("optLevel", encoder.get("optLevel").asText());
+                }
+                model.load(new ByteArrayInputStream(onnx), ort);
             } else {
                 model.load(torchScriptEncoder.getParent(), torchScriptEncoder.getFileName().toString()
                         .replaceFirst("\\.pt$", ""), Map.of("mapLocation", "true"));
@@ -88,7 +95,11 @@ public final class TextEncoder implements AutoCloseable {
             tok.close();
             throw new ModelLoadException("cannot load text encoder: " + e.getMessage(), e);
         }
-        return new TextEncoder(tok, model, engine, maxTokens, hidden, options.predictors());
+        // A dynamically quantised (int8) encoder computes one quantisation scale over the whole input tensor, padding
+        // included, so a text's features would depend on the other texts of its batch: such encoders run one text
+        // per forward pass (same result batched or single, and the same transcript always gives the same scores).
+        boolean perItem = encoder.path("quantized").asBoolean(false);
+        return new TextEncoder(tok, model, engine, maxTokens, hidden, options.predictors(), perItem);
     }
 
     /** Reads a classpath resource whole, verifying its sha256 when one is given. */
@@ -138,9 +149,31 @@ public final class TextEncoder implements AutoCloseable {
         return ids;
     }
 
-    /** Runs the encoder on already tokenised input (one forward pass). */
+    /**
+     * Runs the encoder on already tokenised input: one padded forward pass, or one pass per text for a quantised
+     * encoder (see {@link #perItem()}); the result is a padded batch either way.
+     */
     public TokenFeatures encode(long[][] ids) {
-        return pool.predict(ids);
+        if (!perItem || ids.length == 1) {
+            return pool.predict(ids);
+        }
+        int max = 0;
+        for (long[] x : ids) {
+            max = Math.max(max, x.length);
+        }
+        float[] data = new float[ids.length * max * hidden];
+        long[] lengths = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            TokenFeatures one = pool.predict(new long[][] {ids[i]});
+            System.arraycopy(one.data(), 0, data, i * max * hidden, ids[i].length * hidden);
+            lengths[i] = ids[i].length;
+        }
+        return new TokenFeatures(data, ids.length, max, hidden, lengths);
+    }
+
+    /** True when each text is encoded in its own forward pass (dynamically quantised encoders). */
+    public boolean perItem() {
+        return perItem;
     }
 
     public int hiddenSize() {

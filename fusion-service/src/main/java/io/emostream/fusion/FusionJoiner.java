@@ -15,7 +15,8 @@ import java.util.Objects;
  * Score fusion of one utterance's speech and text scores (Makiuchi et al. 2021): {@code p = w1·p_speech +
  * w2·p_text}, renormalised; label = argmax, confidence = its probability. In {@link FusionMode#CONFIDENCE} each
  * weight is first scaled by its modality's certainty {@code 1 − normalisedEntropy}, so an uninformative
- * (near-uniform) score counts less. Either input may be missing: the result is then that modality alone.
+ * (near-uniform) score counts less. In {@link FusionMode#GATED} a learned {@link FusionGate} sets the speech share
+ * from both scores. Either input may be missing: the result is then that modality alone.
  * <p>
  * A plain class with no Kafka or Quarkus state: {@code FusionJoiner.of(FusionMode.FIXED, 0.6, 1.0)
  * .combine(pSpeech, pText)} is all an offline evaluation needs.
@@ -29,9 +30,15 @@ public final class FusionJoiner implements ValueJoiner<EmotionScore, EmotionScor
     private final FusionMode mode;
     private final double speechWeight;
     private final double textWeight;
+    private final FusionGate gate;
     private final Clock clock;
 
     public FusionJoiner(FusionMode mode, double speechWeight, double textWeight, Clock clock) {
+        this(mode, speechWeight, textWeight, null, clock);
+    }
+
+    /** As above; {@code gate} is required for {@link FusionMode#GATED} and unused otherwise. */
+    public FusionJoiner(FusionMode mode, double speechWeight, double textWeight, FusionGate gate, Clock clock) {
         this.mode = Objects.requireNonNull(mode, "mode");
         if (!(speechWeight >= 0) || !(textWeight >= 0) || Double.isInfinite(speechWeight)
                 || Double.isInfinite(textWeight) || speechWeight + textWeight <= 0) {
@@ -40,6 +47,10 @@ public final class FusionJoiner implements ValueJoiner<EmotionScore, EmotionScor
         }
         this.speechWeight = speechWeight;
         this.textWeight = textWeight;
+        if (mode == FusionMode.GATED && gate == null) {
+            throw new IllegalArgumentException("fusion mode GATED needs the gate weights (emostream.fusion.gate)");
+        }
+        this.gate = gate;
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
@@ -68,7 +79,10 @@ public final class FusionJoiner implements ValueJoiner<EmotionScore, EmotionScor
         }
         double a = speechWeight;
         double b = textWeight;
-        if (mode == FusionMode.CONFIDENCE) {
+        if (mode == FusionMode.GATED) {
+            a = gate.speechWeight(speech, text);
+            b = 1.0 - a;
+        } else if (mode == FusionMode.CONFIDENCE) {
             double ca = a * certainty(speech);
             double cb = b * certainty(text);
             // both uniform: certainty says nothing, so keep the fixed weights rather than divide by zero

@@ -9,6 +9,7 @@ import io.emostream.contracts.FusedEmotion;
 import io.emostream.contracts.Modalities;
 import io.emostream.contracts.Modality;
 import io.emostream.contracts.Topics;
+import io.emostream.fusion.config.FusionSettings;
 import io.emostream.testsupport.KafkaResource;
 import io.emostream.testsupport.TestKafka;
 import io.quarkus.test.common.TestResourceScope;
@@ -88,7 +89,12 @@ class FusionServiceTest {
         assertThat(both.label()).isEqualTo(Emotion.ANGRY);
         assertThat(both.speech().utteranceId()).isEqualTo(rec + "#0");
         assertThat(both.text().text()).isEqualTo("Get out of here");
-        assertThat(both.speechWeight()).isCloseTo(0.375, within(1e-12));
+        // the shipped default mode and weights (application config = FusionConfig defaults)
+        FusionSettings shipped = FusionSettings.defaults();
+        assertThat(both.mode()).isEqualTo(shipped.mode());
+        assertThat(both.speechWeight()).isCloseTo(new FusionJoiner(shipped.mode(), shipped.speechWeight(),
+                shipped.textWeight(), shipped.gate(), java.time.Clock.systemUTC())
+                .combine(both.speech().probabilities(), both.text().probabilities()).speechWeight(), within(1e-12));
         assertThat(both.correction()).isFalse();
         assertThat(both.fusedAt()).isAfter(both.eventTime());
         assertThat(byKey.get(rec + "#1").modalities()).isEqualTo(Modalities.SPEECH_ONLY);
@@ -108,7 +114,7 @@ class FusionServiceTest {
         assertThat(TestKafka.readAll(Topics.EMOTIONS, r -> r.key().startsWith(rec + "#")))
                 .extracting(ConsumerRecord::key).hasSize(3).doesNotHaveDuplicates();
         given().get("/q/metrics").then().statusCode(200)
-                .body(containsString("emostream_fusion_fused_total{correction=\"false\",modalities=\"BOTH\",mode=\"FIXED\"}"))
+                .body(containsString("emostream_fusion_fused_total{correction=\"false\",modalities=\"BOTH\",mode=\"" + FusionSettings.defaults().mode() + "\"}"))
                 .body(containsString("emostream_fusion_duplicates_total{modality=\"SPEECH\"}"))
                 .body(containsString("emostream_fusion_deadletters_total"));
     }

@@ -4,6 +4,8 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /** Settings of the ingest service ({@code emostream.ingest.*}). */
 @ConfigMapping(prefix = "emostream.ingest")
@@ -28,6 +30,46 @@ public interface IngestConfig {
     /** How often waiting recordings and kept transcripts are checked for expiry. */
     @WithDefault("1s")
     Duration expiryCheckInterval();
+
+    /** Largest transcript accepted, in bytes (inline header, transcripts topic or REST form field). */
+    @WithDefault("5242880")
+    int maxTranscriptBytes();
+
+    /** Most segments (cues) a transcript may have. */
+    @WithDefault("20000")
+    int maxTranscriptSegments();
+
+    /**
+     * Most transcript segments that may cover the same instant (overlapping speakers). Each one open while the
+     * audio is cut holds up to {@code segmentation.max-utterance} of samples, so this bounds decode memory.
+     */
+    @WithDefault("8")
+    int maxOverlappingSegments();
+
+    /**
+     * A rejected record larger than this (value and headers) is dead-lettered by reference: the dead letter
+     * names its topic, partition and offset instead of copying it (it stays on its topic for the retention).
+     */
+    @WithDefault("8388608")
+    int deadLetterMaxInlineBytes();
+
+    /** Accepted REST API keys ({@code X-API-Key}), comma-separated; a secret. None: the REST API refuses all. */
+    Optional<List<String>> apiKeys();
+
+    /** REST uploads processed at once; more get 429 with {@code Retry-After}. */
+    @WithDefault("2")
+    int maxConcurrentUploads();
+
+    /** The {@code Retry-After} of a 429. */
+    @WithDefault("5s")
+    Duration uploadRetryAfter();
+
+    /**
+     * How many previous transcript segments of the same recording each text utterance carries (speaker + text,
+     * for text models that read dialogue context; 0 = none).
+     */
+    @WithDefault("3")
+    int textContextTurns();
 
     /** Segmentation settings. */
     Segmentation segmentation();

@@ -1,8 +1,10 @@
 package io.emostream.ingest;
 
 import io.emostream.contracts.FailureReason;
+import io.emostream.ingest.audio.AudioDecoder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -29,6 +31,8 @@ public class IngestMetrics {
         this.segmentation = Timer.builder("emostream.ingest.segmentation")
                 .description("Decode, validate and cut one recording").register(registry);
         registry.gauge("emostream.ingest.awaiting.transcript", awaitingTranscript);
+        FunctionCounter.builder("emostream.ingest.decode.passes", AudioDecoder.class, x -> AudioDecoder.passes())
+                .description("Decoding passes over recordings (REST validation and stream cutting)").register(registry);
     }
 
     public void recordingSegmented(int utteranceCount, double seconds, long nanos) {

@@ -131,6 +131,36 @@ public final class AudioFixtures {
         }
     }
 
+    /**
+     * An MP4 (MPEG-4 video + AAC mono) whose video runs {@code videoSeconds} but whose audio track is only
+     * {@code audio} long, as screen and phone recorders write them: the container's duration is the video's.
+     */
+    public static byte[] videoWithShorterAudio(double videoSeconds, int rate, float[] audio) {
+        try {
+            Path tmp = Files.createTempFile("video", ".mp4");
+            try {
+                FFmpegFrameRecorder r = new FFmpegFrameRecorder(tmp.toFile(), 64, 48, 1);
+                r.setFormat("mp4");
+                r.setVideoCodecName("mpeg4");
+                r.setAudioCodecName("aac");
+                r.setFrameRate(10);
+                r.setSampleRate(rate);
+                r.start();
+                r.recordSamples(rate, 1, FloatBuffer.wrap(audio));
+                for (int i = 0; i < Math.round(videoSeconds * 10); i++) {
+                    r.record(new Frame(64, 48, Frame.DEPTH_UBYTE, 3));
+                }
+                r.stop();
+                r.release();
+                return Files.readAllBytes(tmp);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A WAV with a valid 44-byte header and no sample data. */
     public static byte[] headerOnlyWav() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

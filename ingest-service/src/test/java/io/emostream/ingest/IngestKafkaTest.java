@@ -79,7 +79,7 @@ class IngestKafkaTest {
             assertThat(r.value().length / 2 / 16).isCloseTo((int) (m.endMs() - m.startMs()), within(1));
         }
         RecordingStatus s = status(id, RecordingStatus.State.SEGMENTED);
-        assertThat(s.utteranceIds()).containsExactly(id + "#0", id + "#1");
+        assertThat(s.utteranceCount()).isEqualTo(2);
         assertThat(s.hasTranscript()).isFalse();
         assertThat(s.durationMs()).isCloseTo(5300L, within(120L));
     }
@@ -95,6 +95,10 @@ class IngestKafkaTest {
         List<UtteranceText> texts = text(id, 2);
         assertThat(texts).extracting(UtteranceText::text).containsExactly("How can I help you?", "I want my money back!");
         assertThat(texts).extracting(UtteranceText::speaker).containsExactly("agent", "customer");
+        // each text utterance carries the previous segments of its recording (dialogue context for the TER)
+        assertThat(texts).extracting(UtteranceText::schemaVersion).containsOnly(UtteranceText.SCHEMA_VERSION);
+        assertThat(texts.get(0).context()).isEmpty();
+        assertThat(texts.get(1).context()).containsExactly(new UtteranceText.Turn("agent", "How can I help you?"));
         List<ConsumerRecord<String, byte[]>> a = audio(id, 2);
         assertThat(meta(a.get(0)).hasTranscript()).isTrue();
         assertThat(meta(a.get(0)).startMs()).isEqualTo(400);
@@ -191,7 +195,12 @@ class IngestKafkaTest {
                 new Bad("segments-outside-audio", wav, new String[]{RecordingHeaders.TRANSCRIPT, outside},
                         FailureReason.TRANSCRIPT_OUT_OF_RANGE),
                 new Bad("bad-speaker-map", wav, new String[]{RecordingHeaders.SPEAKERS, "left=agent", RecordingHeaders.TRANSCRIPT_MODE, "none"},
-                        FailureReason.MALFORMED_EVENT));
+                        FailureReason.MALFORMED_EVENT),
+                // issue 18: this one killed the JVM (OutOfMemoryError); over the test's 2 MB it goes by reference
+                new Bad("poison-transcript", wav, new String[]{RecordingHeaders.TRANSCRIPT, PoisonTranscript.json()},
+                        FailureReason.TRANSCRIPT_TOO_LARGE),
+                new Bad("overlapping-transcript", wav, new String[]{RecordingHeaders.TRANSCRIPT,
+                        PoisonTranscript.overlapping(9)}, FailureReason.TRANSCRIPT_OVERLAP));
     }
 
     /** Overwrites 2 kB in the middle of the MP3 stream with garbage. */
@@ -229,7 +238,21 @@ class IngestKafkaTest {
         assertThat(meta.sourcePartition()).isZero();
         assertThat(meta.service()).isEqualTo("ingest-service");
         assertThat(meta.detail()).isNotBlank();
-        assertThat(dl.value()).isEqualTo(bad.audio);
+        long size = bad.audio.length;
+        for (org.apache.kafka.common.header.Header h : r.headers()) {
+            size += h.key().length() + h.value().length;
+        }
+        // the test profile dead-letters records over 2 MB by reference: the original stays where the letter says
+        boolean byReference = size > 2_000_000;
+        assertThat(DeadLetter.isByReference(dl.headers())).isEqualTo(byReference);
+        if (byReference) {
+            assertThat(dl.value()).isNull();
+            List<ConsumerRecord<String, byte[]>> original = TestKafka.readAll(Topics.RECORDINGS,
+                    x -> x.partition() == meta.sourcePartition() && x.offset() == meta.sourceOffset());
+            assertThat(original).singleElement().satisfies(o -> assertThat(o.value()).isEqualTo(bad.audio));
+        } else {
+            assertThat(dl.value()).isEqualTo(bad.audio);
+        }
         RecordingStatus failed = status(id, RecordingStatus.State.FAILED);
         assertThat(failed.reason()).isEqualTo(bad.reason);
         assertThat(TestKafka.readAll(Topics.UTTERANCES_AUDIO, x -> x.key().startsWith(id + "#"))).isEmpty();

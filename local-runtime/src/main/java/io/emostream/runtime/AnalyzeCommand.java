@@ -3,7 +3,6 @@ package io.emostream.runtime;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -22,7 +21,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
@@ -30,7 +28,8 @@ import java.util.stream.Stream;
  * what it found per utterance. Starts the platform if it is not running (and stops it again unless
  * {@code --serve}); uploads each file through the ingest API with its sidecar transcript ({@code .vtt},
  * {@code .json} or {@code .txt} next to it); follows the results in the reporting API. Without files it
- * analyses the bundled samples.
+ * analyses the bundled samples. A service that restarts meanwhile is waited for: an upload that got no answer
+ * is sent again with the same Idempotency-Key ({@link IngestClient}); failures are reported in words.
  */
 final class AnalyzeCommand {
 
@@ -41,16 +40,18 @@ final class AnalyzeCommand {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final RuntimeSettings settings;
-    private final String ingest;
     private final String reporting;
+    private final IngestClient ingest;
 
     private record Submitted(Path file, String recordingId, List<String> utteranceIds, boolean hasTranscript) {
     }
 
     AnalyzeCommand(RuntimeSettings settings) {
         this.settings = settings;
-        this.ingest = settings.serviceUrl(ServiceSpec.named("ingest"));
         this.reporting = settings.serviceUrl(ServiceSpec.named("reporting"));
+        // a service that dies under an upload is restarted by the supervisor: wait for it, then send again
+        this.ingest = new IngestClient(settings.serviceUrl(ServiceSpec.named("ingest")), settings.apiKey(), 5,
+                Duration.ofMinutes(3));
     }
 
     int run(List<String> args, List<String> runtimeOptions) throws Exception {
@@ -105,9 +106,15 @@ final class AnalyzeCommand {
         for (Path f : files) {
             try {
                 submitted.add(submit(f));
-            } catch (Rejected e) {
+            } catch (IngestClient.Rejected e) {
                 failures++;
                 System.err.printf("%-28s rejected: %s%n", f.getFileName(), e.getMessage());
+            } catch (IngestClient.Unavailable e) {
+                failures++;
+                System.err.printf("%-28s not uploaded: %s%n", f.getFileName(), e.getMessage());
+            } catch (IOException e) {
+                failures++;
+                System.err.printf("%-28s cannot be read: %s%n", f.getFileName(), e.getMessage());
             }
         }
         Map<String, List<JsonNode>> results = await(submitted, timeout);
@@ -139,41 +146,29 @@ final class AnalyzeCommand {
         return AUDIO.stream().anyMatch(n::endsWith);
     }
 
-    /** Thrown when ingest refuses a file (with its problem detail). */
-    private static final class Rejected extends Exception {
-        Rejected(String message) {
-            super(message);
-        }
-    }
-
-    private Submitted submit(Path file) throws Exception {
+    private Submitted submit(Path file) throws IOException, IngestClient.Rejected, IngestClient.Unavailable,
+            InterruptedException {
         byte[] audio = Files.readAllBytes(file);
         Optional<Path> sidecar = sidecar(file);
         String transcript = sidecar.isPresent() ? Files.readString(sidecar.get()) : null;
         String id = recordingId(file, audio, transcript);
-
-        String boundary = "emostream-" + UUID.randomUUID();
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        part(body, boundary, "recordingId", null, id.getBytes(StandardCharsets.UTF_8));
-        if (transcript != null) {
-            part(body, boundary, "transcript", null, transcript.getBytes(StandardCharsets.UTF_8));
+        IngestClient.Accepted a;
+        String note = "";
+        try {
+            a = ingest.upload(id, file.getFileName().toString(), audio, transcript);
+        } catch (IngestClient.Rejected e) {
+            // the id is a hash of the content: a taken id is this very recording, uploaded before this
+            // installation sent Idempotency-Keys; its results are there to show
+            var existing = e.status() == 409 ? ingest.existing(id) : Optional.<IngestClient.Accepted>empty();
+            if (existing.isEmpty()) {
+                throw e;
+            }
+            a = existing.get();
+            note = ", analysed before";
         }
-        part(body, boundary, "file", file.getFileName().toString(), audio);
-        body.write(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(ingest + "/recordings"))
-                .timeout(Duration.ofMinutes(2))
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(),
-                HttpResponse.BodyHandlers.ofString());
-        JsonNode json = JSON.readTree(r.body().isEmpty() ? "{}" : r.body());
-        if (r.statusCode() != 202) {
-            throw new Rejected(r.statusCode() + " " + json.path("title").asText("") + ": " + json.path("detail").asText(r.body()));
-        }
-        List<String> ids = new ArrayList<>();
-        json.path("utteranceIds").forEach(n -> ids.add(n.asText()));
-        System.out.printf("%-28s → %s, %d utterance(s)%s%n", file.getFileName(), id, ids.size(),
-                sidecar.map(s -> ", transcript " + s.getFileName()).orElse(", no transcript"));
-        return new Submitted(file, id, ids, transcript != null);
+        System.out.printf("%-28s → %s, %d utterance(s)%s%s%n", file.getFileName(), id, a.utteranceIds().size(),
+                sidecar.map(s -> ", transcript " + s.getFileName()).orElse(", no transcript"), note);
+        return new Submitted(file, id, a.utteranceIds(), transcript != null);
     }
 
     private static Optional<Path> sidecar(Path audio) {
@@ -184,7 +179,7 @@ final class AnalyzeCommand {
     }
 
     /** The file name made safe, plus a content hash: analysing the same file again gives the same ids. */
-    static String recordingId(Path file, byte[] audio, String transcript) throws Exception {
+    static String recordingId(Path file, byte[] audio, String transcript) {
         String name = file.getFileName().toString().replaceAll("\\.[^.]*$", "").replaceAll("[^A-Za-z0-9._:-]", "_");
         if (name.isEmpty() || !Character.isLetterOrDigit(name.charAt(0))) {
             name = "rec" + name;
@@ -192,26 +187,17 @@ final class AnalyzeCommand {
         if (name.length() > 100) {
             name = name.substring(0, 100);
         }
-        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
         sha.update(audio);
         if (transcript != null) {
             sha.update(transcript.getBytes(StandardCharsets.UTF_8));
         }
         return name + "-" + HexFormat.of().formatHex(sha.digest()).substring(0, 10);
-    }
-
-    private static void part(ByteArrayOutputStream out, String boundary, String name, String filename, byte[] content)
-            throws IOException {
-        StringBuilder h = new StringBuilder("--").append(boundary).append("\r\n")
-                .append("Content-Disposition: form-data; name=\"").append(name).append('"');
-        if (filename != null) {
-            h.append("; filename=\"").append(filename.replace("\"", "")).append('"');
-        }
-        h.append("\r\nContent-Type: ").append(filename != null ? "application/octet-stream" : "text/plain; charset=UTF-8")
-                .append("\r\n\r\n");
-        out.write(h.toString().getBytes(StandardCharsets.UTF_8));
-        out.write(content);
-        out.write("\r\n".getBytes(StandardCharsets.UTF_8));
     }
 
     /** Polls the reporting API until every utterance has its result (fused from both sides when there is text). */
@@ -225,6 +211,9 @@ final class AnalyzeCommand {
             int done = 0;
             for (Submitted s : submitted) {
                 List<JsonNode> items = utterances(s.recordingId());
+                if (items == null) { // reporting is not answering right now: keep what we had
+                    items = results.getOrDefault(s.recordingId(), List.of());
+                }
                 results.put(s.recordingId(), items);
                 done += (int) items.stream().filter(u -> !s.hasTranscript() || "BOTH".equals(u.path("modalities").asText())).count();
             }
@@ -249,13 +238,19 @@ final class AnalyzeCommand {
         }
     }
 
+    /** The results so far; null when reporting does not answer right now (restarting): ask again later. */
     private List<JsonNode> utterances(String recordingId) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(reporting + "/utterances?order=asc&limit=500&recording="
-                        + URLEncoder.encode(recordingId, StandardCharsets.UTF_8)))
-                .header("X-API-Key", settings.apiKey()).timeout(Duration.ofSeconds(10)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r;
+        try {
+            r = HTTP.send(HttpRequest.newBuilder(URI.create(reporting + "/utterances?order=asc&limit=500&recording="
+                            + URLEncoder.encode(recordingId, StandardCharsets.UTF_8)))
+                    .header("X-API-Key", settings.apiKey()).timeout(Duration.ofSeconds(10)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            return null;
+        }
         if (r.statusCode() != 200) {
-            return List.of();
+            return null;
         }
         List<JsonNode> items = new ArrayList<>();
         JSON.readTree(r.body()).path("items").forEach(items::add);

@@ -31,7 +31,16 @@ public final class RuntimeMain {
         }
         RuntimeSettings settings = RuntimeSettings.fromEnv(System.getenv());
         if (args[0].equals("analyze")) {
-            System.exit(new AnalyzeCommand(settings).run(List.of(args).subList(1, args.length), List.of()));
+            int code;
+            try {
+                code = new AnalyzeCommand(settings).run(List.of(args).subList(1, args.length), List.of());
+            } catch (Exception e) {
+                // a person reads this: what went wrong, not a stack trace (the services' logs have the details)
+                System.err.println("analyze stopped: " + (e.getMessage() == null ? e.getClass().getSimpleName()
+                        : e.getMessage()) + " (logs in " + settings.logs() + ")");
+                code = 1;
+            }
+            System.exit(code);
         }
         List<ServiceSpec> services = ServiceSpec.ALL;
         boolean foreground = false;

@@ -61,8 +61,8 @@ public record RuntimeSettings(Path home, Path repo, int kafkaPort, int controlle
     }
 
     /**
-     * The reporting API key of this local installation: generated once into {@code <home>/api-key} (readable only
-     * by its owner), given to the reporting service, and used by {@code analyze}.
+     * The API key of this local installation: generated once into {@code <home>/api-key} (readable only by its
+     * owner), given to the ingest and reporting services ({@code X-API-Key}), and used by {@code analyze}.
      */
     public String apiKey() {
         Path file = home.resolve("api-key");

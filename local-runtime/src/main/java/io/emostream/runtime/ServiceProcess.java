@@ -64,7 +64,9 @@ final class ServiceProcess implements AutoCloseable {
         env.put("QUARKUS_DATASOURCE_PASSWORD", RuntimeSettings.DB_PASSWORD);
         env.put("EMOSTREAM_MODELS_DIR", settings.repo().resolve("models").toString());
         env.put("EMOSTREAM_STATE_DIR", settings.home().resolve("state").resolve(spec.name()).toString());
+        // one key for this installation's APIs (ingest uploads, reporting results); analyze sends it
         env.put("EMOSTREAM_REPORTING_API_KEYS", settings.apiKey());
+        env.put("EMOSTREAM_INGEST_API_KEYS", settings.apiKey());
         // the console's uploads go through reporting to ingest: where ingest listens on this platform
         env.put("EMOSTREAM_REPORTING_INGEST_URL", settings.serviceUrl(ServiceSpec.named("ingest")));
         if (System.getenv("QUARKUS_OTEL_EXPORTER_OTLP_ENDPOINT") == null

@@ -51,7 +51,7 @@ public final class ApiFixtures {
                 .result(Fixtures.both("api-r2", 1, "api-customer-2", Emotion.SAD, 0.6, r2.plusSeconds(1)));
         Instant failedAt = DAY.plusSeconds(12 * 3600);
         b.status(new RecordingStatus(RecordingStatus.SCHEMA_VERSION, "api-r3", RecordingStatus.State.FAILED, null,
-                null, null, FailureReason.AUDIO_CORRUPT, "truncated", failedAt), failedAt);
+                null, null, FailureReason.AUDIO_CORRUPT, "truncated", failedAt, null), failedAt);
         Emotion[] cycle = {Emotion.NEUTRAL, Emotion.HAPPY, Emotion.SURPRISE};
         for (int i = 0; i < BULK_SIZE; i++) {
             b.result(Fixtures.both("api-bulk", i, "api-pager", cycle[i % 3], 0.5 + (i % 5) / 10.0,

@@ -33,7 +33,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.IntStream;
 
 /** Events as the fusion and ingest services publish them, and waiting for the sink. */
 final class Fixtures {
@@ -88,9 +87,8 @@ final class Fixtures {
     }
 
     static RecordingStatus status(String recordingId, RecordingStatus.State state, int utterances, Instant at) {
-        return new RecordingStatus(RecordingStatus.SCHEMA_VERSION, recordingId, state,
-                IntStream.range(0, utterances).mapToObj(i -> UtteranceId.of(recordingId, i)).toList(),
-                utterances * 2000L, true, null, null, at);
+        return new RecordingStatus(RecordingStatus.SCHEMA_VERSION, recordingId, state, utterances,
+                utterances * 2000L, true, null, null, at, null);
     }
 
     static RecordMetadata send(FusedEmotion f) {

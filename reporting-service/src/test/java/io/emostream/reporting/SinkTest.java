@@ -132,7 +132,7 @@ class SinkTest {
     @Test
     void failedRecordingsKeepTheirReasonAndOlderStatusesDoNotWin() throws Exception {
         send(new RecordingStatus(RecordingStatus.SCHEMA_VERSION, "sink-c", RecordingStatus.State.FAILED, null, null,
-                null, FailureReason.AUDIO_CORRUPT, "truncated at 12 s", T0.plusSeconds(5)));
+                null, FailureReason.AUDIO_CORRUPT, "truncated at 12 s", T0.plusSeconds(5), null));
         send(status("sink-c", RecordingStatus.State.ACCEPTED, 0, T0)); // older: ignored
         awaitSinkCaughtUp();
         assertThat(row("SELECT * FROM recordings WHERE recording_id = 'sink-c'"))

@@ -2,13 +2,17 @@ package io.emostream.models.eval;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.emostream.contracts.Distribution;
 import io.emostream.contracts.Emotion;
 import io.emostream.contracts.EmotionLabels;
 import io.emostream.contracts.Modality;
 import io.emostream.models.EmotionModel;
 import io.emostream.models.ModelLoader;
 import io.emostream.models.ModelOptions;
+import io.emostream.models.ModelManifest;
 import io.emostream.models.Prediction;
+import io.emostream.models.TextEmotionModel;
+import io.emostream.models.TextInput;
 import io.emostream.models.audio.AudioFileReader;
 
 import java.io.IOException;
@@ -29,6 +33,8 @@ import java.util.Optional;
  * <pre>
  * evaluate --model models/ser-default --manifest ../shared/data/speech/ravdess/manifest.csv [--json out.json]
  *          [--limit N] [--batch 16] [--filter split=test]... [--device cpu|gpu|auto] [--threads 1]
+ *          [--context true]   (text models with dialogue context: previous turns from the CSV's dialogue_id,
+ *                              utterance_id and speaker columns, split kept apart when present)
  * </pre>
  * Speech CSVs need {@code file} (relative to the CSV) and {@code emotion_original}; text CSVs {@code text} and
  * {@code emotion_original}. Rows whose label has no canonical emotion are skipped and counted; rows the model
@@ -36,8 +42,8 @@ import java.util.Optional;
  */
 public final class EvaluateCommand {
 
-    record Args(Path model, Path manifest, Path json, int limit, int batch, Map<String, String> filters,
-                String device, int threads) {
+    record Args(Path model, Path manifest, Path json, Path scores, int limit, int batch, Map<String, String> filters,
+                String device, int threads, boolean context) {
     }
 
     private EvaluateCommand() {
@@ -49,8 +55,8 @@ public final class EvaluateCommand {
             code = run(parse(argv), System.out);
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
-            System.err.println("usage: evaluate --model DIR --manifest CSV [--json OUT] [--limit N] [--batch 16] "
-                    + "[--filter col=value]... [--device cpu|gpu|auto] [--threads 1]");
+            System.err.println("usage: evaluate --model DIR --manifest CSV [--json OUT] [--scores OUT.csv] [--limit N] [--batch 16] "
+                    + "[--filter col=value]... [--device cpu|gpu|auto] [--threads 1] [--context true]");
             code = 2;
         } catch (Exception e) {
             System.err.println("error: " + e);
@@ -63,10 +69,12 @@ public final class EvaluateCommand {
         Path model = null;
         Path manifest = null;
         Path json = null;
+        Path scores = null;
         int limit = Integer.MAX_VALUE;
         int batch = 16;
         String device = "auto";
         int threads = 1;
+        boolean context = false;
         Map<String, String> filters = new LinkedHashMap<>();
         for (int i = 0; i < a.length; i++) {
             String k = a[i];
@@ -78,9 +86,13 @@ public final class EvaluateCommand {
                 case "--model" -> model = Path.of(v);
                 case "--manifest" -> manifest = Path.of(v);
                 case "--json" -> json = Path.of(v);
+                case "--scores" -> scores = Path.of(v);
                 case "--limit" -> limit = Integer.parseInt(v);
                 case "--batch" -> batch = Integer.parseInt(v);
                 case "--device" -> device = v;
+                case "--context" -> {
+                    context = Boolean.parseBoolean(v);
+                }
                 case "--threads" -> threads = Integer.parseInt(v);
                 case "--filter" -> {
                     int eq = v.indexOf('=');
@@ -98,7 +110,7 @@ public final class EvaluateCommand {
         if (batch < 1 || limit < 0) {
             throw new IllegalArgumentException("--batch must be >= 1 and --limit >= 0");
         }
-        return new Args(model, manifest, json, limit, batch, filters, device, threads);
+        return new Args(model, manifest, json, scores, limit, batch, filters, device, threads, context);
     }
 
     static int run(Args args, PrintStream out) throws IOException {
@@ -123,9 +135,15 @@ public final class EvaluateCommand {
                 }
                 break;
             }
+            Map<Map<String, String>, TextInput> withContext = args.context() && modality == Modality.TEXT
+                    ? dialogueContext(selected, ((TextEmotionModel) model).contextTurns()) : Map.of();
             List<Emotion> truths = new ArrayList<>();
             List<Object> inputs = new ArrayList<>();
+            List<String> keys = new ArrayList<>();
+            ScoreWriter sw = args.scores() == null ? null : new ScoreWriter(args.scores());
+            int rowNo = -1;
             for (Map<String, String> r : selected) {
+                rowNo++;
                 Optional<Emotion> truth = EmotionLabels.toCanonical(r.get("emotion_original"));
                 if (truth.isEmpty()) {
                     ev.skipUnmappable(r.get("emotion_original"));
@@ -141,15 +159,20 @@ public final class EvaluateCommand {
                         continue;
                     }
                 } else {
-                    input = r.get("text");
+                    input = args.context() ? withContext.get(r) : r.get("text");
                 }
                 truths.add(truth.get());
                 inputs.add(input);
+                keys.add(r.getOrDefault("id", modality == Modality.SPEECH ? r.get("file") : Integer.toString(rowNo)));
                 if (inputs.size() == args.batch()) {
-                    score(model, inputs, truths, ev);
+                    score(model, inputs, truths, keys, ev, sw);
                 }
             }
-            score(model, inputs, truths, ev);
+            score(model, inputs, truths, keys, ev, sw);
+            if (sw != null) {
+                sw.close();
+                out.println("wrote " + args.scores());
+            }
             double seconds = (System.nanoTime() - t0) / 1e9;
             out.printf(Locale.ROOT, "model %s on %s%s: %d rows evaluated, %d skipped (unmappable label), %d failed, %.1f s%n",
                     model.manifest().ref(), args.manifest(), args.filters().isEmpty() ? "" : " " + args.filters(),
@@ -179,12 +202,31 @@ public final class EvaluateCommand {
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private static void score(EmotionModel<?> model, List<Object> inputs, List<Emotion> truths, Evaluation ev) {
+    private static void score(EmotionModel<?> model, List<Object> inputs, List<Emotion> truths, List<String> keys,
+                              Evaluation ev, ScoreWriter sw) throws IOException {
         if (inputs.isEmpty()) {
             return;
         }
         EmotionModel raw = model;
         List<Prediction> preds;
+        if (inputs.get(0) instanceof TextInput) {
+            TextEmotionModel t = (TextEmotionModel) model;
+            raw = new EmotionModel<TextInput>() {
+                public ModelManifest manifest() {
+                    return t.manifest();
+                }
+
+                public List<Prediction> predict(List<TextInput> in) {
+                    return t.predictWithContext(in);
+                }
+
+                public void warmUp() {
+                }
+
+                public void close() {
+                }
+            };
+        }
         try {
             preds = raw.predict(inputs);
         } catch (IllegalArgumentException e) {
@@ -203,9 +245,76 @@ public final class EvaluateCommand {
                 ev.failed("rejected by the model");
             } else {
                 ev.add(truths.get(i), preds.get(i).canonical());
+                if (sw != null) {
+                    sw.write(keys.get(i), truths.get(i), preds.get(i).canonical());
+                }
             }
         }
         inputs.clear();
         truths.clear();
+        keys.clear();
+    }
+
+    /**
+     * Each row's previous turns in its dialogue (rows grouped by split + dialogue_id, ordered by utterance_id):
+     * at most {@code turns} of them, as the platform passes the previous segments of a recording.
+     */
+    static Map<Map<String, String>, TextInput> dialogueContext(List<Map<String, String>> rows, int turns) {
+        Map<String, List<Map<String, String>>> dialogues = new LinkedHashMap<>();
+        for (Map<String, String> r : rows) {
+            if (!r.containsKey("dialogue_id") || !r.containsKey("utterance_id")) {
+                throw new IllegalArgumentException("--context needs dialogue_id and utterance_id columns");
+            }
+            dialogues.computeIfAbsent(r.getOrDefault("split", "") + "|" + r.get("dialogue_id"), k -> new ArrayList<>())
+                    .add(r);
+        }
+        Map<Map<String, String>, TextInput> out = new java.util.IdentityHashMap<>();
+        for (List<Map<String, String>> d : dialogues.values()) {
+            d.sort(java.util.Comparator.comparingInt(r -> Integer.parseInt(r.get("utterance_id"))));
+            for (int i = 0; i < d.size(); i++) {
+                List<TextInput.Turn> prev = new ArrayList<>();
+                for (int j = Math.max(0, i - Math.max(turns, 0)); j < i; j++) {
+                    prev.add(new TextInput.Turn(d.get(j).get("speaker"), d.get(j).get("text")));
+                }
+                out.put(d.get(i), new TextInput(d.get(i).get("text"), d.get(i).get("speaker"), prev));
+            }
+        }
+        return out;
+    }
+
+    /** Per-row canonical probabilities (--scores): key (the row's id, file or row number), truth, 7 probabilities. */
+    static final class ScoreWriter implements AutoCloseable {
+        private final java.io.BufferedWriter w;
+
+        ScoreWriter(Path file) throws IOException {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            w = Files.newBufferedWriter(file);
+            StringBuilder h = new StringBuilder("key,truth");
+            for (Emotion e : Emotion.values()) {
+                h.append(',').append(e.label());
+            }
+            w.write(h.append('\n').toString());
+        }
+
+        void write(String key, Emotion truth, Distribution d) throws IOException {
+            StringBuilder b = new StringBuilder(quote(key)).append(',').append(truth.label());
+            for (double p : d.toArray()) {
+                b.append(',').append(String.format(Locale.ROOT, "%.7g", p));
+            }
+            w.write(b.append('\n').toString());
+        }
+
+        static String quote(String s) {
+            return s.contains(",") || s.contains("\"") || s.contains("\n")
+                    ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+        }
+
+        @Override
+        public void close() throws IOException {
+            w.close();
+        }
     }
 }

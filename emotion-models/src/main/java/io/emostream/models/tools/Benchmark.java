@@ -5,6 +5,7 @@ import io.emostream.models.ModelOptions;
 import io.emostream.models.SpeechEmotionModel;
 import io.emostream.models.TextEmotionModel;
 import io.emostream.models.TextEncoder;
+import io.emostream.models.TextInput;
 import io.emostream.models.TokenFeatures;
 
 import java.nio.file.Files;
@@ -70,9 +71,45 @@ public final class Benchmark {
             System.out.printf(Locale.ROOT, "TER input: \"%s\" = %d tokens%n", text20, ids[0].length);
             report("TER " + ter.manifest().ref() + ", end to end (tokenize + encoder " + ter.encoder().engine()
                     + " + head PyTorch)", time(() -> ter.predict(text20), iterations));
+            if (ter.contextTurns() > 0) {
+                List<TextInput.Turn> turns = List.of(new TextInput.Turn("A", "So what did the doctor say about it?"),
+                        new TextInput.Turn("B", "He said I need to rest for a few weeks."),
+                        new TextInput.Turn("A", "That sounds really hard, I am sorry."));
+                TextInput cached = new TextInput(text20, "B", turns);
+                report("  with 3 previous turns, turns already encoded (cache hit)",
+                        time(() -> ter.predictWithContext(List.of(cached)), iterations));
+                int[] n = {0};
+                report("  with 3 previous turns, 1 new turn per call (a conversation)", time(() -> {
+                    n[0]++;
+                    List<TextInput.Turn> t = List.of(turns.get(1), turns.get(2),
+                            new TextInput.Turn("A", "That sounds really hard, I am sorry " + n[0] + " times."));
+                    return ter.predictWithContext(List.of(new TextInput(text20, "B", t)));
+                }, iterations));
+                report("  with 3 previous turns, none encoded before (worst case)", time(() -> {
+                    n[0]++;
+                    List<TextInput.Turn> t = new java.util.ArrayList<>();
+                    for (TextInput.Turn x : turns) {
+                        t.add(new TextInput.Turn(x.speaker(), x.text() + " " + n[0]));
+                    }
+                    return ter.predictWithContext(List.of(new TextInput(text20, "B", t)));
+                }, iterations));
+            }
             long[][] tokens = ids;
-            report("  encoder only, ONNX Runtime", time(() -> ter.encoder().encode(tokens), iterations));
-            if (ts != null && Files.isRegularFile(ts)) {
+            report("  encoder only, " + ter.manifest().encoder().path("onnxResource").asText() + ", ONNX Runtime",
+                    time(() -> ter.encoder().encode(tokens), iterations));
+            boolean minilm = ter.manifest().encoder().path("onnxResource").asText().equals("all-minilm-l6-v2.onnx");
+            if (!minilm) {
+                // the previous encoder, for comparison (its jar stays on the classpath)
+                com.fasterxml.jackson.databind.JsonNode prev = new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree("{\"onnxResource\":\"all-minilm-l6-v2.onnx\",\"tokenizerResource\":"
+                                + "\"all-minilm-l6-v2-tokenizer.json\",\"hiddenSize\":384}");
+                try (TextEncoder old = TextEncoder.load(prev, ter.manifest().maxTokens(), o, null)) {
+                    long[][] oldIds = old.tokenize(List.of(text20));
+                    report("  encoder only, all-minilm-l6-v2.onnx (fp32, v1), ONNX Runtime, " + oldIds[0].length
+                            + " tokens", time(() -> old.encode(oldIds), iterations));
+                }
+            }
+            if (minilm && ts != null && Files.isRegularFile(ts)) {
                 ModelManifest m = ter.manifest();
                 try (TextEncoder pt = TextEncoder.load(m.encoder(), m.maxTokens(), o, ts)) {
                     report("  encoder only, TorchScript (PyTorch engine)", time(() -> pt.encode(tokens), iterations));
@@ -84,7 +121,7 @@ public final class Benchmark {
                     }
                     System.out.printf(Locale.ROOT, "  max |ORT - TorchScript| over the token features: %.2e%n", diff);
                 }
-            } else {
+            } else if (minilm) {
                 System.out.println("  (no TorchScript encoder given: skipped the engine comparison)");
             }
         }

@@ -39,7 +39,7 @@ public final class DumpTextFeatures {
         ModelManifest m = ModelManifest.read(Path.of(args[0]));
         List<Map<String, String>> rows = Csv.read(Path.of(args[1]));
         int batch = args.length > 3 ? Integer.parseInt(args[3]) : 32;
-        ModelOptions o = new ModelOptions("auto", 2, 1, 1);
+        ModelOptions o = new ModelOptions("auto", Integer.getInteger("threads", 1), 1, 1);
         long t0 = System.nanoTime();
         try (TextEncoder enc = TextEncoder.load(m.encoder(), m.maxTokens(), o, null);
              DataOutputStream feats = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(Path.of(args[2] + ".f32")), 1 << 20));
@@ -47,25 +47,43 @@ public final class DumpTextFeatures {
              DataOutputStream idOut = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(Path.of(args[2] + ".ids"))))) {
             ByteBuffer bb = ByteBuffer.allocate(enc.hiddenSize() * 4).order(ByteOrder.LITTLE_ENDIAN);
             ByteBuffer ib = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
-            for (int from = 0; from < rows.size(); from += batch) {
+            // length-sorted batches inside chunks (little padding), written back in CSV order
+            int chunk = 64 * batch;
+            for (int start = 0; start < rows.size(); start += chunk) {
+                int end = Math.min(rows.size(), start + chunk);
                 List<String> texts = new ArrayList<>();
-                for (int i = from; i < Math.min(rows.size(), from + batch); i++) {
+                for (int i = start; i < end; i++) {
                     String t = rows.get(i).getOrDefault("text", "");
                     texts.add(t == null || t.isBlank() ? "." : t);
                 }
                 long[][] ids = enc.tokenize(texts);
-                TokenFeatures f = enc.encode(ids);
-                for (int i = 0; i < f.batch(); i++) {
+                Integer[] order = new Integer[ids.length];
+                for (int i = 0; i < order.length; i++) {
+                    order[i] = i;
+                }
+                java.util.Arrays.sort(order, java.util.Comparator.comparingInt(i -> ids[i].length));
+                float[][][] out = new float[ids.length][][];
+                for (int b = 0; b < order.length; b += batch) {
+                    int n = Math.min(batch, order.length - b);
+                    long[][] sub = new long[n][];
+                    for (int j = 0; j < n; j++) {
+                        sub[j] = ids[order[b + j]];
+                    }
+                    TokenFeatures f = enc.encode(sub);
+                    for (int j = 0; j < n; j++) {
+                        out[order[b + j]] = f.item(j);
+                    }
+                }
+                for (int i = 0; i < ids.length; i++) {
                     for (long id : ids[i]) {
                         ib.clear();
                         ib.putInt((int) id);
                         idOut.write(ib.array());
                     }
-                    float[][] tok = f.item(i);
                     ib.clear();
-                    ib.putInt(tok.length);
+                    ib.putInt(out[i].length);
                     lens.write(ib.array());
-                    for (float[] v : tok) {
+                    for (float[] v : out[i]) {
                         bb.clear();
                         for (float x : v) {
                             bb.putFloat(x);
@@ -73,9 +91,7 @@ public final class DumpTextFeatures {
                         feats.write(bb.array());
                     }
                 }
-                if ((from / batch) % 50 == 0) {
-                    System.err.printf("%d/%d rows, %.0f s%n", from, rows.size(), (System.nanoTime() - t0) / 1e9);
-                }
+                System.err.printf("%d/%d rows, %.0f s%n", end, rows.size(), (System.nanoTime() - t0) / 1e9);
             }
         }
         System.err.printf("done: %d rows in %.0f s%n", rows.size(), (System.nanoTime() - t0) / 1e9);

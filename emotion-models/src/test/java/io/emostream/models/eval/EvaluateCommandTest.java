@@ -8,6 +8,7 @@ import io.emostream.models.Prediction;
 import io.emostream.models.SpeechEmotionModel;
 import io.emostream.models.TestModels;
 import io.emostream.models.TextEmotionModel;
+import io.emostream.models.TextInput;
 import io.emostream.models.audio.AudioFileReader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -121,6 +122,47 @@ class EvaluateCommandTest {
         run("--model", TestModels.ter().toString(), "--manifest", manifest.toString(), "--json", json.toString(),
                 "--limit", "2");
         assertThat(new ObjectMapper().readTree(json.toFile()).path("evaluated").asInt()).isEqualTo(2);
+    }
+
+    @Test
+    void contextComesFromTheDialogueAndScoresArePerRow() throws Exception {
+        Path manifest = dir.resolve("dialogue.csv");
+        // rows out of order on purpose: the context follows utterance_id within split + dialogue_id
+        Files.writeString(manifest, """
+                text,emotion_original,split,speaker,dialogue_id,utterance_id
+                Really?,surprise,test,B,7,1
+                I got the job!,joy,test,A,7,0
+                That's amazing!,joy,test,B,7,2
+                Really?,surprise,test,B,8,0
+                """);
+        Path scores = dir.resolve("scores.csv");
+        run("--model", TestModels.ter().toString(), "--manifest", manifest.toString(), "--context", "true",
+                "--scores", scores.toString());
+        List<String> lines = Files.readAllLines(scores);
+        assertThat(lines).hasSize(5);
+        assertThat(lines.get(0)).isEqualTo("key,truth,neutral,happy,sad,angry,fear,disgust,surprise");
+        try (TextEmotionModel m = TextEmotionModel.load(TestModels.ter(), TestModels.CPU)) {
+            List<TextInput> expected = List.of(
+                    new TextInput("Really?", "B", List.of(new TextInput.Turn("A", "I got the job!"))),
+                    TextInput.of("I got the job!"),
+                    new TextInput("That's amazing!", "B", List.of(new TextInput.Turn("A", "I got the job!"),
+                            new TextInput.Turn("B", "Really?"))),
+                    TextInput.of("Really?"));
+            List<Prediction> ps = m.predictWithContext(expected);
+            for (int row = 0; row < 4; row++) {
+                String[] cells = lines.get(row + 1).split(",");
+                assertThat(cells[0]).isEqualTo(Integer.toString(row));
+                double[] p = ps.get(row).canonical().toArray();
+                for (int c = 0; c < 7; c++) {
+                    assertThat(Double.parseDouble(cells[2 + c])).as("row %d class %d", row, c)
+                            .isCloseTo(p[c], org.assertj.core.api.Assertions.within(1e-6));
+                }
+            }
+            if (m.contextTurns() > 0) {
+                assertThat(lines.get(1)).as("'Really?' after good news vs alone").isNotEqualTo(
+                        lines.get(4).replaceFirst("^3,", "0,"));
+            }
+        }
     }
 
     @Test

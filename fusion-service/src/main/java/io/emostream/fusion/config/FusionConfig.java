@@ -10,9 +10,26 @@ import java.time.Duration;
 @ConfigMapping(prefix = "emostream.fusion")
 public interface FusionConfig {
 
-    /** FIXED: p = w1·p_speech + w2·p_text; CONFIDENCE: each weight first scaled by its modality's certainty. */
-    @WithDefault("FIXED")
+    /** The mode that measured best on paired speech + text data (fusion-service/README.md). */
+    String DEFAULT_MODE = "GATED";
+
+    /**
+     * θ of the GATED mode, fitted by training/fusion/fusion_eval.py (training/fusion/results.json; order: 1, c_s,
+     * c_t, ln p_s[7], ln p_t[7]).
+     */
+    String DEFAULT_GATE = "13.7533,0.448021,-0.0052404,-0.318661,0.104328,-0.542951,-0.289038,1.3354,-0.253693,"
+            + "0.0246887,4.57134,-0.744252,-1.82513,1.61491,1.23644,3.45655,-0.0605011";
+
+    /**
+     * FIXED: p = w1·p_speech + w2·p_text; CONFIDENCE: each weight first scaled by its modality's certainty;
+     * GATED: the speech share learned from both scores ({@link #gate()}).
+     */
+    @WithDefault(DEFAULT_MODE)
     FusionMode mode();
+
+    /** GATED mode weights θ (17 comma-separated numbers, see FusionGate). */
+    @WithDefault(DEFAULT_GATE)
+    String gate();
 
     /** w1, the weight of the speech scores (0.6 in Makiuchi et al. 2021). */
     @WithDefault("0.6")

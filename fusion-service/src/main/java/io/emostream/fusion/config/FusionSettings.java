@@ -1,6 +1,7 @@
 package io.emostream.fusion.config;
 
 import io.emostream.contracts.FusionMode;
+import io.emostream.fusion.FusionGate;
 
 import java.time.Duration;
 
@@ -10,9 +11,15 @@ import java.time.Duration;
  */
 public record FusionSettings(FusionMode mode, double speechWeight, double textWeight, Duration window,
                              Duration grace, Duration idleTimeout, Duration punctuationInterval,
-                             Duration emittedRetention) {
+                             Duration emittedRetention, FusionGate gate) {
+
+    /** The weights of the shipped GATED mode (training/fusion/fusion_eval.py; the table is in the README). */
+    public static final String DEFAULT_GATE = FusionConfig.DEFAULT_GATE;
 
     public FusionSettings {
+        if (gate == null) {
+            gate = FusionGate.parse(DEFAULT_GATE);
+        }
         requirePositive("window", window);
         requireNotNegative("grace", grace);
         requirePositive("idle-timeout", idleTimeout);
@@ -24,20 +31,26 @@ public record FusionSettings(FusionMode mode, double speechWeight, double textWe
         }
     }
 
-    public static FusionSettings from(FusionConfig c) {
-        return new FusionSettings(c.mode(), c.speechWeight(), c.textWeight(), c.window(), c.grace(),
-                c.idleTimeout(), c.punctuationInterval(), c.emittedRetention());
+    /** Settings with the shipped gate weights. */
+    public FusionSettings(FusionMode mode, double speechWeight, double textWeight, Duration window, Duration grace,
+                          Duration idleTimeout, Duration punctuationInterval, Duration emittedRetention) {
+        this(mode, speechWeight, textWeight, window, grace, idleTimeout, punctuationInterval, emittedRetention, null);
     }
 
-    /** The service defaults (FIXED, 0.6/1.0, 30 s window, 5 s grace, 2 s idle, 1 s punctuation, 1 h retention). */
+    public static FusionSettings from(FusionConfig c) {
+        return new FusionSettings(c.mode(), c.speechWeight(), c.textWeight(), c.window(), c.grace(),
+                c.idleTimeout(), c.punctuationInterval(), c.emittedRetention(), FusionGate.parse(c.gate()));
+    }
+
+    /** The service defaults (DEFAULT_MODE, 0.6/1.0, 30 s window, 5 s grace, 2 s idle, 1 s punctuation, 1 h retention). */
     public static FusionSettings defaults() {
-        return new FusionSettings(FusionMode.FIXED, 0.6, 1.0, Duration.ofSeconds(30), Duration.ofSeconds(5),
-                Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofHours(1));
+        return new FusionSettings(FusionMode.valueOf(FusionConfig.DEFAULT_MODE), 0.6, 1.0, Duration.ofSeconds(30),
+                Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofHours(1));
     }
 
     public FusionSettings withMode(FusionMode m) {
         return new FusionSettings(m, speechWeight, textWeight, window, grace, idleTimeout, punctuationInterval,
-                emittedRetention);
+                emittedRetention, gate);
     }
 
     /** How long after its own timestamp a score waits for its partner. */

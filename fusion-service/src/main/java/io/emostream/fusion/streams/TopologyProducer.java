@@ -73,7 +73,7 @@ public class TopologyProducer {
     /** As {@link #buildTopology()}, keeping at most {@code parsedWaitingLimit} parsed waiting scores per task. */
     Topology buildTopology(int parsedWaitingLimit) {
         FusionJoiner joiner = new FusionJoiner(settings.mode(), settings.speechWeight(), settings.textWeight(),
-                Clock.systemUTC());
+                settings.gate(), Clock.systemUTC());
 
         StoreBuilder<KeyValueStore<String, byte[]>> pending = Stores.keyValueStoreBuilder(
                         Stores.persistentKeyValueStore(PENDING_STORE), Serdes.String(), Serdes.ByteArray())

@@ -12,10 +12,12 @@ import io.emostream.contracts.Topics;
 import io.emostream.contracts.UtteranceAudio;
 import io.emostream.contracts.UtteranceText;
 import io.emostream.models.Prediction;
+import io.emostream.models.TextInput;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 
 /** How each modality's records are read: audio utterances (PCM + meta header) and text utterances (JSON). */
 public final class Inputs {
@@ -50,7 +52,8 @@ public final class Inputs {
         };
     }
 
-    public static BatchScorer.Decoded<String> text(ConsumerRecord<byte[], byte[]> r) {
+    /** A text utterance with the previous turns ingest attached (empty for schema version 1 records). */
+    public static BatchScorer.Decoded<TextInput> text(ConsumerRecord<byte[], byte[]> r) {
         UtteranceText u = EventSerdes.UTTERANCE_TEXT.deserialize(Topics.UTTERANCES_TEXT, r.value());
         if (u == null) {
             throw malformed("empty record");
@@ -59,13 +62,16 @@ public final class Inputs {
         if (u.text() == null || u.text().isBlank()) {
             throw malformed("the utterance has no text");
         }
+        List<TextInput.Turn> context = u.context().stream()
+                .map(t -> new TextInput.Turn(t.speaker(), t.text())).toList();
+        TextInput input = new TextInput(u.text(), u.speaker(), context);
         return new BatchScorer.Decoded<>() {
-            public String input() {
-                return u.text();
+            public TextInput input() {
+                return input;
             }
 
             public EmotionScore score(ModelRef model, Prediction p, InferenceTiming timing, Instant at) {
-                return EmotionScore.forText(u, model, p.canonical(), timing, at);
+                return EmotionScore.forText(u, model, p.canonical(), timing, at, p.dimensions());
             }
         };
     }

@@ -6,6 +6,7 @@ import io.emostream.inference.InferenceConfig;
 import io.emostream.inference.InferenceMetrics;
 import io.emostream.inference.model.ModelRegistry;
 import io.emostream.models.EmotionModel;
+import io.emostream.models.TextEmotionModel;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.trace.Tracer;
 import io.quarkus.logging.Log;
@@ -70,7 +71,8 @@ public class WorkerManager {
         InferenceMetrics metrics = new InferenceMetrics(meters, modality, model.manifest().ref());
         BatchScorer<?> scorer = modality == Modality.SPEECH
                 ? new BatchScorer<>((EmotionModel<float[]>) model, Inputs::audio, Topics.SCORES_SPEECH, metrics, tracer)
-                : new BatchScorer<>((EmotionModel<String>) model, Inputs::text, Topics.SCORES_TEXT, metrics, tracer);
+                : new BatchScorer<>(((TextEmotionModel) model).contextual(), Inputs::text, Topics.SCORES_TEXT, metrics,
+                        tracer);
         String group = config.groupPrefix() + "-" + m;
         int n = config.workers();
         List<ScoringWorker> started = new ArrayList<>(n);

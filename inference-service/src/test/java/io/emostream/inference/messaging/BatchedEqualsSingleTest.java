@@ -10,6 +10,9 @@ import io.emostream.inference.InferenceMetrics;
 import io.emostream.inference.TestUtterances;
 import io.emostream.inference.model.ModelRegistry;
 import io.emostream.models.EmotionModel;
+import io.emostream.contracts.UtteranceText;
+import io.emostream.models.TextEmotionModel;
+import io.emostream.models.TextInput;
 import io.emostream.testsupport.KafkaResource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.opentelemetry.api.trace.Tracer;
@@ -46,7 +49,7 @@ class BatchedEqualsSingleTest {
     Tracer tracer;
 
     private EmotionModel<float[]> ser;
-    private EmotionModel<String> ter;
+    private EmotionModel<TextInput> ter;
 
     @BeforeEach
     @SuppressWarnings("unchecked")
@@ -54,7 +57,7 @@ class BatchedEqualsSingleTest {
         await().atMost(Duration.ofMinutes(3)).until(() -> registry.get(Modality.SPEECH) != null
                 && registry.get(Modality.TEXT) != null);
         ser = (EmotionModel<float[]>) registry.get(Modality.SPEECH);
-        ter = (EmotionModel<String>) registry.get(Modality.TEXT);
+        ter = ((TextEmotionModel) registry.get(Modality.TEXT)).contextual();
     }
 
     private static BatchScorer.Arrived arrived(ProducerRecord<String, byte[]> p, int offset) {
@@ -93,7 +96,7 @@ class BatchedEqualsSingleTest {
 
     @Test
     void textUtterancesOfDifferentLengths() {
-        BatchScorer<String> scorer = new BatchScorer<>(ter, Inputs::text, Topics.SCORES_TEXT,
+        BatchScorer<TextInput> scorer = new BatchScorer<>(ter, Inputs::text, Topics.SCORES_TEXT,
                 new InferenceMetrics(new SimpleMeterRegistry(), Modality.TEXT, new ModelRef("t", "1")), tracer);
         List<String> texts = List.of("Hi.", "I can't believe you would do this to me after everything we've been through together!",
                 "Okay.", "What a lovely surprise, thank you!", "The meeting is at three.");
@@ -101,15 +104,28 @@ class BatchedEqualsSingleTest {
         for (int i = 0; i < texts.size(); i++) {
             batch.add(arrived(TestUtterances.text("batch", i, texts.get(i)), i));
         }
+        // with the previous turns ingest attaches (schema version 2)
+        UtteranceText withContext = new UtteranceText("batch", texts.size(), 0, 900, "B", "en", "Really?",
+                java.time.Instant.now(), List.of(new UtteranceText.Turn("A", "I got the job!")));
+        batch.add(arrived(new ProducerRecord<>(Topics.UTTERANCES_TEXT, withContext.utteranceId(),
+                EventSerdes.UTTERANCE_TEXT.serialize(Topics.UTTERANCES_TEXT, withContext)), texts.size()));
         List<EmotionScore> together = scores(scorer.score(batch));
         for (int i = 0; i < batch.size(); i++) {
             assertSameDistribution(together.get(i), scores(scorer.score(List.of(batch.get(i)))).get(0));
+        }
+        TextEmotionModel model = (TextEmotionModel) registry.get(Modality.TEXT);
+        EmotionScore last = together.get(texts.size());
+        double[] expected = model.predictWithContext(List.of(new TextInput("Really?", "B",
+                List.of(new TextInput.Turn("A", "I got the job!"))))).get(0).canonical().toArray();
+        assertThat(last.probabilities().toArray()).containsExactly(expected, org.assertj.core.api.Assertions.within(1e-6));
+        if (!model.manifest().dimensions().isEmpty()) {
+            assertThat(last.dimensions()).containsKeys(model.manifest().dimensions().toArray(String[]::new));
         }
     }
 
     @Test
     void eachScoreContinuesTheTraceOfItsUtterance() {
-        BatchScorer<String> scorer = new BatchScorer<>(ter, Inputs::text, Topics.SCORES_TEXT,
+        BatchScorer<TextInput> scorer = new BatchScorer<>(ter, Inputs::text, Topics.SCORES_TEXT,
                 new InferenceMetrics(new SimpleMeterRegistry(), Modality.TEXT, new ModelRef("t", "1")), tracer);
         String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
         String parentSpan = "00f067aa0ba902b7";

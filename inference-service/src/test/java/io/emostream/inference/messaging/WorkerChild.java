@@ -7,6 +7,7 @@ import io.emostream.inference.TestUtterances;
 import io.emostream.models.EmotionModel;
 import io.emostream.models.ModelOptions;
 import io.emostream.models.TextEmotionModel;
+import io.emostream.models.TextInput;
 import io.opentelemetry.api.OpenTelemetry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
@@ -17,9 +18,9 @@ import java.util.Map;
 public final class WorkerChild {
 
     public static void main(String[] args) {
-        EmotionModel<String> model = TextEmotionModel.load(TestUtterances.MODELS.resolve("ter-default"),
-                new ModelOptions("cpu", 1, 1));
-        BatchScorer<String> scorer = new BatchScorer<>(model, Inputs::text, args[4],
+        EmotionModel<TextInput> model = TextEmotionModel.load(TestUtterances.MODELS.resolve("ter-default"),
+                new ModelOptions("cpu", 1, 1)).contextual();
+        BatchScorer<TextInput> scorer = new BatchScorer<>(model, Inputs::text, args[4],
                 new InferenceMetrics(new SimpleMeterRegistry(), Modality.TEXT, model.manifest().ref()),
                 OpenTelemetry.noop().getTracer(KafkaTracing.SCOPE));
         ScoringWorker worker = new ScoringWorker("child", args[3], args[1], args[2],

@@ -4,14 +4,20 @@ import io.emostream.contracts.FailureReason;
 import io.emostream.contracts.PcmAudio;
 import io.emostream.ingest.IngestException;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
+import org.bytedeco.ffmpeg.avformat.AVStream;
+import org.bytedeco.ffmpeg.avutil.AVRational;
 import org.bytedeco.ffmpeg.global.avformat;
+import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
 import org.bytedeco.javacv.FrameGrabber;
 
 import java.io.ByteArrayInputStream;
+import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /**
  * Decodes any container/codec FFmpeg knows to 16 kHz float samples, one array per source channel, streaming:
@@ -49,7 +55,17 @@ public final class AudioDecoder {
         }
     }
 
+    /** More channels than a speaker map can name are not a recording we segment (and would cost memory). */
+    static final int MAX_CHANNELS = 64;
+
+    /** Decoding passes started in this JVM (a metric: each pass reads the whole recording). */
+    private static final java.util.concurrent.atomic.LongAdder PASSES = new java.util.concurrent.atomic.LongAdder();
+
     private final long maxSamples;
+
+    public static long passes() {
+        return PASSES.sum();
+    }
 
     /** @param maxDurationMs recordings longer than this are rejected */
     public AudioDecoder(long maxDurationMs) {
@@ -62,22 +78,33 @@ public final class AudioDecoder {
         }
         // seekable over the array without a copy; maximumSize must be the real size (0 loses MP4/M4A audio)
         Info info = run(new FFmpegFrameGrabber(new ByteArrayInputStream(data), data.length), sink);
-        var truncated = TruncationCheck.check(data);
+        var truncated = TruncationCheck.check(ByteBuffer.wrap(data));
         if (truncated.isPresent()) {
             throw new IngestException(FailureReason.AUDIO_CORRUPT, truncated.get());
         }
         return info;
     }
 
+    /** Decodes a file in place: FFmpeg reads it, it is never loaded into the heap (REST uploads). */
     public Info decode(Path file, Sink sink) throws IngestException {
-        try {
-            return decode(java.nio.file.Files.readAllBytes(file), sink);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            if (ch.size() == 0) {
+                throw new IngestException(FailureReason.AUDIO_EMPTY, "the recording is empty (0 bytes)");
+            }
+            Info info = run(new FFmpegFrameGrabber(file.toFile()), sink);
+            // the header/trailer checks read a few pages of the mapping, not the whole file
+            var truncated = TruncationCheck.check(ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()));
+            if (truncated.isPresent()) {
+                throw new IngestException(FailureReason.AUDIO_CORRUPT, truncated.get());
+            }
+            return info;
         } catch (java.io.IOException e) {
-            throw new IngestException(FailureReason.AUDIO_UNREADABLE, "cannot read " + file.getFileName());
+            throw new IngestException(FailureReason.AUDIO_UNREADABLE, "the uploaded file could not be read");
         }
     }
 
     private Info run(FFmpegFrameGrabber g, Sink sink) throws IngestException {
+        PASSES.increment();
         FfmpegErrors.Count errors = FfmpegErrors.begin();
         g.setOption("format_whitelist", FORMAT_WHITELIST);
         g.setOption("protocol_whitelist", "file");
@@ -95,9 +122,13 @@ public final class AudioDecoder {
                 throw new IngestException(FailureReason.AUDIO_EMPTY, "the file has no audio stream");
             }
             int channels = g.getAudioChannels();
+            if (channels > MAX_CHANNELS) {
+                throw new IngestException(FailureReason.AUDIO_UNREADABLE, "the audio has " + channels
+                        + " channels; at most " + MAX_CHANNELS + " are supported");
+            }
             AVFormatContext fc = g.getFormatContext();
             String format = fc.iformat() == null ? "?" : fc.iformat().name().getString();
-            long declared = Math.max(0, g.getLengthInTime());
+            long declared = audioMicros(fc, g.getAudioStream(), g.getLengthInTime());
             boolean exact = declared > 0
                     && fc.duration_estimation_method() != avformat.AVFMT_DURATION_FROM_BITRATE;
             if (declared > 0 && declared / 1_000_000.0 * PcmAudio.SAMPLE_RATE > maxSamples) {
@@ -158,7 +189,7 @@ public final class AudioDecoder {
             long decodedMicros = total * 1_000_000L / PcmAudio.SAMPLE_RATE;
             if (exact && decodedMicros < declared - Math.max(250_000L, declared / 50)) {
                 throw new IngestException(FailureReason.AUDIO_CORRUPT, String.format(java.util.Locale.ROOT,
-                        "truncated: the container declares %.2f s but only %.2f s decode",
+                        "truncated: the file declares %.2f s of audio but only %.2f s decode",
                         declared / 1e6, decodedMicros / 1e6));
             }
             return new Info(channels, total, format, sourceRate, declared, sanitised);
@@ -169,6 +200,22 @@ public final class AudioDecoder {
                 // nothing left to free
             }
         }
+    }
+
+    /**
+     * The declared duration of the audio itself: its stream's duration when the container states it (a video's
+     * audio track may end before the picture does), else the container's when audio is all it holds, else 0
+     * (unknown: no truncation check by duration).
+     */
+    private static long audioMicros(AVFormatContext fc, int audioStream, long containerMicros) {
+        if (audioStream >= 0 && audioStream < fc.nb_streams()) {
+            AVStream st = fc.streams(audioStream);
+            AVRational tb = st.time_base();
+            if (st.duration() != avutil.AV_NOPTS_VALUE && st.duration() > 0 && tb.den() > 0) {
+                return Math.max(0, Math.round(st.duration() * 1e6 * tb.num() / tb.den()));
+            }
+        }
+        return fc.nb_streams() == 1 ? Math.max(0, containerMicros) : 0;
     }
 
     private IngestException tooLong() {

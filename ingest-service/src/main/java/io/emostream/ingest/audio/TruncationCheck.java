@@ -1,5 +1,6 @@
 package io.emostream.ingest.audio;
 
+import java.nio.ByteBuffer;
 import java.util.Optional;
 
 /**
@@ -14,8 +15,8 @@ final class TruncationCheck {
     }
 
     /** A description of the truncation, or empty when the header is consistent (or absent, or "unknown length"). */
-    static Optional<String> check(byte[] b) {
-        if (b.length >= 12 && ascii(b, 0, "RIFF") && ascii(b, 8, "WAVE")) {
+    static Optional<String> check(ByteBuffer b) {
+        if (b.limit() >= 12 && ascii(b, 0, "RIFF") && ascii(b, 8, "WAVE")) {
             return riff(b);
         }
         if (ascii(b, 0, "OggS")) {
@@ -24,16 +25,16 @@ final class TruncationCheck {
         return mp3(b);
     }
 
-    private static Optional<String> riff(byte[] b) {
+    private static Optional<String> riff(ByteBuffer b) {
         int pos = 12;
-        while (pos + 8 <= b.length) {
+        while (pos + 8 <= b.limit()) {
             long size = u32le(b, pos + 4);
             if (ascii(b, pos, "data")) {
                 // streaming writers leave 0 or 0xFFFFFFFF when the length is unknown
                 if (size == 0 || size >= 0xFFFFFF00L) {
                     return Optional.empty();
                 }
-                long available = b.length - (pos + 8L);
+                long available = b.limit() - (pos + 8L);
                 return size > available + 2
                         ? Optional.of("truncated: the WAV header declares " + size + " bytes of audio but the file holds "
                         + available)
@@ -44,19 +45,19 @@ final class TruncationCheck {
         return Optional.empty();
     }
 
-    private static Optional<String> mp3(byte[] b) {
+    private static Optional<String> mp3(ByteBuffer b) {
         int start = 0;
-        if (b.length >= 10 && ascii(b, 0, "ID3")) {
-            start = 10 + ((b[6] & 0x7f) << 21 | (b[7] & 0x7f) << 14 | (b[8] & 0x7f) << 7 | (b[9] & 0x7f));
+        if (b.limit() >= 10 && ascii(b, 0, "ID3")) {
+            start = 10 + ((b.get(6) & 0x7f) << 21 | (b.get(7) & 0x7f) << 14 | (b.get(8) & 0x7f) << 7 | (b.get(9) & 0x7f));
         }
-        if (start + 4 > b.length || (b[start] & 0xff) != 0xff || (b[start + 1] & 0xe0) != 0xe0) {
+        if (start + 4 > b.limit() || (b.get(start) & 0xff) != 0xff || (b.get(start + 1) & 0xe0) != 0xe0) {
             return Optional.empty();
         }
-        int version = (b[start + 1] >> 3) & 3;  // 3 = MPEG-1
-        int channelMode = (b[start + 3] >> 6) & 3; // 3 = mono
+        int version = (b.get(start + 1) >> 3) & 3;  // 3 = MPEG-1
+        int channelMode = (b.get(start + 3) >> 6) & 3; // 3 = mono
         int sideInfo = version == 3 ? (channelMode == 3 ? 17 : 32) : (channelMode == 3 ? 9 : 17);
         int tag = start + 4 + sideInfo;
-        if (tag + 16 > b.length || !(ascii(b, tag, "Xing") || ascii(b, tag, "Info"))) {
+        if (tag + 16 > b.limit() || !(ascii(b, tag, "Xing") || ascii(b, tag, "Info"))) {
             return Optional.empty();
         }
         long flags = u32be(b, tag + 4);
@@ -65,53 +66,53 @@ final class TruncationCheck {
         }
         int bytesField = tag + 8 + ((flags & 1) != 0 ? 4 : 0);
         long declared = u32be(b, bytesField);
-        long available = b.length - start;
+        long available = b.limit() - start;
         return declared > available + 512
                 ? Optional.of("truncated: the MP3 header declares " + declared + " bytes but the file holds " + available)
                 : Optional.empty();
     }
 
-    private static Optional<String> ogg(byte[] b) {
-        int p = b.length - 4;
+    private static Optional<String> ogg(ByteBuffer b) {
+        int p = b.limit() - 4;
         while (p >= 0 && !ascii(b, p, "OggS")) {
             p--;
         }
-        if (p < 0 || p + 27 > b.length) {
+        if (p < 0 || p + 27 > b.limit()) {
             return Optional.of("truncated: the last Ogg page is incomplete");
         }
-        int segments = b[p + 26] & 0xff;
+        int segments = b.get(p + 26) & 0xff;
         long end = p + 27L + segments;
-        if (end > b.length) {
+        if (end > b.limit()) {
             return Optional.of("truncated: the last Ogg page is incomplete");
         }
         for (int i = 0; i < segments; i++) {
-            end += b[p + 27 + i] & 0xff;
+            end += b.get(p + 27 + i) & 0xff;
         }
-        if (end > b.length) {
+        if (end > b.limit()) {
             return Optional.of("truncated: the last Ogg page is incomplete");
         }
-        return (b[p + 5] & 0x04) == 0
+        return (b.get(p + 5) & 0x04) == 0
                 ? Optional.of("truncated: the Ogg stream has no end-of-stream page")
                 : Optional.empty();
     }
 
-    private static boolean ascii(byte[] b, int off, String s) {
-        if (off + s.length() > b.length) {
+    private static boolean ascii(ByteBuffer b, int off, String s) {
+        if (off + s.length() > b.limit()) {
             return false;
         }
         for (int i = 0; i < s.length(); i++) {
-            if (b[off + i] != s.charAt(i)) {
+            if (b.get(off + i) != s.charAt(i)) {
                 return false;
             }
         }
         return true;
     }
 
-    private static long u32le(byte[] b, int o) {
-        return (b[o] & 0xffL) | (b[o + 1] & 0xffL) << 8 | (b[o + 2] & 0xffL) << 16 | (b[o + 3] & 0xffL) << 24;
+    private static long u32le(ByteBuffer b, int o) {
+        return (b.get(o) & 0xffL) | (b.get(o + 1) & 0xffL) << 8 | (b.get(o + 2) & 0xffL) << 16 | (b.get(o + 3) & 0xffL) << 24;
     }
 
-    private static long u32be(byte[] b, int o) {
-        return (b[o] & 0xffL) << 24 | (b[o + 1] & 0xffL) << 16 | (b[o + 2] & 0xffL) << 8 | (b[o + 3] & 0xffL);
+    private static long u32be(ByteBuffer b, int o) {
+        return (b.get(o) & 0xffL) << 24 | (b.get(o + 1) & 0xffL) << 16 | (b.get(o + 2) & 0xffL) << 8 | (b.get(o + 3) & 0xffL);
     }
 }

@@ -1,8 +1,11 @@
 package io.emostream.ingest.rest;
 
+import io.emostream.contracts.ApiKeys;
 import io.emostream.contracts.EventSerdes;
+import io.emostream.contracts.FailureReason;
 import io.emostream.contracts.RecordingStatus;
 import io.emostream.contracts.Topics;
+import io.emostream.ingest.IngestConfig;
 import io.emostream.ingest.IngestException;
 import io.emostream.ingest.streams.IngestTopology;
 import jakarta.ws.rs.Consumes;
@@ -20,28 +23,46 @@ import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeIn;
+import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 import org.jboss.resteasy.reactive.RestForm;
+import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.multipart.FileUpload;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.nio.file.Files;
 
-/** Upload recordings and follow their progress. */
+/**
+ * Upload recordings and follow their progress. Every call needs an API key ({@link ApiKeyFilter}); uploads are
+ * received into a temporary file (never the heap), limited in number ({@link UploadLimiter}) and idempotent
+ * with an {@code Idempotency-Key} ({@link UploadClaims}).
+ */
 @Path("/recordings")
+@SecurityRequirement(name = RecordingResource.API_KEY)
+@SecurityScheme(securitySchemeName = RecordingResource.API_KEY, type = SecuritySchemeType.APIKEY,
+        in = SecuritySchemeIn.HEADER, apiKeyName = ApiKeys.HEADER)
 public class RecordingResource {
+
+    static final String API_KEY = "apiKey";
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
     private final RecordingUploads uploads;
     private final KafkaStreams streams;
+    private final IngestConfig config;
 
-    public RecordingResource(RecordingUploads uploads, KafkaStreams streams) {
+    public RecordingResource(RecordingUploads uploads, KafkaStreams streams, IngestConfig config) {
         this.uploads = uploads;
         this.streams = streams;
+        this.config = config;
     }
 
     @POST
@@ -50,10 +71,14 @@ public class RecordingResource {
     @Operation(summary = "Upload a recording (multipart)", description = "Form fields: file (required; any "
             + "audio container/codec FFmpeg decodes), transcript (optional: JSON, WebVTT or plain text), "
             + "recordingId, language, speakers (e.g. 0=agent,1=customer), awaitTranscript. Answers 202 with the "
-            + "utterance ids the recording will produce.")
-    @APIResponse(responseCode = "202", description = "Accepted",
-            content = @Content(schema = @Schema(implementation = AcceptedRecording.class)))
+            + "utterance ids the recording will produce. Send an Idempotency-Key to make retries safe.")
+    @APIResponse(responseCode = "202", description = "Accepted (or, for a retry with the same Idempotency-Key, "
+            + "accepted before)", content = @Content(schema = @Schema(implementation = AcceptedRecording.class)))
     @APIResponse(responseCode = "400", description = "Malformed transcript or parameters",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "401", description = "No X-API-Key header, or a key that is not accepted",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "409", description = "The recordingId belongs to another upload",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "413", description = "Recording too large",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
@@ -61,17 +86,22 @@ public class RecordingResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "422", description = "Empty, corrupt, truncated or too long audio; transcript outside the audio",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "429", description = "Too many uploads at once; retry after Retry-After seconds",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response uploadForm(@RestForm("file") FileUpload file, @RestForm("transcript") String transcript,
                                @RestForm("recordingId") String recordingId, @RestForm("language") String language,
                                @RestForm("speakers") String speakers,
-                               @RestForm("awaitTranscript") @DefaultValue("false") boolean awaitTranscript)
+                               @RestForm("awaitTranscript") @DefaultValue("false") boolean awaitTranscript,
+                               @RestHeader(IDEMPOTENCY_KEY) String idempotencyKey,
+                               @RestHeader(ApiKeys.HEADER) String apiKey)
             throws IngestException, IOException {
         if (file == null || file.uploadedFile() == null) {
             return Problem.response(400, "Missing file", "the multipart form needs a 'file' part with the audio",
                     "/recordings", null);
         }
-        byte[] audio = Files.readAllBytes(file.uploadedFile());
-        return accepted(uploads.accept(audio, recordingId, language, speakers, transcript, awaitTranscript));
+        // Quarkus received the part into a temporary file and deletes it when the request ends
+        return answer(uploads.accept(new RecordingUploads.Upload(file.uploadedFile(), recordingId, language, speakers,
+                transcript, awaitTranscript, ApiKeys.callerOf(apiKey), idempotencyKey)));
     }
 
     @POST
@@ -79,14 +109,40 @@ public class RecordingResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Upload a recording (raw body)", description = "The body is the audio file. Without a "
             + "transcript it is segmented by voice activity at once, unless awaitTranscript=true (then a "
-            + "transcript is expected on the transcripts topic).")
+            + "transcript is expected on the transcripts topic). Send an Idempotency-Key to make retries safe.")
     @APIResponse(responseCode = "202", description = "Accepted",
             content = @Content(schema = @Schema(implementation = AcceptedRecording.class)))
     public Response uploadRaw(InputStream body, @QueryParam("recordingId") String recordingId,
                               @QueryParam("language") String language, @QueryParam("speakers") String speakers,
-                              @QueryParam("awaitTranscript") @DefaultValue("false") boolean awaitTranscript)
+                              @QueryParam("awaitTranscript") @DefaultValue("false") boolean awaitTranscript,
+                              @RestHeader(IDEMPOTENCY_KEY) String idempotencyKey,
+                              @RestHeader(ApiKeys.HEADER) String apiKey)
             throws IngestException, IOException {
-        return accepted(uploads.accept(body.readAllBytes(), recordingId, language, speakers, null, awaitTranscript));
+        java.nio.file.Path file = Files.createTempFile("emostream-upload-", ".audio");
+        try {
+            receive(body, file);
+            return answer(uploads.accept(new RecordingUploads.Upload(file, recordingId, language, speakers, null,
+                    awaitTranscript, ApiKeys.callerOf(apiKey), idempotencyKey)));
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /** Streams the body to the file, refusing it as soon as it passes the size limit. */
+    private void receive(InputStream body, java.nio.file.Path file) throws IOException, IngestException {
+        long limit = config.maxRecordingBytes();
+        long total = 0;
+        byte[] buf = new byte[1 << 16];
+        try (OutputStream out = Files.newOutputStream(file)) {
+            for (int n; (n = body.read(buf)) > 0; ) {
+                total += n;
+                if (total > limit) {
+                    throw new IngestException(FailureReason.AUDIO_TOO_LARGE, "the recording is larger than the "
+                            + "limit of " + limit + " bytes");
+                }
+                out.write(buf, 0, n);
+            }
+        }
     }
 
     @GET
@@ -109,10 +165,16 @@ public class RecordingResource {
             return Problem.response(404, "Unknown recording", "no recording '" + id + "' is known",
                     "/recordings/" + id + "/status", null);
         }
-        return Response.ok(EventSerdes.RECORDING_STATUS.deserialize(Topics.RECORDING_STATUS, value)).build();
+        // the upload digest is bookkeeping for retries, not for callers
+        return Response.ok(EventSerdes.RECORDING_STATUS.deserialize(Topics.RECORDING_STATUS, value)
+                .withUploadDigest(null)).build();
     }
 
-    private static Response accepted(AcceptedRecording a) {
-        return Response.accepted(a).location(URI.create(a.statusUrl())).build();
+    private static Response answer(RecordingUploads.Answer a) {
+        Response.ResponseBuilder r = Response.accepted(a.accepted()).location(URI.create(a.accepted().statusUrl()));
+        if (a.replayed()) {
+            r.header("Idempotent-Replayed", "true");
+        }
+        return r.build();
     }
 }

@@ -18,6 +18,7 @@ import io.emostream.ingest.IngestConfig;
 import io.emostream.ingest.IngestException;
 import io.emostream.ingest.IngestMetrics;
 import io.emostream.ingest.RecordingMeta;
+import io.emostream.ingest.UploadHeaders;
 import io.emostream.ingest.Utterance;
 import io.emostream.ingest.segment.RecordingSegmenter;
 import io.emostream.ingest.transcript.TranscriptParser;
@@ -70,6 +71,7 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
 
     private final IngestConfig config;
     private final RecordingSegmenter segmenter;
+    private final TranscriptParser parser;
     private final IngestMetrics metrics;
     private final Map<String, Object> kafkaConfig;
     private final Tracer tracer;
@@ -83,6 +85,7 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
                     Map<String, Object> kafkaConfig, Tracer tracer) {
         this.config = config;
         this.segmenter = segmenter;
+        this.parser = new TranscriptParser(TranscriptParser.Limits.of(config));
         this.metrics = metrics;
         this.kafkaConfig = kafkaConfig;
         this.tracer = tracer;
@@ -133,7 +136,7 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
         String mode = header(r.headers(), RecordingHeaders.TRANSCRIPT_MODE);
         if (inline != null) {
             try {
-                Transcript t = TranscriptParser.parse(inline.getBytes(StandardCharsets.UTF_8), null, id,
+                Transcript t = parser.parse(inline.getBytes(StandardCharsets.UTF_8), null, id,
                         header(r.headers(), RecordingHeaders.LANGUAGE));
                 ingest(id, origin, t, null);
             } catch (IngestException e) {
@@ -152,7 +155,7 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
             Origin tOrigin = new Origin(Topics.TRANSCRIPTS, k.partition(), k.offset(), r.key(), k.raw(),
                     contentTypeHeaders(k.contentType()));
             try {
-                ingest(id, origin, TranscriptParser.parse(k.raw(), k.contentType(), id,
+                ingest(id, origin, parser.parse(k.raw(), k.contentType(), id,
                         header(r.headers(), RecordingHeaders.LANGUAGE)), tOrigin);
             } catch (IngestException e) {
                 fail(id, origin, tOrigin, e);
@@ -166,7 +169,8 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
         waiting.put(id, write(new WaitingRecording(partition, offset, now, now + config.transcriptWait().toMillis())));
         status(new RecordingStatus(RecordingStatus.SCHEMA_VERSION, id, RecordingStatus.State.AWAITING_TRANSCRIPT,
                 null, null, null, null, "waiting up to " + config.transcriptWait().toSeconds()
-                + " s for a transcript on " + Topics.TRANSCRIPTS, Instant.ofEpochMilli(now)));
+                + " s for a transcript on " + Topics.TRANSCRIPTS, Instant.ofEpochMilli(now),
+                UploadHeaders.uploadDigest(r.headers())));
     }
 
     // ---- transcripts -------------------------------------------------------------------------------------------
@@ -181,7 +185,7 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
         String contentType = header(r.headers(), RecordingHeaders.CONTENT_TYPE);
         Transcript transcript;
         try {
-            transcript = TranscriptParser.parse(r.value(), contentType, id, null);
+            transcript = parser.parse(r.value(), contentType, id, null);
         } catch (IngestException e) {
             deadLetter(origin, e.reason(), e.getMessage());
             return;
@@ -267,23 +271,36 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
                 : header(h, RecordingHeaders.LANGUAGE);
         long started = System.nanoTime();
         Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
-        List<String> ids = new ArrayList<>();
+        int[] count = {0};
         Span span = KafkaTracing.start(tracer, "ingest recording", origin.topic(), id, h, 0);
         span.setAttribute("emostream.recording_id", id);
         Headers traced = KafkaTracing.inject(span, new RecordHeaders());
         try {
             RecordingMeta meta = new RecordingMeta(id, language,
                     RecordingMeta.parseSpeakers(header(h, RecordingHeaders.SPEAKERS)), transcript);
-            RecordingSegmenter.Result result = segmenter.segment(origin.value(), meta, u -> {
-                forwardUtterance(id, u, language, transcript != null, now, traced);
-                ids.add(UtteranceId.of(id, u.index()));
-            });
-            ids.sort(java.util.Comparator.comparingInt(s -> UtteranceId.parse(s).index()));
-            metrics.recordingSegmented(ids.size(), result.audio().samples() / (double) PcmAudio.SAMPLE_RATE,
+            List<UtteranceText> texts = new ArrayList<>();
+            java.util.function.Consumer<Utterance> out = u -> {
+                forwardUtterance(id, u, language, transcript != null, now, traced, texts);
+                count[0]++;
+            };
+            RecordingSegmenter.Result result;
+            try {
+                // validated by the REST path (same bytes): one decoding pass; otherwise validate, then cut
+                var validated = UploadHeaders.validated(h, origin.value());
+                result = validated.isPresent()
+                        ? segmenter.cut(RecordingSegmenter.Audio.of(origin.value()), meta, validated.get(), out)
+                        : segmenter.segment(origin.value(), meta, out);
+            } finally {
+                // text utterances go out once the recording is cut (also when it fails part-way, as the audio
+                // already sent did), each with the previous segments in transcript order as its context
+                forwardTexts(texts, traced, now);
+            }
+            metrics.recordingSegmented(count[0], result.audio().samples() / (double) PcmAudio.SAMPLE_RATE,
                     System.nanoTime() - started);
-            span.setAttribute("emostream.utterances", ids.size());
-            status(new RecordingStatus(RecordingStatus.SCHEMA_VERSION, id, RecordingStatus.State.SEGMENTED, ids,
-                    result.audio().durationMs(), result.hasTranscript(), null, null, now));
+            span.setAttribute("emostream.utterances", count[0]);
+            status(new RecordingStatus(RecordingStatus.SCHEMA_VERSION, id, RecordingStatus.State.SEGMENTED, count[0],
+                    result.audio().durationMs(), result.hasTranscript(), null, null, now,
+                    UploadHeaders.uploadDigest(h)));
         } catch (IngestException e) {
             span.setStatus(StatusCode.ERROR, e.reason().name());
             fail(id, origin, transcriptOrigin, e);
@@ -292,14 +309,14 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
             span.recordException(e);
             span.setStatus(StatusCode.ERROR, FailureReason.AUDIO_CORRUPT.name());
             fail(id, origin, transcriptOrigin, new IngestException(FailureReason.AUDIO_CORRUPT,
-                    "the recording could not be processed: " + e));
+                    "the recording could not be processed (an internal error, logged by ingest-service)"));
         } finally {
             span.end();
         }
     }
 
     private void forwardUtterance(String id, Utterance u, String language, boolean transcribed, Instant now,
-                                  Headers traced) {
+                                  Headers traced, List<UtteranceText> texts) {
         UtteranceAudio meta = new UtteranceAudio(id, u.index(), u.startMs(), u.endMs(), u.speaker(), u.channel(),
                 transcribed && u.text() != null, language, now);
         ProducerRecord<String, byte[]> audio = AudioRecords.record(meta, PcmAudio.encode(u.samples()));
@@ -310,26 +327,41 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
         }
         context.forward(new Record<>(key, audio.value(), ts, audio.headers()), IngestTopology.AUDIO_SINK);
         if (u.text() != null) {
-            UtteranceText text = new UtteranceText(id, u.index(), u.startMs(), u.endMs(), u.speaker(), language,
-                    u.text(), now);
-            context.forward(new Record<>(key, EventSerdes.UTTERANCE_TEXT.serialize(Topics.UTTERANCES_TEXT, text), ts,
-                    new RecordHeaders(traced.toArray())), IngestTopology.TEXT_SINK);
+            texts.add(new UtteranceText(id, u.index(), u.startMs(), u.endMs(), u.speaker(), language, u.text(), now));
+        }
+    }
+
+    /** Publishes the text utterances in index order, each with up to text-context-turns previous non-blank ones. */
+    private void forwardTexts(List<UtteranceText> texts, Headers traced, Instant now) {
+        texts.sort(java.util.Comparator.comparingInt(UtteranceText::index));
+        int k = Math.max(0, config.textContextTurns());
+        List<UtteranceText.Turn> previous = new ArrayList<>();
+        for (UtteranceText t : texts) {
+            List<UtteranceText.Turn> ctx = List.copyOf(previous.subList(Math.max(0, previous.size() - k),
+                    previous.size()));
+            UtteranceText out = new UtteranceText(t.recordingId(), t.index(), t.startMs(), t.endMs(), t.speaker(),
+                    t.language(), t.text(), t.ingestedAt(), ctx);
+            byte[] key = out.utteranceId().getBytes(StandardCharsets.UTF_8);
+            context.forward(new Record<>(key, EventSerdes.UTTERANCE_TEXT.serialize(Topics.UTTERANCES_TEXT, out),
+                    now.toEpochMilli(), new RecordHeaders(traced.toArray())), IngestTopology.TEXT_SINK);
+            if (!t.text().isBlank()) {
+                previous.add(new UtteranceText.Turn(t.speaker(), t.text()));
+            }
         }
     }
 
     private void fail(String id, Origin origin, Origin transcriptOrigin, IngestException e) {
         deadLetter(origin, e.reason(), e.getMessage());
-        if (transcriptOrigin != null && (e.reason() == FailureReason.TRANSCRIPT_OUT_OF_RANGE
-                || e.reason() == FailureReason.TRANSCRIPT_MALFORMED)) {
+        if (transcriptOrigin != null && e.reason().name().startsWith("TRANSCRIPT_")) {
             deadLetter(transcriptOrigin, e.reason(), e.getMessage());
         }
         metrics.recordingFailed(e.reason());
-        status(failed(id, e.reason(), e.getMessage()));
+        status(failed(id, e.reason(), e.getMessage()).withUploadDigest(UploadHeaders.uploadDigest(origin.headers())));
     }
 
     private RecordingStatus failed(String id, FailureReason reason, String detail) {
         return new RecordingStatus(RecordingStatus.SCHEMA_VERSION, id, RecordingStatus.State.FAILED, null, null,
-                null, reason, detail, Instant.ofEpochMilli(context.currentSystemTimeMs()));
+                null, reason, detail, Instant.ofEpochMilli(context.currentSystemTimeMs()), null);
     }
 
     private void status(RecordingStatus s) {
@@ -343,7 +375,9 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
         metrics.deadLettered(reason, o.topic());
         DeadLetter dl = new DeadLetter(reason, detail, o.topic(), o.partition(), o.offset(), SERVICE,
                 Instant.ofEpochMilli(context.currentSystemTimeMs()));
-        ProducerRecord<byte[], byte[]> pr = dl.toRecord(o.key(), o.value(), o.headers());
+        // an oversize original goes by reference: it stays on its topic, the dead letter says where
+        ProducerRecord<byte[], byte[]> pr = dl.toRecord(o.key(), o.value(), o.headers(),
+                config.deadLetterMaxInlineBytes());
         context.forward(new Record<>(pr.key(), pr.value(), context.currentSystemTimeMs(), pr.headers()),
                 IngestTopology.DLQ_SINK);
     }

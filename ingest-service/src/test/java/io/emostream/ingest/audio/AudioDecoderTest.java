@@ -74,6 +74,15 @@ class AudioDecoderTest {
         assertReason(m3u, FailureReason.AUDIO_UNREADABLE);
     }
 
+    @Test
+    void videoWhoseAudioEndsEarlierIsNotTruncated() throws Exception {
+        // 12 s of video, 5.3 s of audio: the container says 12 s, the audio stream 5.3 s, and only it counts
+        byte[] mp4 = AudioFixtures.videoWithShorterAudio(12, 44_100, SIGNAL_44K);
+        AudioDecoder.Info info = decoder.decode(mp4, (c, n) -> {
+        });
+        assertThat(info.durationMs()).isCloseTo(5300L, within(120L));
+    }
+
     @ParameterizedTest
     @EnumSource(value = Format.class, names = {"WAV", "FLAC", "M4A_AAC", "OGG_OPUS", "MP3"})
     void truncatedRecordingsAreCorrupt(Format format) {

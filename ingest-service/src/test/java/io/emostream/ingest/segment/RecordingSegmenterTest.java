@@ -10,6 +10,8 @@ import io.emostream.ingest.TestConfig;
 import io.emostream.ingest.Utterance;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -116,5 +118,29 @@ class RecordingSegmenterTest {
         assertThatThrownBy(() -> run(mp3, new RecordingMeta("rec", null, Map.of(3, "x"), null)))
                 .isInstanceOfSatisfying(IngestException.class,
                         e -> assertThat(e.reason()).isEqualTo(FailureReason.MALFORMED_EVENT));
+    }
+
+    @Test
+    void oneValidationPassCountsWhatOneCutPassDelivers() throws Exception {
+        Path file = Files.createTempFile("segmenter", ".mp3");
+        try {
+            Files.write(file, mp3);
+            for (RecordingMeta meta : List.of(new RecordingMeta("rec", "en", Map.of(), null),
+                    new RecordingMeta("rec", "en", Map.of(), Transcript.timed("rec", "en", List.of(
+                            new Transcript.Segment(0.3, 2.2, null, "first"),
+                            new Transcript.Segment(1.0, 4.8, null, "overlapping")))))) {
+                // validated from the uploaded file, cut from the record's bytes, as REST and the stream do
+                RecordingSegmenter.Result v = segmenter.validate(RecordingSegmenter.Audio.of(file), meta);
+                List<Utterance> cut = new ArrayList<>();
+                segmenter.cut(RecordingSegmenter.Audio.of(mp3), meta, v.audio(), cut::add);
+                List<Utterance> twoPasses = run(mp3, meta);
+                assertThat(cut).hasSize(v.utterances()).hasSameSizeAs(twoPasses);
+                for (int i = 0; i < cut.size(); i++) {
+                    assertThat(cut.get(i).samples()).isEqualTo(twoPasses.get(i).samples());
+                }
+            }
+        } finally {
+            Files.deleteIfExists(file);
+        }
     }
 }

@@ -227,7 +227,7 @@ public class SinkWriter {
     }
 
     private static Integer expected(RecordingStatus s) {
-        return s.utteranceIds() == null ? null : s.utteranceIds().size();
+        return s.utteranceCount();
     }
 
     private int upsertResults(Connection c, List<FusedEmotion> rs, Map<String, String> traceIds, Set<String> changed)

@@ -1,42 +1,48 @@
 package io.emostream.reporting.rest;
 
+import io.emostream.contracts.ApiKeys;
+import io.emostream.reporting.config.ReportingConfig;
+import io.quarkus.logging.Log;
 import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.container.PreMatching;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.Provider;
 
+import java.util.List;
+
 /**
- * Every API request needs a configured key in {@value #HEADER}. Runs before routing, so unknown paths reveal
- * nothing without a key. Health, metrics and the OpenAPI document live under {@code /q} (not JAX-RS) and stay
- * open.
+ * Every API request needs a configured key in {@value ApiKeys#HEADER} (the platform's one mechanism,
+ * {@link ApiKeys}). Runs before routing, so unknown paths reveal nothing without a key. Health, metrics and the
+ * OpenAPI document live under {@code /q} (not JAX-RS) and stay open.
  */
 @Provider
 @PreMatching
+@ApplicationScoped // created at the first request, once the runtime configuration is there
 @Priority(Priorities.AUTHENTICATION)
 public class ApiKeyFilter implements ContainerRequestFilter {
 
-    public static final String HEADER = "X-API-Key";
+    public static final String HEADER = ApiKeys.HEADER;
 
     private final ApiKeys keys;
 
-    public ApiKeyFilter(ApiKeys keys) {
-        this.keys = keys;
+    public ApiKeyFilter(ReportingConfig config) {
+        this.keys = ApiKeys.of(config.apiKeys().orElse(List.of()));
+        if (keys.isEmpty()) {
+            Log.warn("no API keys configured (emostream.reporting.api-keys): every API request will get 401");
+        }
     }
 
     @Override
     public void filter(ContainerRequestContext request) {
-        String key = request.getHeaderString(HEADER);
-        if (key == null || key.isBlank()) {
-            reject(request, "send an API key in the " + HEADER + " header");
-        } else if (!keys.accepts(key)) {
-            reject(request, "the API key is not valid");
-        }
-    }
-
-    private static void reject(ContainerRequestContext request, String detail) {
-        request.abortWith(ProblemMappers.response(ProblemException.unauthorized(detail),
-                ProblemMappers.path(request.getUriInfo())));
+        keys.refusal(request.getHeaderString(HEADER)).ifPresent(detail -> request.abortWith(
+                Response.status(401).type(ApiKeys.PROBLEM_MEDIA_TYPE)
+                        .header(HttpHeaders.WWW_AUTHENTICATE, ApiKeys.CHALLENGE)
+                        .entity(ApiKeys.unauthorizedBody(detail, ProblemMappers.path(request.getUriInfo())))
+                        .build()));
     }
 }

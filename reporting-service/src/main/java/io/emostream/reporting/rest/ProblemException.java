@@ -26,16 +26,7 @@ public final class ProblemException extends RuntimeException {
         return new ProblemException(404, "not-found", "Not found", detail, null);
     }
 
-    /** 401: no API key, or one that is not accepted. */
-    public static ProblemException unauthorized(String detail) {
-        return new ProblemException(401, "unauthorized", "Unauthorized", detail, null);
-    }
-
     Problem toProblem(String instance) {
         return new Problem(Problem.TYPE_PREFIX + kind, title, status, getMessage(), instance, parameter);
-    }
-
-    int status() {
-        return status;
     }
 }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.logging.Log;
 import jakarta.ws.rs.WebApplicationException;
-import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
@@ -26,12 +25,7 @@ public class ProblemMappers {
     }
 
     static Response response(ProblemException e, String path) {
-        Response r = response(e.toProblem(path));
-        if (e.status() == 401) {
-            return Response.fromResponse(r).header(HttpHeaders.WWW_AUTHENTICATE,
-                    "ApiKey header=\"" + ApiKeyFilter.HEADER + "\"").build();
-        }
-        return r;
+        return response(e.toProblem(path));
     }
 
     @ServerExceptionMapper

@@ -1,0 +1,269 @@
+"""Measures score fusion on paired speech + text sets (build_sets.py, score.sh) and fits the learned gate.
+
+  /usr/bin/python3 training/fusion/fusion_eval.py [--scores /tmp/emostream-fusion/scores] [--sets /tmp/emostream-fusion]
+        [--ser-a F --ser-b F --ter-a F --ter-b F --ser-speech-only F] [--out training/fusion/results.json]
+
+Each score file has columns key,truth,neutral,happy,sad,angry,fear,disgust,surprise (emotion-models/evaluate
+--scores). Pass another SER's out-of-fold scores with --ser-a/--ser-b to re-run everything for a new SER.
+
+Methods (all produce p = w_s·p_speech + w_t·p_text with w_s + w_t = 1, as the fusion service does):
+  speech, text       one modality alone
+  fixed              w1 = 0.6, w2 = 1.0 (seed 003), normalised
+  confidence         each weight scaled by 1 - H(p)/log 7 (the service's CONFIDENCE mode)
+  gated              learned: w_s = sigmoid(theta . phi), phi = [1, c_s, c_t, ln p_speech(7), ln p_text(7)],
+                     c = 1 - H/log 7, probabilities clipped at 1e-4 before the log; theta maximises the class- and
+                     set-balanced log-likelihood of the true label under the mixture on the dev part, L2 strength
+                     chosen by 3-fold CV on dev, which inputs it may use chosen on dev with RAVDESS's sentence held
+                     out. The service's GATED mode (FusionGate) computes exactly this.
+Parts: the gate is fitted on `dev` (RAVDESS actors 01-10, MELD dev, half of GoEmotions dev) and every method is
+reported on `test` (RAVDESS actors 11-20, MELD test, the other half of GoEmotions dev). Robustness: the gate fitted
+with only RAVDESS statement 01 ("Kids are talking by the door") in dev and tested on statement 02 clips, so the
+transcript it is tested on was never seen while fitting.
+"""
+import argparse
+import csv
+import json
+import math
+import os
+import sys
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "training"))
+from common import metrics  # noqa: E402
+
+LABELS = metrics.CANONICAL
+FIXED = (0.6, 1.0)
+
+
+def read_scores(path):
+    out = {}
+    with open(path, newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            out[r["key"]] = (r["truth"], np.array([float(r[l]) for l in LABELS]))
+    return out
+
+
+def read_manifest(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return {r["id"]: r for r in csv.DictReader(f)}
+
+
+def certainty(p):
+    q = np.clip(p, 1e-12, 1.0)
+    return 1.0 - (-(q * np.log(q)).sum(1)) / math.log(7)
+
+
+LOG_FLOOR = 1e-4  # probabilities are clipped here before the log (FusionGate.LOG_FLOOR)
+
+
+def features(ps, pt):
+    """phi = [1, c_speech, c_text, ln p_speech (7), ln p_text (7)], as FusionGate computes it."""
+    return np.concatenate([np.ones((len(ps), 1)), certainty(ps)[:, None], certainty(pt)[:, None],
+                           np.log(np.clip(ps, LOG_FLOOR, 1.0)), np.log(np.clip(pt, LOG_FLOOR, 1.0))], 1)
+
+
+def fuse(method, ps, pt, theta=None):
+    if method == "speech":
+        w = np.ones(len(ps))
+    elif method == "text":
+        w = np.zeros(len(ps))
+    elif method == "fixed":
+        w = np.full(len(ps), FIXED[0] / sum(FIXED))
+    elif method == "confidence":
+        a, b = FIXED[0] * certainty(ps), FIXED[1] * certainty(pt)
+        tot = a + b
+        w = np.where(tot > 0, a / np.where(tot > 0, tot, 1), FIXED[0] / sum(FIXED))
+    elif method == "gated":
+        w = 1.0 / (1.0 + np.exp(-(features(ps, pt) @ theta)))
+    else:
+        raise ValueError(method)
+    return w[:, None] * ps + (1 - w[:, None]) * pt, w
+
+
+def balanced_weights(truth, group):
+    """Each group (set) weighs the same in total, and inside it each class weighs the same."""
+    w = np.zeros(len(truth))
+    groups = sorted(set(group))
+    for g in groups:
+        gi = np.array([x == g for x in group])
+        classes = sorted(set(truth[gi]))
+        for c in classes:
+            ci = gi & (truth == c)
+            w[ci] = 1.0 / (len(groups) * len(classes) * ci.sum())
+    return w / w.sum() * len(w)
+
+
+FEATURE_SETS = {  # which of phi = [1, c_s, c_t, p_speech(7), p_text(7)] the gate may use
+    "certainty": [0, 1, 2],
+    "certainty+speech": [0, 1, 2] + list(range(3, 10)),
+    "all": list(range(17)),
+}
+
+
+def fit_gate(ps, pt, y, sw, l2, used=None):
+    mask = torch.zeros(17, dtype=torch.float64)
+    mask[used if used is not None else list(range(17))] = 1.0
+    phi = torch.tensor(features(ps, pt), dtype=torch.float64) * mask
+    ps_t = torch.tensor(ps, dtype=torch.float64)
+    pt_t = torch.tensor(pt, dtype=torch.float64)
+    idx = torch.tensor(y)
+    w = torch.tensor(sw, dtype=torch.float64)
+    theta = torch.zeros(phi.shape[1], dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.LBFGS([theta], lr=0.5, max_iter=500, line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        a = torch.sigmoid(phi @ theta)[:, None]
+        p = a * ps_t + (1 - a) * pt_t
+        nll = -(w * torch.log(p.gather(1, idx[:, None])[:, 0].clamp(min=1e-9))).sum() / w.sum()
+        loss = nll + l2 * (theta[1:] ** 2).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return (theta.detach() * mask).numpy()
+
+
+def ua4(truth, p):
+    return metrics.evaluate(list(truth), p)["4class"]["ua"]
+
+
+def report(truth, p):
+    m = metrics.evaluate(list(truth), p)
+    return {"n4": m["4class"]["n"], "ua4": m["4class"]["ua"], "wa4": m["4class"]["accuracy"],
+            "n7": m["7class"]["n"], "ua7": m["7class"]["ua"], "wf17": m["7class"]["wf1"]}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--scores", default="/tmp/emostream-fusion/scores")
+    ap.add_argument("--sets", default="/tmp/emostream-fusion")
+    for k in ("ser-a", "ser-b", "ter-a", "ter-b", "ser-speech-only"):
+        ap.add_argument("--" + k, default=None)
+    ap.add_argument("--out", default=os.path.join(HERE, "results.json"))
+    a = ap.parse_args()
+    f = lambda k: getattr(a, k.replace("-", "_")) or os.path.join(a.scores, k.replace("-", "_") + ".csv")  # noqa
+    man = {**read_manifest(os.path.join(a.sets, "a_ravdess.csv")), **read_manifest(os.path.join(a.sets, "b.csv"))}
+    rows = []
+    for sk, tk in (("ser-a", "ter-a"), ("ser-b", "ter-b")):
+        s, t = read_scores(f(sk)), read_scores(f(tk))
+        for key in sorted(set(s) & set(t)):
+            m = man[key]
+            rows.append({"key": key, "truth": s[key][0], "ps": s[key][1], "pt": t[key][1], "set": m["set"],
+                         "part": m["part"], "corpus": m["corpus"], "statement": m.get("statement", "")})
+        missing = len(set(s) ^ set(t))
+        if missing:
+            print("warning: %d keys scored by only one modality in %s/%s" % (missing, sk, tk))
+    truth = np.array([r["truth"] for r in rows])
+    ps = np.stack([r["ps"] for r in rows])
+    pt = np.stack([r["pt"] for r in rows])
+    sets = np.array([r["set"] for r in rows])
+    part = np.array([r["part"] for r in rows])
+    corpus = np.array([r["corpus"] for r in rows])
+    stmt = np.array([r["statement"] for r in rows])
+    y = np.array([LABELS.index(t) for t in truth])
+    four = np.isin(truth, metrics.FOUR)
+
+    def fit(sel, used):
+        sw = balanced_weights(truth[sel], sets[sel])
+        # L2 strength by 3-fold CV on the fitting rows (objective: mean 4-class UA over A and B)
+        rng = np.random.default_rng(7)
+        fold = rng.integers(0, 3, sel.sum())
+        best = None
+        for l2 in (1e-4, 1e-3, 1e-2, 1e-1):
+            scores = []
+            for k in range(3):
+                trk, tek = fold != k, fold == k
+                th = fit_gate(ps[sel][trk], pt[sel][trk], y[sel][trk], sw[trk], l2, used)
+                p, _ = fuse("gated", ps[sel][tek], pt[sel][tek], th)
+                scores.append(np.mean([ua4(truth[sel][tek][sets[sel][tek] == g], p[sets[sel][tek] == g])
+                                       for g in ("A", "B")]))
+            if best is None or np.mean(scores) > best[0]:
+                best = (float(np.mean(scores)), l2)
+        return fit_gate(ps[sel], pt[sel], y[sel], sw, best[1], used), best
+
+    dev = part == "dev"
+    # which inputs the gate may use, chosen on dev with the transcript of A held out: RAVDESS has two sentences,
+    # so a gate that reads the text probabilities can learn the two sentences rather than when to trust text
+    choice = {}
+    for name, used in FEATURE_SETS.items():
+        sc = []
+        for held in ("01", "02"):
+            fit_sel = dev & ((sets == "B") | (stmt != held))
+            th, _ = fit(fit_sel, used)
+            ev_a = dev & (sets == "A") & (stmt == held)
+            p, _ = fuse("gated", ps[ev_a], pt[ev_a], th)
+            sc.append(ua4(truth[ev_a], p))
+        th, (cvb, _) = fit(dev, used)
+        p, _ = fuse("gated", ps[dev & (sets == "B")], pt[dev & (sets == "B")], th)
+        choice[name] = {"A_unseen_sentence_ua4": float(np.mean(sc)),
+                        "B_dev_ua4": ua4(truth[dev & (sets == "B")], p)}
+        choice[name]["score"] = (choice[name]["A_unseen_sentence_ua4"] + choice[name]["B_dev_ua4"]) / 2
+        print("gate inputs %-18s dev: A (sentence held out) %.4f, B %.4f" % (
+            name, choice[name]["A_unseen_sentence_ua4"], choice[name]["B_dev_ua4"]))
+    chosen = max(choice, key=lambda k: choice[k]["score"])
+    used = FEATURE_SETS[chosen]
+    theta, (cv, l2) = fit(dev, used)
+    print("gate: inputs %s, l2 %g (3-fold dev CV mean UA4 %.4f), theta %s" % (chosen, l2, cv,
+                                                                           np.round(theta, 4).tolist()))
+    methods = ["speech", "text", "fixed", "confidence", "gated"]
+    table = {}
+    for pname in ("dev", "test"):
+        for sname, ssel in (("A", sets == "A"), ("B", sets == "B"), ("A+B", np.ones(len(rows), bool)),
+                            ("B meld", (sets == "B") & (corpus == "meld")),
+                            ("B goemotions", (sets == "B") & (corpus == "goemotions"))):
+            sel = ssel & (part == pname)
+            for mth in methods:
+                p, w = fuse(mth, ps[sel], pt[sel], theta)
+                r = report(truth[sel], p)
+                r["mean_speech_weight"] = float(w.mean())
+                table["%s|%s|%s" % (pname, sname, mth)] = r
+            if sname == "B":
+                for mth in methods:
+                    a_, b_ = table["%s|A|%s" % (pname, mth)], table["%s|B|%s" % (pname, mth)]
+                    table["%s|A,B balanced|%s" % (pname, mth)] = {"ua4": (a_["ua4"] + b_["ua4"]) / 2,
+                                                                  "ua7": (a_["ua7"] + b_["ua7"]) / 2}
+    # robustness: gate fitted with RAVDESS statement 01 only, tested on statement 02 (unseen transcript)
+    sel_fit = dev & ((sets == "B") | (stmt == "01"))
+    theta_s1, _ = fit(sel_fit, used)
+    rob = {}
+    for mth in methods:
+        sel = (part == "test") & (sets == "A") & (stmt == "02")
+        p, _ = fuse(mth, ps[sel], pt[sel], theta_s1)
+        rob[mth] = report(truth[sel], p)
+    # speech-only corpora: no transcript, the service emits the speech score alone
+    so = {}
+    if os.path.exists(f("ser-speech-only")):
+        s = read_scores(f("ser-speech-only"))
+        sm = read_manifest(os.path.join(a.sets, "a_speech_only.csv"))
+        for c in sorted({m["corpus"] for m in sm.values()}):
+            keys = [k for k in s if sm[k]["corpus"] == c]
+            so[c] = report(np.array([s[k][0] for k in keys]), np.stack([s[k][1] for k in keys]))
+    res = {"protocol": __doc__.strip().split("\n\n")[-1], "fixed_weights": FIXED,
+           "gate": {"theta": theta.tolist(), "phi": ["1", "c_speech", "c_text"] + ["ln p_speech." + l for l in LABELS]
+                    + ["ln p_text." + l for l in LABELS], "l2": l2, "dev_cv_mean_ua4": cv, "inputs": chosen,
+                    "input_choice_on_dev": choice},
+           "table": table, "robustness_statement02_unseen": rob, "speech_only_corpora": so,
+           "counts": {"%s|%s" % (p_, s_): int(((part == p_) & (sets == s_)).sum()) for p_ in ("dev", "test")
+                      for s_ in ("A", "B")}}
+    with open(a.out, "w") as fo:
+        json.dump(res, fo, indent=1)
+    print("\n| part | set | " + " | ".join(methods) + " |")
+    print("|---|---|" + "---|" * len(methods))
+    for pname in ("dev", "test"):
+        for sname in ("A", "B", "A+B", "A,B balanced", "B meld", "B goemotions"):
+            print("| %s | %s | %s |" % (pname, sname, " | ".join(
+                "%.3f" % table["%s|%s|%s" % (pname, sname, m)]["ua4"] for m in methods)))
+    print("\nrobustness (gate fitted without statement 02, 4-class UA on test statement-02 clips): "
+          + ", ".join("%s %.3f" % (m, rob[m]["ua4"]) for m in methods))
+    for c, r in so.items():
+        print("speech-only %s: 4-class UA %.3f, 7-class UA %.3f (n=%d)" % (c, r["ua4"], r["ua7"], r["n7"]))
+    print("wrote", a.out)
+
+
+if __name__ == "__main__":
+    main()

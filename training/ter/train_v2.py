@@ -1,0 +1,290 @@
+"""TER v2: trains head_v2.TerHeadV2 on the serving encoder's token states (training/ter/dump_v2.sh), with dialogue
+context, V/A/D (EmoBank) and the corpora of prepare_v2.py; every choice on dev sets; exports TorchScript.
+
+  nice -n 19 /usr/bin/python3 training/ter/train_v2.py --out /tmp/terv2/run1     # ~4 min per epoch, 1 thread
+
+Selection objective on dev (each epoch, then the per-class logit bias): MELD dev 7-class wF1 (mean of with and
+without context) + MELD dev 4-class UA (with context) + GoEmotions dev 4-class UA. MELD test, EmoBank test and
+the other test splits are evaluated once, after selection, into <out>/report.json.
+"""
+import argparse
+import csv
+import json
+import os
+import sys
+import time
+from collections import defaultdict
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(REPO, "training"))
+from common import metrics  # noqa: E402
+from head_v2 import LABELS, TerHeadV2  # noqa: E402
+
+H = 384
+
+
+class Data:
+    def __init__(self, csv_path, feat_prefix, turns):
+        lens = np.fromfile(feat_prefix + ".len", dtype="<i4")
+        flat = np.memmap(feat_prefix + ".f32", dtype="<f4", mode="r")
+        offs = np.concatenate([[0], np.cumsum(lens.astype(np.int64))])
+        n = len(lens)
+        while n > 0 and offs[n] * H > flat.shape[0]:  # a dump still being written: complete rows only
+            n -= 1
+        self.n = n
+        self.lens = lens[:n]
+        self.offs = offs[:n + 1]
+        self.flat = flat[:offs[n] * H].reshape(-1, H)
+        with open(csv_path, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))[:n]
+        self.rows = rows
+        self.corpus = np.array([r["corpus"] for r in rows])
+        self.split = np.array([r["split"] for r in rows])
+        self.y = np.array([LABELS.index(r["label"]) if r["label"] else -1 for r in rows])
+        self.vad = np.array([[float(r["v"]), float(r["a"]), float(r["d"])] if r["v"] else [np.nan] * 3
+                             for r in rows], dtype=np.float32)
+        t0 = time.time()
+        self.mean = np.zeros((n, H), dtype=np.float32)
+        for i in range(n):
+            self.mean[i] = self.flat[self.offs[i]:self.offs[i + 1]].mean(0)
+        print("rows %d, mean vectors in %.0fs" % (n, time.time() - t0), flush=True)
+        # context: up to `turns` previous turns of the same dialogue (rows are in dialogue order)
+        self.ctx_idx = -np.ones((n, turns), dtype=np.int64)
+        self.ctx_same = np.zeros((n, turns), dtype=np.float32)
+        by = defaultdict(list)
+        for i, r in enumerate(rows):
+            if r["dkey"]:
+                by[r["dkey"]].append(i)
+        for ids in by.values():
+            ids.sort(key=lambda i: int(rows[i]["turn"]))
+            for j, i in enumerate(ids):
+                for k in range(turns):
+                    if j - 1 - k >= 0:
+                        p = ids[j - 1 - k]
+                        self.ctx_idx[i, k] = p
+                        self.ctx_same[i, k] = float(rows[p]["speaker"] == rows[i]["speaker"])
+
+    def batch(self, idx, use_ctx=True, drop=0.0, rng=None):
+        lengths = torch.tensor(self.lens[idx], dtype=torch.long)
+        x = torch.zeros(len(idx), int(lengths.max()), H)
+        for j, i in enumerate(idx):
+            x[j, :self.lens[i]] = torch.from_numpy(np.array(self.flat[self.offs[i]:self.offs[i + 1]]))
+        k = self.ctx_idx.shape[1]
+        ctx = torch.zeros(len(idx), k, H)
+        info = torch.zeros(len(idx), k, 2)
+        if use_ctx:
+            ci = self.ctx_idx[idx]
+            keep = ci >= 0
+            if drop > 0:
+                keep &= (rng.random(len(idx)) >= drop)[:, None]
+            ctx[torch.from_numpy(keep)] = torch.from_numpy(self.mean[ci[keep]])
+            info[:, :, 0] = torch.from_numpy(keep.astype(np.float32))
+            info[:, :, 1] = torch.from_numpy(self.ctx_same[idx] * keep)
+        return x, lengths, ctx, info
+
+
+@torch.no_grad()
+def predict(model, d, idx, use_ctx, bs=256):
+    model.eval()
+    idx = np.asarray(idx)
+    order = idx[np.argsort(d.lens[idx], kind="stable")]
+    lg, vad = {}, {}
+    for b in range(0, len(order), bs):
+        part = order[b:b + bs]
+        l, v = model.logits_vad(*d.batch(part, use_ctx))
+        for j, i in enumerate(part):
+            lg[i] = l[j]
+            vad[i] = v[j]
+    return torch.stack([lg[i] for i in idx]), torch.stack([vad[i] for i in idx])
+
+
+def cls_metrics(logits, y, bias=None):
+    lg = logits if bias is None else logits + bias
+    return metrics.evaluate([LABELS[t] for t in y], torch.softmax(lg, 1).numpy())
+
+
+def pearson(a, b):
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def objective(parts):
+    go = parts["goemotions"]["4class"]["ua"] if "goemotions" in parts else 0.0
+    return (parts["meld_ctx"]["7class"]["wf1"] + parts["meld_noctx"]["7class"]["wf1"]) / 2 \
+        + parts["meld_ctx"]["4class"]["ua"] + go
+
+
+def dev_logits(model, d, dev):
+    lgs = {"meld_ctx": predict(model, d, dev["meld"], True)[0],
+           "meld_noctx": predict(model, d, dev["meld"], False)[0]}
+    ys = {"meld_ctx": d.y[dev["meld"]], "meld_noctx": d.y[dev["meld"]]}
+    if len(dev["goemotions"]):
+        lgs["goemotions"] = predict(model, d, dev["goemotions"], False)[0]
+        ys["goemotions"] = d.y[dev["goemotions"]]
+    return lgs, ys
+
+
+def dev_parts(lgs, ys, bias=None):
+    return {k: cls_metrics(lgs[k], ys[k], bias) for k in lgs}
+
+
+def tune_bias(lgs, ys, rounds=2, grid=np.linspace(-1.5, 1.5, 31)):
+    bias = torch.zeros(len(LABELS))
+    best = objective(dev_parts(lgs, ys, bias))
+    for _ in range(rounds):
+        for c in range(1, len(LABELS)):
+            for v in grid:
+                b = bias.clone()
+                b[c] = float(v)
+                s = objective(dev_parts(lgs, ys, b))
+                if s > best + 1e-9:
+                    best, bias = s, b
+    return bias, best
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--csv", default="/tmp/terv2/data/all.csv")
+    ap.add_argument("--features", default="/tmp/terv2/feat/all")
+    ap.add_argument("--out", default="/tmp/terv2/run")
+    ap.add_argument("--turns", type=int, default=3)
+    ap.add_argument("--ctx-dim", type=int, default=96)
+    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--dropout", type=float, default=0.4)
+    ap.add_argument("--ctx-drop", type=float, default=0.5)
+    ap.add_argument("--alpha", type=float, default=0.5, help="class weight exponent (n/count)^alpha")
+    ap.add_argument("--weights", default="meld=1,emorynlp=1,goemotions=0.5,dailydialog=0.5,carer=0.3,emobank=1",
+                    help="per-corpus sample weights (0 leaves a corpus out)")
+    ap.add_argument("--dd-neutral", type=float, default=0.25, help="share of DailyDialog neutral rows per epoch")
+    ap.add_argument("--vad-weight", type=float, default=1.0)
+    ap.add_argument("--max-steps-per-epoch", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=20240601)
+    a = ap.parse_args()
+    torch.set_num_threads(1)
+    torch.manual_seed(a.seed)
+    rng = np.random.default_rng(a.seed)
+    os.makedirs(a.out, exist_ok=True)
+    d = Data(a.csv, a.features, a.turns)
+    cw = {k: float(v) for k, v in (p.split("=") for p in a.weights.split(","))}
+    train_sel = np.array([(d.split[i] == "train" or d.corpus[i] == "emorynlp") and cw.get(d.corpus[i], 0) > 0
+                          and (d.y[i] >= 0 or not np.isnan(d.vad[i, 0])) for i in range(d.n)])
+    tr = np.where(train_sel)[0]
+    print("training rows by corpus:", {c: int((d.corpus[tr] == c).sum()) for c in sorted(set(d.corpus[tr]))},
+          flush=True)
+    ytr = d.y[tr]
+    counts = np.bincount(ytr[ytr >= 0], minlength=7).astype(np.float64)
+    w = (counts.sum() / (7 * np.maximum(counts, 1))) ** a.alpha
+    class_w = torch.tensor(w / w.mean(), dtype=torch.float32)
+    print("class counts", counts.astype(int).tolist(), "weights", np.round(w / w.mean(), 3).tolist(), flush=True)
+    sample_w = np.array([cw[c] for c in d.corpus], dtype=np.float32)
+    dev = {"meld": np.where((d.corpus == "meld") & (d.split == "dev") & (d.y >= 0))[0],
+           "goemotions": np.where((d.corpus == "goemotions") & (d.split == "dev") & (d.y >= 0))[0],
+           "emobank": np.where((d.corpus == "emobank") & (d.split == "dev"))[0]}
+    model = TerHeadV2(turns=a.turns, dropout=a.dropout, ctx_dim=a.ctx_dim)
+    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
+    ce = nn.CrossEntropyLoss(weight=class_w, label_smoothing=0.1, reduction="none")
+    dd_neutral = (d.corpus[tr] == "dailydialog") & (ytr == 0)
+
+    def epoch_rows():
+        keep = ~dd_neutral | (rng.random(len(tr)) < a.dd_neutral)
+        rows = tr[keep]
+        perm = rng.permutation(len(rows))
+        rows = rows[perm]
+        chunks = []
+        for c in range(0, len(rows), a.batch * 50):  # similar lengths within random chunks
+            part = rows[c:c + a.batch * 50]
+            part = part[np.argsort(d.lens[part], kind="stable")]
+            chunks += [part[b:b + a.batch] for b in range(0, len(part), a.batch)]
+        return [chunks[i] for i in rng.permutation(len(chunks))]
+
+    n_steps = len(epoch_rows()) * a.epochs
+    if a.max_steps_per_epoch:
+        n_steps = min(n_steps, a.max_steps_per_epoch * a.epochs)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=n_steps + 10, pct_start=0.1)
+    best = (-1.0, None, 0)
+    history = []
+    for ep in range(a.epochs):
+        model.train()
+        t0 = time.time()
+        batches = epoch_rows()
+        if a.max_steps_per_epoch:
+            batches = batches[:a.max_steps_per_epoch]
+        tot = 0.0
+        for s, idx in enumerate(batches):
+            x, l, c, info = d.batch(idx, True, a.ctx_drop, rng)
+            lg, vad = model.logits_vad(x, l, c, info)
+            y = torch.from_numpy(d.y[idx])
+            sw = torch.from_numpy(sample_w[idx])
+            has_y = y >= 0
+            loss = torch.zeros(())
+            if has_y.any():
+                loss = loss + (ce(lg[has_y], y[has_y]) * sw[has_y]).sum() / sw[has_y].sum().clamp(min=1e-6)
+            tv = torch.from_numpy(d.vad[idx])
+            has_v = ~torch.isnan(tv[:, 0])
+            if has_v.any():
+                loss = loss + a.vad_weight * ((vad[has_v] - tv[has_v]) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            tot += float(loss)
+            if s % 200 == 0:
+                print("  epoch %d step %d/%d loss %.4f (%.0fs)" % (ep + 1, s, len(batches), tot / (s + 1),
+                                                                 time.time() - t0), flush=True)
+        lgs, ys = dev_logits(model, d, dev)
+        parts = dev_parts(lgs, ys)
+        vad = predict(model, d, dev["emobank"], False)[1].numpy()
+        r = [pearson(vad[:, j], d.vad[dev["emobank"], j]) for j in range(3)]
+        obj = objective(parts)
+        line = {"epoch": ep + 1, "objective": obj, "seconds": time.time() - t0, "emobank_dev_r": r,
+                **{k: {"wf1": v["7class"]["wf1"], "ua4": v["4class"]["ua"], "ua7": v["7class"]["ua"]}
+                   for k, v in parts.items()}}
+        history.append(line)
+        print(json.dumps(line), flush=True)
+        if obj > best[0]:
+            best = (obj, {k: v.clone() for k, v in model.state_dict().items()}, ep + 1)
+    model.load_state_dict(best[1])
+    model.eval()
+    lgs, ys = dev_logits(model, d, dev)
+    bias, obj_b = tune_bias(lgs, ys)
+    model.bias.copy_(bias)
+    print("best epoch %d objective %.4f, with bias %s: %.4f" % (best[2], best[0], np.round(bias.numpy(), 2).tolist(),
+                                                                obj_b), flush=True)
+    report = {"args": vars(a), "history": history, "selected_epoch": best[2], "bias": bias.tolist(),
+              "dev_objective": obj_b, "class_counts": counts.tolist(),
+              "training_rows": {c: int((d.corpus[tr] == c).sum()) for c in sorted(set(d.corpus[tr]))}}
+    # evaluated once, after every choice was made on dev
+    ev = {}
+    for corpus, split in [("meld", "dev"), ("meld", "test"), ("goemotions", "dev"), ("dailydialog", "test"),
+                          ("carer", "test")]:  # EmoryNLP: all splits train
+        idx = np.where((d.corpus == corpus) & (d.split == split) & (d.y >= 0))[0]
+        if len(idx) == 0:
+            continue
+        modes = [True, False] if corpus in ("meld", "dailydialog") else [False]
+        for uc in modes:
+            lg = predict(model, d, idx, uc)[0] + bias
+            m = metrics.evaluate([LABELS[t] for t in d.y[idx]], torch.softmax(lg, 1).numpy())
+            ev["%s_%s%s" % (corpus, split, "_ctx" if uc else "")] = m
+            print("%s %s ctx=%s: %s" % (corpus, split, uc, metrics.summary(m)), flush=True)
+    for split in ("dev", "test"):
+        idx = np.where((d.corpus == "emobank") & (d.split == split))[0]
+        if len(idx):
+            vad = predict(model, d, idx, False)[1].numpy()
+            ev["emobank_%s_pearson" % split] = {k: pearson(vad[:, j], d.vad[idx, j])
+                                                for j, k in enumerate(["valence", "arousal", "dominance"])}
+            print("emobank %s pearson %s" % (split, ev["emobank_%s_pearson" % split]), flush=True)
+    report["evaluation"] = ev
+    json.dump(report, open(os.path.join(a.out, "report.json"), "w"), indent=1)
+    torch.jit.script(model).save(os.path.join(a.out, "head.pt"))
+    print("wrote", a.out, flush=True)
+
+
+if __name__ == "__main__":
+    main()
