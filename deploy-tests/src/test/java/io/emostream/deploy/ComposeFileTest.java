@@ -101,7 +101,10 @@ class ComposeFileTest {
                 .containsEntry("QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://postgres:5432/" + db.get("POSTGRES_DB"))
                 .containsEntry("QUARKUS_DATASOURCE_USERNAME", db.get("POSTGRES_USER"))
                 .containsEntry("QUARKUS_DATASOURCE_PASSWORD", db.get("POSTGRES_PASSWORD"))
-                .containsKey("EMOSTREAM_REPORTING_API_KEYS");
+                .containsKey("EMOSTREAM_REPORTING_API_KEYS")
+                // the console's uploads pass through reporting to ingest
+                .containsEntry("EMOSTREAM_REPORTING_INGEST_URL", "http://ingest:"
+                        + service("ingest").env().get("QUARKUS_HTTP_PORT"));
         assertThat(service("ingest").env()).containsKey("EMOSTREAM_INGEST_API_KEYS");
     }
 

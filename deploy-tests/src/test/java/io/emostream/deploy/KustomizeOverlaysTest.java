@@ -365,6 +365,11 @@ class KustomizeOverlaysTest {
         assertThat(Rendered.env(reporting).get("QUARKUS_DATASOURCE_JDBC_URL"))
                 .isEqualTo("jdbc:postgresql://emostream-db-rw:5432/emostream");
         assertThat(reporting.path("env").toString()).contains("emostream-db-app", "EMOSTREAM_REPORTING_API_KEYS");
+        // the console's uploads pass through reporting to ingest: its address, and a network path both ways
+        assertThat(Rendered.env(reporting).get("EMOSTREAM_REPORTING_INGEST_URL")).isEqualTo("http://ingest:"
+                + cpu.get("Service", "ingest").path("spec").path("ports").get(0).path("port").asInt());
+        assertThat(cpu.get("NetworkPolicy", "reporting-egress-ingest").toString()).contains("\"ingest\"");
+        assertThat(cpu.get("NetworkPolicy", "ingest-ingress-reporting").toString()).contains("\"reporting\"");
         JsonNode ingest = Rendered.podSpec(cpu.get("Deployment", "ingest")).path("containers").get(0);
         assertThat(ingest.path("env").toString()).contains("emostream-ingest", "EMOSTREAM_INGEST_API_KEYS");
 

@@ -121,7 +121,11 @@ final class AnalyzeCommand {
         printTable(submitted, results);
 
         System.out.println();
-        System.out.println("Browse the results (API key in " + settings.home().resolve("api-key") + "):");
+        System.out.println("See the results in the console (upload more there too):");
+        System.out.println("  " + RuntimeMain.consoleUrl(reporting, submitted.isEmpty() ? ""
+                : "recording.html?id=" + URLEncoder.encode(submitted.get(0).recordingId(), StandardCharsets.UTF_8),
+                settings));
+        System.out.println("or through the API (key in " + settings.home().resolve("api-key") + "):");
         System.out.println("  " + reporting + "/q/swagger-ui");
         if (!submitted.isEmpty()) {
             System.out.println("  curl -H \"X-API-Key: $(cat " + settings.home().resolve("api-key") + ")\" "

@@ -102,7 +102,7 @@ public final class RuntimeMain {
         if (current.isPresent() && current.get().supervisorAlive()) {
             System.out.println("EmoStream is already running (pid " + current.get().pid() + ", "
                     + current.get().state() + ")");
-            printStatus(current.get());
+            printStatus(current.get(), settings);
             return RuntimeState.READY.equals(current.get().state()) ? 0 : 1;
         }
         Files.createDirectories(settings.logs());
@@ -131,7 +131,7 @@ public final class RuntimeMain {
                     lastMessage = st.message();
                 }
                 if (RuntimeState.READY.equals(st.state())) {
-                    printStatus(st);
+                    printStatus(st, settings);
                     return 0;
                 }
                 if (RuntimeState.FAILED.equals(st.state()) || RuntimeState.STOPPED.equals(st.state())) {
@@ -180,11 +180,11 @@ public final class RuntimeMain {
             System.out.println("EmoStream is not running");
             return 3;
         }
-        printStatus(s.get());
+        printStatus(s.get(), settings);
         return RuntimeState.READY.equals(s.get().state()) ? 0 : 1;
     }
 
-    static void printStatus(RuntimeState s) {
+    static void printStatus(RuntimeState s, RuntimeSettings settings) {
         System.out.println();
         System.out.printf("  %-10s %-46s %s%n", "component", "address", "state");
         System.out.printf("  %-10s %-46s %s%n", "kafka", s.kafkaBootstrapServers(), "up");
@@ -193,7 +193,19 @@ public final class RuntimeMain {
             boolean ready = ServiceProcess.isReady(svc.url());
             System.out.printf("  %-10s %-46s %s%n", svc.name(), svc.url(), ready ? "ready" : "NOT READY");
         }
+        s.services().stream().filter(svc -> svc.name().equals("reporting")).findFirst().ifPresent(r -> {
+            System.out.println();
+            System.out.println("  Console: " + consoleUrl(r.url(), "", settings));
+        });
         System.out.println();
+    }
+
+    /**
+     * The web console's address on this platform. Like a notebook server's token link, it carries the local API key
+     * in its fragment (never sent to a server; the page moves it to session storage and out of the address bar).
+     */
+    static String consoleUrl(String reportingUrl, String page, RuntimeSettings settings) {
+        return reportingUrl + "/console/" + page + "#key=" + settings.apiKey();
     }
 
     private static void usage() {

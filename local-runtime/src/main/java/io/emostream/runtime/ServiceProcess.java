@@ -67,6 +67,8 @@ final class ServiceProcess implements AutoCloseable {
         // one key for this installation's APIs (ingest uploads, reporting results); analyze sends it
         env.put("EMOSTREAM_REPORTING_API_KEYS", settings.apiKey());
         env.put("EMOSTREAM_INGEST_API_KEYS", settings.apiKey());
+        // the console's uploads go through reporting to ingest: where ingest listens on this platform
+        env.put("EMOSTREAM_REPORTING_INGEST_URL", settings.serviceUrl(ServiceSpec.named("ingest")));
         if (System.getenv("QUARKUS_OTEL_EXPORTER_OTLP_ENDPOINT") == null
                 && System.getenv("QUARKUS_OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") == null) {
             // no trace collector: record no new traces (their ids still reach the rows), so nothing fails to export

@@ -92,8 +92,8 @@ public class RecordingQueries {
             }
             List<TimelineEntry> timeline = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("SELECT utterance_id, idx, start_ms, end_ms, speaker, "
-                    + "transcript, label, confidence, modalities, " + Rows.PROBABILITY_COLUMNS
-                    + " FROM utterances WHERE recording_id = ? ORDER BY idx LIMIT ?")) {
+                    + "transcript, label, confidence, modalities, " + Rows.PROBABILITY_COLUMNS + ", "
+                    + UtteranceQueries.SCORE_COLUMNS + " FROM utterances WHERE recording_id = ? ORDER BY idx LIMIT ?")) {
                 ps.setQueryTimeout(timeoutSeconds);
                 ps.setString(1, recordingId);
                 ps.setInt(2, config.maxTimeline() + 1);
@@ -102,7 +102,8 @@ public class RecordingQueries {
                         timeline.add(new TimelineEntry(rs.getString("utterance_id"), rs.getInt("idx"),
                                 rs.getLong("start_ms"), rs.getLong("end_ms"), rs.getString("speaker"),
                                 rs.getString("transcript"), rs.getString("label"), rs.getDouble("confidence"),
-                                rs.getString("modalities"), Rows.probabilities(rs, "p_")));
+                                rs.getString("modalities"), Rows.probabilities(rs, "p_"),
+                                UtteranceQueries.score(rs, "speech_"), UtteranceQueries.score(rs, "text_")));
                     }
                 }
             }

@@ -19,11 +19,14 @@ import java.util.Optional;
 @ApplicationScoped
 public class UtteranceQueries {
 
+    /** Each input model's score: what {@link #score} reads. */
+    static final String SCORE_COLUMNS = "speech_model, speech_model_version, speech_label, speech_confidence, "
+            + Rows.jsonColumns("speech") + ", text_model, text_model_version, text_label, text_confidence, "
+            + Rows.jsonColumns("text");
+
     static final String COLUMNS = "utterance_id, recording_id, idx, start_ms, end_ms, speaker, transcript, label, "
             + "confidence, " + Rows.PROBABILITY_COLUMNS + ", modalities, fusion_mode, speech_weight, text_weight, "
-            + "speech_model, speech_model_version, speech_label, speech_confidence, " + Rows.jsonColumns("speech")
-            + ", text_model, text_model_version, text_label, text_confidence, " + Rows.jsonColumns("text")
-            + ", correction, event_time, fused_at, ingested_at, updated_at, trace_id";
+            + SCORE_COLUMNS + ", correction, event_time, fused_at, ingested_at, updated_at, trace_id";
 
     /** Receives exported rows one at a time. */
     public interface RowSink {
@@ -116,7 +119,7 @@ public class UtteranceQueries {
                 Sql.instant(rs, "updated_at"), rs.getString("trace_id"));
     }
 
-    private static ModelScore score(ResultSet rs, String prefix) throws SQLException {
+    static ModelScore score(ResultSet rs, String prefix) throws SQLException {
         String model = rs.getString(prefix + "model");
         if (model == null) {
             return null;

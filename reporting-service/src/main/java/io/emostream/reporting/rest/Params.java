@@ -132,6 +132,18 @@ final class Params {
         return d;
     }
 
+    /** {@code true} or {@code false} (absent: false). */
+    boolean flag(String name) {
+        String v = raw(name);
+        if (v == null || v.equalsIgnoreCase("false")) {
+            return false;
+        }
+        if (v.equalsIgnoreCase("true")) {
+            return true;
+        }
+        throw ProblemException.invalidParameter(name, "'" + name + "' must be true or false, got '" + v + "'");
+    }
+
     int limit(String name, int dflt, int max) {
         String v = raw(name);
         if (v == null) {

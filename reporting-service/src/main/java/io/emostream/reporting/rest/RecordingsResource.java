@@ -29,6 +29,9 @@ import java.time.Instant;
 @Tag(name = "recordings")
 public class RecordingsResource {
 
+    /** Longest search text: a recording id is at most 128 characters. */
+    static final int MAX_SEARCH = 128;
+
     private final RecordingQueries queries;
     private final ReportingConfig.Api config;
 
@@ -46,19 +49,30 @@ public class RecordingsResource {
     @Parameter(name = "speaker", in = ParameterIn.QUERY, description = "recordings in which this speaker speaks")
     @Parameter(name = "state", in = ParameterIn.QUERY,
             description = "ingest state: accepted, awaiting_transcript, segmented or failed")
+    @Parameter(name = "search", in = ParameterIn.QUERY, description = "recordings whose id contains this text "
+            + "(ignoring case)")
+    @Parameter(name = "lowConfidence", in = ParameterIn.QUERY, description = "true: only recordings with at least "
+            + "one utterance under the low-confidence threshold (the lowConfidenceThreshold of GET /recordings/{id})")
     @Parameter(name = "limit", in = ParameterIn.QUERY, description = "page size (default 50, max 500)")
     @Parameter(name = "cursor", in = ParameterIn.QUERY, description = "nextCursor of the previous page")
     @APIResponse(responseCode = "200", description = "a page of recordings")
     @APIResponse(responseCode = "400", ref = ReportingApi.REF + ReportingApi.BAD_REQUEST)
     @APIResponse(responseCode = "401", ref = ReportingApi.REF + ReportingApi.UNAUTHORIZED)
     public Page<RecordingSummary> list(@Context UriInfo uri) throws SQLException {
-        Params p = Params.of(uri, "from", "to", "emotion", "speaker", "state", "limit", "cursor");
+        Params p = Params.of(uri, "from", "to", "emotion", "speaker", "state", "search", "lowConfidence", "limit",
+                "cursor");
         Instant from = p.instant("from");
         Instant to = p.instant("to");
         Params.range(from, to);
         RecordingStatus.State state = p.choice("state", RecordingStatus.State.class, null);
+        String search = p.raw("search");
+        if (search != null && search.length() > MAX_SEARCH) {
+            throw ProblemException.invalidParameter("search", "'search' is longer than a recording id ("
+                    + MAX_SEARCH + " characters)");
+        }
         RecordingFilter filter = new RecordingFilter(from, to, p.emotion("emotion"), p.speaker("speaker"),
-                state == null ? null : state.name());
+                state == null ? null : state.name(), search,
+                p.flag("lowConfidence") ? config.lowConfidence() : null);
         return queries.list(filter, p.limit("limit", config.defaultPageSize(), config.maxPageSize()),
                 p.cursor("cursor"));
     }
