@@ -144,11 +144,15 @@ public final class LocalPlatform implements AutoCloseable {
         }
     }
 
-    /** An offset under which all service ports are free. */
+    /**
+     * An offset under which all service ports are free. The ports stay below Linux's ephemeral range (32768 and
+     * up), where any outgoing connection (a Kafka client's, a browser's) could take one between this check and the
+     * service's bind.
+     */
     private static int freeOffset() {
         java.util.Random r = new java.util.Random();
         for (int attempt = 0; attempt < 50; attempt++) {
-            int offset = 10_000 + r.nextInt(40_000);
+            int offset = 10_000 + r.nextInt(14_000);
             if (ServiceSpec.ALL.stream().noneMatch(s -> ChildProcesses.portOpen(s.port() + offset))) {
                 return offset;
             }
