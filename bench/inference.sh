@@ -8,8 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 iters="${1:-200}"; nspeech="${2:-300}"; ntext="${3:-1000}"
-./mvnw -B -q package -DskipTests -pl inference-service,bench -am
-cp="bench/target/bench-0.1.0-SNAPSHOT.jar:bench/target/lib/*"
+./emostream build
+cp="bench/target/bench.jar:bench/target/lib/*"
 
 echo "== TorchScript forward pass: Java (DJL, libtorch 2.7.1) vs Python (PyTorch), 1 thread"
 printf '  %-9s %-5s %12s %12s %12s %12s %8s\n' model batch java_p50_ms py_p50_ms java_items/s py_items/s py/java

@@ -15,8 +15,7 @@ if [[ ! -f "$ts" ]]; then
     echo "python3 with torch+onnx not found: the TorchScript encoder comparison is skipped" >&2
   fi
 fi
-[[ -d emotion-models/target/lib && -f emotion-models/target/emotion-models-0.1.0-SNAPSHOT.jar ]] \
-  || ./mvnw -q -B -pl emotion-models -am package -DskipTests
+./emostream build
 exec java -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
-  -cp "emotion-models/target/emotion-models-0.1.0-SNAPSHOT.jar:emotion-models/target/lib/*" \
+  -cp "emotion-models/target/emotion-models.jar:emotion-models/target/lib/*" \
   io.emostream.models.tools.Benchmark models --iterations "$iters" --torchscript-encoder "$ts"

@@ -8,5 +8,4 @@
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
-./mvnw -B -q package -DskipTests
 exec bench/run-java.sh io.emostream.bench.PipelineBench "$@"

@@ -5,5 +5,4 @@
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
-./mvnw -B -q package -DskipTests -pl reporting-service,bench -am
 exec bench/run-java.sh io.emostream.bench.ReportingApiBench "$@"

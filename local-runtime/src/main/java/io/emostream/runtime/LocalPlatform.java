@@ -113,14 +113,9 @@ public final class LocalPlatform implements AutoCloseable {
     /** The packaged runtime, as {@code ./emostream} runs it; the caller's classpath when it is not built. */
     private String runtimeClasspath() throws IOException {
         Path target = settings.repo().resolve("local-runtime").resolve("target");
-        if (Files.isDirectory(target.resolve("lib"))) {
-            try (var files = Files.list(target)) {
-                var jar = files.filter(f -> f.getFileName().toString().matches("local-runtime-[^-]+(-SNAPSHOT)?\\.jar"))
-                        .findFirst();
-                if (jar.isPresent()) {
-                    return jar.get() + java.io.File.pathSeparator + target.resolve("lib") + "/*";
-                }
-            }
+        Path jar = target.resolve("local-runtime.jar");
+        if (Files.isRegularFile(jar) && Files.isDirectory(target.resolve("lib"))) {
+            return jar + java.io.File.pathSeparator + target.resolve("lib") + "/*";
         }
         return System.getProperty("java.class.path");
     }

@@ -150,7 +150,7 @@ class LocalRuntimeIT {
 
     private static Result cli(String... args) throws Exception {
         Path target = Path.of("target");
-        String cp = Files.list(target).filter(p -> p.getFileName().toString().matches("local-runtime-.*\\.jar"))
+        String cp = Files.list(target).filter(p -> p.getFileName().toString().equals("local-runtime.jar"))
                 .findFirst().orElseThrow(() -> new IllegalStateException("run after `package`")) + ":" + target
                 .resolve("lib").toAbsolutePath() + "/*";
         List<String> cmd = new ArrayList<>(List.of(ChildProcesses.javaBin(), "-cp", cp, RuntimeMain.class.getName()));

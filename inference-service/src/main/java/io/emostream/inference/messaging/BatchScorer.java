@@ -8,7 +8,6 @@ import io.emostream.contracts.InferenceTiming;
 import io.emostream.contracts.JsonSerde;
 import io.emostream.contracts.KafkaTracing;
 import io.emostream.contracts.ModelRef;
-import io.emostream.contracts.Topics;
 import io.emostream.inference.InferenceMetrics;
 import io.emostream.models.EmotionModel;
 import io.emostream.models.Prediction;
@@ -161,9 +160,5 @@ public final class BatchScorer<I> {
         LOG.warnf("dead-lettering %s-%d@%d: %s %s", r.topic(), r.partition(), r.offset(), reason, detail);
         return new DeadLetter(reason, detail, r.topic(), r.partition(), r.offset(), "inference-service", Instant.now())
                 .toRecord(r.key(), r.value(), r.headers());
-    }
-
-    static String topicOf(io.emostream.contracts.Modality modality) {
-        return modality == io.emostream.contracts.Modality.SPEECH ? Topics.SCORES_SPEECH : Topics.SCORES_TEXT;
     }
 }
