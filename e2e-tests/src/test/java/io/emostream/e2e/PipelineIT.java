@@ -2,11 +2,16 @@ package io.emostream.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.emostream.contracts.DeadLetter;
+import io.emostream.contracts.Distribution;
+import io.emostream.contracts.Emotion;
+import io.emostream.contracts.EmotionScore;
 import io.emostream.contracts.EventSerdes;
 import io.emostream.contracts.FusedEmotion;
 import io.emostream.contracts.Json;
 import io.emostream.contracts.KafkaTracing;
+import io.emostream.contracts.ModelRef;
 import io.emostream.contracts.RecordingStatus;
+import io.emostream.contracts.ScoreFusion;
 import io.emostream.contracts.Topics;
 import io.emostream.runtime.LocalPlatform;
 import io.emostream.runtime.RuntimeState;
@@ -221,6 +226,35 @@ class PipelineIT {
         assertThat(failed.path("recording").path("state").asText()).isEqualTo("FAILED");
         assertThat(failed.path("recording").path("failureReason").asText()).isEqualTo("AUDIO_CORRUPT");
         assertThat(pipeline.reporting("/utterances?recording=" + Pipeline.encode(call), false).statusCode()).isEqualTo(401);
+
+        // a speech-only re-score (a new speech model version) through fusion and reporting: the row's speech side
+        // and fused result change, its text side stays
+        String rescored = call + "#1";
+        Pipeline.Row before = rows.get(rescored);
+        EmotionScore speech = EventSerdes.EMOTION_SCORE.deserialize(Topics.SCORES_SPEECH,
+                pipeline.readAll(Topics.SCORES_SPEECH, rescored::equals).get(0).value());
+        EmotionScore text = EventSerdes.EMOTION_SCORE.deserialize(Topics.SCORES_TEXT,
+                pipeline.readAll(Topics.SCORES_TEXT, rescored::equals).get(0).value());
+        Emotion other = Emotion.ALL.stream().filter(e -> !e.label().equals(before.speechLabel())).findFirst()
+                .orElseThrow();
+        Distribution p = Distribution.certain(other);
+        String version = speech.model().version() + "-rescored";
+        EmotionScore speech2 = new EmotionScore(speech.schemaVersion(), speech.utteranceId(), speech.recordingId(),
+                speech.index(), speech.modality(), speech.startMs(), speech.endMs(), speech.speaker(),
+                speech.hasTranscript(), speech.text(), new ModelRef(speech.model().name(), version), p, p.label(),
+                p.confidence(), speech.timing(), speech.ingestedAt(), java.time.Instant.now(), speech.dimensions());
+        pipeline.publishRaw(Topics.SCORES_SPEECH, rescored,
+                EventSerdes.EMOTION_SCORE.serialize(Topics.SCORES_SPEECH, speech2));
+        Pipeline.Row after = pipeline.awaitRows(run, Set.of(rescored),
+                r -> version.equals(r.speechModelVersion()), Duration.ofMinutes(1)).get(rescored);
+        Distribution expected = ScoreFusion.defaults().combine(p, text.probabilities()).probabilities();
+        assertThat(after.speechLabel()).isEqualTo(other.label());
+        assertThat(after.modalities()).isEqualTo("BOTH");
+        assertThat(after.label()).isEqualTo(expected.label().label());
+        assertThat(after.confidence()).isCloseTo(expected.confidence(), org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(after.textModelVersion()).isEqualTo(before.textModelVersion());
+        assertThat(after.textLabel()).isEqualTo(before.textLabel());
+        assertThat(after.transcript()).isEqualTo(before.transcript());
     }
 
     @Test

@@ -3,8 +3,10 @@ package io.emostream.fusion;
 import io.emostream.contracts.Distribution;
 import io.emostream.contracts.EmotionScore;
 import io.emostream.contracts.FusedEmotion;
+import io.emostream.contracts.FusionGate;
 import io.emostream.contracts.FusionMode;
 import io.emostream.contracts.Modalities;
+import io.emostream.contracts.ScoreFusion;
 import org.apache.kafka.streams.kstream.ValueJoiner;
 
 import java.time.Clock;
@@ -12,25 +14,20 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * Score fusion of one utterance's speech and text scores (Makiuchi et al. 2021): {@code p = w1·p_speech +
- * w2·p_text}, renormalised; label = argmax, confidence = its probability. In {@link FusionMode#CONFIDENCE} each
- * weight is first scaled by its modality's certainty {@code 1 − normalisedEntropy}, so an uninformative
- * (near-uniform) score counts less. In {@link FusionMode#GATED} a learned {@link FusionGate} sets the speech share
- * from both scores. Either input may be missing: the result is then that modality alone.
+ * Builds the fused record of one utterance from its speech and text scores; the maths (modes, weights, gate) is
+ * {@link ScoreFusion} in contracts, which reporting-service also uses when it merges a re-scored modality into a
+ * stored row. Either input may be missing: the result is then that modality alone.
  * <p>
  * A plain class with no Kafka or Quarkus state: {@code FusionJoiner.of(FusionMode.FIXED, 0.6, 1.0)
  * .combine(pSpeech, pText)} is all an offline evaluation needs.
  */
 public final class FusionJoiner implements ValueJoiner<EmotionScore, EmotionScore, FusedEmotion> {
 
-    /** The weights of the source paper's best IEMOCAP result. */
-    public static final double PAPER_SPEECH_WEIGHT = 0.6;
-    public static final double PAPER_TEXT_WEIGHT = 1.0;
+    /** The weights of the source paper's best IEMOCAP result (defined once, in {@link ScoreFusion}). */
+    public static final double PAPER_SPEECH_WEIGHT = ScoreFusion.DEFAULT_SPEECH_WEIGHT;
+    public static final double PAPER_TEXT_WEIGHT = ScoreFusion.DEFAULT_TEXT_WEIGHT;
 
-    private final FusionMode mode;
-    private final double speechWeight;
-    private final double textWeight;
-    private final FusionGate gate;
+    private final ScoreFusion fusion;
     private final Clock clock;
 
     public FusionJoiner(FusionMode mode, double speechWeight, double textWeight, Clock clock) {
@@ -39,18 +36,11 @@ public final class FusionJoiner implements ValueJoiner<EmotionScore, EmotionScor
 
     /** As above; {@code gate} is required for {@link FusionMode#GATED} and unused otherwise. */
     public FusionJoiner(FusionMode mode, double speechWeight, double textWeight, FusionGate gate, Clock clock) {
-        this.mode = Objects.requireNonNull(mode, "mode");
-        if (!(speechWeight >= 0) || !(textWeight >= 0) || Double.isInfinite(speechWeight)
-                || Double.isInfinite(textWeight) || speechWeight + textWeight <= 0) {
-            throw new IllegalArgumentException("fusion weights must be finite, >= 0 and not both 0; got speech="
-                    + speechWeight + ", text=" + textWeight);
-        }
-        this.speechWeight = speechWeight;
-        this.textWeight = textWeight;
-        if (mode == FusionMode.GATED && gate == null) {
-            throw new IllegalArgumentException("fusion mode GATED needs the gate weights (emostream.fusion.gate)");
-        }
-        this.gate = gate;
+        this(new ScoreFusion(mode, speechWeight, textWeight, gate), clock);
+    }
+
+    public FusionJoiner(ScoreFusion fusion, Clock clock) {
+        this.fusion = Objects.requireNonNull(fusion, "fusion");
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
@@ -59,52 +49,17 @@ public final class FusionJoiner implements ValueJoiner<EmotionScore, EmotionScor
     }
 
     public FusionMode mode() {
-        return mode;
-    }
-
-    /** The fused distribution and the normalised weights that produced it ({@code speechWeight + textWeight = 1}). */
-    public record Combined(Distribution probabilities, double speechWeight, double textWeight) {
+        return fusion.mode();
     }
 
     /** Fuses two canonical distributions; either may be null (that modality is then absent), not both. */
-    public Combined combine(Distribution speech, Distribution text) {
-        if (speech == null && text == null) {
-            throw new IllegalArgumentException("nothing to fuse: both modalities are missing");
-        }
-        if (text == null) {
-            return new Combined(speech, 1.0, 0.0);
-        }
-        if (speech == null) {
-            return new Combined(text, 0.0, 1.0);
-        }
-        double a = speechWeight;
-        double b = textWeight;
-        if (mode == FusionMode.GATED) {
-            a = gate.speechWeight(speech, text);
-            b = 1.0 - a;
-        } else if (mode == FusionMode.CONFIDENCE) {
-            double ca = a * certainty(speech);
-            double cb = b * certainty(text);
-            // both uniform: certainty says nothing, so keep the fixed weights rather than divide by zero
-            if (ca + cb > 0) {
-                a = ca;
-                b = cb;
-            }
-        }
-        double ws = a / (a + b);
-        double wt = b / (a + b);
-        double[] ps = speech.toArray();
-        double[] pt = text.toArray();
-        double[] p = new double[ps.length];
-        for (int i = 0; i < p.length; i++) {
-            p[i] = ws * ps[i] + wt * pt[i];
-        }
-        return new Combined(Distribution.of(p), ws, wt);
+    public ScoreFusion.Combined combine(Distribution speech, Distribution text) {
+        return fusion.combine(speech, text);
     }
 
-    /** How informative a distribution is: 1 − Shannon entropy / log(#labels); 1 = one-hot, 0 = uniform. */
+    /** How informative a distribution is ({@link ScoreFusion#certainty}). */
     public static double certainty(Distribution p) {
-        return Math.max(0.0, Math.min(1.0, 1.0 - p.normalisedEntropy()));
+        return ScoreFusion.certainty(p);
     }
 
     /** Fuses with the processing time taken from this joiner's clock; not a correction. */
@@ -119,13 +74,14 @@ public final class FusionJoiner implements ValueJoiner<EmotionScore, EmotionScor
      * has one. {@code eventTime} is the earliest ingest time of the inputs.
      */
     public FusedEmotion fuse(EmotionScore speech, EmotionScore text, boolean correction, Instant fusedAt) {
-        Combined c = combine(speech == null ? null : speech.probabilities(), text == null ? null : text.probabilities());
+        ScoreFusion.Combined c = combine(speech == null ? null : speech.probabilities(),
+                text == null ? null : text.probabilities());
         EmotionScore first = speech != null ? speech : text;
         Modalities modalities = speech == null ? Modalities.TEXT_ONLY : text == null ? Modalities.SPEECH_ONLY
                 : Modalities.BOTH;
         String speaker = text != null && text.speaker() != null ? text.speaker() : first.speaker();
         return new FusedEmotion(FusedEmotion.SCHEMA_VERSION, first.utteranceId(), first.recordingId(), first.index(),
-                first.startMs(), first.endMs(), speaker, text == null ? null : text.text(), modalities, mode,
+                first.startMs(), first.endMs(), speaker, text == null ? null : text.text(), modalities, fusion.mode(),
                 c.speechWeight(), c.textWeight(), speech, text, c.probabilities(), c.probabilities().label(),
                 c.probabilities().confidence(), correction, earliest(speech, text), fusedAt);
     }

@@ -1,5 +1,7 @@
 package io.emostream.fusion;
 
+import io.emostream.contracts.ScoreFusion;
+import io.emostream.contracts.FusionGate;
 import io.emostream.contracts.Distribution;
 import io.emostream.contracts.Emotion;
 import io.emostream.contracts.FusionMode;
@@ -36,7 +38,7 @@ class FusionGateTest {
     void gatedModeMixesWithTheGateWeightAndReportsIt() {
         FusionGate gate = new FusionGate(THETA);
         FusionJoiner j = new FusionJoiner(FusionMode.GATED, 0.6, 1.0, gate, Clock.systemUTC());
-        FusionJoiner.Combined c = j.combine(ANGRY_VOICE, NEUTRAL_TEXT);
+        ScoreFusion.Combined c = j.combine(ANGRY_VOICE, NEUTRAL_TEXT);
         double w = gate.speechWeight(ANGRY_VOICE, NEUTRAL_TEXT);
         assertThat(c.speechWeight()).isCloseTo(w, within(1e-12));
         assertThat(c.textWeight()).isCloseTo(1 - w, within(1e-12));
@@ -55,7 +57,7 @@ class FusionGateTest {
         FusionJoiner j = new FusionJoiner(FusionMode.GATED, 0.6, 1.0, d.gate(), Clock.systemUTC());
         // the RAVDESS case: an angry voice, "Kids are talking by the door" as the shipped TER scores it
         Distribution kids = p(0.4940, 0.0675, 0.0579, 0.0898, 0.0945, 0.1248, 0.0716);
-        FusionJoiner.Combined c = j.combine(ANGRY_VOICE, kids);
+        ScoreFusion.Combined c = j.combine(ANGRY_VOICE, kids);
         // the weight training/fusion/fusion_eval.py computes for these inputs and the shipped θ: 0.94973533
         assertThat(c.speechWeight()).isCloseTo(0.94973533, within(1e-8));
         assertThat(c.probabilities().fourClass().label()).isEqualTo(Emotion.ANGRY);

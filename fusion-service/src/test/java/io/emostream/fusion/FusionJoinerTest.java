@@ -1,5 +1,6 @@
 package io.emostream.fusion;
 
+import io.emostream.contracts.ScoreFusion;
 import io.emostream.contracts.Distribution;
 import io.emostream.contracts.Emotion;
 import io.emostream.contracts.EmotionScore;
@@ -31,7 +32,7 @@ class FusionJoinerTest {
         Distribution speech = p(0.1, 0.2, 0.1, 0.5, 0.05, 0.03, 0.02);
         Distribution text = p(0.3, 0.5, 0.05, 0.05, 0.04, 0.03, 0.03);
 
-        FusionJoiner.Combined c = FIXED.combine(speech, text);
+        ScoreFusion.Combined c = FIXED.combine(speech, text);
 
         for (Emotion e : Emotion.ALL) {
             assertThat(c.probabilities().get(e)).as(e.label())
@@ -74,8 +75,8 @@ class FusionJoinerTest {
 
     @Test
     void confidenceModeKeepsAClearlyAngryVoiceAngryWhereFixedWeightsTurnItNeutral() {
-        FusionJoiner.Combined fixed = FIXED.combine(ANGRY_VOICE, NEUTRAL_TEXT);
-        FusionJoiner.Combined confident = CONFIDENCE.combine(ANGRY_VOICE, NEUTRAL_TEXT);
+        ScoreFusion.Combined fixed = FIXED.combine(ANGRY_VOICE, NEUTRAL_TEXT);
+        ScoreFusion.Combined confident = CONFIDENCE.combine(ANGRY_VOICE, NEUTRAL_TEXT);
 
         assertThat(fixed.probabilities().label()).isEqualTo(Emotion.NEUTRAL);
         assertThat(confident.probabilities().label()).isEqualTo(Emotion.ANGRY);
@@ -88,7 +89,7 @@ class FusionJoinerTest {
         double cs = 1 - ANGRY_VOICE.normalisedEntropy();
         double ct = 1 - NEUTRAL_TEXT.normalisedEntropy();
 
-        FusionJoiner.Combined c = CONFIDENCE.combine(ANGRY_VOICE, NEUTRAL_TEXT);
+        ScoreFusion.Combined c = CONFIDENCE.combine(ANGRY_VOICE, NEUTRAL_TEXT);
 
         assertThat(c.speechWeight()).isCloseTo(0.6 * cs / (0.6 * cs + 1.0 * ct), within(1e-12));
         assertThat(c.probabilities().get(Emotion.ANGRY))
@@ -99,7 +100,7 @@ class FusionJoinerTest {
     void confidenceModeFallsBackToTheFixedWeightsWhenBothAreUniform() {
         Distribution uniform = p(1, 1, 1, 1, 1, 1, 1);
 
-        FusionJoiner.Combined c = CONFIDENCE.combine(uniform, uniform);
+        ScoreFusion.Combined c = CONFIDENCE.combine(uniform, uniform);
 
         assertThat(c.speechWeight()).isCloseTo(0.375, within(1e-12));
         assertClose(c.probabilities(), uniform);

@@ -1,6 +1,8 @@
 package io.emostream.fusion.config;
 
+import io.emostream.contracts.FusionGate;
 import io.emostream.contracts.FusionMode;
+import io.emostream.contracts.ScoreFusion;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -11,14 +13,10 @@ import java.time.Duration;
 public interface FusionConfig {
 
     /** The mode that measured best on paired speech + text data (fusion-service/README.md). */
-    String DEFAULT_MODE = "GATED";
+    String DEFAULT_MODE = ScoreFusion.DEFAULT_MODE_NAME;
 
-    /**
-     * θ of the GATED mode, fitted by training/fusion/fusion_eval.py (training/fusion/results.json; order: 1, c_s,
-     * c_t, ln p_s[7], ln p_t[7]).
-     */
-    String DEFAULT_GATE = "13.7533,0.448021,-0.0052404,-0.318661,0.104328,-0.542951,-0.289038,1.3354,-0.253693,"
-            + "0.0246887,4.57134,-0.744252,-1.82513,1.61491,1.23644,3.45655,-0.0605011";
+    /** θ of the GATED mode (defined once, in contracts' ScoreFusion). */
+    String DEFAULT_GATE = ScoreFusion.DEFAULT_GATE;
 
     /**
      * FIXED: p = w1·p_speech + w2·p_text; CONFIDENCE: each weight first scaled by its modality's certainty;
@@ -32,11 +30,11 @@ public interface FusionConfig {
     String gate();
 
     /** w1, the weight of the speech scores (0.6 in Makiuchi et al. 2021). */
-    @WithDefault("0.6")
+    @WithDefault("" + ScoreFusion.DEFAULT_SPEECH_WEIGHT)
     double speechWeight();
 
     /** w2, the weight of the text scores (1.0 in Makiuchi et al. 2021). */
-    @WithDefault("1.0")
+    @WithDefault("" + ScoreFusion.DEFAULT_TEXT_WEIGHT)
     double textWeight();
 
     /** How long, in event time, a score waits for the other modality's score of the same utterance. */
@@ -55,7 +53,8 @@ public interface FusionConfig {
     @WithDefault("1s")
     Duration punctuationInterval();
 
-    /** How long an emitted utterance is remembered, to drop duplicates and allow exactly one correction. */
+    /** How long an emitted utterance is remembered, to drop duplicates (same model version) and allow exactly one
+     * correction; a score of a new model version always passes. */
     @WithDefault("1h")
     Duration emittedRetention();
 

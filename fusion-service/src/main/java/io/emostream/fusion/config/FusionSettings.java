@@ -1,7 +1,8 @@
 package io.emostream.fusion.config;
 
 import io.emostream.contracts.FusionMode;
-import io.emostream.fusion.FusionGate;
+import io.emostream.contracts.FusionGate;
+import io.emostream.contracts.ScoreFusion;
 
 import java.time.Duration;
 
@@ -14,11 +15,11 @@ public record FusionSettings(FusionMode mode, double speechWeight, double textWe
                              Duration emittedRetention, FusionGate gate) {
 
     /** The weights of the shipped GATED mode (training/fusion/fusion_eval.py; the table is in the README). */
-    public static final String DEFAULT_GATE = FusionConfig.DEFAULT_GATE;
+    public static final String DEFAULT_GATE = ScoreFusion.DEFAULT_GATE;
 
     public FusionSettings {
         if (gate == null) {
-            gate = FusionGate.parse(DEFAULT_GATE);
+            gate = FusionGate.defaults();
         }
         requirePositive("window", window);
         requireNotNegative("grace", grace);
@@ -42,9 +43,10 @@ public record FusionSettings(FusionMode mode, double speechWeight, double textWe
                 c.idleTimeout(), c.punctuationInterval(), c.emittedRetention(), FusionGate.parse(c.gate()));
     }
 
-    /** The service defaults (DEFAULT_MODE, 0.6/1.0, 30 s window, 5 s grace, 2 s idle, 1 s punctuation, 1 h retention). */
+    /** The service defaults (ScoreFusion's mode and weights, 30 s window, 5 s grace, 2 s idle, 1 s punctuation, 1 h retention). */
     public static FusionSettings defaults() {
-        return new FusionSettings(FusionMode.valueOf(FusionConfig.DEFAULT_MODE), 0.6, 1.0, Duration.ofSeconds(30),
+        return new FusionSettings(ScoreFusion.DEFAULT_MODE, ScoreFusion.DEFAULT_SPEECH_WEIGHT,
+                ScoreFusion.DEFAULT_TEXT_WEIGHT, Duration.ofSeconds(30),
                 Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofHours(1));
     }
 

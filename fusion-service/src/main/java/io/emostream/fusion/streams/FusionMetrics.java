@@ -25,6 +25,7 @@ public final class FusionMetrics {
     private final Counter[][] fused = new Counter[Modalities.values().length][2];
     private final Counter[] duplicates = new Counter[Side.values().length];
     private final Counter[] remapped = new Counter[Side.values().length];
+    private final Counter[] rescored = new Counter[Side.values().length];
     private final Timer joinLatency;
     private final AtomicLong pending = new AtomicLong();
 
@@ -40,7 +41,10 @@ public final class FusionMetrics {
         }
         for (Side s : Side.values()) {
             duplicates[s.ordinal()] = Counter.builder("emostream.fusion.duplicates")
-                    .description("Scores dropped because their utterance already had that side (or was complete)")
+                    .description("Scores dropped because their utterance already had that side from the same model version")
+                    .tag("modality", s.modality().name()).register(registry);
+            rescored[s.ordinal()] = Counter.builder("emostream.fusion.rescored")
+                    .description("Scores of a new model version for an utterance side already emitted or waiting")
                     .tag("modality", s.modality().name()).register(registry);
             remapped[s.ordinal()] = Counter.builder("emostream.fusion.labels.remapped")
                     .description("Scores whose non-canonical labels were mapped onto the canonical set")
@@ -76,6 +80,10 @@ public final class FusionMetrics {
 
     void duplicate(Side side) {
         duplicates[side.ordinal()].increment();
+    }
+
+    void rescored(Side side) {
+        rescored[side.ordinal()].increment();
     }
 
     void remapped(Side side) {

@@ -41,8 +41,10 @@ import java.util.Map;
  * input for the idle timeout, wall-clock time is used instead, so the last utterance before a quiet period is not
  * held back.</li>
  * <li>A speech score whose utterance has no transcript is emitted alone at once.</li>
- * <li>The emitted store remembers, for a bounded time, what was emitted: a repeated score is dropped, and the
- * late partner of a single-modality result yields exactly one {@code correction} with the same key.</li>
+ * <li>The emitted store remembers, for a bounded time, what was emitted and from which model per side: a repeated
+ * score of the same model version is dropped, the late partner of a single-modality result yields exactly one
+ * {@code correction} with the same key, and a score of a new model version for a side already emitted (a re-score)
+ * is emitted at once, alone, as a {@code correction} carrying only that modality.</li>
  * <li>Unusable input goes to the dead-letter topic in the same transaction and processing continues.</li>
  * <li>Each result carries the trace of a {@code fuse} span, a child of the score that completed it (or of the one
  * emitted alone) and linked to its partner's span.</li>
@@ -148,11 +150,25 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
                 meta.partition(), meta.offset(), tp == null ? null : new String(tp.value(), StandardCharsets.US_ASCII),
                 valid.bytes());
 
+        String model = Emitted.modelKey(score.model());
         byte[] waitingBytes = pending.get(id);
         if (waitingBytes != null) {
             WaitingScore waiting = WaitingScore.decode(waitingBytes);
             if (waiting.side() == side) {
-                metrics.duplicate(side); // the first one keeps waiting
+                EmotionScore waitingScore = parsedWaiting.get(id);
+                if (waitingScore == null) {
+                    waitingScore = reread(id, waiting);
+                }
+                if (waitingScore == null || model.equals(Emitted.modelKey(waitingScore.model()))) {
+                    metrics.duplicate(side); // the first one keeps waiting
+                    return;
+                }
+                // another model version's score of a side not yet emitted: it replaces the waiting one (and keeps
+                // its deadline), so the utterance is fused once, from the newest score
+                pending.put(id, new WaitingScore(side, waiting.deadline(), arrived.timestamp(), arrived.partition(),
+                        arrived.offset(), arrived.traceparent(), arrived.score()).encode());
+                parsedWaiting.put(id, score);
+                metrics.rescored(side);
                 return;
             }
             pending.delete(id);
@@ -164,8 +180,12 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
 
         Emitted done = lastEmitted(id, now);
         if (done != null) {
-            if (done.covers(side)) {
-                metrics.duplicate(side);
+            if (done.covers(side, model)) {
+                metrics.duplicate(side); // the same model's score again (a redelivery or replay)
+                return;
+            }
+            if (done.has(side)) {
+                rescore(id, done, arrived, score, model, now);
                 return;
             }
             fuseBoth(id, done.single(), null, arrived, score, true, now);
@@ -210,10 +230,27 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
         EmotionScore speech = input.side() == Side.SPEECH ? score : null;
         EmotionScore text = input.side() == Side.TEXT ? score : null;
         if (emit(id, speech, text, false, input.timestamp(), now, input, null)) {
-            remember(id, Emitted.alone(input), now);
+            remember(id, Emitted.alone(input, Emitted.modelKey(score.model())), now);
         } else {
             tooLarge(id, input, now);
-            remember(id, Emitted.complete(), now);
+            remember(id, Emitted.complete(null, null), now);
+        }
+    }
+
+    /**
+     * A score of a side already emitted, from another model version (a re-score after a model upgrade): emitted at
+     * once, alone, as a {@code correction} that carries only this modality. Its reader merges it into the
+     * utterance's earlier result (reporting keeps the other modality and re-fuses); a late partner of a
+     * single-modality result is then fused with this newest score.
+     */
+    private void rescore(String id, Emitted done, WaitingScore arrived, EmotionScore score, String model, long now) {
+        EmotionScore speech = arrived.side() == Side.SPEECH ? score : null;
+        EmotionScore text = arrived.side() == Side.TEXT ? score : null;
+        if (emit(id, speech, text, true, arrived.timestamp(), now, arrived, null)) {
+            metrics.rescored(arrived.side());
+            remember(id, done.rescored(arrived, model), now);
+        } else {
+            tooLarge(id, arrived, now);
         }
     }
 
@@ -238,7 +275,7 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
                 tooLarge(id, stored, now); // the stored side was never emitted: do not lose it
             }
         }
-        remember(id, Emitted.complete(), now);
+        remember(id, Emitted.complete(Emitted.modelKey(speech.model()), Emitted.modelKey(text.model())), now);
     }
 
     /**

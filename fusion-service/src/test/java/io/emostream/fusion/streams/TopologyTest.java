@@ -11,6 +11,7 @@ import io.emostream.contracts.FusionMode;
 import io.emostream.contracts.KafkaTracing;
 import io.emostream.contracts.Modalities;
 import io.emostream.contracts.Modality;
+import io.emostream.contracts.ModelRef;
 import io.emostream.contracts.Topics;
 import io.emostream.fusion.Scores;
 import io.emostream.fusion.config.FusionSettings;
@@ -325,6 +326,82 @@ class TopologyTest {
         assertThat(out.get(0).correction()).isFalse();
         assertThat(counter("emostream.fusion.duplicates", "modality", "SPEECH")).isEqualTo(2);
         assertThat(counter("emostream.fusion.duplicates", "modality", "TEXT")).isEqualTo(1);
+    }
+
+    /** The same score from another model version, with other probabilities and a later scoredAt. */
+    private static EmotionScore rescored(EmotionScore s, String version, Distribution p) {
+        return new EmotionScore(s.schemaVersion(), s.utteranceId(), s.recordingId(), s.index(), s.modality(),
+                s.startMs(), s.endMs(), s.speaker(), s.hasTranscript(), s.text(),
+                new ModelRef(s.model().name(), version), p, p.label(), p.confidence(), s.timing(), s.ingestedAt(),
+                s.scoredAt().plus(Duration.ofDays(3)), s.dimensions());
+    }
+
+    @Test
+    void aNewModelVersionOfOneSidePassesOnceAsACorrectionWhileTheSameVersionStaysADuplicate() {
+        start();
+        EmotionScore s = Scores.speech("rec-r#0", ANGRY_VOICE);
+        EmotionScore t = Scores.text("rec-r#0", "Kids are talking by the door", NEUTRAL_TEXT);
+        send(s, T0);
+        send(t, T0.plusMillis(10));
+        assertThat(emotions.readValue().modalities()).isEqualTo(Modalities.BOTH);
+
+        send(s, T0.plusSeconds(60)); // a redelivery of the same model version
+        assertThat(emotions.isEmpty()).as("same (utterance, side, model version): dropped").isTrue();
+
+        EmotionScore s2 = rescored(s, "2.0.0", p(0.05, 0.8, 0.05, 0.025, 0.025, 0.025, 0.025));
+        send(s2, T0.plusSeconds(61));
+        TestRecord<String, FusedEmotion> out = emotions.readRecord();
+        assertThat(out.key()).isEqualTo("rec-r#0");
+        FusedEmotion f = out.value();
+        assertThat(f.correction()).as("a re-score supersedes part of the earlier result").isTrue();
+        assertThat(f.modalities()).as("it carries only the re-scored modality").isEqualTo(Modalities.SPEECH_ONLY);
+        assertThat(f.speech()).isEqualTo(s2);
+        assertThat(f.text()).isNull();
+        assertThat(f.label()).isEqualTo(Emotion.HAPPY);
+
+        send(s2, T0.plusSeconds(62)); // the new version redelivered
+        send(t, T0.plusSeconds(63)); // the text side, unchanged model
+        advanceWallClock(WAIT.multipliedBy(2));
+        assertThat(emotions.isEmpty()).as("exactly once per model version").isTrue();
+        assertThat(counter("emostream.fusion.rescored", "modality", "SPEECH")).isEqualTo(1);
+        assertThat(counter("emostream.fusion.duplicates", "modality", "SPEECH")).isEqualTo(2);
+        assertThat(counter("emostream.fusion.duplicates", "modality", "TEXT")).isEqualTo(1);
+    }
+
+    @Test
+    void aLatePartnerOfAReScoredSingleResultIsFusedWithTheNewestScore() {
+        start();
+        EmotionScore s = Scores.speech("rec-r#1", ANGRY_VOICE);
+        send(s, T0);
+        advanceWallClock(WAIT.plusSeconds(1));
+        assertThat(emotions.readValue().modalities()).isEqualTo(Modalities.SPEECH_ONLY);
+
+        EmotionScore s2 = rescored(s, "2.0.0", p(0.05, 0.8, 0.05, 0.025, 0.025, 0.025, 0.025));
+        send(s2, T0.plusSeconds(40));
+        FusedEmotion re = emotions.readValue();
+        assertThat(re.correction()).isTrue();
+        assertThat(re.speech()).isEqualTo(s2);
+
+        EmotionScore t = Scores.text("rec-r#1", "Kids are talking by the door", NEUTRAL_TEXT);
+        send(t, T0.plusSeconds(41));
+        FusedEmotion both = emotions.readValue();
+        assertThat(both.modalities()).isEqualTo(Modalities.BOTH);
+        assertThat(both.speech()).isEqualTo(s2);
+        assertThat(emotions.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aNewModelVersionArrivingWhileItsSideWaitsReplacesTheWaitingScore() {
+        start();
+        EmotionScore s = Scores.speech("rec-r#2", ANGRY_VOICE);
+        EmotionScore s2 = rescored(s, "2.0.0", p(0.05, 0.8, 0.05, 0.025, 0.025, 0.025, 0.025));
+        send(s, T0);
+        send(s2, T0.plusMillis(10));
+        send(Scores.text("rec-r#2", "Kids are talking by the door", NEUTRAL_TEXT), T0.plusMillis(20));
+        List<FusedEmotion> out = emotions.readValuesToList();
+        assertThat(out).hasSize(1);
+        assertThat(out.get(0).speech()).isEqualTo(s2);
+        assertThat(out.get(0).correction()).isFalse();
     }
 
     @Test

@@ -6,7 +6,6 @@ import io.emostream.contracts.UtteranceId;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -15,17 +14,18 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * What one database transaction writes, reduced to at most one operation per key so a multi-row upsert never
- * touches a row twice: tombstones (deletes) first, then the winning result or status per key.
+ * What one database transaction writes: tombstones (deletes) first, then the results in offset order (the writer
+ * folds each utterance's results into its row with {@link ResultMerge}, so every result counts, not only the last)
+ * and the latest status per recording.
  *
  * @param deletedUtterances utterance ids whose result was tombstoned
- * @param results           the result to upsert per utterance (the batch's winner by {@link ResultPrecedence})
+ * @param results           the results after the last tombstone of their utterance, in offset order
  * @param clearedStatuses   recording ids whose status was tombstoned
  * @param statuses          the latest status per recording
- * @param traceIds          the trace id each upserted result's record carried, by utterance id (absent: none)
+ * @param traceIds          the trace id each result's record carried, parallel to {@code results} (null: none)
  */
 public record SinkBatch(Set<String> deletedUtterances, List<FusedEmotion> results, Set<String> clearedStatuses,
-                        List<Status> statuses, Map<String, String> traceIds) {
+                        List<Status> statuses, List<String> traceIds) {
 
     /** A recording status with the time it takes effect (its {@code updatedAt}, else the record's timestamp). */
     public record Status(RecordingStatus status, Instant at) {
@@ -56,10 +56,10 @@ public record SinkBatch(Set<String> deletedUtterances, List<FusedEmotion> result
     /** Collects decoded records in offset order. */
     public static final class Builder {
         private final Set<String> deletedUtterances = new LinkedHashSet<>();
-        private final Map<String, FusedEmotion> results = new LinkedHashMap<>();
+        private final List<FusedEmotion> results = new ArrayList<>();
         private final Set<String> clearedStatuses = new LinkedHashSet<>();
         private final Map<String, Status> statuses = new LinkedHashMap<>();
-        private final Map<String, String> traceIds = new HashMap<>();
+        private final List<String> traceIds = new ArrayList<>();
 
         public Builder result(FusedEmotion r) {
             return result(r, null);
@@ -67,22 +67,19 @@ public record SinkBatch(Set<String> deletedUtterances, List<FusedEmotion> result
 
         /** @param traceId the trace the record belongs to (its {@code traceparent}), or null */
         public Builder result(FusedEmotion r, String traceId) {
-            FusedEmotion winner = results.merge(r.utteranceId(), r, (current, candidate) ->
-                    ResultPrecedence.replaces(candidate, current) ? candidate : current);
-            if (winner == r) {
-                if (traceId == null) {
-                    traceIds.remove(r.utteranceId());
-                } else {
-                    traceIds.put(r.utteranceId(), traceId);
-                }
-            }
+            results.add(r);
+            traceIds.add(traceId);
             return this;
         }
 
         /** A tombstone: results before it in this batch are dropped, results after it are kept. */
         public Builder deleteResult(String utteranceId) {
-            results.remove(utteranceId);
-            traceIds.remove(utteranceId);
+            for (int i = results.size() - 1; i >= 0; i--) {
+                if (results.get(i).utteranceId().equals(utteranceId)) {
+                    results.remove(i);
+                    traceIds.remove(i);
+                }
+            }
             deletedUtterances.add(utteranceId);
             return this;
         }
@@ -100,8 +97,8 @@ public record SinkBatch(Set<String> deletedUtterances, List<FusedEmotion> result
         }
 
         public SinkBatch build() {
-            return new SinkBatch(Set.copyOf(deletedUtterances), new ArrayList<>(results.values()),
-                    Set.copyOf(clearedStatuses), new ArrayList<>(statuses.values()), Map.copyOf(traceIds));
+            return new SinkBatch(Set.copyOf(deletedUtterances), List.copyOf(results), Set.copyOf(clearedStatuses),
+                    new ArrayList<>(statuses.values()), java.util.Collections.unmodifiableList(new ArrayList<>(traceIds)));
         }
     }
 }

@@ -2,10 +2,13 @@ package io.emostream.reporting.persistence;
 
 import io.emostream.contracts.Distribution;
 import io.emostream.contracts.Emotion;
-import io.emostream.contracts.EmotionScore;
 import io.emostream.contracts.FusedEmotion;
+import io.emostream.contracts.Json;
+import io.emostream.contracts.Modalities;
 import io.emostream.contracts.RecordingStatus;
 import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.core.type.TypeReference;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
@@ -13,7 +16,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,7 +28,7 @@ import java.util.function.Function;
 /**
  * Writes a {@link SinkBatch} in one transaction with a handful of set-based statements (arrays + unnest, one round
  * trip each, however large the batch): lock the touched recordings in id order, apply statuses, delete
- * tombstoned utterances, upsert results behind the {@link ResultPrecedence} guard, then rebuild the hourly rollup
+ * tombstoned utterances, merge results into their stored rows per modality ({@link ResultMerge}), then rebuild the hourly rollup
  * rows ({@code emotion_hourly}) of each recording whose utterances changed from those utterances, and its
  * aggregates from those rows, so both are right whatever was replayed.
  * Locking first matters when several instances write one recording's utterances (they sit in different
@@ -33,7 +38,8 @@ import java.util.function.Function;
 public class SinkWriter {
 
     /**
-     * What a batch changed. {@code resultsApplied} excludes results the stored row outranked; {@code recordings}
+     * What a batch changed. {@code resultsApplied} counts results that changed a row (not a replay, a duplicate or a
+     * stale score); {@code recordings}
      * counts recordings whose aggregates were recomputed.
      */
     public record Outcome(int resultsApplied, int resultsDeleted, int statusesApplied, int recordings) {
@@ -62,34 +68,46 @@ public class SinkWriter {
     private static final String DELETE_UTTERANCES =
             "DELETE FROM utterances WHERE utterance_id = ANY(?::text[]) RETURNING recording_id";
 
+    /** The stored rows the batch's results merge into, locked until the transaction ends. */
+    private static final String SELECT_UTTERANCES = """
+            SELECT utterance_id, recording_id, idx, start_ms, end_ms, speaker, transcript, modalities, fusion_mode,
+                   speech_weight, text_weight, label, confidence, """ + Rows.PROBABILITY_COLUMNS + """
+            , speech_model, speech_model_version, COALESCE(speech_scored_at, fused_at) AS speech_at, """
+            + Rows.jsonColumns("speech") + """
+            , text_model, text_model_version, COALESCE(text_scored_at, fused_at) AS text_at, text_dimensions::text,
+            """ + Rows.jsonColumns("text") + """
+            , correction, event_time, fused_at, trace_id
+            FROM utterances WHERE utterance_id = ANY(?::text[]) FOR UPDATE""";
+
+    /** Writes merged rows as they are: {@link ResultMerge} already decided what each row becomes. */
     private static final String UPSERT_UTTERANCES = """
             INSERT INTO utterances AS u (utterance_id, recording_id, idx, start_ms, end_ms, speaker, transcript,
                 modalities, fusion_mode, speech_weight, text_weight, label, confidence,
                 p_neutral, p_happy, p_sad, p_angry, p_fear, p_disgust, p_surprise,
-                speech_model, speech_model_version, speech_label, speech_confidence, speech_probs,
-                text_model, text_model_version, text_label, text_confidence, text_probs,
-                correction, event_time, fused_at, trace_id)
+                speech_model, speech_model_version, speech_label, speech_confidence, speech_probs, speech_scored_at,
+                text_model, text_model_version, text_label, text_confidence, text_probs, text_scored_at,
+                text_dimensions, correction, event_time, fused_at, trace_id)
             SELECT utterance_id, recording_id, idx, start_ms, end_ms, speaker, transcript,
                 modalities, fusion_mode, speech_weight, text_weight, label, confidence,
                 p_neutral, p_happy, p_sad, p_angry, p_fear, p_disgust, p_surprise,
                 speech_model, speech_model_version, speech_label, speech_confidence, speech_probs::jsonb,
-                text_model, text_model_version, text_label, text_confidence, text_probs::jsonb,
-                correction, event_time, fused_at, trace_id
+                speech_scored_at, text_model, text_model_version, text_label, text_confidence, text_probs::jsonb,
+                text_scored_at, text_dimensions::jsonb, correction, event_time, fused_at, trace_id
             FROM unnest(?::text[], ?::text[], ?::int4[], ?::int8[], ?::int8[], ?::text[], ?::text[],
                         ?::text[], ?::text[], ?::float8[], ?::float8[], ?::text[], ?::float8[],
                         ?::float8[], ?::float8[], ?::float8[], ?::float8[], ?::float8[], ?::float8[], ?::float8[],
-                        ?::text[], ?::text[], ?::text[], ?::float8[], ?::text[],
-                        ?::text[], ?::text[], ?::text[], ?::float8[], ?::text[],
-                        ?::bool[], ?::timestamptz[], ?::timestamptz[], ?::text[])
+                        ?::text[], ?::text[], ?::text[], ?::float8[], ?::text[], ?::timestamptz[],
+                        ?::text[], ?::text[], ?::text[], ?::float8[], ?::text[], ?::timestamptz[],
+                        ?::text[], ?::bool[], ?::timestamptz[], ?::timestamptz[], ?::text[])
                  AS x(utterance_id, recording_id, idx, start_ms, end_ms, speaker, transcript,
                       modalities, fusion_mode, speech_weight, text_weight, label, confidence,
                       p_neutral, p_happy, p_sad, p_angry, p_fear, p_disgust, p_surprise,
                       speech_model, speech_model_version, speech_label, speech_confidence, speech_probs,
-                      text_model, text_model_version, text_label, text_confidence, text_probs,
-                      correction, event_time, fused_at, trace_id)
+                      speech_scored_at, text_model, text_model_version, text_label, text_confidence, text_probs,
+                      text_scored_at, text_dimensions, correction, event_time, fused_at, trace_id)
             ON CONFLICT (utterance_id) DO UPDATE SET
-                start_ms = EXCLUDED.start_ms, end_ms = EXCLUDED.end_ms, speaker = EXCLUDED.speaker,
-                transcript = EXCLUDED.transcript, modalities = EXCLUDED.modalities,
+                idx = EXCLUDED.idx, start_ms = EXCLUDED.start_ms, end_ms = EXCLUDED.end_ms,
+                speaker = EXCLUDED.speaker, transcript = EXCLUDED.transcript, modalities = EXCLUDED.modalities,
                 fusion_mode = EXCLUDED.fusion_mode, speech_weight = EXCLUDED.speech_weight,
                 text_weight = EXCLUDED.text_weight, label = EXCLUDED.label, confidence = EXCLUDED.confidence,
                 p_neutral = EXCLUDED.p_neutral, p_happy = EXCLUDED.p_happy, p_sad = EXCLUDED.p_sad,
@@ -97,13 +115,14 @@ public class SinkWriter {
                 p_surprise = EXCLUDED.p_surprise,
                 speech_model = EXCLUDED.speech_model, speech_model_version = EXCLUDED.speech_model_version,
                 speech_label = EXCLUDED.speech_label, speech_confidence = EXCLUDED.speech_confidence,
-                speech_probs = EXCLUDED.speech_probs,
+                speech_probs = EXCLUDED.speech_probs, speech_scored_at = EXCLUDED.speech_scored_at,
                 text_model = EXCLUDED.text_model, text_model_version = EXCLUDED.text_model_version,
                 text_label = EXCLUDED.text_label, text_confidence = EXCLUDED.text_confidence,
-                text_probs = EXCLUDED.text_probs,
+                text_probs = EXCLUDED.text_probs, text_scored_at = EXCLUDED.text_scored_at,
+                text_dimensions = EXCLUDED.text_dimensions,
                 correction = EXCLUDED.correction, event_time = EXCLUDED.event_time, fused_at = EXCLUDED.fused_at,
-                trace_id = COALESCE(EXCLUDED.trace_id, u.trace_id), updated_at = now()
-            WHERE\s""" + ResultPrecedence.SQL_GUARD + " RETURNING u.recording_id";
+                trace_id = EXCLUDED.trace_id, updated_at = now()
+            RETURNING u.recording_id""";
 
     private static final String DELETE_ROLLUP = "DELETE FROM emotion_hourly WHERE recording_id = ANY(?::text[])";
 
@@ -230,43 +249,120 @@ public class SinkWriter {
         return s.utteranceCount();
     }
 
-    private int upsertResults(Connection c, List<FusedEmotion> rs, Map<String, String> traceIds, Set<String> changed)
+    /**
+     * Folds the results, in offset order, into their utterances' stored rows ({@link ResultMerge}) and writes the
+     * rows that changed. Returns how many results changed a row. The recordings are already locked, so no other
+     * writer changes these rows between the read and the write.
+     */
+    private int upsertResults(Connection c, List<FusedEmotion> rs, List<String> traceIds, Set<String> changed)
             throws SQLException {
-        return returning(c, UPSERT_UTTERANCES, ps -> {
-            int i = 1;
-            ps.setArray(i++, texts(c, rs, FusedEmotion::utteranceId));
-            ps.setArray(i++, texts(c, rs, FusedEmotion::recordingId));
-            ps.setArray(i++, c.createArrayOf("int4", rs.stream().map(FusedEmotion::index).toArray()));
-            ps.setArray(i++, c.createArrayOf("int8", rs.stream().map(FusedEmotion::startMs).toArray()));
-            ps.setArray(i++, c.createArrayOf("int8", rs.stream().map(FusedEmotion::endMs).toArray()));
-            ps.setArray(i++, texts(c, rs, r -> Sql.text(r.speaker())));
-            ps.setArray(i++, texts(c, rs, r -> Sql.text(r.transcript())));
-            ps.setArray(i++, texts(c, rs, r -> r.modalities().name()));
-            ps.setArray(i++, texts(c, rs, r -> r.mode().name()));
-            ps.setArray(i++, doubles(c, rs, FusedEmotion::speechWeight));
-            ps.setArray(i++, doubles(c, rs, FusedEmotion::textWeight));
-            ps.setArray(i++, texts(c, rs, r -> r.label().label()));
-            ps.setArray(i++, doubles(c, rs, FusedEmotion::confidence));
-            for (Emotion e : Emotion.ALL) {
-                ps.setArray(i++, doubles(c, rs, r -> r.probabilities().get(e)));
+        Map<String, UtteranceRow> rows = stored(c, rs);
+        Map<String, UtteranceRow> dirty = new LinkedHashMap<>();
+        int applied = 0;
+        for (int i = 0; i < rs.size(); i++) {
+            FusedEmotion r = rs.get(i);
+            UtteranceRow merged = ResultMerge.merge(rows.get(r.utteranceId()), r, traceIds.get(i));
+            if (merged != null) {
+                rows.put(r.utteranceId(), merged);
+                dirty.put(r.utteranceId(), merged);
+                applied++;
             }
-            i = bindScore(c, ps, i, rs, FusedEmotion::speech);
-            i = bindScore(c, ps, i, rs, FusedEmotion::text);
-            ps.setArray(i++, c.createArrayOf("bool", rs.stream().map(FusedEmotion::correction).toArray()));
-            ps.setArray(i++, texts(c, rs, r -> Sql.instant(r.eventTime())));
-            ps.setArray(i++, texts(c, rs, r -> Sql.instant(r.fusedAt())));
-            ps.setArray(i, texts(c, rs, r -> traceIds.get(r.utteranceId())));
+        }
+        if (dirty.isEmpty()) {
+            return 0;
+        }
+        List<UtteranceRow> w = new ArrayList<>(dirty.values());
+        returning(c, UPSERT_UTTERANCES, ps -> {
+            int i = 1;
+            ps.setArray(i++, texts(c, w, UtteranceRow::utteranceId));
+            ps.setArray(i++, texts(c, w, UtteranceRow::recordingId));
+            ps.setArray(i++, c.createArrayOf("int4", w.stream().map(UtteranceRow::index).toArray()));
+            ps.setArray(i++, c.createArrayOf("int8", w.stream().map(UtteranceRow::startMs).toArray()));
+            ps.setArray(i++, c.createArrayOf("int8", w.stream().map(UtteranceRow::endMs).toArray()));
+            ps.setArray(i++, texts(c, w, r -> Sql.text(r.speaker())));
+            ps.setArray(i++, texts(c, w, r -> Sql.text(r.transcript())));
+            ps.setArray(i++, texts(c, w, r -> r.modalities().name()));
+            ps.setArray(i++, texts(c, w, UtteranceRow::mode));
+            ps.setArray(i++, doubles(c, w, UtteranceRow::speechWeight));
+            ps.setArray(i++, doubles(c, w, UtteranceRow::textWeight));
+            ps.setArray(i++, texts(c, w, r -> r.label().label()));
+            ps.setArray(i++, doubles(c, w, UtteranceRow::confidence));
+            for (Emotion e : Emotion.ALL) {
+                ps.setArray(i++, doubles(c, w, r -> r.probabilities().get(e)));
+            }
+            i = bindInput(c, ps, i, w, UtteranceRow::speech);
+            i = bindInput(c, ps, i, w, UtteranceRow::text);
+            ps.setArray(i++, texts(c, w, r -> r.text() == null || r.text().dimensions() == null ? null
+                    : dimensionsJson(r.text().dimensions())));
+            ps.setArray(i++, c.createArrayOf("bool", w.stream().map(UtteranceRow::correction).toArray()));
+            ps.setArray(i++, texts(c, w, r -> Sql.instant(r.eventTime())));
+            ps.setArray(i++, texts(c, w, r -> Sql.instant(r.fusedAt())));
+            ps.setArray(i, texts(c, w, UtteranceRow::traceId));
         }, changed);
+        return applied;
     }
 
-    private static int bindScore(Connection c, PreparedStatement ps, int i, List<FusedEmotion> rs,
-                                 Function<FusedEmotion, EmotionScore> score) throws SQLException {
-        ps.setArray(i++, texts(c, rs, r -> score.apply(r) == null ? null : Sql.text(score.apply(r).model().name())));
-        ps.setArray(i++, texts(c, rs, r -> score.apply(r) == null ? null : Sql.text(score.apply(r).model().version())));
-        ps.setArray(i++, texts(c, rs, r -> score.apply(r) == null ? null : score.apply(r).probabilities().label().label()));
-        ps.setArray(i++, c.createArrayOf("float8", rs.stream()
-                .map(r -> score.apply(r) == null ? null : score.apply(r).probabilities().confidence()).toArray()));
-        ps.setArray(i++, texts(c, rs, r -> score.apply(r) == null ? null : json(score.apply(r).probabilities())));
+    /** The stored rows of the results' utterances, by id (absent: none stored). */
+    private static Map<String, UtteranceRow> stored(Connection c, List<FusedEmotion> rs) throws SQLException {
+        Map<String, UtteranceRow> rows = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(SELECT_UTTERANCES)) {
+            ps.setArray(1, c.createArrayOf("text", rs.stream().map(FusedEmotion::utteranceId).distinct().toArray()));
+            try (ResultSet q = ps.executeQuery()) {
+                while (q.next()) {
+                    UtteranceRow row = new UtteranceRow(q.getString("utterance_id"), q.getString("recording_id"),
+                            q.getInt("idx"), q.getLong("start_ms"), q.getLong("end_ms"), q.getString("speaker"),
+                            q.getString("transcript"), Modalities.valueOf(q.getString("modalities")),
+                            q.getString("fusion_mode"), q.getDouble("speech_weight"), q.getDouble("text_weight"),
+                            distribution(q, "p_"), Emotion.fromLabel(q.getString("label")), q.getDouble("confidence"),
+                            input(q, "speech_", null), input(q, "text_", q.getString("text_dimensions")),
+                            q.getBoolean("correction"), Sql.instant(q, "event_time"), Sql.instant(q, "fused_at"),
+                            q.getString("trace_id"));
+                    rows.put(row.utteranceId(), row);
+                }
+            }
+        }
+        return rows;
+    }
+
+    private static UtteranceRow.Input input(ResultSet q, String prefix, String dimensions) throws SQLException {
+        String model = q.getString(prefix + "model");
+        if (model == null) {
+            return null;
+        }
+        return new UtteranceRow.Input(model, q.getString(prefix + "model_version"), distribution(q, prefix + "p_"),
+                Sql.instant(q, prefix + "at"), dimensions == null ? null : readDimensions(dimensions));
+    }
+
+    private static Distribution distribution(ResultSet q, String prefix) throws SQLException {
+        return Distribution.fromMap(Rows.probabilities(q, prefix));
+    }
+
+    static Map<String, Double> readDimensions(String json) {
+        try {
+            return Json.MAPPER.readValue(json, new TypeReference<LinkedHashMap<String, Double>>() { });
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("stored text_dimensions are not a JSON object of numbers: " + json, e);
+        }
+    }
+
+    private static String dimensionsJson(Map<String, Double> d) {
+        try {
+            return Json.MAPPER.writeValueAsString(d);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot write dimensions " + d, e);
+        }
+    }
+
+    private static int bindInput(Connection c, PreparedStatement ps, int i, List<UtteranceRow> rows,
+                                 Function<UtteranceRow, UtteranceRow.Input> input) throws SQLException {
+        ps.setArray(i++, texts(c, rows, r -> input.apply(r) == null ? null : Sql.text(input.apply(r).model())));
+        ps.setArray(i++, texts(c, rows, r -> input.apply(r) == null ? null : Sql.text(input.apply(r).version())));
+        ps.setArray(i++, texts(c, rows, r -> input.apply(r) == null ? null
+                : input.apply(r).probabilities().label().label()));
+        ps.setArray(i++, c.createArrayOf("float8", rows.stream()
+                .map(r -> input.apply(r) == null ? null : input.apply(r).probabilities().confidence()).toArray()));
+        ps.setArray(i++, texts(c, rows, r -> input.apply(r) == null ? null : json(input.apply(r).probabilities())));
+        ps.setArray(i++, texts(c, rows, r -> input.apply(r) == null ? null : Sql.instant(input.apply(r).at())));
         return i;
     }
 

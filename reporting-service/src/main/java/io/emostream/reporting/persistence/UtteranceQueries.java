@@ -21,8 +21,8 @@ public class UtteranceQueries {
 
     /** Each input model's score: what {@link #score} reads. */
     static final String SCORE_COLUMNS = "speech_model, speech_model_version, speech_label, speech_confidence, "
-            + Rows.jsonColumns("speech") + ", text_model, text_model_version, text_label, text_confidence, "
-            + Rows.jsonColumns("text");
+            + "speech_scored_at, " + Rows.jsonColumns("speech") + ", text_model, text_model_version, text_label, "
+            + "text_confidence, text_scored_at, text_dimensions::text AS text_dimensions, " + Rows.jsonColumns("text");
 
     static final String COLUMNS = "utterance_id, recording_id, idx, start_ms, end_ms, speaker, transcript, label, "
             + "confidence, " + Rows.PROBABILITY_COLUMNS + ", modalities, fusion_mode, speech_weight, text_weight, "
@@ -124,7 +124,10 @@ public class UtteranceQueries {
         if (model == null) {
             return null;
         }
+        String dimensions = "text_".equals(prefix) ? rs.getString("text_dimensions") : null;
         return new ModelScore(model, rs.getString(prefix + "model_version"), rs.getString(prefix + "label"),
-                Sql.nullableDouble(rs, prefix + "confidence"), Rows.probabilities(rs, prefix + "p_"));
+                Sql.nullableDouble(rs, prefix + "confidence"), Rows.probabilities(rs, prefix + "p_"),
+                Sql.instant(rs, prefix + "scored_at"),
+                dimensions == null ? null : SinkWriter.readDimensions(dimensions));
     }
 }

@@ -1,13 +1,10 @@
-package io.emostream.fusion;
-
-import io.emostream.contracts.Distribution;
-import io.emostream.contracts.Emotion;
+package io.emostream.contracts;
 
 import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * The learned gate of {@link io.emostream.contracts.FusionMode#GATED}: the share of the speech score in
+ * The learned gate (part of {@link ScoreFusion}) of {@link FusionMode#GATED}: the share of the speech score in
  * {@code p = w·p_speech + (1 − w)·p_text} is {@code w = sigmoid(θ · φ)} with
  * {@code φ = [1, c_speech, c_text, ln p_speech(7), ln p_text(7)]}, c = 1 − normalised entropy, probabilities in
  * canonical order (neutral, happy, sad, angry, fear, disgust, surprise) clipped at {@link #LOG_FLOOR} before the
@@ -38,6 +35,11 @@ public final class FusionGate {
         this.theta = theta.clone();
     }
 
+    /** The shipped gate, {@link ScoreFusion#DEFAULT_GATE}. */
+    public static FusionGate defaults() {
+        return parse(ScoreFusion.DEFAULT_GATE);
+    }
+
     /** Parses comma-separated weights (the {@code emostream.fusion.gate} setting). */
     public static FusionGate parse(String csv) {
         String[] parts = csv == null ? new String[0] : csv.trim().split("\\s*,\\s*");
@@ -56,7 +58,7 @@ public final class FusionGate {
     public double speechWeight(Distribution speech, Distribution text) {
         double[] ps = speech.toArray();
         double[] pt = text.toArray();
-        double z = theta[0] + theta[1] * FusionJoiner.certainty(speech) + theta[2] * FusionJoiner.certainty(text);
+        double z = theta[0] + theta[1] * ScoreFusion.certainty(speech) + theta[2] * ScoreFusion.certainty(text);
         for (int i = 0; i < ps.length; i++) {
             z += theta[3 + i] * Math.log(Math.max(ps[i], LOG_FLOOR))
                     + theta[3 + ps.length + i] * Math.log(Math.max(pt[i], LOG_FLOOR));
