@@ -1,6 +1,7 @@
 package io.emostream.guard;
 
 import io.emostream.contracts.Json;
+import io.emostream.contracts.KafkaClientConfig;
 import io.emostream.contracts.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -21,7 +22,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -41,18 +41,8 @@ final class AttemptLog implements AutoCloseable {
 
     /** @throws IllegalStateException when the attempts topic does not exist */
     AttemptLog(Map<String, Object> kafka, String clientId) {
-        Map<String, Object> p = filtered(kafka, ProducerConfig.configNames());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) WRITE_TIMEOUT.toMillis());
-        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
-        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId + "-attempts-writer");
-        Map<String, Object> c = filtered(kafka, ConsumerConfig.configNames());
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        c.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-attempts-reader");
+        Map<String, Object> p = producerConfig(kafka, clientId);
+        Map<String, Object> c = readerConfig(kafka, clientId);
         KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
                 new ByteArrayDeserializer());
         List<PartitionInfo> infos = consumer.partitionsFor(Topics.ATTEMPTS, Duration.ofSeconds(30));
@@ -68,14 +58,26 @@ final class AttemptLog implements AutoCloseable {
         this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     }
 
-    private static Map<String, Object> filtered(Map<String, Object> kafka, Set<String> names) {
-        Map<String, Object> m = new HashMap<>();
-        kafka.forEach((k, v) -> {
-            if (names.contains(k) && v != null) {
-                m.put(k, v);
-            }
-        });
-        return m;
+    /** The marker writer's settings: the service's Kafka settings (security included) plus its own. */
+    static Map<String, Object> producerConfig(Map<String, Object> kafka, String clientId) {
+        Map<String, Object> p = KafkaClientConfig.of(kafka, ProducerConfig.configNames());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) WRITE_TIMEOUT.toMillis());
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId + "-attempts-writer");
+        return p;
+    }
+
+    /** The marker reader's settings (assigned partitions, no group). */
+    static Map<String, Object> readerConfig(Map<String, Object> kafka, String clientId) {
+        Map<String, Object> c = KafkaClientConfig.of(kafka, ConsumerConfig.configNames());
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-attempts-reader");
+        return c;
     }
 
     /** The latest marker of {@code key}, after reading everything written to the topic so far; null if none. */

@@ -35,9 +35,12 @@ record ComposeFile(String name, Map<String, Service> services, Map<String, Objec
             return volumes == null ? List.of() : volumes;
         }
 
-        /** The host side of each {@code host:container} mapping. */
+        /** The host port of each {@code [ip:]host:container} mapping. */
         List<Integer> hostPorts() {
-            return portList().stream().map(p -> Integer.parseInt(p.split(":")[0])).toList();
+            return portList().stream().map(p -> {
+                String[] parts = p.split(":");
+                return Integer.parseInt(parts[parts.length - 2]);
+            }).toList();
         }
 
         /** The volume (named or bind) mounted at {@code containerPath}. */

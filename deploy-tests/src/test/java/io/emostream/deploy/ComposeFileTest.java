@@ -27,6 +27,9 @@ class ComposeFileTest {
 
     /** Infrastructure next to the four services. */
     static final Set<String> INFRA = Set.of("kafka", "kafka-init", "postgres", "prometheus", "grafana", "jaeger");
+    /** Secrets compose must get from the environment (or .env), with no default that works. */
+    static final List<String> SECRETS = List.of("EMOSTREAM_DB_PASSWORD", "EMOSTREAM_READER_PASSWORD",
+            "EMOSTREAM_REPORTING_API_KEYS", "EMOSTREAM_INGEST_API_KEYS", "GRAFANA_ADMIN_PASSWORD");
     /** Images without a shell or HTTP client, so compose cannot probe them. */
     static final Set<String> NO_HEALTHCHECK = Set.of("jaeger");
 
@@ -146,10 +149,54 @@ class ComposeFileTest {
             assertThat(previous).as("host port " + p + " of " + name).isNull();
         }));
         for (ServiceSpec spec : ServiceSpec.ALL) {
-            assertThat(service(spec.name()).portList()).contains(spec.port() + ":" + spec.port());
+            assertThat(service(spec.name()).portList()).contains("127.0.0.1:" + spec.port() + ":" + spec.port());
         }
         // the local runtime's broker and database (./emostream up) can run beside compose
         assertThat(owners).doesNotContainKeys(19092, 19093, 15432);
+    }
+
+    @Test
+    void everyPublishedPortIsBoundToLoopbackOnly() {
+        compose.services().forEach((name, s) -> s.portList().forEach(p ->
+                assertThat(p).as(name + " publishes " + p).matches("127\\.0\\.0\\.1:\\d+:\\d+")));
+        assertThat(compose.services().values().stream().mapToLong(s -> s.portList().size()).sum()).isPositive();
+    }
+
+    /** Each secret is {@code ${VAR:?message}} wherever it is used; no {@code ${VAR:-default}} or literal remains. */
+    @Test
+    void secretsAreRequiredFromTheEnvironmentWithoutDefaults() {
+        String text = Repo.read("docker-compose.yml");
+        for (String secret : SECRETS) {
+            assertThat(text).as(secret).contains("${" + secret + ":?");
+            assertThat(Pattern.compile("\\$\\{" + secret + "(?!:\\?)").matcher(text).find())
+                    .as(secret + " used with a default or optional").isFalse();
+        }
+        Map<String, String> secretOf = Map.of(
+                "postgres", "POSTGRES_PASSWORD", "grafana", "GF_SECURITY_ADMIN_PASSWORD",
+                "reporting", "QUARKUS_DATASOURCE_PASSWORD");
+        secretOf.forEach((name, key) -> assertThat(service(name).env().get(key)).as(name + " " + key)
+                .startsWith("${").contains(":?"));
+        assertThat(service("reporting").env().get("EMOSTREAM_REPORTING_API_KEYS"))
+                .isEqualTo("${EMOSTREAM_REPORTING_API_KEYS:?set EMOSTREAM_REPORTING_API_KEYS (see .env.example)}");
+        assertThat(service("ingest").env().get("EMOSTREAM_INGEST_API_KEYS"))
+                .isEqualTo("${EMOSTREAM_INGEST_API_KEYS:?set EMOSTREAM_INGEST_API_KEYS (see .env.example)}");
+        assertThat(text).doesNotContain("dev-key").doesNotContain(":-admin}").doesNotContain(":-emostream");
+    }
+
+    /** .env.example names every secret with an empty value (an unedited copy fails fast); git ignores .env. */
+    @Test
+    void envExampleListsEverySecretEmptyAndDotEnvIsIgnored() {
+        Map<String, String> example = new HashMap<>();
+        for (String line : Repo.read(".env.example").split("\n")) {
+            if (!line.isBlank() && !line.startsWith("#")) {
+                String[] kv = line.split("=", 2);
+                example.put(kv[0], kv[1]);
+            }
+        }
+        for (String secret : SECRETS) {
+            assertThat(example).as(".env.example").containsEntry(secret, "");
+        }
+        assertThat(Repo.read(".gitignore").lines()).contains(".env");
     }
 
     @Test

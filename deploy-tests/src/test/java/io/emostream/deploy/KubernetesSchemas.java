@@ -24,6 +24,8 @@ import io.strimzi.api.kafka.model.kafka.entityoperator.EntityUserOperatorSpec;
 import io.strimzi.api.kafka.model.kafka.Kafka;
 import io.strimzi.api.kafka.model.nodepool.KafkaNodePool;
 import io.strimzi.api.kafka.model.topic.KafkaTopic;
+import io.strimzi.api.kafka.model.user.KafkaUser;
+import io.strimzi.api.kafka.model.user.acl.AclRule;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -58,7 +60,8 @@ final class KubernetesSchemas {
     static final Map<String, Class<?>> STRIMZI = Map.of(
             "kafka.strimzi.io/v1/Kafka", Kafka.class,
             "kafka.strimzi.io/v1/KafkaNodePool", KafkaNodePool.class,
-            "kafka.strimzi.io/v1/KafkaTopic", KafkaTopic.class);
+            "kafka.strimzi.io/v1/KafkaTopic", KafkaTopic.class,
+            "kafka.strimzi.io/v1/KafkaUser", KafkaUser.class);
 
     /**
      * Strimzi's Java model serves v1beta2 and v1 at once; these properties carry {@code @PresentInVersions("v1beta2")}
@@ -74,12 +77,14 @@ final class KubernetesSchemas {
             EntityTopicOperatorSpec.class, Set.of("reconciliationIntervalSeconds", "topicMetadataMaxAttempts",
                     "zookeeperSessionTimeoutSeconds"),
             EntityUserOperatorSpec.class, Set.of("reconciliationIntervalSeconds", "zookeeperSessionTimeoutSeconds"),
-            CruiseControlSpec.class, Set.of("tlsSidecar"));
+            CruiseControlSpec.class, Set.of("tlsSidecar"),
+            AclRule.class, Set.of("operation"));
 
     /** Kinds checked against a closed schema in resources/schemas/&lt;group&gt;/&lt;version&gt;/&lt;Kind&gt;.yaml. */
     static final Set<String> ALLOW_LISTED = Set.of(
             "postgresql.cnpg.io/v1/Cluster",
-            "keda.sh/v1alpha1/ScaledObject");
+            "keda.sh/v1alpha1/ScaledObject",
+            "keda.sh/v1alpha1/TriggerAuthentication");
 
     private final StrictMapper kubernetes = new StrictMapper();
     private final StrictMapper strimziV1 = new StrictMapper(STRIMZI_V1BETA2_ONLY);

@@ -150,6 +150,8 @@ class KustomizeOverlaysTest {
         Set<String> configMaps = r.ofKind("ConfigMap").map(Rendered::name).collect(Collectors.toSet());
         Set<String> secrets = r.ofKind("Secret").map(Rendered::name).collect(Collectors.toSet());
         secrets.addAll(EXTERNAL_SECRETS);
+        // Strimzi's User Operator writes one Secret per KafkaUser, named like it
+        r.ofKind("KafkaUser").forEach(u -> secrets.add(Rendered.name(u)));
         for (JsonNode w : r.workloads()) {
             for (JsonNode c : Rendered.containers(w)) {
                 c.path("envFrom").forEach(e -> {

@@ -1,6 +1,7 @@
 package io.emostream.guard.streams;
 
 import io.emostream.contracts.DeadLetter;
+import io.emostream.contracts.KafkaClientConfig;
 import io.emostream.contracts.Topics;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -8,7 +9,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.jboss.logging.Logger;
 
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -61,25 +61,28 @@ public final class DeadLetterSender {
 
     private static synchronized KafkaProducer<byte[], byte[]> producer(Map<String, ?> configs) {
         if (producer == null) {
-            Map<String, Object> p = new HashMap<>();
-            // the client settings (bootstrap servers, security) of the Streams configuration, not its producer's
-            // transactional ones
-            configs.forEach((k, v) -> {
-                if (ProducerConfig.configNames().contains(k) && v != null && !k.startsWith("transaction")) {
-                    p.put(k, v);
-                }
-            });
-            p.put(ProducerConfig.ACKS_CONFIG, "all");
-            p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-            p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-            p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-            // a dead letter carries its input record inline up to Failures.MAX_INLINE_BYTES, by reference beyond
-            int max = io.emostream.guard.Failures.MAX_INLINE_BYTES + 1024 * 1024;
-            p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, max);
-            p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, (long) max + 32L * 1024 * 1024);
-            p.put(ProducerConfig.CLIENT_ID_CONFIG, service(configs) + "-streams-deadletters");
-            producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+            producer = new KafkaProducer<>(producerConfig(configs), new ByteArraySerializer(),
+                    new ByteArraySerializer());
         }
         return producer;
+    }
+
+    /**
+     * The client settings (bootstrap servers, every security setting) of the Streams configuration, not its
+     * producer's transactional ones, plus room for a dead letter with its record inline.
+     */
+    static Map<String, Object> producerConfig(Map<String, ?> configs) {
+        Map<String, Object> p = KafkaClientConfig.of(configs, ProducerConfig.configNames());
+        p.keySet().removeIf(k -> k.startsWith("transaction"));
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        // a dead letter carries its input record inline up to Failures.MAX_INLINE_BYTES, by reference beyond
+        int max = io.emostream.guard.Failures.MAX_INLINE_BYTES + 1024 * 1024;
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, max);
+        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, (long) max + 32L * 1024 * 1024);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, service(configs) + "-streams-deadletters");
+        return p;
     }
 }

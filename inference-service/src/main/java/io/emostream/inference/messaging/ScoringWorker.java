@@ -2,6 +2,7 @@ package io.emostream.inference.messaging;
 
 import io.emostream.contracts.ConsumerLag;
 import io.emostream.contracts.FailureReason;
+import io.emostream.contracts.KafkaClientConfig;
 import io.emostream.guard.Attempt;
 import io.emostream.guard.Failures;
 import io.emostream.guard.GuardKey;
@@ -102,7 +103,7 @@ public final class ScoringWorker implements Runnable {
         this.maxBackoff = maxBackoff;
         this.backoff = minBackoff;
 
-        consumerConfig = filtered(kafka, ConsumerConfig.configNames());
+        consumerConfig = KafkaClientConfig.of(kafka, ConsumerConfig.configNames());
         consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -114,7 +115,7 @@ public final class ScoringWorker implements Runnable {
         consumerConfig.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
         consumerConfig.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
 
-        producerConfig = filtered(kafka, ProducerConfig.configNames());
+        producerConfig = KafkaClientConfig.of(kafka, ProducerConfig.configNames());
         producerConfig.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
         producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -125,14 +126,14 @@ public final class ScoringWorker implements Runnable {
         producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, name + "-producer");
     }
 
-    private static Map<String, Object> filtered(Map<String, Object> kafka, java.util.Set<String> names) {
-        Map<String, Object> m = new HashMap<>();
-        kafka.forEach((k, v) -> {
-            if (names.contains(k)) {
-                m.put(k, v);
-            }
-        });
-        return m;
+    /** The configuration this worker's consumer is built with (tests). */
+    Map<String, Object> consumerConfig() {
+        return Map.copyOf(consumerConfig);
+    }
+
+    /** The configuration this worker's producer is built with (tests). */
+    Map<String, Object> producerConfig() {
+        return Map.copyOf(producerConfig);
     }
 
     public String name() {

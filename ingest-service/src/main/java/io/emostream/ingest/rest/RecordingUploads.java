@@ -5,6 +5,7 @@ import io.emostream.contracts.FailureReason;
 import io.emostream.contracts.KafkaTracing;
 import io.emostream.contracts.RecordingHeaders;
 import io.emostream.contracts.RecordingStatus;
+import io.emostream.contracts.KafkaClientConfig;
 import io.emostream.contracts.Topics;
 import io.emostream.contracts.Transcript;
 import io.emostream.contracts.UtteranceId;
@@ -31,7 +32,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
@@ -73,15 +73,19 @@ public class RecordingUploads {
         this.claims = claims;
         this.segmenter = new RecordingSegmenter(config);
         this.parser = new TranscriptParser(TranscriptParser.Limits.of(config));
-        Map<String, Object> p = new HashMap<>(kafka);
+        this.producer = new KafkaProducer<>(producerConfig(kafka), new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /** The upload producer's settings: the service's Kafka settings (security included) plus whole recordings. */
+    static Map<String, Object> producerConfig(Map<String, Object> kafka) {
+        Map<String, Object> p = KafkaClientConfig.of(kafka, ProducerConfig.configNames());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_RECORDING_MESSAGE_BYTES);
         p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 2L * Topics.MAX_RECORDING_MESSAGE_BYTES);
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "ingest-rest-uploads");
-        p.keySet().removeIf(k -> !ProducerConfig.configNames().contains(k));
-        this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+        return p;
     }
 
     public Answer accept(Upload u) throws IngestException, IOException {

@@ -1,5 +1,6 @@
 package io.emostream.ingest.streams;
 
+import io.emostream.contracts.KafkaClientConfig;
 import io.emostream.contracts.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -8,7 +9,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,17 +19,18 @@ final class RecordingFetcher implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
 
     RecordingFetcher(Map<String, Object> kafkaConfig) {
-        Map<String, Object> config = new HashMap<>();
-        for (String key : List.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "security.protocol", "sasl.mechanism",
-                "sasl.jaas.config", "ssl.truststore.location", "ssl.truststore.password")) {
-            if (kafkaConfig.containsKey(key)) {
-                config.put(key, kafkaConfig.get(key));
-            }
-        }
+        String clientId = "ingest-recording-fetcher-" + System.identityHashCode(this);
+        this.consumer = new KafkaConsumer<>(config(kafkaConfig, clientId), new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
+    }
+
+    /** Bootstrap servers and every security setting (sasl.*, ssl.*) of the service's Kafka settings; no group. */
+    static Map<String, Object> config(Map<String, Object> kafkaConfig, String clientId) {
+        Map<String, Object> config = KafkaClientConfig.connection(kafkaConfig);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
-        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "ingest-recording-fetcher-" + System.identityHashCode(this));
-        this.consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        return config;
     }
 
     /** The record at that position, or empty when retention has already removed it. */

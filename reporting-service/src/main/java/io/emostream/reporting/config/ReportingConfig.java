@@ -49,6 +49,18 @@ public interface ReportingConfig {
         /** A consumer loop that shows no progress (no poll returned, no batch written) this long is stuck: liveness DOWN. */
         @WithDefault("5m")
         Duration stuckAfter();
+
+        /**
+         * PostgreSQL {@code statement_timeout} of every connection of the sink's pool (datasource {@code sink}); sized
+         * for one batch's set-based statements (a 2,000-record batch takes well under a second). Also bounds the
+         * Flyway migrations, which run through this pool at start.
+         */
+        @WithDefault("60s")
+        Duration statementTimeout();
+
+        /** PostgreSQL {@code idle_in_transaction_session_timeout} of the sink's connections. */
+        @WithDefault("60s")
+        Duration idleInTransactionTimeout();
     }
 
     interface Api {
@@ -73,16 +85,30 @@ public interface ReportingConfig {
         @WithDefault("10000")
         int maxGroups();
 
-        /** Most rows one CSV export may ask for. */
+        /**
+         * Most rows one CSV export returns: a query matching more is refused (422 problem) unless the request asks
+         * for fewer with {@code limit}.
+         */
         @WithDefault("1000000")
         int maxExportRows();
+
+        /** Rows per page of an export: each page is its own short statement on a pooled connection. */
+        @WithDefault("1000")
+        int exportPageSize();
 
         /** Confidence below which an utterance counts as low-confidence in summaries. */
         @WithDefault("0.5")
         double lowConfidence();
 
-        /** Longest a single API query may run before it is cancelled (503). */
+        /**
+         * Longest a single API query may run before it is cancelled (503): the PostgreSQL {@code statement_timeout}
+         * of every connection of the API's pool (the default datasource) and the JDBC query timeout.
+         */
         @WithDefault("10s")
         Duration queryTimeout();
+
+        /** PostgreSQL {@code idle_in_transaction_session_timeout} of the API's connections. */
+        @WithDefault("30s")
+        Duration idleInTransactionTimeout();
     }
 }

@@ -2,6 +2,7 @@ package io.emostream.reporting.messaging;
 
 import io.emostream.contracts.DeadLetter;
 import io.emostream.contracts.FailureReason;
+import io.emostream.contracts.KafkaClientConfig;
 import io.emostream.contracts.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -11,7 +12,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -31,12 +31,18 @@ final class DeadLetterPublisher implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
 
     DeadLetterPublisher(Map<String, Object> kafkaConfig) {
-        Map<String, Object> config = new HashMap<>(kafkaConfig);
+        producer = new KafkaProducer<>(producerConfig(kafkaConfig), new ByteArraySerializer(),
+                new ByteArraySerializer());
+    }
+
+    /** The dead-letter producer's settings: the service's Kafka settings (security included) plus its own. */
+    static Map<String, Object> producerConfig(Map<String, Object> kafkaConfig) {
+        Map<String, Object> config = KafkaClientConfig.of(kafkaConfig, ProducerConfig.configNames());
         config.put(ProducerConfig.CLIENT_ID_CONFIG, "reporting-deadletter");
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_UTTERANCE_MESSAGE_BYTES + 64 * 1024);
-        producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+        return config;
     }
 
     /** Publishes all and returns once every one is acknowledged; throws if any could not be written. */

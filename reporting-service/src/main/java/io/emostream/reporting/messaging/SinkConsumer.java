@@ -1,6 +1,7 @@
 package io.emostream.reporting.messaging;
 
 import io.emostream.contracts.FailureReason;
+import io.emostream.contracts.KafkaClientConfig;
 import io.emostream.contracts.KafkaTracing;
 import io.emostream.contracts.Topics;
 import io.emostream.guard.Attempt;
@@ -448,13 +449,18 @@ public class SinkConsumer {
     }
 
     private Map<String, Object> consumerConfig() {
-        Map<String, Object> c = new HashMap<>(kafkaConfig);
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+        return consumerConfig(kafkaConfig, config.groupId(), config.maxBatch());
+    }
+
+    /** The sink consumer's settings: the service's Kafka settings (security included) plus its own. */
+    static Map<String, Object> consumerConfig(Map<String, Object> kafkaConfig, String groupId, int maxBatch) {
+        Map<String, Object> c = KafkaClientConfig.of(kafkaConfig, ConsumerConfig.configNames());
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         c.put(ConsumerConfig.CLIENT_ID_CONFIG, "reporting-sink");
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxBatch());
+        c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxBatch);
         c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_UTTERANCE_MESSAGE_BYTES);
         // a dead instance's partitions move to the others (or to its restart) after 10 s instead of the default 45 s
         c.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);

@@ -170,7 +170,8 @@ public class SinkWriter {
 
     private final DataSource dataSource;
 
-    public SinkWriter(DataSource dataSource) {
+    /** Writes through its own pool: a burst of API calls or exports can never take the sink's connections. */
+    public SinkWriter(@io.quarkus.agroal.DataSource(SessionLimits.SINK) DataSource dataSource) {
         this.dataSource = dataSource;
     }
 

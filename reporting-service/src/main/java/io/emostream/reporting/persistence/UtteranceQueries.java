@@ -15,7 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** Reads utterances: filtered pages in event-time order, one by id, or a streamed export. */
+/** Reads utterances: filtered pages in event-time order, one by id, or an export streamed in keyset pages. */
 @ApplicationScoped
 public class UtteranceQueries {
 
@@ -42,29 +42,39 @@ public class UtteranceQueries {
     }
 
     public Page<Utterance> list(UtteranceFilter filter, SortOrder order, int limit, Cursor after) throws SQLException {
+        List<Utterance> items = select(filter, order, limit + 1, after);
+        String next = null;
+        if (items.size() > limit) {
+            items.remove(limit);
+            next = cursorAfter(items.get(limit - 1)).encode();
+        }
+        return new Page<>(items, limit, next);
+    }
+
+    /** Up to {@code limit} matches strictly after {@code after} in the export/list order, on one pooled connection. */
+    private List<Utterance> select(UtteranceFilter filter, SortOrder order, int limit, Cursor after)
+            throws SQLException {
         Where where = filter.where();
         if (after != null) {
             where.add("(event_time, utterance_id) " + order.after() + " (?, ?)", after.time(), after.id());
         }
         String sql = "SELECT " + COLUMNS + " FROM utterances" + where.sql() + " ORDER BY event_time " + order.sql()
                 + ", utterance_id " + order.sql() + " LIMIT ?";
-        List<Utterance> items = new ArrayList<>(limit + 1);
+        List<Utterance> items = new ArrayList<>(Math.min(limit, 10_000));
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setQueryTimeout(timeoutSeconds);
-            ps.setInt(where.bind(ps, 1), limit + 1);
+            ps.setInt(where.bind(ps, 1), limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     items.add(map(rs));
                 }
             }
         }
-        String next = null;
-        if (items.size() > limit) {
-            items.remove(limit);
-            Utterance last = items.get(limit - 1);
-            next = new Cursor(last.eventTime(), last.utteranceId()).encode();
-        }
-        return new Page<>(items, limit, next);
+        return items;
+    }
+
+    private static Cursor cursorAfter(Utterance u) {
+        return new Cursor(u.eventTime(), u.utteranceId());
     }
 
     public Optional<Utterance> find(String utteranceId) throws SQLException {
@@ -79,32 +89,44 @@ public class UtteranceQueries {
     }
 
     /**
-     * Streams every matching utterance (at most {@code maxRows}) to {@code sink} through a server-side cursor, so
-     * memory stays flat however many rows match. Returns the number of rows.
+     * How many utterances match, counting no further than {@code cap} (so the count of a huge match stays cheap and
+     * bounded by the statement timeout): the export's size check before it starts streaming.
      */
-    public long export(UtteranceFilter filter, SortOrder order, int maxRows, RowSink sink)
-            throws SQLException, java.io.IOException {
+    public long countUpTo(UtteranceFilter filter, long cap) throws SQLException {
         Where where = filter.where();
-        String sql = "SELECT " + COLUMNS + " FROM utterances" + where.sql() + " ORDER BY event_time " + order.sql()
-                + ", utterance_id " + order.sql() + " LIMIT ?";
-        long n = 0;
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false); // pgjdbc only fetches in chunks inside a transaction
-            c.setReadOnly(true);
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setFetchSize(1000);
-                ps.setInt(where.bind(ps, 1), maxRows);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        sink.accept(map(rs));
-                        n++;
-                    }
-                }
-            } finally {
-                c.rollback();
-                c.setReadOnly(false);
-                c.setAutoCommit(true);
+        String sql = "SELECT count(*) FROM (SELECT 1 FROM utterances" + where.sql() + " LIMIT ?) AS matches";
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setQueryTimeout(timeoutSeconds);
+            ps.setLong(where.bind(ps, 1), cap);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
             }
+        }
+    }
+
+    /**
+     * Streams every matching utterance (at most {@code maxRows}) to {@code sink} in keyset pages of
+     * {@code pageSize}: each page is one short statement in autocommit on a pooled connection, released before the
+     * page is written out, so a slow client never holds a connection or a transaction and memory stays flat. The
+     * keyset (event time, utterance id) is unique, so pages neither repeat nor skip a row; rows changed while the
+     * export runs appear in it if they sort after the current page. Returns the number of rows.
+     */
+    public long export(UtteranceFilter filter, SortOrder order, int maxRows, int pageSize, RowSink sink)
+            throws SQLException, java.io.IOException {
+        long n = 0;
+        Cursor after = null;
+        while (n < maxRows) {
+            int want = (int) Math.min(pageSize, maxRows - n);
+            List<Utterance> page = select(filter, order, want, after);
+            for (Utterance u : page) {
+                sink.accept(u);
+            }
+            n += page.size();
+            if (page.size() < want) {
+                break;
+            }
+            after = cursorAfter(page.get(page.size() - 1));
         }
         return n;
     }

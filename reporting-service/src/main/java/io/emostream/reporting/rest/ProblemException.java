@@ -26,6 +26,11 @@ public final class ProblemException extends RuntimeException {
         return new ProblemException(404, "not-found", "Not found", detail, null);
     }
 
+    /** 422: the request is valid but asks for more rows than one export may return. */
+    public static ProblemException exportTooLarge(String detail) {
+        return new ProblemException(422, "export-too-large", "Export too large", detail, null);
+    }
+
     Problem toProblem(String instance) {
         return new Problem(Problem.TYPE_PREFIX + kind, title, status, getMessage(), instance, parameter);
     }

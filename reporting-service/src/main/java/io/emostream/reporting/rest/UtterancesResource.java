@@ -85,11 +85,17 @@ public class UtterancesResource {
         return queries.find(id).orElseThrow(() -> ProblemException.notFound("no utterance '" + id + "'"));
     }
 
+    /** Response header set when an export stops at the request's {@code limit} while more rows match. */
+    static final String TRUNCATED_HEADER = "X-Export-Truncated";
+
     @GET
     @Path("/export.csv")
     @Produces("text/csv")
     @Operation(summary = "Export the utterances of a query as CSV",
-            description = "Same filters and order as GET /utterances; streams every match (up to limit).")
+            description = "Same filters and order as GET /utterances; streams every match in keyset pages. A query "
+                    + "matching more than the export maximum (default 1,000,000 rows) is refused with a 422 problem, "
+                    + "unless limit asks for fewer: then the first limit rows come, with " + TRUNCATED_HEADER
+                    + ": true when more matched.")
     @Parameter(name = "recording", in = ParameterIn.QUERY, description = "recording id")
     @Parameter(name = "speaker", in = ParameterIn.QUERY, description = "speaker")
     @Parameter(name = "label", in = ParameterIn.QUERY, description = "fused label")
@@ -97,28 +103,43 @@ public class UtterancesResource {
     @Parameter(name = "from", in = ParameterIn.QUERY, description = "event time at or after (ISO-8601)")
     @Parameter(name = "to", in = ParameterIn.QUERY, description = "event time before (ISO-8601)")
     @Parameter(name = "order", in = ParameterIn.QUERY, description = "desc (default) or asc")
-    @Parameter(name = "limit", in = ParameterIn.QUERY, description = "most rows (default and max 1,000,000)")
+    @Parameter(name = "limit", in = ParameterIn.QUERY,
+            description = "take only the first rows (at most the export maximum, default 1,000,000)")
     @APIResponse(responseCode = "200", description = "RFC 4180 CSV with a header line")
     @APIResponse(responseCode = "400", ref = ReportingApi.REF + ReportingApi.BAD_REQUEST)
     @APIResponse(responseCode = "401", ref = ReportingApi.REF + ReportingApi.UNAUTHORIZED)
-    public Response export(@Context UriInfo uri) {
+    @APIResponse(responseCode = "422", description = "more rows match than one export may return")
+    public Response export(@Context UriInfo uri) throws SQLException {
         Params p = Params.of(uri, with(FILTERS, "order", "limit"));
         UtteranceFilter filter = filter(p);
         SortOrder order = p.choice("order", SortOrder.class, SortOrder.DESC);
+        boolean limited = uri.getQueryParameters().containsKey("limit");
         int limit = p.limit("limit", config.maxExportRows(), config.maxExportRows());
+        // checked before the first byte goes out, so an over-large export is a proper problem response
+        long matches = queries.countUpTo(filter, (long) limit + 1);
+        if (matches > limit && !limited) {
+            throw ProblemException.exportTooLarge(String.format(java.util.Locale.ROOT,
+                    "the query matches more than %,d rows, the most one export returns; narrow it (from/to, "
+                            + "recording, speaker, label) or pass limit to take only the first rows", limit));
+        }
+        int pageSize = config.exportPageSize();
         StreamingOutput body = out -> {
             BufferedWriter w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 64 * 1024);
             CsvWriter csv = new CsvWriter(w);
             csv.header();
             try {
-                queries.export(filter, order, limit, csv::row);
+                queries.export(filter, order, limit, pageSize, csv::row);
             } catch (SQLException e) {
                 throw new UncheckedIOException(new java.io.IOException("export failed: " + e.getMessage(), e));
             }
             w.flush();
         };
-        return Response.ok(body, "text/csv; charset=utf-8")
-                .header(HttpHeaders.CONTENT_DISPOSITION, "attachment; filename=\"utterances.csv\"").build();
+        Response.ResponseBuilder response = Response.ok(body, "text/csv; charset=utf-8")
+                .header(HttpHeaders.CONTENT_DISPOSITION, "attachment; filename=\"utterances.csv\"");
+        if (matches > limit) {
+            response.header(TRUNCATED_HEADER, "true");
+        }
+        return response.build();
     }
 
     static UtteranceFilter filter(Params p) {
