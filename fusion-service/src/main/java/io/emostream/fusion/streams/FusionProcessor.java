@@ -9,6 +9,7 @@ import io.emostream.contracts.KafkaTracing;
 import io.emostream.contracts.Topics;
 import io.emostream.fusion.FusionJoiner;
 import io.emostream.fusion.config.FusionSettings;
+import io.emostream.guard.streams.DeadlineIndex;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.quarkus.logging.Log;
@@ -209,18 +210,18 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
             horizon = Math.max(horizon, now);
         }
         for (DeadlineIndex.Due due : index.pollDue(horizon, MAX_EXPIRED_PER_TICK)) {
-            byte[] bytes = pending.get(due.utteranceId());
+            byte[] bytes = pending.get(due.key());
             if (bytes == null) {
                 continue;
             }
             WaitingScore waiting = WaitingScore.decode(bytes);
-            pending.delete(due.utteranceId());
-            EmotionScore score = parsedWaiting.remove(due.utteranceId());
+            pending.delete(due.key());
+            EmotionScore score = parsedWaiting.remove(due.key());
             if (score == null) {
-                score = reread(due.utteranceId(), waiting);
+                score = reread(due.key(), waiting);
             }
             if (score != null) {
-                emitAlone(due.utteranceId(), waiting, score, now);
+                emitAlone(due.key(), waiting, score, now);
             }
         }
         syncPendingGauge();

@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /** Reads one record back from the recordings topic by partition and offset (no consumer group, no commits). */
-final class RecordingFetcher implements AutoCloseable {
+final class RecordingFetcher implements RecordingSource {
 
     private final KafkaConsumer<byte[], byte[]> consumer;
 
@@ -33,8 +33,8 @@ final class RecordingFetcher implements AutoCloseable {
         return config;
     }
 
-    /** The record at that position, or empty when retention has already removed it. */
-    Optional<ConsumerRecord<byte[], byte[]>> fetch(int partition, long offset, Duration timeout) {
+    @Override
+    public Optional<ConsumerRecord<byte[], byte[]>> fetch(int partition, long offset, Duration timeout) {
         TopicPartition tp = new TopicPartition(Topics.RECORDINGS, partition);
         consumer.assign(List.of(tp));
         long earliest = consumer.beginningOffsets(List.of(tp)).get(tp);

@@ -21,9 +21,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
- * Recordings and transcripts (co-partitioned by recording id) → one processor with two changelogged stores →
+ * Recordings and transcripts (co-partitioned by recording id) → one processor ({@link IngestProcessor}: the
+ * {@link TranscriptRendezvous} of two changelogged stores, the {@link RecordingPublisher}) →
  * utterance audio, utterance text, recording status, dead letters. Recording statuses are also read back into a
  * global store so any instance can answer {@code GET /recordings/{id}/status}.
  */
@@ -63,6 +65,15 @@ public class TopologyProducer {
      */
     public static Topology build(IngestConfig config, IngestMetrics metrics, Map<String, Object> kafkaConfig,
                                  Tracer tracer, PoisonGuard guard) {
+        return build(config, metrics, () -> new RecordingFetcher(kafkaConfig), tracer, guard);
+    }
+
+    /**
+     * @param recordings where each task reads a waiting recording's bytes back from when it is released (one per
+     *                   task, closed with it): the recordings topic in production
+     */
+    static Topology build(IngestConfig config, IngestMetrics metrics, Supplier<RecordingSource> recordings,
+                          Tracer tracer, PoisonGuard guard) {
         RecordingSegmenter segmenter = new RecordingSegmenter(config);
         Topology t = new Topology();
         t.addSource(IngestTopology.RECORDINGS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
@@ -70,7 +81,7 @@ public class TopologyProducer {
         t.addSource(IngestTopology.TRANSCRIPTS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 Topics.TRANSCRIPTS);
         t.addProcessor(IngestTopology.PROCESSOR, () -> new GuardedProcessor(
-                        new IngestProcessor(config, segmenter, metrics, kafkaConfig, tracer, guard), guard,
+                        new IngestProcessor(config, segmenter, metrics, recordings, tracer, guard), guard,
                         IngestTopology.DLQ_SINK),
                 IngestTopology.RECORDINGS_SOURCE, IngestTopology.TRANSCRIPTS_SOURCE);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(IngestTopology.WAITING_STORE),
