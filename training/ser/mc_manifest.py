@@ -19,6 +19,7 @@ def main():
     ap.add_argument("--recipe", required=True)
     ap.add_argument("--model-dir", default=os.path.join(REPO, "models", "ser-default"))
     ap.add_argument("--name", default="ser-stats-multicorpus")
+    ap.add_argument("--architecture", default=None)
     ap.add_argument("--version", default="2.0.0")
     args = ap.parse_args()
     res = json.load(open("/tmp/serv2/result_%s.json" % args.tag))
@@ -37,14 +38,15 @@ def main():
         "labels": old["labels"],
         "artifacts": old["artifacts"],
         "input": old["input"],
-        "architecture": old["architecture"],
+        "architecture": args.architecture or old["architecture"],
         "interface": old["interface"],
         "training": {
             "data": "; ".join("%s: %d labelled rows (%s)" % (c, counts.get(c, 0), corpora.LICENCES[c]) for c in corpora.CORPORA),
             "licences": corpora.LICENCES,
             "labels": "canonical 7 classes; calm -> neutral (RAVDESS, TurEV-DB); BAVED: only its 'neutral' level is labelled (neutral), its low/high-emotion levels are unused",
-            "recipe": args.recipe + " (seed %d): statistics of every utterance (4 s windows / 2 s hop) and of augmented copies (the 1.0 augmentation: speed, crops, silence, reverb, band limit, tilt, gain, noise; plus telephone-band copies: 300-3400 Hz, 8 kHz, 8-bit mu-law round trip, optional noise); each MLP: AdamW, class-weighted CE with label smoothing 0.1, fixed epochs; the shipped model is trained on every labelled row of the five corpora" % res["args"]["seed"],
-            "settings": {k: res["args"][k] for k in ("copies", "tel", "heads", "epochs", "batch", "lr", "wd", "hidden", "dropout", "seed")},
+            "recipe": args.recipe + ": statistics of every utterance (4 s windows / 2 s hop) and of augmented copies (the 1.0 augmentation: speed, crops, silence, reverb, band limit, tilt, gain, noise; plus telephone-band copies: 300-3400 Hz, 8 kHz, 8-bit mu-law round trip, optional noise); each MLP: AdamW, class-weighted CE with label smoothing 0.1, fixed epochs; the final model is trained on every labelled row its candidate uses (no held-out part)",
+            "settings": {t: {k: a[k] for k in ("candidate", "copies", "tel", "stride", "dup", "heads", "epochs", "batch", "lr", "wd", "hidden", "dropout", "seed")}
+                         for t, a in (res["args"].items() if "+" in args.tag else [(args.tag, res["args"])])},
             "note": "licences: RAVDESS, nEMO CC BY-NC-SA 4.0, TurEV-DB CC BY-NC-ND 4.0, EMOVO and BAVED research-only (not verified): this model is for non-commercial research use",
         },
         "metrics": {
@@ -53,7 +55,8 @@ def main():
                                     "per_fold": {k: r4(v) for k, v in res["folds"].items() if k.startswith("p1_")},
                                     "pooled": r4(res["p1"]["ravdess"])},
             "p2_leave_one_corpus_out": {"mean": r4(res["p2_mean"]),
-                                        "per_corpus": {c: r4(res["p2"][c]) for c in corpora.LOCO if c in res["p2"]}},
+                                        "per_corpus": {c: r4(res["p2"][c]) for c in corpora.LOCO if c in res["p2"]},
+                                        "per_fold": {k: r4(v) for k, v in res["folds"].items() if k.startswith("p2_")}},
             "previous_version": {"name": old["name"], "version": old["version"],
                                  "p1_mean_of_folds": {"7class_ua": 0.5177, "4class_ua": 0.6692},
                                  "unseen_corpora_4class_ua_7class_ua": "see training/README.md (SER v2 table, candidate 'shipped')"},

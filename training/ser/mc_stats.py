@@ -219,7 +219,7 @@ def main():
         all_probs = {"p1": p.copy(), "p2": p.copy()}
         all_probs["p1"][corpus != "ravdess"] = np.nan
         all_probs["p2"][corpus == "baved"] = np.nan
-    for proto in args.protocols.split(","):
+    for proto in [p for p in args.protocols.split(",") if p in ("p1", "p2")]:
         if args.candidate == "shipped":
             break
         folds = corpora.p1_folds(items) if proto == "p1" else corpora.p2_folds(items)
@@ -255,9 +255,11 @@ def main():
         np.save(os.path.join(CACHE, "probs_%s_%s.npy" % (tag, proto)), probs)
         results[proto] = corpora.report(items, probs, "%s %s" % (tag, proto))
     fold_means(results)
-    json.dump(results, open(os.path.join(CACHE, "result_%s.json" % tag), "w"), indent=1)
+    if all_probs:
+            json.dump(results, open(os.path.join(CACHE, "result_%s.json" % tag), "w"), indent=1)
     if args.export:
-        idx = upweight(np.nonzero(y_items[tr_o] >= 0)[0], tr_o, items, args.dup)
+        keep = (y_items[tr_o] >= 0) & ((corpus[tr_o] == "ravdess") if args.candidate == "rav" else True)
+        idx = upweight(np.nonzero(keep)[0], tr_o, items, args.dup)
         model = train_heads(tr_S[torch.from_numpy(idx)], y_items[tr_o[idx]], args, args.seed)
         os.makedirs(args.export, exist_ok=True)
         torch.jit.script(model).save(os.path.join(args.export, "ser.pt"))

@@ -33,9 +33,17 @@ def load(tag, items):
             folds = corpora.p1_folds(items) if proto == "p1" else corpora.p2_folds(items)
             y = np.array([it["label"] for it in items])
             for name, _, te in folds:
-                m = te & (y >= 0)
+                m = te & (y >= 0) & ~np.isnan(p[:, 0])  # a part without a model for this fold -> not scored
+                if not m.any():
+                    continue
                 ev = metrics.evaluate([corpora.LABELS[i] for i in y[m]], p[m])
                 res["folds"][name] = {"7class_ua": ev["7class"]["ua"], "4class_ua": ev["4class"]["ua"]}
+        mean = lambda pre: {k: float(np.mean([v[k] for n, v in res["folds"].items() if n.startswith(pre)]))  # noqa
+                            for k in ("7class_ua", "4class_ua")}
+        res["p1_mean_of_folds"] = mean("p1_")
+        res["p2_mean"] = mean("p2_")
+        res["args"] = {t: json.load(open(os.path.join(CACHE, "result_%s.json" % t)))["args"] for t in parts}
+        json.dump(res, open(os.path.join(CACHE, "result_%s.json" % tag), "w"), indent=1)
         return res
     return json.load(open(os.path.join(CACHE, "result_%s.json" % tag)))
 

@@ -1,0 +1,87 @@
+"""SER v2 ensemble: one in-model statistics front end (stats_model.StatsFeatures, unchanged) and two groups of MLP
+heads; each group's averaged logits -> softmax, the two probability vectors averaged (exactly what the protocol
+tables in mc_table.py score: window probabilities of the two candidates averaged).
+
+  /usr/bin/python3 training/ser/ensemble_model.py /tmp/serv2/final_rav/ser.pt /tmp/serv2/final_a0/ser.pt \
+      --out models/ser-default/ser.pt
+"""
+import argparse
+import os
+import sys
+
+import torch
+import torch.nn as nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from stats_model import MlpHead, StatsFeatures, StatsNet  # noqa: E402
+
+
+class HeadGroup(nn.Module):
+    def __init__(self, heads: nn.ModuleList):
+        super().__init__()
+        self.heads = heads
+
+    def forward(self, s: torch.Tensor) -> torch.Tensor:
+        out = torch.zeros(s.shape[0], 7, dtype=s.dtype, device=s.device)
+        for h in self.heads:
+            out = out + h(s)
+        return torch.softmax(out / len(self.heads), dim=1)
+
+
+class StatsEnsemble(nn.Module):
+    """forward(wav[B,S], lengths[B]) -> probs[B,7] = mean over groups of softmax(mean of the group's head logits)."""
+
+    def __init__(self, groups: nn.ModuleList):
+        super().__init__()
+        self.stats = StatsFeatures()
+        self.groups = groups
+
+    def forward(self, wav: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        s = self.stats(wav, lengths)
+        out = torch.zeros(s.shape[0], 7, dtype=s.dtype, device=s.device)
+        for g in self.groups:
+            out = out + g(s)
+        return out / len(self.groups)
+
+
+def load_statsnet(path):
+    """Rebuilds an eager StatsNet from a scripted one (same parameter names)."""
+    sm = torch.jit.load(path).eval()
+    sd = sm.state_dict()
+    heads = len({k.split(".")[1] for k in sd if k.startswith("heads.")})
+    hidden = sd["heads.0.mlp.0.weight"].shape[0]
+    net = StatsNet(hidden=hidden, heads=heads)
+    net.load_state_dict(sd)
+    return net.eval()
+
+
+def build(paths):
+    nets = [load_statsnet(p) for p in paths]
+    ens = StatsEnsemble(nn.ModuleList([HeadGroup(n.heads) for n in nets]))
+    ens.stats.load_state_dict(nets[0].stats.state_dict())
+    return ens.eval()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("models", nargs="+")
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    ens = build(args.models)
+    # check: the ensemble equals the mean of the parts' probabilities
+    torch.manual_seed(0)
+    x = torch.randn(3, 48000) * 0.1
+    lengths = torch.tensor([48000, 30000, 8000])
+    with torch.no_grad():
+        ref = sum(torch.jit.load(p)(x, lengths) for p in args.models) / len(args.models)
+        got = ens(x, lengths)
+    print("max |ensemble - mean of parts| = %.2e" % float((ref - got).abs().max()))
+    assert float((ref - got).abs().max()) < 1e-5
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    torch.jit.script(ens).save(args.out)
+    print("wrote", args.out, os.path.getsize(args.out), "bytes")
+
+
+if __name__ == "__main__":
+    main()
