@@ -158,7 +158,7 @@ class PipelineIT {
         for (Pipeline.Row r : rows.values()) {
             assertThat(r.probabilitySum()).as(r.utteranceId()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
             assertThat(r.confidence()).isBetween(0.0, 1.0);
-            assertThat(r.speechModel()).isEqualTo("ser-stats-ravdess");
+            assertThat(r.speechModel()).isEqualTo("ser-stats-multicorpus");
             assertThat(r.speechModelVersion()).isEqualTo(models.get(r.speechModel()));
             assertThat(r.speechLabel()).isNotNull();
             if (withText.contains(r.utteranceId())) {
@@ -219,7 +219,7 @@ class PipelineIT {
         JsonNode first = page.path("items").get(0);
         assertThat(first.path("speaker").asText()).isEqualTo("Agent");
         assertThat(first.path("label").asText()).isEqualTo(rows.get(call + "#0").label());
-        assertThat(first.path("speech").path("modelVersion").asText()).isEqualTo(models.get("ser-stats-ravdess"));
+        assertThat(first.path("speech").path("modelVersion").asText()).isEqualTo(models.get("ser-stats-multicorpus"));
         assertThat(first.path("text").path("model").asText()).isEqualTo(textModel);
         assertThat(first.path("traceId").asText()).isEqualTo(callTrace);
         JsonNode failed = pipeline.reportingJson("/recordings/" + Pipeline.encode(corrupt));
