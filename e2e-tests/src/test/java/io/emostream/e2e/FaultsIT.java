@@ -202,7 +202,8 @@ class FaultsIT {
     /**
      * A second instance of every service joins while recordings stream in, then one of each leaves (SIGTERM), as an
      * autoscaler would: one service at a time, each step done once the service's consumer groups are stable again
-     * with every instance holding partitions and rows of newer recordings land. Measures what each step costs.
+     * with every instance holding partitions and everything published until then has a row. Measures what each step
+     * costs.
      */
     @Test
     @Order(4)
@@ -224,7 +225,10 @@ class FaultsIT {
                 if (i == 6) {
                     awaitFlowing(run, Integer.MAX_VALUE);
                     flowing = Instant.now();
+                    Instant steady = flowing.plusSeconds(10);
                     scaling = scaler.submit(() -> {
+                        // a steady stretch first, to compare with
+                        awaitCaughtUp(run, published, steady, Duration.ofMinutes(3));
                         for (int instances : List.of(2, 1)) {
                             for (String s : SERVICES) {
                                 steps.add(scaleStep(run, published, s, instances));
@@ -256,7 +260,8 @@ class FaultsIT {
                 + PACE_MS + " ms). scale = the scale command (new JVM ready / old one exited after SIGTERM); "
                 + "rebalance = from then until every group of the service is Stable with each member holding "
                 + "partitions; gap = longest time no row landed; latency = slowest recording published → its first "
-                + "row (gap and latency over the step's start → rows of newer recordings landing)\n");
+                + "row (gap and latency from the step's start until every recording published before the group was "
+                + "stable again has a row)\n");
         out.append(String.format("  %-16s %9s %13s %8s %12s%n", "step", "scale ms", "rebalance ms", "gap ms",
                 "latency ms"));
         out.append(String.format("  %-16s %9s %13s %s", "steady (before)", "", "",
@@ -297,7 +302,8 @@ class FaultsIT {
             }
         }
         Instant balanced = Instant.now();
-        awaitLanded(run, published, balanced, Duration.ofMinutes(3));
+        // the next step starts once everything published until now has a row: each step's delays are its own
+        awaitCaughtUp(run, published, balanced, Duration.ofMinutes(3));
         return new Step(service + " " + (instances == 2 ? "1→2" : "2→1"), start, scaled, balanced, Instant.now());
     }
 
@@ -389,21 +395,22 @@ class FaultsIT {
         }
     }
 
-    /** Until a row landed for a recording published after {@code after}. */
-    private static void awaitLanded(String run, Map<String, Instant> published, Instant after, Duration timeout)
+    /** Until a recording published after {@code upTo} exists and every one published until then has a row. */
+    private static void awaitCaughtUp(String run, Map<String, Instant> published, Instant upTo, Duration timeout)
             throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             Map<String, Instant> snapshot = new HashMap<>(published);
-            boolean landed = pipeline.landedAt(run).keySet().stream().anyMatch(u -> {
-                Instant p = snapshot.get(u.substring(0, u.lastIndexOf('#')));
-                return p != null && p.isAfter(after);
-            });
-            if (landed) {
+            Set<String> withRow = pipeline.landedAt(run).keySet().stream().map(u -> u.substring(0, u.lastIndexOf('#')))
+                    .collect(Collectors.toSet());
+            List<String> waiting = snapshot.entrySet().stream().filter(e -> !e.getValue().isAfter(upTo))
+                    .map(Map.Entry::getKey).filter(id -> !withRow.contains(id)).toList();
+            if (waiting.isEmpty() && snapshot.values().stream().anyMatch(t -> t.isAfter(upTo))) {
                 return;
             }
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("no row of a recording published after " + after + " within " + timeout);
+                throw new AssertionError("recordings published until " + upTo + " still without a row after "
+                        + timeout + ": " + waiting);
             }
             Thread.sleep(250);
         }
