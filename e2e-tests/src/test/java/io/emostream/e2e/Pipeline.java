@@ -9,12 +9,16 @@ import io.emostream.contracts.RecordingStatus;
 import io.emostream.contracts.Topics;
 import io.emostream.contracts.Transcript;
 import io.emostream.runtime.LocalPlatform;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -52,7 +56,8 @@ final class Pipeline implements AutoCloseable {
 
     final LocalPlatform platform;
     private final KafkaProducer<String, byte[]> producer;
-    private final Connection db;
+    private Connection db;
+    private Admin admin;
 
     Pipeline(LocalPlatform platform) throws Exception {
         this.platform = platform;
@@ -141,6 +146,24 @@ final class Pipeline implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Partitions held by each member of a consumer group while it is stable; empty while it rebalances (or is
+     * empty). Kafka Streams applications are groups too (their application id).
+     */
+    List<Integer> stableAssignment(String group) throws Exception {
+        synchronized (this) {
+            if (admin == null) {
+                admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, platform.bootstrapServers()));
+            }
+        }
+        ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group)
+                .get(30, TimeUnit.SECONDS);
+        if (d.groupState() != GroupState.STABLE) {
+            return List.of();
+        }
+        return d.members().stream().map(m -> m.assignment().topicPartitions().size()).toList();
+    }
+
     /** The latest status of each recording, once every one of them is SEGMENTED or FAILED. */
     Map<String, RecordingStatus> awaitFinalStatus(Set<String> recordingIds, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -175,7 +198,7 @@ final class Pipeline implements AutoCloseable {
     /** Rows in {@code utterances} of recordings whose id starts with the prefix, by utterance id. */
     Map<String, Row> rows(String recordingPrefix) throws Exception {
         Map<String, Row> rows = new LinkedHashMap<>();
-        try (PreparedStatement s = db.prepareStatement("""
+        try (PreparedStatement s = db().prepareStatement("""
                 SELECT utterance_id, recording_id, modalities, label, confidence, transcript,
                        p_neutral + p_happy + p_sad + p_angry + p_fear + p_disgust + p_surprise AS p_sum,
                        speech_model, speech_model_version, speech_label,
@@ -192,6 +215,45 @@ final class Pipeline implements AutoCloseable {
             }
         }
         return rows;
+    }
+
+    /** How many rows each utterance of recordings whose id starts with the prefix has (the table's truth, no key assumed). */
+    Map<String, Long> rowCounts(String recordingPrefix) throws Exception {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        try (PreparedStatement s = db().prepareStatement("""
+                SELECT utterance_id, count(*) FROM utterances WHERE recording_id LIKE ? GROUP BY utterance_id""")) {
+            s.setString(1, recordingPrefix + "%");
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    counts.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+        }
+        return counts;
+    }
+
+    /** When each row of recordings whose id starts with the prefix was first stored ({@code ingested_at}), by utterance. */
+    Map<String, java.time.Instant> landedAt(String recordingPrefix) throws Exception {
+        Map<String, java.time.Instant> at = new LinkedHashMap<>();
+        try (PreparedStatement s = db().prepareStatement("""
+                SELECT utterance_id, ingested_at FROM utterances WHERE recording_id LIKE ? ORDER BY ingested_at""")) {
+            s.setString(1, recordingPrefix + "%");
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    at.put(rs.getString(1), rs.getTimestamp(2).toInstant());
+                }
+            }
+        }
+        return at;
+    }
+
+    /** The test's connection, opened again when PostgreSQL was restarted under it. */
+    private Connection db() throws java.sql.SQLException {
+        if (!db.isValid(5)) {
+            db.close();
+            db = DriverManager.getConnection(platform.jdbcUrl(), "emostream", "emostream");
+        }
+        return db;
     }
 
     record Row(String utteranceId, String recordingId, String modalities, String label, double confidence,
@@ -236,6 +298,17 @@ final class Pipeline implements AutoCloseable {
         return Json.MAPPER.readTree(r.body());
     }
 
+    /** A service's health endpoint ({@code /q/health/live}, …) as JSON, whatever its status code; null if it does not answer. */
+    JsonNode health(String service, String path) {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(platform.url(service) + path))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            return Json.MAPPER.readTree(r.body());
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
     /** The metric names a service exposes on /q/metrics. */
     Set<String> metricNames(String service) throws Exception {
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(platform.url(service) + "/q/metrics"))
@@ -255,6 +328,9 @@ final class Pipeline implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        if (admin != null) {
+            admin.close();
+        }
         producer.close();
         db.close();
     }

@@ -64,10 +64,46 @@ public final class LocalPlatform implements AutoCloseable {
         return settings.apiKey();
     }
 
-    /** Pid of a running service JVM (for CPU and memory readings, or to kill it). */
+    /** Pid of a running service JVM (its first instance; for CPU and memory readings, or to kill it). */
     public long pid(String service) {
         return RuntimeState.read(settings.home()).orElseThrow().services().stream()
-                .filter(x -> x.name().equals(service)).findFirst().orElseThrow().pid();
+                .filter(x -> x.name().equals(service) && x.instance() == 0).findFirst().orElseThrow().pid();
+    }
+
+    /** Pids of every running instance of a service, first instance first. */
+    public List<Long> pids(String service) {
+        return RuntimeState.read(settings.home()).orElseThrow().services().stream()
+                .filter(x -> x.name().equals(service))
+                .sorted(java.util.Comparator.comparingInt(RuntimeState.Service::instance))
+                .map(RuntimeState.Service::pid).toList();
+    }
+
+    /**
+     * Runs {@code instances} instances of a service, as a replica count: new ones join the consumer groups (returns
+     * once they are ready), the newest leave first with SIGTERM (returns once they exited).
+     */
+    public void scale(String service, int instances) throws Exception {
+        Control.send(settings.home(), "scale " + service + " " + instances, Duration.ofMinutes(5));
+    }
+
+    /** Stops the Kafka broker (SIGTERM, controlled shutdown); returns once it exited. */
+    public void stopKafka() throws Exception {
+        Control.send(settings.home(), "kafka stop", Duration.ofMinutes(2));
+    }
+
+    /** Starts the broker again on the same ports and log directories; returns once it answers. */
+    public void startKafka() throws Exception {
+        Control.send(settings.home(), "kafka start", Duration.ofMinutes(3));
+    }
+
+    /** Stops PostgreSQL (fast shutdown: open transactions roll back); returns once it stopped. */
+    public void stopPostgres() throws Exception {
+        Control.send(settings.home(), "postgres stop", Duration.ofMinutes(2));
+    }
+
+    /** Starts PostgreSQL again on the same port and data; returns once it accepts connections. */
+    public void startPostgres() throws Exception {
+        Control.send(settings.home(), "postgres start", Duration.ofMinutes(3));
     }
 
     /** SIGKILL a service: no shutdown hooks, no drain. The supervisor restarts it. */
@@ -83,7 +119,8 @@ public final class LocalPlatform implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             var state = RuntimeState.read(settings.home());
             if (state.isPresent()) {
-                var svc = state.get().services().stream().filter(x -> x.name().equals(service)).findFirst();
+                var svc = state.get().services().stream().filter(x -> x.name().equals(service) && x.instance() == 0)
+                        .findFirst();
                 if (svc.isPresent() && svc.get().pid() != oldPid && ServiceProcess.isReady(svc.get().url())) {
                     return;
                 }

@@ -16,6 +16,8 @@ import java.util.Optional;
  *   down                                                         stop everything, wait until stopped
  *   status                                                       print state and service health
  *   analyze [files…] [--serve] [--timeout S]                     run recordings through the platform, print results
+ *   scale SERVICE N                                              run N instances of a service (replicas)
+ *   kafka|postgres stop|start|restart                            stop or start the broker or the database
  * options: --home DIR --kafka-port N --controller-port N --postgres-port N --partitions N --port-offset N
  * </pre>
  */
@@ -41,6 +43,9 @@ public final class RuntimeMain {
                 code = 1;
             }
             System.exit(code);
+        }
+        if (CONTROL_ARGS.containsKey(args[0])) {
+            System.exit(control(settings, args));
         }
         List<ServiceSpec> services = ServiceSpec.ALL;
         boolean foreground = false;
@@ -76,6 +81,38 @@ public final class RuntimeMain {
             }
         };
         System.exit(code);
+    }
+
+    /** Requests to the running supervisor, with how many arguments each takes before the options. */
+    private static final java.util.Map<String, Integer> CONTROL_ARGS = java.util.Map.of("scale", 2, "kafka", 1,
+            "postgres", 1);
+
+    /** {@code scale SERVICE N}, {@code kafka|postgres stop|start|restart}: sent to the running supervisor. */
+    private static int control(RuntimeSettings settings, String[] args) throws Exception {
+        int n = CONTROL_ARGS.get(args[0]);
+        if (args.length < 1 + n) {
+            usage();
+            return 2;
+        }
+        for (int i = 1 + n; i < args.length; i += 2) {
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException("option " + args[i] + " needs a value");
+            }
+            settings = settings.with(args[i], args[i + 1]);
+        }
+        Optional<RuntimeState> s = RuntimeState.read(settings.home());
+        if (s.isEmpty() || !s.get().supervisorAlive()) {
+            System.err.println("EmoStream is not running");
+            return 3;
+        }
+        String command = String.join(" ", List.of(args).subList(0, 1 + n));
+        try {
+            System.out.println(Control.send(settings.home(), command, Duration.ofMinutes(5)));
+            return 0;
+        } catch (IllegalStateException e) {
+            System.err.println(command + " failed: " + e.getMessage());
+            return 1;
+        }
     }
 
     static List<ServiceSpec> parseServices(String v) {
@@ -187,11 +224,12 @@ public final class RuntimeMain {
     static void printStatus(RuntimeState s, RuntimeSettings settings) {
         System.out.println();
         System.out.printf("  %-10s %-46s %s%n", "component", "address", "state");
-        System.out.printf("  %-10s %-46s %s%n", "kafka", s.kafkaBootstrapServers(), "up");
-        System.out.printf("  %-10s %-46s %s%n", "postgres", s.jdbcUrl(), "up");
+        System.out.printf("  %-10s %-46s %s%n", "kafka", s.kafkaBootstrapServers(), s.kafkaPid() == 0 ? "STOPPED" : "up");
+        System.out.printf("  %-10s %-46s %s%n", "postgres", s.jdbcUrl(), s.postgresPid() == 0 ? "STOPPED" : "up");
         for (RuntimeState.Service svc : s.services()) {
             boolean ready = ServiceProcess.isReady(svc.url());
-            System.out.printf("  %-10s %-46s %s%n", svc.name(), svc.url(), ready ? "ready" : "NOT READY");
+            String name = svc.instance() == 0 ? svc.name() : svc.name() + "-" + (svc.instance() + 1);
+            System.out.printf("  %-10s %-46s %s%n", name, svc.url(), ready ? "ready" : "NOT READY");
         }
         s.services().stream().filter(svc -> svc.name().equals("reporting")).findFirst().ifPresent(r -> {
             System.out.println();
@@ -210,8 +248,10 @@ public final class RuntimeMain {
 
     private static void usage() {
         System.err.println("""
-                usage: RuntimeMain up|down|status [options]
+                usage: RuntimeMain up|down|status|scale|kafka|postgres [options]
                   up [--foreground] [--services all|none|ingest,inference,fusion,reporting]
+                  scale SERVICE N                      run N instances of a service (1..4) on the running platform
+                  kafka|postgres stop|start|restart    stop or start the broker or the database (same ports, data)
                   options: --home DIR --kafka-port N --controller-port N --postgres-port N --partitions N --port-offset N
                   (or EMOSTREAM_HOME, EMOSTREAM_KAFKA_PORT, EMOSTREAM_POSTGRES_PORT, EMOSTREAM_PARTITIONS,
                    EMOSTREAM_PORT_OFFSET)""");

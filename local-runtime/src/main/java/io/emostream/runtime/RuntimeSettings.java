@@ -26,6 +26,10 @@ public record RuntimeSettings(Path home, Path repo, int kafkaPort, int controlle
     public static final String DB_PASSWORD = "emostream";
     public static final String DB_READER = "emostream_reader";
     public static final String DB_READER_PASSWORD = "emostream_reader";
+    /** Port distance between instances of one service. */
+    public static final int INSTANCE_PORT_STEP = 100;
+    /** Instances per service {@code scale} allows locally. */
+    public static final int MAX_INSTANCES = 4;
 
     public static RuntimeSettings fromEnv(Map<String, String> env) {
         Path repo = Path.of(env.getOrDefault("EMOSTREAM_REPO", ".")).toAbsolutePath().normalize();
@@ -49,11 +53,20 @@ public record RuntimeSettings(Path home, Path repo, int kafkaPort, int controlle
     }
 
     public int servicePort(ServiceSpec spec) {
-        return spec.port() + portOffset;
+        return servicePort(spec, 0);
+    }
+
+    /** Port of a service's instance: further instances ({@code scale}) take the next hundreds (8180, 8280, …). */
+    public int servicePort(ServiceSpec spec, int instance) {
+        return spec.port() + portOffset + INSTANCE_PORT_STEP * instance;
     }
 
     public String serviceUrl(ServiceSpec spec) {
-        return "http://localhost:" + servicePort(spec);
+        return serviceUrl(spec, 0);
+    }
+
+    public String serviceUrl(ServiceSpec spec, int instance) {
+        return "http://localhost:" + servicePort(spec, instance);
     }
 
     public Path logs() {

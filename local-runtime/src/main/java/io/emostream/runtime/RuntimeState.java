@@ -22,7 +22,8 @@ public record RuntimeState(long pid, String state, String kafkaBootstrapServers,
     public static final String STOPPED = "stopped";
     public static final String FAILED = "failed";
 
-    public record Service(String name, String url, long pid) {
+    /** A service JVM; {@code instance} 0 is the one {@code up} starts, further ones come from {@code scale}. */
+    public record Service(String name, int instance, String url, long pid) {
     }
 
     private static final ObjectMapper MAPPER = new ObjectMapper();

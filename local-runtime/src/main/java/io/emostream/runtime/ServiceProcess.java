@@ -19,38 +19,51 @@ final class ServiceProcess implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final ServiceSpec spec;
+    private final int instance;
     private final String url;
     private final Process process;
     private final Path log;
 
-    private ServiceProcess(ServiceSpec spec, String url, Process process, Path log) {
+    private ServiceProcess(ServiceSpec spec, int instance, String url, Process process, Path log) {
         this.spec = spec;
+        this.instance = instance;
         this.url = url;
         this.process = process;
         this.log = log;
     }
 
-    static ServiceProcess start(ServiceSpec spec, RuntimeSettings settings, Map<String, String> extraEnv)
+    /**
+     * Starts instance {@code instance} of a service: 0 is the one {@code up} starts; more join its consumer groups as
+     * replicas would ({@code scale}), each with its own HTTP port, state directory, transactional id and log.
+     */
+    static ServiceProcess start(ServiceSpec spec, int instance, RuntimeSettings settings, Map<String, String> extraEnv)
             throws IOException {
         Path jar = spec.jar(settings.repo());
         if (!Files.exists(jar)) {
             throw new IOException(spec.name() + "-service is not built (" + jar + " missing): run "
                     + "./mvnw -B package -DskipTests, or use ./emostream which builds when needed");
         }
-        int port = settings.servicePort(spec);
+        int port = settings.servicePort(spec, instance);
         if (ChildProcesses.portOpen(port)) {
             throw new IOException("port " + port + " for " + spec.name() + " is already in use (set "
                     + "EMOSTREAM_PORT_OFFSET to run beside another platform)");
         }
         Map<String, String> env = new HashMap<>(environment(spec, settings));
+        if (instance > 0) {
+            String replica = spec.name() + "-" + (instance + 1);
+            env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+            env.put("EMOSTREAM_STATE_DIR", settings.home().resolve("state").resolve(replica).toString());
+            // part of inference's transactional ids: two replicas with the same one would fence each other
+            env.put("EMOSTREAM_INFERENCE_INSTANCE_ID", "local-" + (instance + 1));
+        }
         env.putAll(extraEnv);
         List<String> jvm = new ArrayList<>(List.of(
                 "-javaagent:" + ChildProcesses.ownCodeSource(),
                 "-Xmx" + spec.maxHeap(), "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError",
                 "-Dai.djl.offline=true",
                 "-jar", jar.toString()));
-        Path log = settings.logs().resolve(spec.name() + ".log");
-        return new ServiceProcess(spec, settings.serviceUrl(spec),
+        Path log = settings.logs().resolve(spec.name() + (instance == 0 ? "" : "-" + (instance + 1)) + ".log");
+        return new ServiceProcess(spec, instance, settings.serviceUrl(spec, instance),
                 ChildProcesses.start(ChildProcesses.javaCommand(jvm), log, env), log);
     }
 
@@ -79,6 +92,15 @@ final class ServiceProcess implements AutoCloseable {
 
     ServiceSpec spec() {
         return spec;
+    }
+
+    int instance() {
+        return instance;
+    }
+
+    /** {@code fusion}, {@code fusion-2}, …: how logs and messages name this instance. */
+    String displayName() {
+        return instance == 0 ? spec.name() : spec.name() + "-" + (instance + 1);
     }
 
     long pid() {

@@ -30,8 +30,10 @@ public final class Supervisor {
     private final List<ServiceProcess> running = Collections.synchronizedList(new ArrayList<>());
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicBoolean stopping = new AtomicBoolean();
-    private PostgresServer postgres;
-    private KafkaBroker kafka;
+    private volatile PostgresServer postgres;
+    private volatile KafkaBroker kafka;
+    /** Serialises control requests and infrastructure restarts with {@link #stop()}. */
+    private final Object infra = new Object();
     private FileChannel lockChannel;
     private FileLock lock;
     private volatile RuntimeState state;
@@ -61,6 +63,7 @@ public final class Supervisor {
     void start() throws Exception {
         Files.createDirectories(settings.home());
         lock();
+        clearControlRequests();
         long pid = ProcessHandle.current().pid();
         state = new RuntimeState(pid, RuntimeState.STARTING, settings.bootstrapServers(), settings.jdbcUrl(), 0, 0,
                 List.of(), "starting PostgreSQL");
@@ -82,7 +85,7 @@ public final class Supervisor {
         for (ServiceSpec spec : services) {
             writeState(RuntimeState.STARTING, "starting " + spec.name());
             log("starting " + spec.name() + "-service on " + settings.serviceUrl(spec));
-            ServiceProcess p = ServiceProcess.start(spec, settings, Map.of());
+            ServiceProcess p = ServiceProcess.start(spec, 0, settings, Map.of());
             running.add(p);
             writeState(RuntimeState.STARTING, "waiting for " + spec.name() + " to be ready");
             p.awaitReady(Duration.ofMinutes(3));
@@ -92,6 +95,9 @@ public final class Supervisor {
         Thread watcher = new Thread(this::restartDeadServices, "service-watcher");
         watcher.setDaemon(true);
         watcher.start();
+        Thread control = new Thread(this::serveControlRequests, "control");
+        control.setDaemon(true);
+        control.start();
     }
 
     /**
@@ -116,7 +122,7 @@ public final class Supervisor {
                 nextLivenessCheck = System.nanoTime() + LIVENESS_PERIOD_MS * 1_000_000L;
             }
             for (ServiceProcess p : snapshot) {
-                String name = p.spec().name();
+                String name = p.displayName();
                 startedAt.putIfAbsent(name, System.nanoTime());
                 if (p.isAlive() && checkLiveness) {
                     // 503: the service says it is not alive; no answer (starting, busy) does not count
@@ -145,8 +151,12 @@ public final class Supervisor {
                     if (stopping.get()) {
                         return;
                     }
+                    if (!running.contains(p)) {
+                        continue; // scaled in meanwhile: it was meant to go
+                    }
                     try {
-                        ServiceProcess restarted = ServiceProcess.start(p.spec(), settings, java.util.Map.of());
+                        ServiceProcess restarted = ServiceProcess.start(p.spec(), p.instance(), settings,
+                                java.util.Map.of());
                         running.set(running.indexOf(p), restarted);
                         startedAt.put(name, System.nanoTime());
                     } catch (Exception e) {
@@ -154,6 +164,182 @@ public final class Supervisor {
                     }
                 }
                 writeState(RuntimeState.READY, name + " restarted");
+            }
+        }
+    }
+
+    /** Answers the requests of {@link Control} (scale, Kafka and PostgreSQL stop/start) while the platform runs. */
+    private void serveControlRequests() {
+        while (!stopping.get()) {
+            ChildProcesses.sleep(200);
+            List<Control.Request> requests;
+            try {
+                requests = Control.pending(settings.home());
+            } catch (IOException e) {
+                log("cannot read control requests: " + e.getMessage());
+                continue;
+            }
+            for (Control.Request r : requests) {
+                String answer;
+                try {
+                    log("request: " + r.command());
+                    answer = control(r.command().split("\\s+"));
+                } catch (Exception e) {
+                    answer = "error: " + e.getMessage();
+                }
+                log("request '" + r.command() + "': " + answer);
+                try {
+                    Control.answer(r, answer);
+                } catch (IOException e) {
+                    log("cannot answer control request " + r.file() + ": " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    /**
+     * One control request.
+     * <pre>
+     *   scale SERVICE N             run N instances of a service (1..MAX_INSTANCES): new ones join its consumer
+     *                               groups; the newest leave first, with SIGTERM, as Kubernetes scales in
+     *   kafka|postgres stop|start|restart   the broker or the database, on the same ports and data
+     * </pre>
+     */
+    String control(String[] cmd) throws Exception {
+        synchronized (infra) {
+            if (stopping.get()) {
+                throw new IllegalStateException("the platform is stopping");
+            }
+            if (cmd.length == 3 && cmd[0].equals("scale")) {
+                return scale(ServiceSpec.named(cmd[1]), Integer.parseInt(cmd[2]));
+            }
+            if (cmd.length == 2 && (cmd[0].equals("kafka") || cmd[0].equals("postgres"))) {
+                boolean isKafka = cmd[0].equals("kafka");
+                switch (cmd[1]) {
+                    case "stop" -> {
+                        if (isKafka) {
+                            stopKafka();
+                        } else {
+                            stopPostgres();
+                        }
+                    }
+                    case "start" -> {
+                        if (isKafka) {
+                            startKafka();
+                        } else {
+                            startPostgres();
+                        }
+                    }
+                    case "restart" -> {
+                        if (isKafka) {
+                            stopKafka();
+                            startKafka();
+                        } else {
+                            stopPostgres();
+                            startPostgres();
+                        }
+                    }
+                    default -> throw new IllegalArgumentException("unknown action '" + cmd[1]
+                            + "'; use stop, start or restart");
+                }
+                return Control.OK;
+            }
+            throw new IllegalArgumentException("unknown request '" + String.join(" ", cmd)
+                    + "'; known: scale SERVICE N, kafka|postgres stop|start|restart");
+        }
+    }
+
+    private String scale(ServiceSpec spec, int instances) throws IOException {
+        if (instances < 1 || instances > RuntimeSettings.MAX_INSTANCES) {
+            throw new IllegalArgumentException("instances must be 1.." + RuntimeSettings.MAX_INSTANCES);
+        }
+        List<ServiceProcess> mine;
+        synchronized (running) {
+            mine = running.stream().filter(p -> p.spec().equals(spec)).toList();
+        }
+        if (mine.isEmpty()) {
+            throw new IllegalStateException(spec.name() + " does not run on this platform (see --services)");
+        }
+        for (int i = mine.size(); i < instances; i++) {
+            ServiceProcess p;
+            synchronized (running) {
+                log("starting " + spec.name() + "-service instance " + (i + 1) + " on " + settings.serviceUrl(spec, i));
+                p = ServiceProcess.start(spec, i, settings, Map.of());
+                running.add(p);
+            }
+            writeState(RuntimeState.READY, "starting " + p.displayName());
+            p.awaitReady(Duration.ofMinutes(3));
+            writeState(RuntimeState.READY, p.displayName() + " ready");
+        }
+        for (int i = mine.size() - 1; i >= instances; i--) {
+            ServiceProcess p = mine.get(i);
+            running.remove(p); // before it exits, so the watcher does not restart it
+            writeState(RuntimeState.READY, "stopping " + p.displayName());
+            log("stopping " + p.displayName());
+            p.close();
+            writeState(RuntimeState.READY, p.displayName() + " stopped");
+        }
+        return instances + " instance(s) of " + spec.name();
+    }
+
+    private void stopKafka() {
+        if (kafka == null) {
+            return;
+        }
+        log("stopping Kafka (on request)");
+        kafka.close();
+        kafka = null;
+        writeState(RuntimeState.READY, "Kafka stopped");
+    }
+
+    private void startKafka() throws IOException, InterruptedException {
+        if (kafka != null) {
+            return;
+        }
+        log("starting Kafka (KRaft) on port " + settings.kafkaPort());
+        KafkaBroker k = new KafkaBroker(settings.home().resolve("kafka"), settings.kafkaPort(),
+                settings.controllerPort(), settings.logs().resolve("kafka.log"));
+        kafka = k;
+        try {
+            k.start(Duration.ofSeconds(90));
+        } catch (IOException | RuntimeException e) {
+            k.close();
+            kafka = null;
+            throw e;
+        }
+        writeState(RuntimeState.READY, "Kafka started");
+    }
+
+    private void stopPostgres() throws IOException {
+        if (postgres == null) {
+            return;
+        }
+        log("stopping PostgreSQL (on request)");
+        postgres.close();
+        postgres = null;
+        writeState(RuntimeState.READY, "PostgreSQL stopped");
+    }
+
+    private void startPostgres() throws IOException, java.sql.SQLException {
+        if (postgres != null) {
+            return;
+        }
+        log("starting PostgreSQL on port " + settings.postgresPort());
+        PostgresServer pg = new PostgresServer(settings.home().resolve("postgres"), settings.postgresPort(),
+                settings.logs().resolve("postgres.log"));
+        pg.start();
+        postgres = pg;
+        writeState(RuntimeState.READY, "PostgreSQL started");
+    }
+
+    /** Requests left from an earlier run were meant for a supervisor that is gone. */
+    private void clearControlRequests() throws IOException {
+        Path dir = Control.dir(settings.home());
+        if (Files.isDirectory(dir)) {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                }
             }
         }
     }
@@ -193,13 +379,15 @@ public final class Supervisor {
                 log("stopping " + p.spec().name());
                 p.close();
             }
-            if (kafka != null) {
-                log("stopping Kafka");
-                kafka.close();
-            }
-            if (postgres != null) {
-                log("stopping PostgreSQL");
-                postgres.close();
+            synchronized (infra) {
+                if (kafka != null) {
+                    log("stopping Kafka");
+                    kafka.close();
+                }
+                if (postgres != null) {
+                    log("stopping PostgreSQL");
+                    postgres.close();
+                }
             }
             if (failure != null) {
                 writeState(RuntimeState.FAILED, failure);
@@ -229,11 +417,13 @@ public final class Supervisor {
         List<RuntimeState.Service> svc = new ArrayList<>();
         synchronized (running) {
             for (ServiceProcess p : running) {
-                svc.add(new RuntimeState.Service(p.spec().name(), p.url(), p.pid()));
+                svc.add(new RuntimeState.Service(p.spec().name(), p.instance(), p.url(), p.pid()));
             }
         }
+        KafkaBroker k = kafka;
+        PostgresServer pg = postgres;
         state = new RuntimeState(state.pid(), s, state.kafkaBootstrapServers(), state.jdbcUrl(),
-                kafka == null ? 0 : kafka.pid(), postgres == null ? 0 : postgres.pid(), svc, message);
+                k == null ? 0 : k.pid(), pg == null ? 0 : pg.pid(), svc, message);
         try {
             state.write(settings.home());
         } catch (IOException e) {
