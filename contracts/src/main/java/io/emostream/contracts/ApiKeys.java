@@ -1,15 +1,12 @@
 package io.emostream.contracts;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Collection;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -23,7 +20,6 @@ public final class ApiKeys {
     public static final String HEADER = "X-API-Key";
     /** The {@code WWW-Authenticate} value of a 401. */
     public static final String CHALLENGE = "ApiKey header=\"" + HEADER + "\"";
-    public static final String PROBLEM_MEDIA_TYPE = "application/problem+json";
 
     private final List<byte[]> digests;
 
@@ -68,19 +64,7 @@ public final class ApiKeys {
 
     /** The RFC 9457 body of a 401, the same in every service ({@code instance} = the request path). */
     public static String unauthorizedBody(String detail, String instance) {
-        Map<String, Object> p = new LinkedHashMap<>();
-        p.put("type", "urn:emostream:problem:unauthorized");
-        p.put("title", "Unauthorized");
-        p.put("status", 401);
-        p.put("detail", detail);
-        if (instance != null) {
-            p.put("instance", instance);
-        }
-        try {
-            return Json.MAPPER.writeValueAsString(p);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return Problem.of("unauthorized", "Unauthorized", 401, detail, instance).toJson();
     }
 
     private static byte[] digest(String key) {

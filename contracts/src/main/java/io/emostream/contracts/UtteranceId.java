@@ -1,5 +1,6 @@
 package io.emostream.contracts;
 
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -11,6 +12,9 @@ public record UtteranceId(String recordingId, int index) {
 
     /** Recording ids: 1–128 characters of letters, digits, '.', '_', '-', ':' (no '#', which separates the index). */
     public static final Pattern RECORDING_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
+    /** {@link #RECORDING_ID} in words, for every message that rejects an id. */
+    public static final String RECORDING_ID_RULE =
+            "1-128 characters of letters, digits, '.', '_', '-', ':', starting with a letter or digit";
 
     public UtteranceId {
         requireValidRecordingId(recordingId);
@@ -41,11 +45,16 @@ public record UtteranceId(String recordingId, int index) {
         return recordingId != null && RECORDING_ID.matcher(recordingId).matches();
     }
 
+    /** Empty when {@code recordingId} is valid; else why not, in words (the one message every service gives). */
+    public static Optional<String> recordingIdProblem(String recordingId) {
+        return isValidRecordingId(recordingId) ? Optional.empty()
+                : Optional.of("'" + recordingId + "' is not a recording id (" + RECORDING_ID_RULE + ")");
+    }
+
     public static String requireValidRecordingId(String recordingId) {
-        if (!isValidRecordingId(recordingId)) {
-            throw new IllegalArgumentException("invalid recording id '" + recordingId
-                    + "': 1-128 characters of letters, digits, '.', '_', '-', ':', starting with a letter or digit");
-        }
+        recordingIdProblem(recordingId).ifPresent(problem -> {
+            throw new IllegalArgumentException(problem);
+        });
         return recordingId;
     }
 

@@ -1,6 +1,7 @@
 package io.emostream.ingest.rest;
 
 import io.emostream.contracts.ApiKeys;
+import io.emostream.contracts.Problem;
 import io.emostream.ingest.IngestConfig;
 import io.quarkus.logging.Log;
 import jakarta.annotation.Priority;
@@ -38,7 +39,7 @@ public class ApiKeyFilter implements ContainerRequestFilter {
     @Override
     public void filter(ContainerRequestContext request) {
         keys.refusal(request.getHeaderString(ApiKeys.HEADER)).ifPresent(detail -> request.abortWith(
-                Response.status(401).type(ApiKeys.PROBLEM_MEDIA_TYPE)
+                Response.status(401).type(Problem.MEDIA_TYPE)
                         .header(HttpHeaders.WWW_AUTHENTICATE, ApiKeys.CHALLENGE)
                         .entity(ApiKeys.unauthorizedBody(detail, ProblemMappers.path(request.getUriInfo())))
                         .build()));

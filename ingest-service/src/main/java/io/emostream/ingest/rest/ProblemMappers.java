@@ -17,13 +17,13 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response rejected(IngestException e, UriInfo uri) {
-        return Problem.response(Problem.statusOf(e.reason()), Problem.titleOf(e.reason()), e.getMessage(),
+        return Problems.response(Problems.statusOf(e.reason()), Problems.titleOf(e.reason()), e.getMessage(),
                 path(uri), e.reason());
     }
 
     @ServerExceptionMapper
     public Response problem(ProblemException e, UriInfo uri) {
-        Response.ResponseBuilder b = Problem.builder(e.status(), e.title(), e.getMessage(), path(uri), null);
+        Response.ResponseBuilder b = Problems.builder(e.status(), e.title(), e.getMessage(), path(uri), null);
         if (e.retryAfterSeconds() != null) {
             b.header(HttpHeaders.RETRY_AFTER, e.retryAfterSeconds());
         }
@@ -42,13 +42,13 @@ public class ProblemMappers {
                     + "video/* or application/octet-stream Content-Type";
             default -> status.getReasonPhrase();
         };
-        return Problem.response(status.getStatusCode(), status.getReasonPhrase(), detail, path(uri), null);
+        return Problems.response(status.getStatusCode(), status.getReasonPhrase(), detail, path(uri), null);
     }
 
     @ServerExceptionMapper(priority = 10_000)
     public Response unexpected(Throwable e, UriInfo uri) {
         Log.errorf(e, "unexpected error on %s", path(uri));
-        return Problem.response(500, "Internal error", "the request failed unexpectedly; it has been logged",
+        return Problems.response(500, "Internal error", "the request failed unexpectedly; it has been logged",
                 path(uri), null);
     }
 

@@ -3,6 +3,7 @@ package io.emostream.ingest.rest;
 import io.emostream.contracts.ApiKeys;
 import io.emostream.contracts.EventSerdes;
 import io.emostream.contracts.FailureReason;
+import io.emostream.contracts.Problem;
 import io.emostream.contracts.RecordingStatus;
 import io.emostream.contracts.Topics;
 import io.emostream.ingest.IngestConfig;
@@ -96,7 +97,7 @@ public class RecordingResource {
                                @RestHeader(ApiKeys.HEADER) String apiKey)
             throws IngestException, IOException {
         if (file == null || file.uploadedFile() == null) {
-            return Problem.response(400, "Missing file", "the multipart form needs a 'file' part with the audio",
+            return Problems.response(400, "Missing file", "the multipart form needs a 'file' part with the audio",
                     "/recordings", null);
         }
         // Quarkus received the part into a temporary file and deletes it when the request ends
@@ -158,11 +159,11 @@ public class RecordingResource {
             value = streams.store(StoreQueryParameters.fromNameAndType(IngestTopology.STATUS_STORE,
                     QueryableStoreTypes.<String, byte[]>keyValueStore())).get(id);
         } catch (InvalidStateStoreException e) {
-            return Problem.response(503, "Not ready", "the status store is still loading; retry shortly",
+            return Problems.response(503, "Not ready", "the status store is still loading; retry shortly",
                     "/recordings/" + id + "/status", null);
         }
         if (value == null) {
-            return Problem.response(404, "Unknown recording", "no recording '" + id + "' is known",
+            return Problems.response(404, "Unknown recording", "no recording '" + id + "' is known",
                     "/recordings/" + id + "/status", null);
         }
         // the upload digest is bookkeeping for retries, not for callers

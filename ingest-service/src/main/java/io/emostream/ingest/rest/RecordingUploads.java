@@ -2,10 +2,10 @@ package io.emostream.ingest.rest;
 
 import io.emostream.contracts.EventSerdes;
 import io.emostream.contracts.FailureReason;
+import io.emostream.contracts.KafkaClientConfig;
 import io.emostream.contracts.KafkaTracing;
 import io.emostream.contracts.RecordingHeaders;
 import io.emostream.contracts.RecordingStatus;
-import io.emostream.contracts.KafkaClientConfig;
 import io.emostream.contracts.Topics;
 import io.emostream.contracts.Transcript;
 import io.emostream.contracts.UtteranceId;
@@ -98,9 +98,9 @@ public class RecordingUploads {
         String id = u.recordingId() != null && !u.recordingId().isBlank() ? u.recordingId().strip()
                 // a retry without a recordingId must land on the same id: derive it from the key
                 : key != null ? "rec-" + sha256("id\n" + u.caller() + "\n" + key) : "rec-" + UUID.randomUUID();
-        if (!UtteranceId.isValidRecordingId(id)) {
-            throw new IngestException(FailureReason.INVALID_KEY, "recordingId '" + id + "' is invalid: 1-128 "
-                    + "characters of letters, digits, '.', '_', '-', ':', starting with a letter or digit");
+        var invalid = UtteranceId.recordingIdProblem(id);
+        if (invalid.isPresent()) {
+            throw new IngestException(FailureReason.INVALID_KEY, "recordingId: " + invalid.get());
         }
         long size = Files.size(u.file());
         if (size > config.maxRecordingBytes()) {

@@ -46,7 +46,7 @@ public class UploadLimiter {
         }
         if (!slots.tryAcquire()) {
             busy.increment();
-            return Problem.builder(429, "Too many uploads", "ingest is already processing " + max
+            return Problems.builder(429, "Too many uploads", "ingest is already processing " + max
                             + " uploads; retry in " + retryAfterSeconds + " s", request.getUriInfo().getPath(), null)
                     .header(HttpHeaders.RETRY_AFTER, retryAfterSeconds).build();
         }

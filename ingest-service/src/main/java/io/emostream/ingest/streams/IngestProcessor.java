@@ -119,8 +119,7 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
         Origin origin = new Origin(Topics.RECORDINGS, partition, offset, r.key(), r.value(), r.headers());
         String id = recordingId(r.key());
         if (id == null) {
-            publisher.deadLetter(origin, FailureReason.INVALID_KEY, "the record key must be a recording id ("
-                    + UtteranceId.RECORDING_ID.pattern() + ")");
+            publisher.deadLetter(origin, FailureReason.INVALID_KEY, INVALID_KEY);
             return;
         }
         if (r.value() == null || r.value().length == 0) {
@@ -173,7 +172,7 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
         Origin origin = new Origin(Topics.TRANSCRIPTS, partition, offset, r.key(), r.value(), r.headers());
         String id = recordingId(r.key());
         if (id == null) {
-            publisher.deadLetter(origin, FailureReason.INVALID_KEY, "the record key must be a recording id");
+            publisher.deadLetter(origin, FailureReason.INVALID_KEY, INVALID_KEY);
             return;
         }
         String contentType = header(r.headers(), RecordingHeaders.CONTENT_TYPE);
@@ -271,6 +270,9 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------------
+
+    private static final String INVALID_KEY = "the record key must be a recording id (" + UtteranceId.RECORDING_ID_RULE
+            + ")";
 
     private static String recordingId(byte[] key) {
         if (key == null) {

@@ -1,5 +1,6 @@
 package io.emostream.reporting.rest;
 
+import io.emostream.contracts.Problem;
 import io.emostream.reporting.config.IngestLinkConfig;
 import io.quarkus.logging.Log;
 import jakarta.ws.rs.Consumes;
@@ -87,8 +88,8 @@ public class IngestUploadResource {
         try {
             answer = http.send(request.POST(publisher).build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (HttpTimeoutException e) {
-            return ProblemMappers.response(new Problem(Problem.TYPE_PREFIX + "ingest-timeout", "Ingest did not answer",
-                    504, "the ingest service did not answer within " + timeout.toSeconds() + " s", path, null));
+            return ProblemMappers.response(Problem.of("ingest-timeout", "Ingest did not answer",
+                    504, "the ingest service did not answer within " + timeout.toSeconds() + " s", path));
         } catch (IOException e) {
             return unreachable(path, e);
         } catch (InterruptedException e) {
@@ -104,9 +105,9 @@ public class IngestUploadResource {
 
     private Response unreachable(String path, Exception e) {
         Log.warnf("upload pass-through: ingest at %s failed: %s", target, e.toString());
-        return ProblemMappers.response(new Problem(Problem.TYPE_PREFIX + "ingest-unavailable",
+        return ProblemMappers.response(Problem.of("ingest-unavailable",
                 "Ingest is not reachable", 502, "the ingest service (" + target.resolve("/")
                 + ") did not take the upload: " + (e.getMessage() == null ? e.getClass().getSimpleName()
-                : e.getMessage()) + "; is it running?", path, null));
+                : e.getMessage()) + "; is it running?", path));
     }
 }

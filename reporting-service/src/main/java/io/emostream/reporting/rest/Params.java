@@ -71,9 +71,10 @@ final class Params {
 
     String recordingId(String name) {
         String v = raw(name);
-        if (v != null && !UtteranceId.isValidRecordingId(v)) {
-            throw ProblemException.invalidParameter(name, "'" + v + "' is not a recording id (1-128 letters, digits, "
-                    + "'.', '_', '-', ':')");
+        if (v != null) {
+            UtteranceId.recordingIdProblem(v).ifPresent(problem -> {
+                throw ProblemException.invalidParameter(name, problem);
+            });
         }
         return v;
     }

@@ -1,5 +1,7 @@
 package io.emostream.reporting.rest;
 
+import io.emostream.contracts.Problem;
+
 /** Ends a request with a problem details response; thrown by resources, turned into a response by {@link ProblemMappers}. */
 public final class ProblemException extends RuntimeException {
 
@@ -32,6 +34,6 @@ public final class ProblemException extends RuntimeException {
     }
 
     Problem toProblem(String instance) {
-        return new Problem(Problem.TYPE_PREFIX + kind, title, status, getMessage(), instance, parameter);
+        return Problem.of(kind, title, status, getMessage(), instance).withParameter(parameter);
     }
 }

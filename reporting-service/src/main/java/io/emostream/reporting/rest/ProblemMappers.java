@@ -1,7 +1,6 @@
 package io.emostream.reporting.rest;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.emostream.contracts.Problem;
 import io.quarkus.logging.Log;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
@@ -16,8 +15,6 @@ import java.sql.SQLException;
  * unexpected, a 500 that reveals nothing internal.
  */
 public class ProblemMappers {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @ServerExceptionMapper
     public Response problem(ProblemException e, UriInfo uri) {
@@ -37,18 +34,16 @@ public class ProblemMappers {
             case 406 -> "cannot produce any of the accepted media types";
             default -> status.getReasonPhrase();
         };
-        Response.ResponseBuilder b = Response.fromResponse(response(new Problem(Problem.TYPE_PREFIX
-                + slug(status.getReasonPhrase()), status.getReasonPhrase(), status.getStatusCode(), detail,
-                path(uri), null)));
+        Response.ResponseBuilder b = Response.fromResponse(response(Problem.of(status.getReasonPhrase(),
+                status.getReasonPhrase(), status.getStatusCode(), detail, path(uri))));
         return b.build();
     }
 
     @ServerExceptionMapper
     public Response database(SQLException e, UriInfo uri) {
         if ("57014".equals(e.getSQLState())) { // query_canceled: our statement timeout
-            return response(new Problem(Problem.TYPE_PREFIX + "query-timeout", "Query took too long", 503,
-                    "the query was cancelled after the time limit; narrow the time range or filters",
-                    path(uri), null));
+            return response(Problem.of("query-timeout", "Query took too long", 503,
+                    "the query was cancelled after the time limit; narrow the time range or filters", path(uri)));
         }
         return unexpected(e, uri);
     }
@@ -56,8 +51,8 @@ public class ProblemMappers {
     @ServerExceptionMapper(priority = 10_000)
     public Response unexpected(Throwable e, UriInfo uri) {
         Log.errorf(e, "unexpected error on %s", path(uri));
-        return response(new Problem(Problem.TYPE_PREFIX + "internal", "Internal error", 500,
-                "the request failed unexpectedly; it has been logged", path(uri), null));
+        return response(Problem.of("internal", "Internal error", 500,
+                "the request failed unexpectedly; it has been logged", path(uri)));
     }
 
     /** The request path as sent (percent-encoded): {@code instance} is a URI reference, and '#' must stay %23. */
@@ -66,14 +61,6 @@ public class ProblemMappers {
     }
 
     static Response response(Problem p) {
-        try {
-            return Response.status(p.status()).type(Problem.MEDIA_TYPE).entity(JSON.writeValueAsString(p)).build();
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String slug(String phrase) {
-        return phrase.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
+        return Response.status(p.status()).type(Problem.MEDIA_TYPE).entity(p.toJson()).build();
     }
 }

@@ -87,10 +87,9 @@ public class RecordingsResource {
     @APIResponse(responseCode = "404", ref = ReportingApi.REF + ReportingApi.NOT_FOUND)
     public RecordingDetail get(@PathParam("id") String id, @Context UriInfo uri) throws SQLException {
         Params.of(uri);
-        if (!UtteranceId.isValidRecordingId(id)) {
-            throw ProblemException.invalidParameter("id", "'" + id + "' is not a recording id (1-128 letters, "
-                    + "digits, '.', '_', '-', ':')");
-        }
+        UtteranceId.recordingIdProblem(id).ifPresent(problem -> {
+            throw ProblemException.invalidParameter("id", problem);
+        });
         return queries.detail(id).orElseThrow(() -> ProblemException.notFound("no recording '" + id + "'"));
     }
 }

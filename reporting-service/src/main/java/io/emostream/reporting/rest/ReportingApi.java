@@ -1,5 +1,6 @@
 package io.emostream.reporting.rest;
 
+import io.emostream.contracts.Problem;
 import jakarta.ws.rs.core.Application;
 import org.eclipse.microprofile.openapi.annotations.Components;
 import org.eclipse.microprofile.openapi.annotations.OpenAPIDefinition;

@@ -1,34 +1,31 @@
 package io.emostream.ingest.rest;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import io.emostream.contracts.FailureReason;
+import io.emostream.contracts.Problem;
 import jakarta.ws.rs.core.Response;
 
-import java.util.Locale;
-
 /**
- * An RFC 9457 problem details body. {@code reason} is the same code the dead-letter topic uses (for rejected
- * input); {@code type} is {@code urn:emostream:problem:<kind>} as in every EmoStream API.
+ * ingest's problem responses: the contracts' {@link Problem} body, and how a rejected input's reason maps to an HTTP
+ * status and title.
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
-public record Problem(String type, String title, int status, String detail, String instance, FailureReason reason) {
+final class Problems {
 
-    public static final String MEDIA_TYPE = "application/problem+json";
-    static final String TYPE_PREFIX = "urn:emostream:problem:";
+    private Problems() {
+    }
 
-    public static Response response(int status, String title, String detail, String instance, FailureReason reason) {
+    static Response response(int status, String title, String detail, String instance, FailureReason reason) {
         return builder(status, title, detail, instance, reason).build();
     }
 
     static Response.ResponseBuilder builder(int status, String title, String detail, String instance,
                                             FailureReason reason) {
-        String kind = (reason == null ? title : reason.name()).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
-        return Response.status(status).type(MEDIA_TYPE)
-                .entity(new Problem(TYPE_PREFIX + kind, title, status, detail, instance, reason));
+        Problem p = reason == null ? Problem.of(title, title, status, detail, instance)
+                : Problem.rejected(reason, title, status, detail, instance);
+        return Response.status(status).type(Problem.MEDIA_TYPE).entity(p);
     }
 
     /** The HTTP status for a rejected input. */
-    public static int statusOf(FailureReason reason) {
+    static int statusOf(FailureReason reason) {
         return switch (reason) {
             case AUDIO_TOO_LARGE -> 413;
             case AUDIO_UNREADABLE -> 415;
@@ -37,7 +34,7 @@ public record Problem(String type, String title, int status, String detail, Stri
         };
     }
 
-    public static String titleOf(FailureReason reason) {
+    static String titleOf(FailureReason reason) {
         return switch (reason) {
             case AUDIO_TOO_LARGE -> "Recording too large";
             case AUDIO_UNREADABLE -> "Unsupported or unreadable audio";
