@@ -1,5 +1,6 @@
 package io.emostream.ingest.streams;
 
+import io.emostream.contracts.Topics;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.config.ConfigSourceContext;
 import io.smallrye.config.ConfigSourceFactory;
@@ -12,7 +13,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Kafka Streams timeouts sized for the longest recording ingest accepts ({@code emostream.ingest.max-duration}):
+ * Kafka Streams settings derived rather than copied into application.properties (as fusion's
+ * {@code ContractsConfigSource} does): the topics that must exist and the producer's request size, from
+ * {@link Topics}; and the timeouts sized for the longest recording ingest accepts ({@code emostream.ingest.max-duration}):
  * a recording is decoded twice, cut and published inside one transaction, and a transaction that outlives
  * {@code transaction.timeout.ms} is aborted by the broker, so the recording would be processed again, forever.
  * Low ordinal: application.properties and the environment can still override both.
@@ -31,6 +34,11 @@ public class StreamsSizing implements ConfigSourceFactory {
                 : new DurationConverter().convert(v.getValue());
         long tx = transactionTimeoutMs(maxDuration);
         return List.of(new PropertiesConfigSource(Map.of(
+                // the pipeline starts (and readiness turns UP) only once these exist
+                "quarkus.kafka-streams.topics", String.join(",", Topics.RECORDINGS, Topics.TRANSCRIPTS,
+                        Topics.RECORDING_STATUS, Topics.ATTEMPTS),
+                // recordings up to the input limit can be dead-lettered whole
+                "kafka-streams.producer.max.request.size", Integer.toString(Topics.MAX_RECORDING_MESSAGE_BYTES),
                 TRANSACTION_TIMEOUT, Long.toString(tx),
                 // a poll loop that processes one such recording must not be taken for dead either
                 MAX_POLL_INTERVAL, Long.toString(tx + 60_000)), "emostream-ingest-streams-sizing", 50));
