@@ -38,6 +38,8 @@ public final class Topics {
     public static final int MAX_RECORDING_MESSAGE_BYTES = 210 * 1024 * 1024;
     /** Largest record on the per-utterance and dead-letter topics (a 30 s utterance of s16 PCM is 0.96 MB). */
     public static final int MAX_UTTERANCE_MESSAGE_BYTES = 8 * 1024 * 1024;
+    /** A producer's max.request.size where it may dead-letter a whole utterance-sized record plus its headers. */
+    public static final int MAX_UTTERANCE_REQUEST_BYTES = MAX_UTTERANCE_MESSAGE_BYTES + 1024 * 1024;
 
     /** A topic and the settings it is created with. */
     public record TopicSpec(String name, Map<String, String> config) {

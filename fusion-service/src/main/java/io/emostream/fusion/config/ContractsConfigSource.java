@@ -18,7 +18,7 @@ public class ContractsConfigSource implements ConfigSource {
                     Topics.EMOTIONS, Topics.DEADLETTER, Topics.ATTEMPTS),
             // a dead letter carries a whole input record (up to the utterance limit) plus headers
             "kafka-streams.producer.max.request.size",
-            Integer.toString(Topics.MAX_UTTERANCE_MESSAGE_BYTES + 1024 * 1024));
+            Integer.toString(Topics.MAX_UTTERANCE_REQUEST_BYTES));
 
     @Override
     public Map<String, String> getProperties() {

@@ -3,6 +3,7 @@ package io.emostream.inference.messaging;
 import io.emostream.contracts.ConsumerLag;
 import io.emostream.contracts.FailureReason;
 import io.emostream.contracts.KafkaClientConfig;
+import io.emostream.contracts.Topics;
 import io.emostream.guard.Attempt;
 import io.emostream.guard.Failures;
 import io.emostream.guard.GuardKey;
@@ -109,7 +110,7 @@ public final class ScoringWorker implements Runnable {
         consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         consumerConfig.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         consumerConfig.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxBatch);
-        consumerConfig.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
+        consumerConfig.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_UTTERANCE_MESSAGE_BYTES);
         consumerConfig.put(ConsumerConfig.CLIENT_ID_CONFIG, name + "-consumer");
         // a crashed worker's partitions move to the others after 10 s instead of the default 45 s
         consumerConfig.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
@@ -122,7 +123,7 @@ public final class ScoringWorker implements Runnable {
         producerConfig.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 30_000);
         producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         producerConfig.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        producerConfig.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);
+        producerConfig.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_UTTERANCE_REQUEST_BYTES);
         producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, name + "-producer");
     }
 

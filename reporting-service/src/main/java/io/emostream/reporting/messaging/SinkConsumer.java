@@ -1,5 +1,6 @@
 package io.emostream.reporting.messaging;
 
+import io.emostream.contracts.ConsumerLag;
 import io.emostream.contracts.FailureReason;
 import io.emostream.contracts.KafkaClientConfig;
 import io.emostream.contracts.KafkaTracing;
@@ -40,7 +41,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 
@@ -438,14 +438,7 @@ public class SinkConsumer {
     }
 
     private void updateLag(KafkaConsumer<byte[], byte[]> c) {
-        long total = 0;
-        for (TopicPartition tp : c.assignment()) {
-            OptionalLong lag = c.currentLag(tp);
-            if (lag.isPresent()) {
-                total += lag.getAsLong();
-            }
-        }
-        metrics.lag(total);
+        metrics.lag(ConsumerLag.of(c));
     }
 
     private Map<String, Object> consumerConfig() {
