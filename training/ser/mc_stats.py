@@ -36,6 +36,7 @@ import corpora  # noqa: E402
 from common import metrics  # noqa: E402
 from stats_model import StatsNet  # noqa: E402
 from train_ser import augment, collate, windows  # noqa: E402
+from train_stats import train_mlp  # noqa: E402
 
 CACHE = "/tmp/serv2"
 LABELS = corpora.LABELS
@@ -130,28 +131,7 @@ def speaker_norm(S, owner, items, ref_S=None, ref_owner=None):
 
 
 def train_heads(S, y, args, seed):
-    model = StatsNet(hidden=args.hidden, dropout=args.dropout, heads=args.heads)
-    counts = np.bincount(y, minlength=len(LABELS)).astype(np.float64)
-    cw = torch.tensor(counts.sum() / (len(LABELS) * np.maximum(counts, 1)), dtype=torch.float32)
-    ce = nn.CrossEntropyLoss(weight=cw, label_smoothing=0.1)
-    yt = torch.from_numpy(y)
-    for h_i, head in enumerate(model.heads):
-        torch.manual_seed(seed + 7919 * h_i)
-        rng = np.random.default_rng(seed + 7919 * h_i)
-        opt = torch.optim.AdamW(head.parameters(), lr=args.lr, weight_decay=args.wd)
-        head.train()
-        for ep in range(args.epochs):
-            perm = rng.permutation(len(y))
-            for b in range(0, len(y), args.batch):
-                idx = perm[b:b + args.batch]
-                if len(idx) < 2:
-                    continue
-                loss = ce(head(S[idx]), yt[idx])
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-        head.eval()
-    return model.eval()
+    return train_mlp(StatsNet(hidden=args.hidden, dropout=args.dropout, heads=args.heads), S, y, args, seed)
 
 
 @torch.no_grad()

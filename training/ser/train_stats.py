@@ -53,8 +53,9 @@ def train_mlp(model, S, y, args, seed):
                 if len(idx) < 2:
                     continue
                 s = S[idx]
-                if args.feat_noise > 0:
-                    s = s + args.feat_noise * torch.randn(len(idx), S.shape[1]) * S.std(0, keepdim=True)
+                noise = getattr(args, "feat_noise", 0.0)
+                if noise > 0:
+                    s = s + noise * torch.randn(len(idx), S.shape[1]) * S.std(0, keepdim=True)
                 loss = ce(head(s), yt[idx])
                 opt.zero_grad()
                 loss.backward()
