@@ -31,7 +31,6 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -86,15 +85,7 @@ class FaultsIT {
             pipeline.close();
         }
         if (platform != null) {
-            RuntimeState state = RuntimeState.read(platform.settings().home()).orElseThrow();
-            platform.close();
-            List<Long> pids = new ArrayList<>(List.of(state.pid(), state.kafkaPid(), state.postgresPid()));
-            state.services().forEach(s -> pids.add(s.pid()));
-            for (long pid : pids) {
-                ProcessHandle.of(pid).ifPresent(p -> p.onExit().orTimeout(30, TimeUnit.SECONDS).join());
-                assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("pid %d alive", pid)
-                        .isFalse();
-            }
+            Pipeline.closeLeavingNothing(platform);
         }
     }
 

@@ -9,6 +9,7 @@ import io.emostream.contracts.RecordingStatus;
 import io.emostream.contracts.Topics;
 import io.emostream.contracts.Transcript;
 import io.emostream.runtime.LocalPlatform;
+import io.emostream.runtime.RuntimeState;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
@@ -88,6 +89,19 @@ final class Pipeline implements AutoCloseable {
         producer.send(new ProducerRecord<>(Topics.TRANSCRIPTS, id,
                 EventSerdes.TRANSCRIPT.serialize(Topics.TRANSCRIPTS, Transcript.untimed(id, "en", text))))
                 .get(30, TimeUnit.SECONDS);
+    }
+
+    /** Stops the platform and checks nothing is left behind: supervisor, broker, PostgreSQL, every service JVM. */
+    static void closeLeavingNothing(LocalPlatform platform) throws Exception {
+        RuntimeState state = RuntimeState.read(platform.settings().home()).orElseThrow();
+        platform.close();
+        List<Long> pids = new ArrayList<>(List.of(state.pid(), state.kafkaPid(), state.postgresPid()));
+        state.services().forEach(s -> pids.add(s.pid()));
+        for (long pid : pids) {
+            ProcessHandle.of(pid).ifPresent(p -> p.onExit().orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).join());
+            org.assertj.core.api.Assertions.assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+                    .as("pid %d alive", pid).isFalse();
+        }
     }
 
     static Map<String, String> inlineTranscript(String transcript) {

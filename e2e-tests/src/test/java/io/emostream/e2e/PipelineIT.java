@@ -14,7 +14,6 @@ import io.emostream.contracts.RecordingStatus;
 import io.emostream.contracts.ScoreFusion;
 import io.emostream.contracts.Topics;
 import io.emostream.runtime.LocalPlatform;
-import io.emostream.runtime.RuntimeState;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -83,15 +82,7 @@ class PipelineIT {
             pipeline.close();
         }
         if (platform != null) {
-            RuntimeState state = RuntimeState.read(platform.settings().home()).orElseThrow();
-            platform.close();
-            // nothing may be left behind: supervisor, broker, PostgreSQL, services
-            List<Long> pids = new ArrayList<>(List.of(state.pid(), state.kafkaPid(), state.postgresPid()));
-            state.services().forEach(s -> pids.add(s.pid()));
-            for (long pid : pids) {
-                ProcessHandle.of(pid).ifPresent(p -> p.onExit().orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).join());
-                assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("pid %d alive", pid).isFalse();
-            }
+            Pipeline.closeLeavingNothing(platform);
         }
     }
 
