@@ -51,7 +51,7 @@ public class StatsQueries {
         List<Object> params = new ArrayList<>();
         String from = allowRollup && rollupUsable(filter, groupBy, zone)
                 ? hybridSource(filter, groupBy, zone, params)
-                : rawSource(filter, groupBy, zone, params, filter.where());
+                : rawSource(groupBy, zone, params, filter.where());
         String sql = "SELECT key, sum(n) AS utterances, sum(sc) / sum(n) AS mean_conf" + partAggregates()
                 + " FROM (" + from + ") parts GROUP BY key ORDER BY " + order + " LIMIT ?";
         List<EmotionGroup> groups = new ArrayList<>();
@@ -87,7 +87,7 @@ public class StatsQueries {
         Instant firstWhole = f.from() == null ? null : ceilHour(f.from());
         Instant endWhole = f.to() == null ? null : floorHour(f.to());
         if (firstWhole != null && endWhole != null && !firstWhole.isBefore(endWhole)) {
-            return rawSource(f, groupBy, zone, params, f.where()); // within one hour: nothing whole to reuse
+            return rawSource(groupBy, zone, params, f.where()); // within one hour: nothing whole to reuse
         }
         Where rollup = new Where()
                 .add("recording_id = ?", f.recordingId())
@@ -121,13 +121,13 @@ public class StatsQueries {
                     .add("recording_id = ?", f.recordingId())
                     .add("speaker = ?", f.speaker())
                     .add("(" + String.join(" OR ", edges) + ")", edgeParams.toArray());
-            sql.append(" UNION ALL ").append(rawSource(f, groupBy, zone, params, edge));
+            sql.append(" UNION ALL ").append(rawSource(groupBy, zone, params, edge));
         }
         return sql.toString();
     }
 
     /** One row per utterance, shaped like a rollup row. */
-    private static String rawSource(UtteranceFilter f, GroupBy groupBy, ZoneId zone, List<Object> params,
+    private static String rawSource(GroupBy groupBy, ZoneId zone, List<Object> params,
                                     Where where) {
         StringBuilder sql = new StringBuilder("SELECT ").append(groupBy.expression).append(" AS key, ")
                 .append("1 AS n, confidence AS sc");
