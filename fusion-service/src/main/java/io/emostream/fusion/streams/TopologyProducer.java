@@ -65,11 +65,6 @@ public class TopologyProducer {
         DeadLetterSender.onDeadLetter(dl -> metrics.deadLetter(dl.sourceTopic(), dl.reason()));
     }
 
-    /** Without the consumer guard (tests and tools without a broker). */
-    public TopologyProducer(FusionSettings settings, MeterRegistry registry, Tracer tracer) {
-        this(settings, registry, tracer, PoisonGuard.disabled());
-    }
-
     public TopologyProducer(FusionSettings settings, MeterRegistry registry, Tracer tracer, PoisonGuard guard) {
         this.settings = settings;
         this.metrics = new FusionMetrics(registry, settings.mode());
@@ -106,7 +101,8 @@ public class TopologyProducer {
                 new ByteArrayDeserializer(), Topics.SCORES_TEXT);
         // under the consumer guard: a score whose processing kills the JVM is quarantined after a few attempts
         topology.addProcessor(FUSION, () -> new GuardedProcessor(
-                        new FusionProcessor(settings, joiner, metrics, tracer, parsedWaitingLimit), guard, DEADLETTER_SINK),
+                        new FusionProcessor(settings, joiner, metrics, tracer, guard.service(), parsedWaitingLimit),
+                        guard, DEADLETTER_SINK),
                 SPEECH_SOURCE, TEXT_SOURCE);
         topology.addStateStore(pending, FUSION);
         topology.addStateStore(emitted, FUSION);

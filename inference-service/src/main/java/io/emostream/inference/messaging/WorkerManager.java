@@ -118,9 +118,10 @@ public class WorkerManager {
         String m = modality.name().toLowerCase(Locale.ROOT);
         InferenceMetrics metrics = new InferenceMetrics(meters, modality, model.manifest().ref());
         BatchScorer<?> scorer = modality == Modality.SPEECH
-                ? new BatchScorer<>((EmotionModel<float[]>) model, Inputs::audio, Topics.SCORES_SPEECH, metrics, tracer)
+                ? new BatchScorer<>((EmotionModel<float[]>) model, Inputs::audio, Topics.SCORES_SPEECH, metrics, tracer,
+                        guard.service())
                 : new BatchScorer<>(((TextEmotionModel) model).contextual(), Inputs::text, Topics.SCORES_TEXT, metrics,
-                        tracer);
+                        tracer, guard.service());
         String group = config.groupPrefix() + "-" + m;
         int n = config.workers();
         List<Slot> started = new ArrayList<>(n);

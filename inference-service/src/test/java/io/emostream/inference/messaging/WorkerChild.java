@@ -22,7 +22,7 @@ public final class WorkerChild {
                 new ModelOptions("cpu", 1, 1)).contextual();
         BatchScorer<TextInput> scorer = new BatchScorer<>(model, Inputs::text, args[4],
                 new InferenceMetrics(new SimpleMeterRegistry(), Modality.TEXT, model.manifest().ref()),
-                OpenTelemetry.noop().getTracer(KafkaTracing.SCOPE));
+                OpenTelemetry.noop().getTracer(KafkaTracing.SCOPE), "inference-service");
         ScoringWorker worker = new ScoringWorker("child", args[3], args[1], args[2],
                 Map.of("bootstrap.servers", args[0]), scorer, 4, Duration.ofMillis(20));
         System.out.println("worker starting");

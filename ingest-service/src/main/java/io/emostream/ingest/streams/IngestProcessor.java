@@ -52,7 +52,6 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
     // a plain logger: this class also runs outside Quarkus (tools, tests in child JVMs)
     private static final Logger LOG = Logger.getLogger(IngestProcessor.class);
 
-    static final String SERVICE = "ingest-service";
     /** Most stale transcripts dead-lettered per expiry tick (cheap: no decoding). */
     static final int MAX_STALE_PER_TICK = 1000;
 
@@ -85,7 +84,7 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
         this.context = context;
         this.rendezvous = new TranscriptRendezvous(context.getStateStore(IngestTopology.WAITING_STORE),
                 context.getStateStore(IngestTopology.TRANSCRIPT_STORE), config.transcriptRetention(), metrics);
-        this.publisher = new RecordingPublisher(context, config, segmenter, metrics, tracer);
+        this.publisher = new RecordingPublisher(context, config, segmenter, metrics, tracer, guard.service());
         this.source = recordings.get();
         context.schedule(config.expiryCheckInterval(), PunctuationType.WALL_CLOCK_TIME, this::expire);
     }

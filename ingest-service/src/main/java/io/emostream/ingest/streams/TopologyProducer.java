@@ -5,6 +5,7 @@ import io.emostream.ingest.IngestConfig;
 import io.emostream.ingest.IngestMetrics;
 import io.emostream.ingest.segment.RecordingSegmenter;
 import io.emostream.guard.PoisonGuard;
+import io.emostream.guard.streams.DeadLetterSender;
 import io.emostream.guard.streams.GuardedProcessor;
 import io.opentelemetry.api.trace.Tracer;
 import io.smallrye.common.annotation.Identifier;
@@ -46,17 +47,13 @@ public class TopologyProducer {
         this.kafkaConfig = kafkaConfig;
         this.tracer = tracer;
         this.guard = guard;
+        // dead letters written by Kafka Streams' exception handlers count like the processor's own
+        DeadLetterSender.onDeadLetter(dl -> metrics.deadLettered(dl.reason(), dl.sourceTopic()));
     }
 
     @Produces
     public Topology buildTopology() {
         return build(config, metrics, kafkaConfig, tracer, guard);
-    }
-
-    /** Without the consumer guard (tools). */
-    public static Topology build(IngestConfig config, IngestMetrics metrics, Map<String, Object> kafkaConfig,
-                                 Tracer tracer) {
-        return build(config, metrics, kafkaConfig, tracer, PoisonGuard.disabled());
     }
 
     /**

@@ -89,7 +89,7 @@ class TopologyTest {
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         driver = new TopologyTestDriver(TopologyProducer.build(config, metrics, PipedRecordings::new,
-                OpenTelemetry.noop().getTracer(KafkaTracing.SCOPE), PoisonGuard.disabled()), props, T0);
+                OpenTelemetry.noop().getTracer(KafkaTracing.SCOPE), PoisonGuard.disabled("ingest-service")), props, T0);
         recordings = driver.createInputTopic(Topics.RECORDINGS, new StringSerializer(), new ByteArraySerializer(),
                 T0, Duration.ZERO);
         transcripts = driver.createInputTopic(Topics.TRANSCRIPTS, new StringSerializer(), new ByteArraySerializer(),

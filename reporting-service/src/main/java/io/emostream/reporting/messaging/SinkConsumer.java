@@ -63,8 +63,6 @@ public class SinkConsumer {
                         String lastError, int restarts, Duration sinceProgress) {
     }
 
-    static final String SERVICE = DeadLetterPublisher.SERVICE;
-
     private final ReportingConfig.Sink config;
     private final Map<String, Object> kafkaConfig;
     private final SinkWriter writer;
@@ -147,7 +145,7 @@ public class SinkConsumer {
     private void run() {
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerConfig(), new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
-             DeadLetterPublisher deadLetters = new DeadLetterPublisher(kafkaConfig)) {
+             DeadLetterPublisher deadLetters = new DeadLetterPublisher(kafkaConfig, guard.service())) {
             consumer = c;
             consuming = true;
             c.subscribe(List.of(Topics.EMOTIONS, Topics.RECORDING_STATUS), new ConsumerRebalanceListener() {
