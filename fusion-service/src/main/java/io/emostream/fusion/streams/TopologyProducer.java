@@ -9,13 +9,16 @@ import io.emostream.guard.streams.DeadLetterSender;
 import io.emostream.guard.streams.GuardedProcessor;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.trace.Tracer;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.AutoOffsetReset;
+import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
@@ -70,6 +73,11 @@ public class TopologyProducer {
         this.metrics = new FusionMetrics(registry, settings.mode());
         this.tracer = tracer;
         this.guard = guard;
+    }
+
+    /** The lag gauge reads the app's metrics, so it is registered once the app exists. */
+    void onStart(@Observes StartupEvent event, KafkaStreams streams) {
+        metrics.consumerLag(streams);
     }
 
     @Produces
