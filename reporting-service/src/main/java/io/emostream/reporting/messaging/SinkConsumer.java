@@ -4,6 +4,7 @@ import io.emostream.contracts.ConsumerLag;
 import io.emostream.contracts.FailureReason;
 import io.emostream.contracts.KafkaClientConfig;
 import io.emostream.contracts.KafkaTracing;
+import io.emostream.contracts.ServiceThreads;
 import io.emostream.contracts.Topics;
 import io.emostream.guard.Attempt;
 import io.emostream.guard.Failures;
@@ -73,7 +74,7 @@ public class SinkConsumer {
     private volatile boolean consuming;
     private volatile long lastProgressNanos = System.nanoTime();
     private volatile int restarts;
-    private volatile Thread thread;
+    private final ServiceThreads threads = new ServiceThreads();
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private volatile Instant lastBatchAt;
     private volatile int consecutiveFailures;
@@ -95,8 +96,7 @@ public class SinkConsumer {
             return;
         }
         running = true;
-        thread = new Thread(this::supervise, "reporting-sink");
-        thread.start();
+        threads.start("reporting-sink", false, this::supervise);
     }
 
     void stop(@Observes ShutdownEvent ev) throws InterruptedException {
@@ -105,10 +105,7 @@ public class SinkConsumer {
         if (c != null) {
             c.wakeup();
         }
-        Thread t = thread;
-        if (t != null) {
-            t.join(Duration.ofSeconds(30).toMillis());
-        }
+        threads.stop(Duration.ofSeconds(30));
     }
 
     public State state() {
