@@ -6,7 +6,7 @@ import io.emostream.contracts.FailureReason;
 import io.emostream.contracts.Problem;
 import io.emostream.contracts.RecordingStatus;
 import io.emostream.contracts.Topics;
-import io.emostream.ingest.IngestConfig;
+import io.emostream.ingest.config.IngestConfig;
 import io.emostream.ingest.IngestException;
 import io.emostream.ingest.streams.IngestTopology;
 import jakarta.ws.rs.Consumes;

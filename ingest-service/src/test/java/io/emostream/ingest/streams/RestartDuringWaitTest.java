@@ -5,7 +5,6 @@ import io.emostream.contracts.Topics;
 import io.emostream.contracts.UtteranceText;
 import io.emostream.guard.PoisonGuard;
 import io.emostream.ingest.AudioFixtures;
-import io.emostream.ingest.IngestMetrics;
 import io.emostream.ingest.IngestRecords;
 import io.emostream.ingest.TestConfig;
 import io.emostream.testsupport.RealInfra;
