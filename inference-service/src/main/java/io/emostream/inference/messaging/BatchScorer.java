@@ -8,7 +8,6 @@ import io.emostream.contracts.InferenceTiming;
 import io.emostream.contracts.JsonSerde;
 import io.emostream.contracts.KafkaTracing;
 import io.emostream.contracts.ModelRef;
-import io.emostream.inference.InferenceMetrics;
 import io.emostream.models.EmotionModel;
 import io.emostream.models.Prediction;
 import io.opentelemetry.api.trace.Span;

@@ -6,7 +6,6 @@ import io.emostream.contracts.KafkaTracing;
 import io.emostream.contracts.ModelRef;
 import io.emostream.contracts.Modality;
 import io.emostream.contracts.Topics;
-import io.emostream.inference.InferenceMetrics;
 import io.emostream.inference.TestUtterances;
 import io.emostream.inference.model.ModelRegistry;
 import io.emostream.models.EmotionModel;

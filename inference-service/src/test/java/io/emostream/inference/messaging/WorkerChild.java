@@ -2,7 +2,6 @@ package io.emostream.inference.messaging;
 
 import io.emostream.contracts.KafkaTracing;
 import io.emostream.contracts.Modality;
-import io.emostream.inference.InferenceMetrics;
 import io.emostream.inference.TestUtterances;
 import io.emostream.models.EmotionModel;
 import io.emostream.models.ModelOptions;

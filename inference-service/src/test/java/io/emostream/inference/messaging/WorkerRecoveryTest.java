@@ -3,7 +3,6 @@ package io.emostream.inference.messaging;
 import io.emostream.contracts.EventSerdes;
 import io.emostream.contracts.KafkaTracing;
 import io.emostream.contracts.Modality;
-import io.emostream.inference.InferenceMetrics;
 import io.emostream.inference.TestUtterances;
 import io.emostream.inference.model.ModelRegistry;
 import io.emostream.models.EmotionModel;
