@@ -67,7 +67,7 @@ public class SinkConsumer {
     private final ReportingConfig.Sink config;
     private final Map<String, Object> kafkaConfig;
     private final SinkWriter writer;
-    private final SinkMetrics metrics;
+    private final ReportingMetrics metrics;
     private final Tracer tracer;
     private final PoisonGuard guard;
     private volatile boolean running;
@@ -81,7 +81,7 @@ public class SinkConsumer {
     private volatile String lastError;
 
     public SinkConsumer(ReportingConfig config, @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig,
-                        SinkWriter writer, SinkMetrics metrics, Tracer tracer, PoisonGuard guard) {
+                        SinkWriter writer, ReportingMetrics metrics, Tracer tracer, PoisonGuard guard) {
         this.config = config.sink();
         this.kafkaConfig = kafkaConfig;
         this.writer = writer;
