@@ -3,8 +3,6 @@ package io.emostream.reporting.rest;
 import io.emostream.contracts.Emotion;
 import io.emostream.contracts.UtteranceId;
 import io.emostream.reporting.persistence.Cursor;
-import jakarta.ws.rs.core.MultivaluedMap;
-import jakarta.ws.rs.core.UriInfo;
 
 import java.time.DateTimeException;
 import java.time.Instant;
@@ -13,14 +11,14 @@ import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
- * Strict query parameters: every value is parsed here (never by JAX-RS, whose conversion errors surface as 404),
- * and an unknown, repeated or malformed parameter is a 400 naming it, so a typo never silently widens a query.
+ * The value rules of the query parameters. The bean parameter classes ({@link PageParams},
+ * {@link UtteranceFilterParams}, …) take every value as a String, never converted by JAX-RS (whose conversion errors
+ * surface as 404), and parse it here: a malformed value is a 400 naming the parameter. Unknown, repeated and empty
+ * parameters are refused before, by {@link StrictQueryFilter}.
  */
 final class Params {
 
@@ -28,49 +26,24 @@ final class Params {
     static final int MAX_SPEAKER = 256;
     static final ZoneId UTC = ZoneId.of("UTC");
 
-    private final MultivaluedMap<String, String> values;
-
-    private Params(MultivaluedMap<String, String> values) {
-        this.values = values;
+    private Params() {
     }
 
-    static Params of(UriInfo uri, String... allowed) {
-        MultivaluedMap<String, String> values = uri.getQueryParameters();
-        List<String> known = Arrays.asList(allowed);
-        for (String name : values.keySet()) {
-            if (!known.contains(name)) {
-                throw ProblemException.invalidParameter(name, "unknown query parameter '" + name + "'; allowed: "
-                        + new TreeSet<>(known));
-            }
-            if (values.get(name).size() > 1) {
-                throw ProblemException.invalidParameter(name, "query parameter '" + name + "' is given more than once");
-            }
-        }
-        return new Params(values);
+    /** The value without surrounding blanks, or null when absent ({@link StrictQueryFilter} refused empty ones). */
+    static String raw(String value) {
+        return value == null ? null : value.trim();
     }
 
-    /** The raw value, or null when absent; an empty value is an error. */
-    String raw(String name) {
-        String v = values.getFirst(name);
-        if (v == null) {
-            return null;
-        }
-        if (v.isBlank()) {
-            throw ProblemException.invalidParameter(name, "'" + name + "' must not be empty");
-        }
-        return v.trim();
-    }
-
-    String speaker(String name) {
-        String v = raw(name);
+    static String speaker(String name, String value) {
+        String v = raw(value);
         if (v != null && v.length() > MAX_SPEAKER) {
             throw ProblemException.invalidParameter(name, "'" + name + "' is longer than " + MAX_SPEAKER + " characters");
         }
         return v;
     }
 
-    String recordingId(String name) {
-        String v = raw(name);
+    static String recordingId(String name, String value) {
+        String v = raw(value);
         if (v != null) {
             UtteranceId.recordingIdProblem(v).ifPresent(problem -> {
                 throw ProblemException.invalidParameter(name, problem);
@@ -80,8 +53,8 @@ final class Params {
     }
 
     /** An ISO-8601 instant ({@code 2026-11-22T10:00:00Z}, an offset like {@code +01:00}, or a UTC date). */
-    Instant instant(String name) {
-        String v = raw(name);
+    static Instant instant(String name, String value) {
+        String v = raw(value);
         if (v == null) {
             return null;
         }
@@ -103,8 +76,8 @@ final class Params {
         }
     }
 
-    Emotion emotion(String name) {
-        String v = raw(name);
+    static Emotion emotion(String name, String value) {
+        String v = raw(value);
         if (v == null) {
             return null;
         }
@@ -116,8 +89,8 @@ final class Params {
         }
     }
 
-    Double probability(String name) {
-        String v = raw(name);
+    static Double probability(String name, String value) {
+        String v = raw(value);
         if (v == null) {
             return null;
         }
@@ -134,8 +107,8 @@ final class Params {
     }
 
     /** {@code true} or {@code false} (absent: false). */
-    boolean flag(String name) {
-        String v = raw(name);
+    static boolean flag(String name, String value) {
+        String v = raw(value);
         if (v == null || v.equalsIgnoreCase("false")) {
             return false;
         }
@@ -145,8 +118,8 @@ final class Params {
         throw ProblemException.invalidParameter(name, "'" + name + "' must be true or false, got '" + v + "'");
     }
 
-    int limit(String name, int dflt, int max) {
-        String v = raw(name);
+    static int limit(String name, String value, int dflt, int max) {
+        String v = raw(value);
         if (v == null) {
             return dflt;
         }
@@ -162,8 +135,8 @@ final class Params {
         return (int) n;
     }
 
-    Cursor cursor(String name) {
-        String v = raw(name);
+    static Cursor cursor(String name, String value) {
+        String v = raw(value);
         if (v == null) {
             return null;
         }
@@ -176,8 +149,8 @@ final class Params {
     }
 
     /** One of the constants of {@code type}, case-insensitive. */
-    <E extends Enum<E>> E choice(String name, Class<E> type, E dflt) {
-        String v = raw(name);
+    static <E extends Enum<E>> E choice(String name, String value, Class<E> type, E dflt) {
+        String v = raw(value);
         if (v == null) {
             return dflt;
         }
@@ -191,8 +164,8 @@ final class Params {
     }
 
     /** An IANA time zone name such as {@code UTC} or {@code Europe/Paris}. */
-    ZoneId zone(String name) {
-        String v = raw(name);
+    static ZoneId zone(String name, String value) {
+        String v = raw(value);
         if (v == null) {
             return UTC;
         }
