@@ -1,6 +1,6 @@
 package io.emostream.bench;
 
-import io.emostream.ingest.IngestConfigs;
+import io.emostream.ingest.config.IngestConfigs;
 import io.emostream.ingest.RecordingMeta;
 import io.emostream.ingest.segment.RecordingSegmenter;
 import org.bytedeco.javacv.FFmpegFrameRecorder;

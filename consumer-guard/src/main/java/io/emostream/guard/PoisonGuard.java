@@ -104,13 +104,19 @@ public final class PoisonGuard implements AutoCloseable {
 
     /** A guard that records nothing (tests without a broker, tools). */
     public static PoisonGuard disabled() {
-        return new PoisonGuard(GuardSettings.defaults(), null, "none", null);
+        return disabled("none");
+    }
+
+    /** A guard that records nothing, for the named service (its dead letters carry that name). */
+    public static PoisonGuard disabled(String service) {
+        return new PoisonGuard(GuardSettings.defaults(), null, service, null);
     }
 
     public GuardSettings settings() {
         return settings;
     }
 
+    /** The service's name ({@code quarkus.application.name}): in every dead letter it writes, and its metrics. */
     public String service() {
         return service;
     }

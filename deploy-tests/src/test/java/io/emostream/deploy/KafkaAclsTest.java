@@ -125,7 +125,7 @@ class KafkaAclsTest {
         String reportingGroup = configDefault("reporting-service/src/main/java/io/emostream/reporting/config/"
                 + "ReportingConfig.java", "groupId");
         assertThat(access("reporting").groups()).containsExactly(reportingGroup);
-        String prefix = configDefault("inference-service/src/main/java/io/emostream/inference/InferenceConfig.java",
+        String prefix = configDefault("inference-service/src/main/java/io/emostream/inference/config/InferenceConfig.java",
                 "groupPrefix");
         for (String modality : List.of("speech", "text")) {
             Access a = access("inference-" + modality);

@@ -38,6 +38,7 @@ class HealthTest {
         given().when().get("/q/metrics")
                 .then().statusCode(200)
                 .body(containsString("jvm_memory_used_bytes"))
-                .body(containsString("emostream_fusion_pending"));
+                .body(containsString("emostream_fusion_pending"))
+                .body(containsString("emostream_fusion_consumer_lag"));
     }
 }

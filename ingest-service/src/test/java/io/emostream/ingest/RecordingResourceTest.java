@@ -132,7 +132,9 @@ class RecordingResourceTest {
     @Test
     void openApiDocumentsTheUpload() {
         api().when().get("/q/openapi").then().statusCode(200)
-                .body(containsString("/recordings")).body(containsString("AcceptedRecording"));
+                .body(containsString("/recordings")).body(containsString("AcceptedRecording"))
+                .body(containsString("EmoStream ingest API")).body(containsString("application/problem+json"))
+                .body(containsString("#/components/responses/TooLarge")).body(containsString("X-API-Key"));
     }
 
     @Test

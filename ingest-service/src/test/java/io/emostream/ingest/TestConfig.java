@@ -1,5 +1,8 @@
 package io.emostream.ingest;
 
+import io.emostream.ingest.config.IngestConfig;
+import io.emostream.ingest.config.IngestConfigs;
+
 import java.util.Map;
 
 /** {@link IngestConfig} with the documented defaults, for tests that do not boot Quarkus. */

@@ -55,6 +55,11 @@ class ProblemDetailsTest {
             "/stats/emotions?timeZone=%2B01:00 timeZone",
             "/stats/emotions?limit=10001 limit",
             "/stats/emotions?label=ANGRY&label=sad label",
+            "/utterances?speaker=%20 speaker",
+            "/utterances/export.csv?limit= limit",
+            "/utterances/export.csv?order=asc&order=desc order",
+            "/stats/emotions?timeZone= timeZone",
+            "/stats/emotions?order=asc order",
     })
     void invalidParametersAre400Problems(String url, String parameter) {
         String path = url.contains("?") ? url.substring(0, url.indexOf('?')) : url;

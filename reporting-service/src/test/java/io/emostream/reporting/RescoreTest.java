@@ -179,5 +179,9 @@ class RescoreTest {
                 .body("text.dimensions.arousal", closeTo(3.6, 1e-9))
                 .body("text.scoredAt", is("2029-06-01T09:00:00.030Z"))
                 .body("speech.dimensions", nullValue());
+        String[] csv = api().get("/utterances/export.csv?recording=rs-d").then().statusCode(200).extract().asString()
+                .split("\r\n");
+        assertThat(csv[0]).contains(",text_confidence,text_valence,text_arousal,text_dominance,correction,");
+        assertThat(csv[1]).contains(",2.1,3.6,2.9,false,");
     }
 }

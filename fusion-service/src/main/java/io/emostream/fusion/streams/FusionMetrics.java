@@ -5,18 +5,20 @@ import io.emostream.contracts.FailureReason;
 import io.emostream.contracts.FusedEmotion;
 import io.emostream.contracts.FusionMode;
 import io.emostream.contracts.Modalities;
+import io.emostream.guard.streams.StreamsLag;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import org.apache.kafka.streams.KafkaStreams;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The service's own meters ({@code emostream_fusion_*} in Prometheus). Counters are created once, so the hot path
- * only increments.
+ * Every meter of the service ({@code emostream_fusion_*} in Prometheus; the consumer guard adds its own). Counters
+ * are created once, so the hot path only increments.
  */
 public final class FusionMetrics {
 
@@ -99,5 +101,10 @@ public final class FusionMetrics {
 
     void adjustPending(long delta) {
         pending.addAndGet(delta);
+    }
+
+    /** {@code emostream_fusion_consumer_lag}, once the app exists. */
+    void consumerLag(KafkaStreams streams) {
+        StreamsLag.register(registry, "emostream.fusion", streams);
     }
 }

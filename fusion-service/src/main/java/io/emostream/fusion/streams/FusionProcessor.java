@@ -53,7 +53,6 @@ import java.util.Map;
  */
 final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
-    static final String SERVICE = "fusion-service";
     /** Room for the record overhead under the emotions topic's size limit. */
     static final int MAX_RESULT_BYTES = Topics.MAX_UTTERANCE_MESSAGE_BYTES - 64 * 1024;
     /** Parsed waiting scores kept per task; beyond this (one modality down) the oldest are re-read when needed. */
@@ -68,6 +67,8 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
     private final FusionJoiner joiner;
     private final FusionMetrics metrics;
     private final Tracer tracer;
+    /** The service's name, in its dead letters. */
+    private final String service;
     private final ScoreReader reader = new ScoreReader();
     private final DeadlineIndex index = new DeadlineIndex();
     /**
@@ -85,11 +86,12 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
     private long reportedPending;
 
     FusionProcessor(FusionSettings settings, FusionJoiner joiner, FusionMetrics metrics, Tracer tracer,
-                    int parsedWaitingLimit) {
+                    String service, int parsedWaitingLimit) {
         this.settings = settings;
         this.joiner = joiner;
         this.metrics = metrics;
         this.tracer = tracer;
+        this.service = service;
         this.emittedBucketMs = emittedBucketMs(settings);
         this.parsedWaiting = new LinkedHashMap<>(1024, 0.75f, false) {
             @Override
@@ -352,7 +354,7 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
 
     private void deadLetter(FailureReason reason, String detail, String topic, int partition, long offset,
                             byte[] key, byte[] value, Headers headers, long timestamp, long now) {
-        ProducerRecord<byte[], byte[]> dl = new DeadLetter(reason, detail, topic, partition, offset, SERVICE,
+        ProducerRecord<byte[], byte[]> dl = new DeadLetter(reason, detail, topic, partition, offset, service,
                 Instant.ofEpochMilli(now)).toRecord(key, value, headers);
         context.forward(new Record<>(dl.key(), dl.value(), timestamp, dl.headers()), TopologyProducer.DEADLETTER_SINK);
         metrics.deadLetter(topic, reason);

@@ -9,13 +9,16 @@ import io.emostream.guard.streams.DeadLetterSender;
 import io.emostream.guard.streams.GuardedProcessor;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.trace.Tracer;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.AutoOffsetReset;
+import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
@@ -65,16 +68,16 @@ public class TopologyProducer {
         DeadLetterSender.onDeadLetter(dl -> metrics.deadLetter(dl.sourceTopic(), dl.reason()));
     }
 
-    /** Without the consumer guard (tests and tools without a broker). */
-    public TopologyProducer(FusionSettings settings, MeterRegistry registry, Tracer tracer) {
-        this(settings, registry, tracer, PoisonGuard.disabled());
-    }
-
     public TopologyProducer(FusionSettings settings, MeterRegistry registry, Tracer tracer, PoisonGuard guard) {
         this.settings = settings;
         this.metrics = new FusionMetrics(registry, settings.mode());
         this.tracer = tracer;
         this.guard = guard;
+    }
+
+    /** The lag gauge reads the app's metrics, so it is registered once the app exists. */
+    void onStart(@Observes StartupEvent event, KafkaStreams streams) {
+        metrics.consumerLag(streams);
     }
 
     @Produces
@@ -106,7 +109,8 @@ public class TopologyProducer {
                 new ByteArrayDeserializer(), Topics.SCORES_TEXT);
         // under the consumer guard: a score whose processing kills the JVM is quarantined after a few attempts
         topology.addProcessor(FUSION, () -> new GuardedProcessor(
-                        new FusionProcessor(settings, joiner, metrics, tracer, parsedWaitingLimit), guard, DEADLETTER_SINK),
+                        new FusionProcessor(settings, joiner, metrics, tracer, guard.service(), parsedWaitingLimit),
+                        guard, DEADLETTER_SINK),
                 SPEECH_SOURCE, TEXT_SOURCE);
         topology.addStateStore(pending, FUSION);
         topology.addStateStore(emitted, FUSION);

@@ -15,6 +15,7 @@ import io.emostream.contracts.ModelRef;
 import io.emostream.contracts.Topics;
 import io.emostream.fusion.Scores;
 import io.emostream.fusion.config.FusionSettings;
+import io.emostream.guard.PoisonGuard;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -70,7 +71,8 @@ class TopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbConfig.class);
-        driver = new TopologyTestDriver(new TopologyProducer(settings, registry, tracing.get(KafkaTracing.SCOPE)).buildTopology(parsedWaitingLimit), props, T0);
+        driver = new TopologyTestDriver(new TopologyProducer(settings, registry, tracing.get(KafkaTracing.SCOPE),
+                PoisonGuard.disabled("fusion-service")).buildTopology(parsedWaitingLimit), props, T0);
         speech = driver.createInputTopic(Topics.SCORES_SPEECH, new StringSerializer(), new ByteArraySerializer());
         text = driver.createInputTopic(Topics.SCORES_TEXT, new StringSerializer(), new ByteArraySerializer());
         emotions = driver.createOutputTopic(Topics.EMOTIONS, new StringDeserializer(), EventSerdes.FUSED_EMOTION);

@@ -8,7 +8,6 @@ import io.emostream.contracts.InferenceTiming;
 import io.emostream.contracts.JsonSerde;
 import io.emostream.contracts.KafkaTracing;
 import io.emostream.contracts.ModelRef;
-import io.emostream.inference.InferenceMetrics;
 import io.emostream.models.EmotionModel;
 import io.emostream.models.Prediction;
 import io.opentelemetry.api.trace.Span;
@@ -57,15 +56,20 @@ public final class BatchScorer<I> {
     private final InferenceMetrics metrics;
     private final Tracer tracer;
     private final String spanName;
+    private final String service;
 
-    /** @param tracer one span per scored utterance, a child of the input record's trace ({@link KafkaTracing}) */
+    /**
+     * @param tracer  one span per scored utterance, a child of the input record's trace ({@link KafkaTracing})
+     * @param service the service's name, in its dead letters ({@link io.emostream.guard.PoisonGuard#service()})
+     */
     public BatchScorer(EmotionModel<I> model, Decoder<I> decoder, String outputTopic, InferenceMetrics metrics,
-                       Tracer tracer) {
+                       Tracer tracer, String service) {
         this.model = model;
         this.decoder = decoder;
         this.outputTopic = outputTopic;
         this.metrics = metrics;
         this.tracer = tracer;
+        this.service = service;
         this.spanName = "score " + model.manifest().modality().name().toLowerCase(java.util.Locale.ROOT);
     }
 
@@ -158,7 +162,7 @@ public final class BatchScorer<I> {
                                                       String detail) {
         metrics.deadLettered(reason);
         LOG.warnf("dead-lettering %s-%d@%d: %s %s", r.topic(), r.partition(), r.offset(), reason, detail);
-        return new DeadLetter(reason, detail, r.topic(), r.partition(), r.offset(), "inference-service", Instant.now())
+        return new DeadLetter(reason, detail, r.topic(), r.partition(), r.offset(), service, Instant.now())
                 .toRecord(r.key(), r.value(), r.headers());
     }
 }

@@ -56,8 +56,6 @@ public final class ScoringWorker implements Runnable {
 
     // a plain logger: this class also runs outside Quarkus (tools, tests in child JVMs)
     private static final Logger LOG = Logger.getLogger(ScoringWorker.class);
-    static final String SERVICE = "inference-service";
-
     private final String name;
     private final String inputTopic;
     private final String groupId;
@@ -277,7 +275,7 @@ public final class ScoringWorker implements Runnable {
                     if (attempt.quarantined()) {
                         ConsumerRecord<byte[], byte[]> r = a.record();
                         scorer.metrics().deadLettered(FailureReason.PROCESSING_CRASHED);
-                        out.add(attempt.deadLetter(SERVICE, r.key(), r.value(), r.headers()));
+                        out.add(attempt.deadLetter(guard.service(), r.key(), r.value(), r.headers()));
                     } else {
                         out.addAll(scoreGuarded(List.of(a)));
                     }
@@ -296,7 +294,7 @@ public final class ScoringWorker implements Runnable {
                 if (attempt.quarantined()) { // careful mode began in the meantime (another thread's partition)
                     ConsumerRecord<byte[], byte[]> r = a.record();
                     scorer.metrics().deadLettered(FailureReason.PROCESSING_CRASHED);
-                    out.add(attempt.deadLetter(SERVICE, r.key(), r.value(), r.headers()));
+                    out.add(attempt.deadLetter(guard.service(), r.key(), r.value(), r.headers()));
                 } else {
                     toScore.add(a);
                 }
@@ -339,7 +337,7 @@ public final class ScoringWorker implements Runnable {
         ConsumerRecord<byte[], byte[]> r = a.record();
         LOG.errorf(e, "%s: processing %s-%d@%d threw; dead-lettered", name, r.topic(), r.partition(), r.offset());
         scorer.metrics().deadLettered(FailureReason.PROCESSING_FAILED);
-        return Failures.deadLetter(r, SERVICE, e);
+        return Failures.deadLetter(r, guard.service(), e);
     }
 
     private GuardKey key(BatchScorer.Arrived a) {

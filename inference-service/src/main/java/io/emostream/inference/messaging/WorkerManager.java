@@ -1,10 +1,10 @@
 package io.emostream.inference.messaging;
 
 import io.emostream.contracts.Modality;
+import io.emostream.contracts.ServiceThreads;
 import io.emostream.contracts.Topics;
 import io.emostream.guard.PoisonGuard;
-import io.emostream.inference.InferenceConfig;
-import io.emostream.inference.InferenceMetrics;
+import io.emostream.inference.config.InferenceConfig;
 import io.emostream.inference.model.ModelRegistry;
 import io.emostream.models.EmotionModel;
 import io.emostream.models.TextEmotionModel;
@@ -23,8 +23,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -47,7 +45,7 @@ public class WorkerManager {
     private final Tracer tracer;
     private final PoisonGuard guard;
     private final Map<Modality, List<Slot>> workers = new EnumMap<>(Modality.class);
-    private ScheduledExecutorService supervisor;
+    private final ServiceThreads threads = new ServiceThreads();
     private volatile boolean stopping;
 
     public WorkerManager(InferenceConfig config, ModelRegistry models, MeterRegistry meters,
@@ -77,11 +75,11 @@ public class WorkerManager {
             this.metrics = metrics;
         }
 
-        void start() {
+        void start(ServiceThreads threads) {
             worker = factory.get();
             startedAt = System.nanoTime();
             restartAt = 0;
-            new Thread(worker, name + "-worker").start();
+            threads.start(name + "-worker", false, worker);
         }
     }
 
@@ -89,15 +87,9 @@ public class WorkerManager {
         if (config.workers() < 1) {
             throw new IllegalArgumentException("emostream.inference.workers must be at least 1: " + config.workers());
         }
-        supervisor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "inference-supervisor");
-            t.setDaemon(true);
-            return t;
-        });
-        supervisor.scheduleWithFixedDelay(this::supervise, 500, 500, TimeUnit.MILLISECONDS);
-        Thread t = new Thread(this::startAll, "inference-startup");
-        t.setDaemon(true);
-        t.start();
+        threads.every("inference-supervisor", Duration.ofMillis(500), this::supervise);
+        // models load in the background, so liveness answers meanwhile; not waited for on shutdown
+        threads.start("inference-startup", true, this::startAll);
     }
 
     private void startAll() {
@@ -118,9 +110,10 @@ public class WorkerManager {
         String m = modality.name().toLowerCase(Locale.ROOT);
         InferenceMetrics metrics = new InferenceMetrics(meters, modality, model.manifest().ref());
         BatchScorer<?> scorer = modality == Modality.SPEECH
-                ? new BatchScorer<>((EmotionModel<float[]>) model, Inputs::audio, Topics.SCORES_SPEECH, metrics, tracer)
+                ? new BatchScorer<>((EmotionModel<float[]>) model, Inputs::audio, Topics.SCORES_SPEECH, metrics, tracer,
+                        guard.service())
                 : new BatchScorer<>(((TextEmotionModel) model).contextual(), Inputs::text, Topics.SCORES_TEXT, metrics,
-                        tracer);
+                        tracer, guard.service());
         String group = config.groupPrefix() + "-" + m;
         int n = config.workers();
         List<Slot> started = new ArrayList<>(n);
@@ -132,7 +125,7 @@ public class WorkerManager {
                     modality == Modality.SPEECH ? Topics.UTTERANCES_AUDIO : Topics.UTTERANCES_TEXT, group,
                     transactionalId, kafka, scorer, config.batch().maxSize(), config.batch().maxWait(), guard,
                     config.retryBackoff(), config.maxRetryBackoff()), metrics);
-            slot.start();
+            slot.start(threads);
             started.add(slot);
         }
         workers.put(modality, List.copyOf(started));
@@ -162,7 +155,7 @@ public class WorkerManager {
                     s.restarts++;
                     s.metrics.workerRestarted();
                     Log.infof("%s: starting a new worker (restart #%d)", s.name, s.restarts);
-                    s.start();
+                    s.start(threads);
                 }
             }
         }
@@ -179,13 +172,16 @@ public class WorkerManager {
 
     public synchronized void stopAll() {
         stopping = true;
-        if (supervisor != null) {
-            supervisor.shutdownNow();
-        }
+        threads.stopSchedules();
         // ask all to finish their batch at once, then wait: the drain takes one batch's time, not one per worker
         all().forEach(ScoringWorker::requestStop);
         long deadline = System.nanoTime() + config.drainTimeout().toNanos();
         all().forEach(w -> w.awaitStopped(Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))));
+        try {
+            threads.stop(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private List<ScoringWorker> all() {

@@ -1,7 +1,7 @@
 package io.emostream.inference.model;
 
 import io.emostream.contracts.Modality;
-import io.emostream.inference.InferenceConfig;
+import io.emostream.inference.config.InferenceConfig;
 import io.emostream.models.EmotionModel;
 import io.emostream.models.ModelOptions;
 import io.emostream.models.SpeechEmotionModel;

@@ -6,7 +6,6 @@ import io.emostream.contracts.KafkaTracing;
 import io.emostream.contracts.ModelRef;
 import io.emostream.contracts.Modality;
 import io.emostream.contracts.Topics;
-import io.emostream.inference.InferenceMetrics;
 import io.emostream.inference.TestUtterances;
 import io.emostream.inference.model.ModelRegistry;
 import io.emostream.models.EmotionModel;
@@ -74,7 +73,7 @@ class BatchedEqualsSingleTest {
     @Test
     void speechUtterancesOfDifferentLengths() {
         BatchScorer<float[]> scorer = new BatchScorer<>(ser, Inputs::audio, Topics.SCORES_SPEECH,
-                new InferenceMetrics(new SimpleMeterRegistry(), Modality.SPEECH, new ModelRef("t", "1")), tracer);
+                new InferenceMetrics(new SimpleMeterRegistry(), Modality.SPEECH, new ModelRef("t", "1")), tracer, "inference-service");
         float[] angry = TestUtterances.sample("angry-refund.wav");
         float[] sad = TestUtterances.sample("sad-goodbye.wav");
         float[] happy = TestUtterances.sample("happy-news.wav");
@@ -98,7 +97,7 @@ class BatchedEqualsSingleTest {
     @Test
     void textUtterancesOfDifferentLengths() {
         BatchScorer<TextInput> scorer = new BatchScorer<>(ter, Inputs::text, Topics.SCORES_TEXT,
-                new InferenceMetrics(new SimpleMeterRegistry(), Modality.TEXT, new ModelRef("t", "1")), tracer);
+                new InferenceMetrics(new SimpleMeterRegistry(), Modality.TEXT, new ModelRef("t", "1")), tracer, "inference-service");
         List<String> texts = List.of("Hi.", "I can't believe you would do this to me after everything we've been through together!",
                 "Okay.", "What a lovely surprise, thank you!", "The meeting is at three.");
         List<BatchScorer.Arrived> batch = new ArrayList<>();
@@ -127,7 +126,7 @@ class BatchedEqualsSingleTest {
     @Test
     void eachScoreContinuesTheTraceOfItsUtterance() {
         BatchScorer<TextInput> scorer = new BatchScorer<>(ter, Inputs::text, Topics.SCORES_TEXT,
-                new InferenceMetrics(new SimpleMeterRegistry(), Modality.TEXT, new ModelRef("t", "1")), tracer);
+                new InferenceMetrics(new SimpleMeterRegistry(), Modality.TEXT, new ModelRef("t", "1")), tracer, "inference-service");
         String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
         String parentSpan = "00f067aa0ba902b7";
         ProducerRecord<String, byte[]> traced = TestUtterances.text("traced", 0, "I am so happy for you!");

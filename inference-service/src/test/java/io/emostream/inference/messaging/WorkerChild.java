@@ -2,7 +2,6 @@ package io.emostream.inference.messaging;
 
 import io.emostream.contracts.KafkaTracing;
 import io.emostream.contracts.Modality;
-import io.emostream.inference.InferenceMetrics;
 import io.emostream.inference.TestUtterances;
 import io.emostream.models.EmotionModel;
 import io.emostream.models.ModelOptions;
@@ -22,7 +21,7 @@ public final class WorkerChild {
                 new ModelOptions("cpu", 1, 1)).contextual();
         BatchScorer<TextInput> scorer = new BatchScorer<>(model, Inputs::text, args[4],
                 new InferenceMetrics(new SimpleMeterRegistry(), Modality.TEXT, model.manifest().ref()),
-                OpenTelemetry.noop().getTracer(KafkaTracing.SCOPE));
+                OpenTelemetry.noop().getTracer(KafkaTracing.SCOPE), "inference-service");
         ScoringWorker worker = new ScoringWorker("child", args[3], args[1], args[2],
                 Map.of("bootstrap.servers", args[0]), scorer, 4, Duration.ofMillis(20));
         System.out.println("worker starting");

@@ -3,7 +3,6 @@ package io.emostream.inference.messaging;
 import io.emostream.contracts.EventSerdes;
 import io.emostream.contracts.KafkaTracing;
 import io.emostream.contracts.Modality;
-import io.emostream.inference.InferenceMetrics;
 import io.emostream.inference.TestUtterances;
 import io.emostream.inference.model.ModelRegistry;
 import io.emostream.models.EmotionModel;
@@ -88,7 +87,7 @@ class WorkerRecoveryTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         BatchScorer<TextInput> scorer = new BatchScorer<>(model, Inputs::text, out,
                 new InferenceMetrics(registry, Modality.TEXT, model.manifest().ref()),
-                OpenTelemetry.noop().getTracer(KafkaTracing.SCOPE));
+                OpenTelemetry.noop().getTracer(KafkaTracing.SCOPE), "inference-service");
         String group = "recovery-" + run;
         ScoringWorker worker = new ScoringWorker("recovery-" + run, in, group, group + "-tx",
                 // a refused batch is retried by the producer until its delivery timeout: keep that short here

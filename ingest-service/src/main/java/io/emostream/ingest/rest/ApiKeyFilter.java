@@ -2,7 +2,7 @@ package io.emostream.ingest.rest;
 
 import io.emostream.contracts.ApiKeys;
 import io.emostream.contracts.Problem;
-import io.emostream.ingest.IngestConfig;
+import io.emostream.ingest.config.IngestConfig;
 import io.quarkus.logging.Log;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;

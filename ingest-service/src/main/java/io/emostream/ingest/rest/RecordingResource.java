@@ -3,10 +3,9 @@ package io.emostream.ingest.rest;
 import io.emostream.contracts.ApiKeys;
 import io.emostream.contracts.EventSerdes;
 import io.emostream.contracts.FailureReason;
-import io.emostream.contracts.Problem;
 import io.emostream.contracts.RecordingStatus;
 import io.emostream.contracts.Topics;
-import io.emostream.ingest.IngestConfig;
+import io.emostream.ingest.config.IngestConfig;
 import io.emostream.ingest.IngestException;
 import io.emostream.ingest.streams.IngestTopology;
 import jakarta.ws.rs.Consumes;
@@ -24,14 +23,10 @@ import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeIn;
-import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
-import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
-import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 import org.jboss.resteasy.reactive.RestForm;
 import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.multipart.FileUpload;
@@ -48,12 +43,8 @@ import java.nio.file.Files;
  * with an {@code Idempotency-Key} ({@link UploadClaims}).
  */
 @Path("/recordings")
-@SecurityRequirement(name = RecordingResource.API_KEY)
-@SecurityScheme(securitySchemeName = RecordingResource.API_KEY, type = SecuritySchemeType.APIKEY,
-        in = SecuritySchemeIn.HEADER, apiKeyName = ApiKeys.HEADER)
 public class RecordingResource {
 
-    static final String API_KEY = "apiKey";
     static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
     private final RecordingUploads uploads;
@@ -75,20 +66,13 @@ public class RecordingResource {
             + "utterance ids the recording will produce. Send an Idempotency-Key to make retries safe.")
     @APIResponse(responseCode = "202", description = "Accepted (or, for a retry with the same Idempotency-Key, "
             + "accepted before)", content = @Content(schema = @Schema(implementation = AcceptedRecording.class)))
-    @APIResponse(responseCode = "400", description = "Malformed transcript or parameters",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "401", description = "No X-API-Key header, or a key that is not accepted",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "409", description = "The recordingId belongs to another upload",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "413", description = "Recording too large",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "415", description = "Not decodable audio",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "422", description = "Empty, corrupt, truncated or too long audio; transcript outside the audio",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "429", description = "Too many uploads at once; retry after Retry-After seconds",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "400", ref = IngestApi.REF + IngestApi.BAD_REQUEST)
+    @APIResponse(responseCode = "401", ref = IngestApi.REF + IngestApi.UNAUTHORIZED)
+    @APIResponse(responseCode = "409", ref = IngestApi.REF + IngestApi.CONFLICT)
+    @APIResponse(responseCode = "413", ref = IngestApi.REF + IngestApi.TOO_LARGE)
+    @APIResponse(responseCode = "415", ref = IngestApi.REF + IngestApi.NOT_AUDIO)
+    @APIResponse(responseCode = "422", ref = IngestApi.REF + IngestApi.UNUSABLE)
+    @APIResponse(responseCode = "429", ref = IngestApi.REF + IngestApi.BUSY)
     public Response uploadForm(@RestForm("file") FileUpload file, @RestForm("transcript") String transcript,
                                @RestForm("recordingId") String recordingId, @RestForm("language") String language,
                                @RestForm("speakers") String speakers,
@@ -151,8 +135,7 @@ public class RecordingResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Where a recording is in ingest")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = RecordingStatus.class)))
-    @APIResponse(responseCode = "404", description = "Unknown recording",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", ref = IngestApi.REF + IngestApi.NOT_FOUND)
     public Response status(@Parameter(description = "recording id") @PathParam("id") String id) {
         byte[] value;
         try {

@@ -9,7 +9,7 @@ import io.emostream.contracts.RecordingStatus;
 import io.emostream.contracts.Topics;
 import io.emostream.contracts.Transcript;
 import io.emostream.contracts.UtteranceId;
-import io.emostream.ingest.IngestConfig;
+import io.emostream.ingest.config.IngestConfig;
 import io.emostream.ingest.IngestException;
 import io.emostream.ingest.RecordingMeta;
 import io.emostream.ingest.UploadHeaders;

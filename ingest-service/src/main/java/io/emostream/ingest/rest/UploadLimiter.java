@@ -1,9 +1,7 @@
 package io.emostream.ingest.rest;
 
-import io.emostream.ingest.IngestConfig;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
+import io.emostream.ingest.config.IngestConfig;
+import io.emostream.ingest.streams.IngestMetrics;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.HttpMethod;
@@ -26,16 +24,14 @@ public class UploadLimiter {
     private final Semaphore slots;
     private final int max;
     private final long retryAfterSeconds;
-    private final Counter busy;
+    private final IngestMetrics metrics;
 
-    public UploadLimiter(IngestConfig config, MeterRegistry registry) {
+    public UploadLimiter(IngestConfig config, IngestMetrics metrics) {
         this.max = config.maxConcurrentUploads();
         this.slots = new Semaphore(max);
         this.retryAfterSeconds = Math.max(1, config.uploadRetryAfter().toSeconds());
-        Gauge.builder("emostream.ingest.uploads.active", this, UploadLimiter::inUse)
-                .description("REST uploads being received or processed").register(registry);
-        this.busy = Counter.builder("emostream.ingest.uploads.refused.busy")
-                .description("REST uploads answered 429 (over max-concurrent-uploads)").register(registry);
+        this.metrics = metrics;
+        metrics.uploadSlots(slots, max);
     }
 
     @ServerRequestFilter(preMatching = true, priority = Priorities.AUTHENTICATION + 100)
@@ -45,17 +41,12 @@ public class UploadLimiter {
             return null;
         }
         if (!slots.tryAcquire()) {
-            busy.increment();
+            metrics.uploadRefusedBusy();
             return Problems.builder(429, "Too many uploads", "ingest is already processing " + max
                             + " uploads; retry in " + retryAfterSeconds + " s", request.getUriInfo().getPath(), null)
                     .header(HttpHeaders.RETRY_AFTER, retryAfterSeconds).build();
         }
         routing.addEndHandler(done -> slots.release());
         return null;
-    }
-
-    /** Uploads being processed now. */
-    double inUse() {
-        return max - slots.availablePermits();
     }
 }

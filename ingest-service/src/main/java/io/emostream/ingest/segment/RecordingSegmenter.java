@@ -2,7 +2,7 @@ package io.emostream.ingest.segment;
 
 import io.emostream.contracts.FailureReason;
 import io.emostream.contracts.PcmAudio;
-import io.emostream.ingest.IngestConfig;
+import io.emostream.ingest.config.IngestConfig;
 import io.emostream.ingest.IngestException;
 import io.emostream.ingest.RecordingMeta;
 import io.emostream.ingest.Utterance;

@@ -9,9 +9,8 @@ import io.emostream.guard.Attempt;
 import io.emostream.guard.GuardKey;
 import io.emostream.guard.PoisonGuard;
 import io.emostream.guard.streams.GuardedProcessor;
-import io.emostream.ingest.IngestConfig;
+import io.emostream.ingest.config.IngestConfig;
 import io.emostream.ingest.IngestException;
-import io.emostream.ingest.IngestMetrics;
 import io.emostream.ingest.segment.RecordingSegmenter;
 import io.emostream.ingest.transcript.TranscriptParser;
 import io.opentelemetry.api.trace.Tracer;
@@ -52,7 +51,6 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
     // a plain logger: this class also runs outside Quarkus (tools, tests in child JVMs)
     private static final Logger LOG = Logger.getLogger(IngestProcessor.class);
 
-    static final String SERVICE = "ingest-service";
     /** Most stale transcripts dead-lettered per expiry tick (cheap: no decoding). */
     static final int MAX_STALE_PER_TICK = 1000;
 
@@ -85,7 +83,7 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
         this.context = context;
         this.rendezvous = new TranscriptRendezvous(context.getStateStore(IngestTopology.WAITING_STORE),
                 context.getStateStore(IngestTopology.TRANSCRIPT_STORE), config.transcriptRetention(), metrics);
-        this.publisher = new RecordingPublisher(context, config, segmenter, metrics, tracer);
+        this.publisher = new RecordingPublisher(context, config, segmenter, metrics, tracer, guard.service());
         this.source = recordings.get();
         context.schedule(config.expiryCheckInterval(), PunctuationType.WALL_CLOCK_TIME, this::expire);
     }

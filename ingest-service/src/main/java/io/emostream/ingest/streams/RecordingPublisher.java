@@ -12,9 +12,8 @@ import io.emostream.contracts.Topics;
 import io.emostream.contracts.Transcript;
 import io.emostream.contracts.UtteranceAudio;
 import io.emostream.contracts.UtteranceText;
-import io.emostream.ingest.IngestConfig;
+import io.emostream.ingest.config.IngestConfig;
 import io.emostream.ingest.IngestException;
-import io.emostream.ingest.IngestMetrics;
 import io.emostream.ingest.RecordingMeta;
 import io.emostream.ingest.UploadHeaders;
 import io.emostream.ingest.Utterance;
@@ -51,14 +50,17 @@ final class RecordingPublisher {
     private final RecordingSegmenter segmenter;
     private final IngestMetrics metrics;
     private final Tracer tracer;
+    /** The service's name, in its dead letters. */
+    private final String service;
 
     RecordingPublisher(ProcessorContext<byte[], byte[]> context, IngestConfig config, RecordingSegmenter segmenter,
-                       IngestMetrics metrics, Tracer tracer) {
+                       IngestMetrics metrics, Tracer tracer, String service) {
         this.context = context;
         this.config = config;
         this.segmenter = segmenter;
         this.metrics = metrics;
         this.tracer = tracer;
+        this.service = service;
     }
 
     /**
@@ -188,7 +190,7 @@ final class RecordingPublisher {
     void deadLetter(Origin o, FailureReason reason, String detail) {
         LOG.warnf("dead-lettering %s-%d@%d: %s %s", o.topic(), o.partition(), o.offset(), reason, detail);
         metrics.deadLettered(reason, o.topic());
-        DeadLetter dl = new DeadLetter(reason, detail, o.topic(), o.partition(), o.offset(), IngestProcessor.SERVICE,
+        DeadLetter dl = new DeadLetter(reason, detail, o.topic(), o.partition(), o.offset(), service,
                 Instant.ofEpochMilli(context.currentSystemTimeMs()));
         // an oversize original goes by reference: it stays on its topic, the dead letter says where
         ProducerRecord<byte[], byte[]> pr = dl.toRecord(o.key(), o.value(), o.headers(),

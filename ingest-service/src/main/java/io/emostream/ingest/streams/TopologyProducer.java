@@ -1,19 +1,22 @@
 package io.emostream.ingest.streams;
 
 import io.emostream.contracts.Topics;
-import io.emostream.ingest.IngestConfig;
-import io.emostream.ingest.IngestMetrics;
+import io.emostream.ingest.config.IngestConfig;
 import io.emostream.ingest.segment.RecordingSegmenter;
 import io.emostream.guard.PoisonGuard;
+import io.emostream.guard.streams.DeadLetterSender;
 import io.emostream.guard.streams.GuardedProcessor;
 import io.opentelemetry.api.trace.Tracer;
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.Record;
@@ -46,17 +49,18 @@ public class TopologyProducer {
         this.kafkaConfig = kafkaConfig;
         this.tracer = tracer;
         this.guard = guard;
+        // dead letters written by Kafka Streams' exception handlers count like the processor's own
+        DeadLetterSender.onDeadLetter(dl -> metrics.deadLettered(dl.reason(), dl.sourceTopic()));
+    }
+
+    /** The lag gauge reads the app's metrics, so it is registered once the app exists. */
+    void onStart(@Observes StartupEvent event, KafkaStreams streams) {
+        metrics.consumerLag(streams);
     }
 
     @Produces
     public Topology buildTopology() {
         return build(config, metrics, kafkaConfig, tracer, guard);
-    }
-
-    /** Without the consumer guard (tools). */
-    public static Topology build(IngestConfig config, IngestMetrics metrics, Map<String, Object> kafkaConfig,
-                                 Tracer tracer) {
-        return build(config, metrics, kafkaConfig, tracer, PoisonGuard.disabled());
     }
 
     /**

@@ -2,7 +2,6 @@ package io.emostream.ingest.streams;
 
 import io.emostream.contracts.Json;
 import io.emostream.guard.streams.DeadlineIndex;
-import io.emostream.ingest.IngestMetrics;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import io.emostream.contracts.FailureReason;
 import io.emostream.contracts.Json;
 import io.emostream.contracts.Transcript;
-import io.emostream.ingest.IngestConfig;
+import io.emostream.ingest.config.IngestConfig;
 import io.emostream.ingest.IngestException;
 
 import java.nio.charset.CharacterCodingException;

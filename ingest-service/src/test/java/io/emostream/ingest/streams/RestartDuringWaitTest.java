@@ -3,8 +3,8 @@ package io.emostream.ingest.streams;
 import io.emostream.contracts.RecordingStatus;
 import io.emostream.contracts.Topics;
 import io.emostream.contracts.UtteranceText;
+import io.emostream.guard.PoisonGuard;
 import io.emostream.ingest.AudioFixtures;
-import io.emostream.ingest.IngestMetrics;
 import io.emostream.ingest.IngestRecords;
 import io.emostream.ingest.TestConfig;
 import io.emostream.testsupport.RealInfra;
@@ -68,7 +68,7 @@ class RestartDuringWaitTest {
         KafkaStreams streams = new KafkaStreams(TopologyProducer.build(TestConfig.defaults(),
                 new IngestMetrics(new SimpleMeterRegistry()),
                 Map.of("bootstrap.servers", RealInfra.kafkaBootstrapServers()),
-                OpenTelemetry.noop().getTracer(KafkaTracing.SCOPE)), p);
+                OpenTelemetry.noop().getTracer(KafkaTracing.SCOPE), PoisonGuard.disabled("ingest-service")), p);
         streams.start();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (streams.state() != KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {

@@ -13,9 +13,8 @@ import io.emostream.contracts.UtteranceAudio;
 import io.emostream.contracts.UtteranceText;
 import io.emostream.guard.PoisonGuard;
 import io.emostream.ingest.AudioFixtures;
-import io.emostream.ingest.IngestConfig;
-import io.emostream.ingest.IngestConfigs;
-import io.emostream.ingest.IngestMetrics;
+import io.emostream.ingest.config.IngestConfig;
+import io.emostream.ingest.config.IngestConfigs;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -89,7 +88,7 @@ class TopologyTest {
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         driver = new TopologyTestDriver(TopologyProducer.build(config, metrics, PipedRecordings::new,
-                OpenTelemetry.noop().getTracer(KafkaTracing.SCOPE), PoisonGuard.disabled()), props, T0);
+                OpenTelemetry.noop().getTracer(KafkaTracing.SCOPE), PoisonGuard.disabled("ingest-service")), props, T0);
         recordings = driver.createInputTopic(Topics.RECORDINGS, new StringSerializer(), new ByteArraySerializer(),
                 T0, Duration.ZERO);
         transcripts = driver.createInputTopic(Topics.TRANSCRIPTS, new StringSerializer(), new ByteArraySerializer(),

@@ -22,15 +22,16 @@ import java.util.concurrent.TimeoutException;
 /** Sends rejected records, untouched, to {@link Topics#DEADLETTER} and waits for the broker's acknowledgement. */
 final class DeadLetterPublisher implements AutoCloseable {
 
-    static final String SERVICE = "reporting-service";
-
     /** A record and why it was rejected. */
     record Rejection(ConsumerRecord<byte[], byte[]> record, FailureReason reason, String detail) {
     }
 
     private final KafkaProducer<byte[], byte[]> producer;
+    private final String service;
 
-    DeadLetterPublisher(Map<String, Object> kafkaConfig) {
+    /** @param service the service's name, in its dead letters ({@link io.emostream.guard.PoisonGuard#service()}) */
+    DeadLetterPublisher(Map<String, Object> kafkaConfig, String service) {
+        this.service = service;
         producer = new KafkaProducer<>(producerConfig(kafkaConfig), new ByteArraySerializer(),
                 new ByteArraySerializer());
     }
@@ -50,7 +51,7 @@ final class DeadLetterPublisher implements AutoCloseable {
         List<Future<RecordMetadata>> sent = new ArrayList<>(rejections.size());
         for (Rejection r : rejections) {
             ConsumerRecord<byte[], byte[]> in = r.record();
-            DeadLetter dl = new DeadLetter(r.reason(), r.detail(), in.topic(), in.partition(), in.offset(), SERVICE,
+            DeadLetter dl = new DeadLetter(r.reason(), r.detail(), in.topic(), in.partition(), in.offset(), service,
                     Instant.now());
             sent.add(producer.send(dl.toRecord(in.key(), in.value(), in.headers())));
         }

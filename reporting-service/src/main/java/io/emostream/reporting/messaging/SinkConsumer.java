@@ -4,6 +4,7 @@ import io.emostream.contracts.ConsumerLag;
 import io.emostream.contracts.FailureReason;
 import io.emostream.contracts.KafkaClientConfig;
 import io.emostream.contracts.KafkaTracing;
+import io.emostream.contracts.ServiceThreads;
 import io.emostream.contracts.Topics;
 import io.emostream.guard.Attempt;
 import io.emostream.guard.Failures;
@@ -63,26 +64,24 @@ public class SinkConsumer {
                         String lastError, int restarts, Duration sinceProgress) {
     }
 
-    static final String SERVICE = DeadLetterPublisher.SERVICE;
-
     private final ReportingConfig.Sink config;
     private final Map<String, Object> kafkaConfig;
     private final SinkWriter writer;
-    private final SinkMetrics metrics;
+    private final ReportingMetrics metrics;
     private final Tracer tracer;
     private final PoisonGuard guard;
     private volatile boolean running;
     private volatile boolean consuming;
     private volatile long lastProgressNanos = System.nanoTime();
     private volatile int restarts;
-    private volatile Thread thread;
+    private final ServiceThreads threads = new ServiceThreads();
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private volatile Instant lastBatchAt;
     private volatile int consecutiveFailures;
     private volatile String lastError;
 
     public SinkConsumer(ReportingConfig config, @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig,
-                        SinkWriter writer, SinkMetrics metrics, Tracer tracer, PoisonGuard guard) {
+                        SinkWriter writer, ReportingMetrics metrics, Tracer tracer, PoisonGuard guard) {
         this.config = config.sink();
         this.kafkaConfig = kafkaConfig;
         this.writer = writer;
@@ -97,8 +96,7 @@ public class SinkConsumer {
             return;
         }
         running = true;
-        thread = new Thread(this::supervise, "reporting-sink");
-        thread.start();
+        threads.start("reporting-sink", false, this::supervise);
     }
 
     void stop(@Observes ShutdownEvent ev) throws InterruptedException {
@@ -107,10 +105,7 @@ public class SinkConsumer {
         if (c != null) {
             c.wakeup();
         }
-        Thread t = thread;
-        if (t != null) {
-            t.join(Duration.ofSeconds(30).toMillis());
-        }
+        threads.stop(Duration.ofSeconds(30));
     }
 
     public State state() {
@@ -148,7 +143,7 @@ public class SinkConsumer {
     private void run() {
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerConfig(), new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
-             DeadLetterPublisher deadLetters = new DeadLetterPublisher(kafkaConfig)) {
+             DeadLetterPublisher deadLetters = new DeadLetterPublisher(kafkaConfig, guard.service())) {
             consumer = c;
             consuming = true;
             c.subscribe(List.of(Topics.EMOTIONS, Topics.RECORDING_STATUS), new ConsumerRebalanceListener() {

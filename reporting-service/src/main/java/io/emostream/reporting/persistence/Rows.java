@@ -30,31 +30,36 @@ final class Rows {
     }
 
     static Map<String, Double> probabilities(ResultSet rs, String prefix) throws SQLException {
-        String[] columns = columns(prefix);
-        Map<String, Double> m = new LinkedHashMap<>(16);
-        for (int i = 0; i < LABELS.length; i++) {
-            m.put(LABELS[i], rs.getDouble(columns[i]));
-        }
-        return m;
+        return perLabel(rs, prefix, ResultSet::getDouble);
     }
 
     static Map<String, Long> counts(ResultSet rs, String prefix) throws SQLException {
+        return perLabel(rs, prefix, ResultSet::getLong);
+    }
+
+    private interface Column<T> {
+        T read(ResultSet rs, String column) throws SQLException;
+    }
+
+    private static <T> Map<String, T> perLabel(ResultSet rs, String prefix, Column<T> column) throws SQLException {
         String[] columns = columns(prefix);
-        Map<String, Long> m = new LinkedHashMap<>(16);
+        Map<String, T> m = new LinkedHashMap<>(16);
         for (int i = 0; i < LABELS.length; i++) {
-            m.put(LABELS[i], rs.getLong(columns[i]));
+            m.put(LABELS[i], column.read(rs, columns[i]));
         }
         return m;
     }
 
     /** {@code count(*) FILTER (WHERE label = 'x') AS c_x, …, avg(p_x) AS m_x, …} */
     static String labelAggregates() {
+        return eachLabel(", count(*) FILTER (WHERE label = '%1$s') AS c_%1$s") + eachLabel(", avg(p_%1$s) AS m_%1$s");
+    }
+
+    /** A SQL fragment once per canonical label, in canonical order; {@code %1$s} in {@code format} is the label. */
+    static String eachLabel(String format) {
         StringBuilder sb = new StringBuilder();
-        for (Emotion e : Emotion.ALL) {
-            sb.append(", count(*) FILTER (WHERE label = '").append(e.label()).append("') AS c_").append(e.label());
-        }
-        for (Emotion e : Emotion.ALL) {
-            sb.append(", avg(p_").append(e.label()).append(") AS m_").append(e.label());
+        for (String label : LABELS) {
+            sb.append(format.formatted(label));
         }
         return sb.toString();
     }

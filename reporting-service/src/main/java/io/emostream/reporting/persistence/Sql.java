@@ -26,22 +26,23 @@ final class Sql {
     }
 
     static Double nullableDouble(ResultSet rs, String column) throws SQLException {
-        double v = rs.getDouble(column);
-        return rs.wasNull() ? null : v;
+        return orNull(rs, rs.getDouble(column));
     }
 
     static Long nullableLong(ResultSet rs, String column) throws SQLException {
-        long v = rs.getLong(column);
-        return rs.wasNull() ? null : v;
+        return orNull(rs, rs.getLong(column));
     }
 
     static Integer nullableInt(ResultSet rs, String column) throws SQLException {
-        int v = rs.getInt(column);
-        return rs.wasNull() ? null : v;
+        return orNull(rs, rs.getInt(column));
     }
 
     static Boolean nullableBoolean(ResultSet rs, String column) throws SQLException {
-        boolean v = rs.getBoolean(column);
-        return rs.wasNull() ? null : v;
+        return orNull(rs, rs.getBoolean(column));
+    }
+
+    /** The value just read, or null when its column was SQL NULL (JDBC reads those as 0 or false). */
+    private static <T> T orNull(ResultSet rs, T value) throws SQLException {
+        return rs.wasNull() ? null : value;
     }
 }

@@ -1,6 +1,5 @@
 package io.emostream.reporting.persistence;
 
-import io.emostream.contracts.Emotion;
 import io.emostream.reporting.EmotionGroup;
 import io.emostream.reporting.EmotionStats;
 import io.emostream.reporting.config.ReportingConfig;
@@ -94,16 +93,8 @@ public class StatsQueries {
                 .add("speaker = ?", f.speaker())
                 .add("hour >= ?", firstWhole)
                 .add("hour < ?", endWhole);
-        StringBuilder sql = new StringBuilder("SELECT ").append(groupBy.rollupExpression).append(" AS key, ")
-                .append("utterances AS n, sum_confidence AS sc");
-        for (Emotion e : Emotion.ALL) {
-            sql.append(", c_").append(e.label()).append(", s_").append(e.label());
-        }
-        sql.append(" FROM emotion_hourly").append(rollup.sql());
-        if (groupBy.isTime()) {
-            params.add(zone.getId());
-        }
-        rollup.addParams(params);
+        StringBuilder sql = new StringBuilder(select(groupBy.rollupExpression, "utterances AS n, sum_confidence AS sc"
+                + Rows.eachLabel(", c_%1$s, s_%1$s"), "emotion_hourly", rollup, groupBy, zone, params));
         List<String> edges = new ArrayList<>();
         List<Object> edgeParams = new ArrayList<>();
         if (f.from() != null && f.from().isBefore(firstWhole)) {
@@ -127,20 +118,20 @@ public class StatsQueries {
     }
 
     /** One row per utterance, shaped like a rollup row. */
-    private static String rawSource(GroupBy groupBy, ZoneId zone, List<Object> params,
-                                    Where where) {
-        StringBuilder sql = new StringBuilder("SELECT ").append(groupBy.expression).append(" AS key, ")
-                .append("1 AS n, confidence AS sc");
-        for (Emotion e : Emotion.ALL) {
-            sql.append(", (label = '").append(e.label()).append("')::int AS c_").append(e.label())
-                    .append(", p_").append(e.label()).append(" AS s_").append(e.label());
-        }
-        sql.append(" FROM utterances").append(where.sql());
+    private static String rawSource(GroupBy groupBy, ZoneId zone, List<Object> params, Where where) {
+        return select(groupBy.expression, "1 AS n, confidence AS sc"
+                + Rows.eachLabel(", (label = '%1$s')::int AS c_%1$s, p_%1$s AS s_%1$s"), "utterances", where, groupBy,
+                zone, params);
+    }
+
+    /** {@code SELECT <key> AS key, <columns> FROM <table> WHERE …}; adds its parameters (a time key's zone first). */
+    private static String select(String key, String columns, String table, Where where, GroupBy groupBy, ZoneId zone,
+                                 List<Object> params) {
         if (groupBy.isTime()) {
             params.add(zone.getId());
         }
         where.addParams(params);
-        return sql.toString();
+        return "SELECT " + key + " AS key, " + columns + " FROM " + table + where.sql();
     }
 
     /** Whether the hourly rollup can serve this query (for its whole hours): no per-utterance filter, and hour or
@@ -178,13 +169,6 @@ public class StatsQueries {
     }
 
     private static String partAggregates() {
-        StringBuilder sb = new StringBuilder();
-        for (Emotion e : Emotion.ALL) {
-            sb.append(", sum(c_").append(e.label()).append(") AS c_").append(e.label());
-        }
-        for (Emotion e : Emotion.ALL) {
-            sb.append(", sum(s_").append(e.label()).append(") / sum(n) AS m_").append(e.label());
-        }
-        return sb.toString();
+        return Rows.eachLabel(", sum(c_%1$s) AS c_%1$s") + Rows.eachLabel(", sum(s_%1$s) / sum(n) AS m_%1$s");
     }
 }

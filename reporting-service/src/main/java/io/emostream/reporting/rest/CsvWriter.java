@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.Writer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Utterances as RFC 4180 CSV. Text cells that a spreadsheet would run as a formula (leading {@code = + - @},
@@ -16,6 +17,8 @@ import java.util.List;
 final class CsvWriter {
 
     static final List<String> HEADER;
+    /** The text model's dimensional scores that get a column each (EmoBank's, which the shipped text model gives). */
+    static final List<String> DIMENSIONS = List.of("valence", "arousal", "dominance");
     private static final String[] LABELS = Emotion.ALL.stream().map(Emotion::label).toArray(String[]::new);
 
     static {
@@ -23,8 +26,9 @@ final class CsvWriter {
                 "speaker", "transcript", "label", "confidence"));
         Emotion.ALL.forEach(e -> h.add("p_" + e.label()));
         h.addAll(List.of("modalities", "fusion_mode", "speech_model", "speech_model_version", "speech_label",
-                "speech_confidence", "text_model", "text_model_version", "text_label", "text_confidence",
-                "correction", "event_time", "fused_at", "ingested_at", "trace_id"));
+                "speech_confidence", "text_model", "text_model_version", "text_label", "text_confidence"));
+        DIMENSIONS.forEach(d -> h.add("text_" + d));
+        h.addAll(List.of("correction", "event_time", "fused_at", "ingested_at", "trace_id"));
         HEADER = List.copyOf(h);
     }
 
@@ -52,6 +56,10 @@ final class CsvWriter {
         cells.add(u.fusionMode());
         score(cells, u.speech());
         score(cells, u.text());
+        Map<String, Double> dimensions = u.text() == null ? null : u.text().dimensions();
+        for (String d : DIMENSIONS) {
+            cells.add(dimensions == null ? null : dimensions.get(d));
+        }
         cells.add(u.correction());
         cells.add(u.eventTime());
         cells.add(u.fusedAt());

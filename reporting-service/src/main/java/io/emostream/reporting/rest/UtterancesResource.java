@@ -7,16 +7,15 @@ import io.emostream.reporting.config.ReportingConfig;
 import io.emostream.reporting.persistence.SortOrder;
 import io.emostream.reporting.persistence.UtteranceFilter;
 import io.emostream.reporting.persistence.UtteranceQueries;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
-import jakarta.ws.rs.core.UriInfo;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
@@ -28,13 +27,10 @@ import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
-import java.time.Instant;
 
 @Path("/utterances")
 @Tag(name = "utterances")
 public class UtterancesResource {
-
-    static final String[] FILTERS = {"recording", "speaker", "label", "minConfidence", "from", "to"};
 
     private final UtteranceQueries queries;
     private final ReportingConfig.Api config;
@@ -48,22 +44,12 @@ public class UtterancesResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "List utterances with their fused emotion and the speech/text scores behind it",
             description = "Keyset-paged by event time, then utterance id (newest first unless order=asc).")
-    @Parameter(name = "recording", in = ParameterIn.QUERY, description = "recording id")
-    @Parameter(name = "speaker", in = ParameterIn.QUERY, description = "speaker")
-    @Parameter(name = "label", in = ParameterIn.QUERY, description = "fused label, e.g. angry")
-    @Parameter(name = "minConfidence", in = ParameterIn.QUERY, description = "fused confidence at least (0..1)")
-    @Parameter(name = "from", in = ParameterIn.QUERY, description = "event time at or after (ISO-8601)")
-    @Parameter(name = "to", in = ParameterIn.QUERY, description = "event time before (ISO-8601)")
-    @Parameter(name = "order", in = ParameterIn.QUERY, description = "desc (default) or asc")
-    @Parameter(name = "limit", in = ParameterIn.QUERY, description = "page size (default 50, max 500)")
-    @Parameter(name = "cursor", in = ParameterIn.QUERY, description = "nextCursor of the previous page")
     @APIResponse(responseCode = "200", description = "a page of utterances")
     @APIResponse(responseCode = "400", ref = ReportingApi.REF + ReportingApi.BAD_REQUEST)
     @APIResponse(responseCode = "401", ref = ReportingApi.REF + ReportingApi.UNAUTHORIZED)
-    public Page<Utterance> list(@Context UriInfo uri) throws SQLException {
-        Params p = Params.of(uri, with(FILTERS, "order", "limit", "cursor"));
-        return queries.list(filter(p), p.choice("order", SortOrder.class, SortOrder.DESC),
-                p.limit("limit", config.defaultPageSize(), config.maxPageSize()), p.cursor("cursor"));
+    public Page<Utterance> list(@BeanParam UtteranceFilterParams filter, @BeanParam OrderParams order,
+                                @BeanParam PageParams page) throws SQLException {
+        return queries.list(filter.filter(), order.order(), page.limit(config), page.cursor());
     }
 
     @GET
@@ -75,8 +61,7 @@ public class UtterancesResource {
     @APIResponse(responseCode = "400", ref = ReportingApi.REF + ReportingApi.BAD_REQUEST)
     @APIResponse(responseCode = "401", ref = ReportingApi.REF + ReportingApi.UNAUTHORIZED)
     @APIResponse(responseCode = "404", ref = ReportingApi.REF + ReportingApi.NOT_FOUND)
-    public Utterance get(@PathParam("id") String id, @Context UriInfo uri) throws SQLException {
-        Params.of(uri);
+    public Utterance get(@PathParam("id") String id) throws SQLException {
         try {
             UtteranceId.parse(id);
         } catch (IllegalArgumentException e) {
@@ -96,28 +81,18 @@ public class UtterancesResource {
                     + "matching more than the export maximum (default 1,000,000 rows) is refused with a 422 problem, "
                     + "unless limit asks for fewer: then the first limit rows come, with " + TRUNCATED_HEADER
                     + ": true when more matched.")
-    @Parameter(name = "recording", in = ParameterIn.QUERY, description = "recording id")
-    @Parameter(name = "speaker", in = ParameterIn.QUERY, description = "speaker")
-    @Parameter(name = "label", in = ParameterIn.QUERY, description = "fused label")
-    @Parameter(name = "minConfidence", in = ParameterIn.QUERY, description = "fused confidence at least (0..1)")
-    @Parameter(name = "from", in = ParameterIn.QUERY, description = "event time at or after (ISO-8601)")
-    @Parameter(name = "to", in = ParameterIn.QUERY, description = "event time before (ISO-8601)")
-    @Parameter(name = "order", in = ParameterIn.QUERY, description = "desc (default) or asc")
-    @Parameter(name = "limit", in = ParameterIn.QUERY,
-            description = "take only the first rows (at most the export maximum, default 1,000,000)")
     @APIResponse(responseCode = "200", description = "RFC 4180 CSV with a header line")
     @APIResponse(responseCode = "400", ref = ReportingApi.REF + ReportingApi.BAD_REQUEST)
     @APIResponse(responseCode = "401", ref = ReportingApi.REF + ReportingApi.UNAUTHORIZED)
     @APIResponse(responseCode = "422", description = "more rows match than one export may return")
-    public Response export(@Context UriInfo uri) throws SQLException {
-        Params p = Params.of(uri, with(FILTERS, "order", "limit"));
-        UtteranceFilter filter = filter(p);
-        SortOrder order = p.choice("order", SortOrder.class, SortOrder.DESC);
-        boolean limited = uri.getQueryParameters().containsKey("limit");
-        int limit = p.limit("limit", config.maxExportRows(), config.maxExportRows());
+    public Response export(@BeanParam UtteranceFilterParams filterParams, @BeanParam OrderParams orderParams,
+                           @BeanParam ExportParams exportParams) throws SQLException {
+        UtteranceFilter filter = filterParams.filter();
+        SortOrder order = orderParams.order();
+        int limit = exportParams.limit(config.maxExportRows());
         // checked before the first byte goes out, so an over-large export is a proper problem response
         long matches = queries.countUpTo(filter, (long) limit + 1);
-        if (matches > limit && !limited) {
+        if (matches > limit && !exportParams.limited()) {
             throw ProblemException.exportTooLarge(String.format(java.util.Locale.ROOT,
                     "the query matches more than %,d rows, the most one export returns; narrow it (from/to, "
                             + "recording, speaker, label) or pass limit to take only the first rows", limit));
@@ -140,19 +115,5 @@ public class UtterancesResource {
             response.header(TRUNCATED_HEADER, "true");
         }
         return response.build();
-    }
-
-    static UtteranceFilter filter(Params p) {
-        Instant from = p.instant("from");
-        Instant to = p.instant("to");
-        Params.range(from, to);
-        return new UtteranceFilter(p.recordingId("recording"), p.speaker("speaker"), p.emotion("label"),
-                p.probability("minConfidence"), from, to);
-    }
-
-    static String[] with(String[] base, String... more) {
-        String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
-        System.arraycopy(more, 0, all, base.length, more.length);
-        return all;
     }
 }

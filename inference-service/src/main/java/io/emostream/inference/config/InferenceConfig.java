@@ -1,4 +1,4 @@
-package io.emostream.inference;
+package io.emostream.inference.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;

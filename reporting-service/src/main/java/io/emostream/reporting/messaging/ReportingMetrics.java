@@ -15,7 +15,8 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The sink's meters, all registered at start so dashboards see zeros rather than gaps. Prometheus names:
+ * Every meter of the reporting service (the sink's; the consumer guard adds its own), all registered at start so
+ * dashboards see zeros rather than gaps. Prometheus names:
  * {@code emostream_reporting_records_consumed_total{topic}}, {@code emostream_reporting_rows_upserted_total{table}},
  * {@code emostream_reporting_rows_deleted_total}, {@code emostream_reporting_results_superseded_total},
  * {@code emostream_reporting_deadletters_total{reason}}, {@code emostream_reporting_sink_failures_total},
@@ -24,7 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code emostream_reporting_consumer_lag}.
  */
 @ApplicationScoped
-public class SinkMetrics {
+public class ReportingMetrics {
 
     private final Counter emotionsConsumed;
     private final Counter statusesConsumed;
@@ -40,7 +41,7 @@ public class SinkMetrics {
     private final Timer pipelineLatency;
     private final AtomicLong lag = new AtomicLong();
 
-    public SinkMetrics(MeterRegistry registry) {
+    public ReportingMetrics(MeterRegistry registry) {
         emotionsConsumed = consumed(registry, Topics.EMOTIONS);
         statusesConsumed = consumed(registry, Topics.RECORDING_STATUS);
         utteranceRows = upserted(registry, "utterances");

@@ -1,4 +1,4 @@
-package io.emostream.inference;
+package io.emostream.inference.messaging;
 
 import io.emostream.contracts.ModelRef;
 import io.emostream.contracts.Modality;

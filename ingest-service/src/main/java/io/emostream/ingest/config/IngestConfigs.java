@@ -1,4 +1,4 @@
-package io.emostream.ingest;
+package io.emostream.ingest.config;
 
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.config.PropertiesConfigSource;

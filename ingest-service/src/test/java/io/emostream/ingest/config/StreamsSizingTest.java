@@ -1,4 +1,4 @@
-package io.emostream.ingest.streams;
+package io.emostream.ingest.config;
 
 import io.emostream.contracts.Topics;
 import io.smallrye.config.SmallRyeConfig;

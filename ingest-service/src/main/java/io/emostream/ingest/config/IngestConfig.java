@@ -1,4 +1,4 @@
-package io.emostream.ingest;
+package io.emostream.ingest.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
