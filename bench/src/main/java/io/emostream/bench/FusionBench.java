@@ -168,6 +168,7 @@ public final class FusionBench {
         }
 
         @Override
+        @SuppressWarnings("NonAtomicVolatileUpdate") // one writer (this thread); the main thread only reads
         public void run() {
             try (KafkaConsumer<String, byte[]> consumer = consumer(bootstrap)) {
                 List<TopicPartition> parts = consumer.partitionsFor(Topics.EMOTIONS).stream()
@@ -183,8 +184,8 @@ public final class FusionBench {
                         }
                         long now = System.currentTimeMillis();
                         // the fused record's timestamp is its later input's, i.e. when that score was produced
-                        endToEnd.add(now - r.timestamp());
-                        join.add(fusedAtMillis(r.value()) - r.timestamp());
+                        endToEnd.add((double) (now - r.timestamp()));
+                        join.add((double) (fusedAtMillis(r.value()) - r.timestamp()));
                         read++;
                         lastReadAt = System.nanoTime();
                     }

@@ -60,7 +60,6 @@ public final class InferenceBench {
         Map<String, Object> pc = new HashMap<>();
         pc.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, p.bootstrapServers());
         pc.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        Map<String, Long> published = new HashMap<>();
         long t0 = System.currentTimeMillis();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(pc, new StringSerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < n; i++) {
@@ -84,7 +83,7 @@ public final class InferenceBench {
                 for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
                     if (r.key().startsWith(run + "#")) {
                         var s = EventSerdes.EMOTION_SCORE.deserialize(scores, r.value());
-                        latency.add(r.timestamp() - s.ingestedAt().toEpochMilli());
+                        latency.add((double) (r.timestamp() - s.ingestedAt().toEpochMilli()));
                         last = Math.max(last, r.timestamp());
                         seen++;
                     }

@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -205,7 +206,7 @@ public final class ReportingApiBench {
                 if (error != null || response.statusCode() != 200) {
                     if (errors.incrementAndGet() <= 5) {
                         System.out.println("error on " + req.path() + ": "
-                                + (error != null ? error : response.statusCode() + " " + new String(response.body())));
+                                + (error != null ? error : response.statusCode() + " " + new String(response.body(), StandardCharsets.UTF_8)));
                     }
                 } else {
                     all.add(ms);

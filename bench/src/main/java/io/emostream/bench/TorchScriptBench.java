@@ -38,7 +38,6 @@ public final class TorchScriptBench {
              Predictor<NDList, NDList> predictor = model.newPredictor()) {
             for (int batch : new int[]{1, 16}) {
                 Stats per = new Stats();
-                long t0 = 0;
                 for (int i = -20; i < iterations; i++) {
                     try (NDManager m = NDManager.newBaseManager()) {
                         NDList in = inputs(m, kind, batch, turns);
@@ -47,8 +46,6 @@ public final class TorchScriptBench {
                         out.get(0).toFloatArray(); // materialise like the service does
                         if (i >= 0) {
                             per.add((System.nanoTime() - s) / 1e6);
-                        } else if (i == -1) {
-                            t0 = System.nanoTime();
                         }
                     }
                 }

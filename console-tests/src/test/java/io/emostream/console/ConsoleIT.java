@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -246,7 +247,7 @@ class ConsoleIT {
         awaitListed(apiIds(""));
 
         // a date range with nothing in it
-        String tomorrow = LocalDate.now().plusDays(1).toString();
+        String tomorrow = LocalDate.now(ZoneId.systemDefault()).plusDays(1).toString();
         browser.script("const f = document.querySelector('input[name=from]'); f.value = arguments[0]; "
                 + "f.dispatchEvent(new Event('change', {bubbles: true}))", tomorrow);
         awaitListed(List.of());

@@ -40,6 +40,7 @@ class ConsoleScriptsTest {
     private static Browser browser;
 
     @BeforeAll
+    @SuppressWarnings("AddressSelection") // a literal loopback address: nothing to resolve
     static void start() throws IOException {
         Browser.assumeInstalled();
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);

@@ -252,6 +252,7 @@ public final class PoisonGuard implements AutoCloseable {
     }
 
     /** Whether any partition of this JVM is in careful mode (time-limited careful modes that ran out are ended). */
+    @SuppressWarnings("ModifyCollectionInEnhancedForLoop") // a concurrent set: removing while iterating is safe
     public static boolean anyCareful() {
         if (CAREFUL.isEmpty()) {
             return false;

@@ -20,7 +20,7 @@ public final class PcmAudio {
         for (int i = from, j = 0; i < to; i++, j += 2) {
             float f = samples[i];
             int s;
-            if (f != f) {
+            if (Float.isNaN(f)) {
                 s = 0;
             } else if (f >= 1f) {
                 s = Short.MAX_VALUE;

@@ -54,7 +54,7 @@ class SerdeRoundTripTest {
         assertThat(back).isEqualTo(u);
         assertThat(back.utteranceId()).isEqualTo("rec-1#0");
         assertThat(back.context()).isEmpty();
-        assertThat(new String(EventSerdes.UTTERANCE_TEXT.serialize("t", u))).doesNotContain("context");
+        assertThat(new String(EventSerdes.UTTERANCE_TEXT.serialize("t", u), StandardCharsets.UTF_8)).doesNotContain("context");
     }
 
     @Test
@@ -76,14 +76,14 @@ class SerdeRoundTripTest {
         EmotionScore back = roundTrip(EventSerdes.EMOTION_SCORE, s);
         assertThat(back).isEqualTo(s);
         assertThat(back.dimensions()).containsEntry("valence", 1.8).hasSize(3);
-        assertThat(new String(EventSerdes.EMOTION_SCORE.serialize("t", textScore()))).doesNotContain("dimensions");
+        assertThat(new String(EventSerdes.EMOTION_SCORE.serialize("t", textScore()), StandardCharsets.UTF_8)).doesNotContain("dimensions");
         assertThat(roundTrip(EventSerdes.EMOTION_SCORE, textScore()).dimensions()).isNull();
     }
 
     @Test
     void utteranceTextVersion1IsStillReadWithAnEmptyContext() {
         byte[] v1 = ("{\"schemaVersion\":1,\"utteranceId\":\"r#0\",\"recordingId\":\"r\",\"index\":0,"
-                + "\"startMs\":0,\"endMs\":900,\"text\":\"hi\",\"ingestedAt\":\"2025-03-01T10:00:00Z\"}").getBytes();
+                + "\"startMs\":0,\"endMs\":900,\"text\":\"hi\",\"ingestedAt\":\"2025-03-01T10:00:00Z\"}").getBytes(StandardCharsets.UTF_8);
         UtteranceText u = EventSerdes.UTTERANCE_TEXT.deserialize("t", v1);
         assertThat(u.schemaVersion()).isEqualTo(1);
         assertThat(u.text()).isEqualTo("hi");
@@ -217,14 +217,14 @@ class SerdeRoundTripTest {
 
     @Test
     void malformedJsonIsReportedAsMalformedEvent() {
-        assertThatThrownBy(() -> EventSerdes.UTTERANCE_TEXT.deserialize("t", "{not json".getBytes()))
+        assertThatThrownBy(() -> EventSerdes.UTTERANCE_TEXT.deserialize("t", "{not json".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOfSatisfying(JsonSerde.MalformedEventException.class,
                         e -> assertThat(e.reason()).isEqualTo(FailureReason.MALFORMED_EVENT));
     }
 
     @Test
     void newerSchemaVersionIsRejected() {
-        byte[] v2 = "{\"schemaVersion\":2,\"recordingId\":\"r\",\"text\":\"hi\"}".getBytes();
+        byte[] v2 = "{\"schemaVersion\":2,\"recordingId\":\"r\",\"text\":\"hi\"}".getBytes(StandardCharsets.UTF_8);
         assertThatThrownBy(() -> EventSerdes.TRANSCRIPT.deserialize("t", v2))
                 .isInstanceOfSatisfying(JsonSerde.MalformedEventException.class,
                         e -> assertThat(e.reason()).isEqualTo(FailureReason.UNSUPPORTED_SCHEMA_VERSION));
@@ -232,7 +232,7 @@ class SerdeRoundTripTest {
 
     @Test
     void unknownFieldsAreIgnoredForAdditiveEvolution() {
-        byte[] json = "{\"schemaVersion\":1,\"recordingId\":\"r\",\"text\":\"hi\",\"futureField\":42}".getBytes();
+        byte[] json = "{\"schemaVersion\":1,\"recordingId\":\"r\",\"text\":\"hi\",\"futureField\":42}".getBytes(StandardCharsets.UTF_8);
         assertThat(EventSerdes.TRANSCRIPT.deserialize("t", json).text()).isEqualTo("hi");
     }
 

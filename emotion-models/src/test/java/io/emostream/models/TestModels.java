@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -53,10 +54,10 @@ public final class TestModels {
     /** Writes 16-bit PCM mono WAV. */
     public static void writeWav(Path file, float[] w, int sampleRate) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(44 + 2 * w.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.put("RIFF".getBytes()).putInt(36 + 2 * w.length).put("WAVE".getBytes());
-        b.put("fmt ".getBytes()).putInt(16).putShort((short) 1).putShort((short) 1).putInt(sampleRate)
+        b.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(36 + 2 * w.length).put("WAVE".getBytes(StandardCharsets.US_ASCII));
+        b.put("fmt ".getBytes(StandardCharsets.US_ASCII)).putInt(16).putShort((short) 1).putShort((short) 1).putInt(sampleRate)
                 .putInt(sampleRate * 2).putShort((short) 2).putShort((short) 16);
-        b.put("data".getBytes()).putInt(2 * w.length);
+        b.put("data".getBytes(StandardCharsets.US_ASCII)).putInt(2 * w.length);
         for (float v : w) {
             b.putShort((short) Math.max(-32768, Math.min(32767, Math.round(v * 32767))));
         }

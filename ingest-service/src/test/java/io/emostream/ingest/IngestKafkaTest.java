@@ -25,6 +25,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -64,7 +65,7 @@ class IngestKafkaTest {
     @ParameterizedTest
     @EnumSource(Format.class)
     void everyFormatBecomesUtterancesOf16kHzPcm(Format format) {
-        String id = newId("fmt-" + format.name().toLowerCase().replace('_', '-'));
+        String id = newId("fmt-" + format.name().toLowerCase(Locale.ROOT).replace('_', '-'));
         sendRecording(id, twoUtterances(format), RecordingHeaders.CONTENT_TYPE, format.contentType,
                 RecordingHeaders.TRANSCRIPT_MODE, "none", RecordingHeaders.LANGUAGE, "en");
 

@@ -20,6 +20,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 
 import static io.restassured.RestAssured.given;
@@ -102,7 +103,7 @@ class RecordingResourceTest {
     @Test
     void badUploadsGetProblemDetails() {
         problem(api().contentType("audio/mpeg").body(AudioFixtures.head(MP3, 0.4)), 422, FailureReason.AUDIO_CORRUPT);
-        problem(api().contentType("application/octet-stream").body("not audio".repeat(100).getBytes()), 415,
+        problem(api().contentType("application/octet-stream").body("not audio".repeat(100).getBytes(StandardCharsets.UTF_8)), 415,
                 FailureReason.AUDIO_UNREADABLE);
         problem(api().contentType("audio/wav").body(AudioFixtures.headerOnlyWav()), 422, FailureReason.AUDIO_EMPTY);
         problem(api().contentType("audio/wav").body(new byte[3_100_000]), 413, FailureReason.AUDIO_TOO_LARGE);
@@ -285,7 +286,7 @@ class RecordingResourceTest {
                 .body("status", is(status))
                 .body("reason", equalTo(reason.name()))
                 .body("detail", org.hamcrest.Matchers.not(org.hamcrest.Matchers.emptyOrNullString()))
-                .body("type", containsString(reason.name().toLowerCase().replace('_', '-')));
+                .body("type", containsString(reason.name().toLowerCase(Locale.ROOT).replace('_', '-')));
     }
 
     static byte[] utf8(String s) {

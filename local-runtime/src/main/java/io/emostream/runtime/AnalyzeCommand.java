@@ -201,6 +201,9 @@ final class AnalyzeCommand {
     }
 
     /** Polls the reporting API until every utterance has its result (fused from both sides when there is text). */
+    // Console.isTerminal() (JDK 22+) is not in Java 17; on JDK 22+ System.console() is never null, so the progress
+    // line is then also drawn when the output is redirected
+    @SuppressWarnings("SystemConsoleNull")
     private Map<String, List<JsonNode>> await(List<Submitted> submitted, Duration timeout) throws Exception {
         Map<String, List<JsonNode>> results = new LinkedHashMap<>();
         int expected = submitted.stream().mapToInt(s -> s.utteranceIds().size()).sum();

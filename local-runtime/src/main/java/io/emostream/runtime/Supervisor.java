@@ -450,7 +450,7 @@ public final class Supervisor {
     }
 
     static void log(String message) {
-        System.out.println("[emostream] " + java.time.LocalTime.now().withNano(0) + " " + message);
+        System.out.println("[emostream] " + java.time.LocalTime.now(java.time.ZoneId.systemDefault()).withNano(0) + " " + message);
         System.out.flush();
     }
 }

@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -150,9 +151,12 @@ class LocalRuntimeIT {
 
     private static Result cli(String... args) throws Exception {
         Path target = Path.of("target");
-        String cp = Files.list(target).filter(p -> p.getFileName().toString().equals("local-runtime.jar"))
-                .findFirst().orElseThrow(() -> new IllegalStateException("run after `package`")) + ":" + target
-                .resolve("lib").toAbsolutePath() + "/*";
+        String jar;
+        try (Stream<Path> files = Files.list(target)) {
+            jar = files.filter(p -> p.getFileName().toString().equals("local-runtime.jar")).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("run after `package`")).toString();
+        }
+        String cp = jar + ":" + target.resolve("lib").toAbsolutePath() + "/*";
         List<String> cmd = new ArrayList<>(List.of(ChildProcesses.javaBin(), "-cp", cp, RuntimeMain.class.getName()));
         cmd.addAll(List.of(args));
         cmd.addAll(List.of("--home", home.toString(), "--kafka-port", Integer.toString(kafkaPort),

@@ -212,17 +212,21 @@ public final class EvaluateCommand {
         if (inputs.get(0) instanceof TextInput) {
             TextEmotionModel t = (TextEmotionModel) model;
             raw = new EmotionModel<TextInput>() {
+                @Override
                 public ModelManifest manifest() {
                     return t.manifest();
                 }
 
+                @Override
                 public List<Prediction> predict(List<TextInput> in) {
                     return t.predictWithContext(in);
                 }
 
+                @Override
                 public void warmUp() {
                 }
 
+                @Override
                 public void close() {
                 }
             };
@@ -268,7 +272,7 @@ public final class EvaluateCommand {
             dialogues.computeIfAbsent(r.getOrDefault("split", "") + "|" + r.get("dialogue_id"), k -> new ArrayList<>())
                     .add(r);
         }
-        Map<Map<String, String>, TextInput> out = new java.util.IdentityHashMap<>();
+        java.util.IdentityHashMap<Map<String, String>, TextInput> out = new java.util.IdentityHashMap<>();
         for (List<Map<String, String>> d : dialogues.values()) {
             d.sort(java.util.Comparator.comparingInt(r -> Integer.parseInt(r.get("utterance_id"))));
             for (int i = 0; i < d.size(); i++) {

@@ -127,6 +127,7 @@ public final class Benchmark {
         }
     }
 
+    @SuppressWarnings("ReturnValueIgnored") // only the time a call takes is measured
     static double[] time(Supplier<?> f, int iterations) {
         for (int i = 0; i < Math.max(20, iterations / 10); i++) {
             f.get();

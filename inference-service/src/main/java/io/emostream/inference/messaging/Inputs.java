@@ -42,10 +42,12 @@ public final class Inputs {
             throw malformed("the utterance has no samples");
         }
         return new BatchScorer.Decoded<>() {
+            @Override
             public float[] input() {
                 return samples;
             }
 
+            @Override
             public EmotionScore score(ModelRef model, Prediction p, InferenceTiming timing, Instant at) {
                 return EmotionScore.forSpeech(meta, model, p.canonical(), timing, at);
             }
@@ -66,10 +68,12 @@ public final class Inputs {
                 .map(t -> new TextInput.Turn(t.speaker(), t.text())).toList();
         TextInput input = new TextInput(u.text(), u.speaker(), context);
         return new BatchScorer.Decoded<>() {
+            @Override
             public TextInput input() {
                 return input;
             }
 
+            @Override
             public EmotionScore score(ModelRef model, Prediction p, InferenceTiming timing, Instant at) {
                 return EmotionScore.forText(u, model, p.canonical(), timing, at, p.dimensions());
             }

@@ -21,6 +21,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -60,7 +61,7 @@ class BatchedEqualsSingleTest {
     }
 
     private static BatchScorer.Arrived arrived(ProducerRecord<String, byte[]> p, int offset) {
-        ConsumerRecord<byte[], byte[]> c = new ConsumerRecord<>(p.topic(), 0, offset, p.key().getBytes(), p.value());
+        ConsumerRecord<byte[], byte[]> c = new ConsumerRecord<>(p.topic(), 0, offset, p.key().getBytes(StandardCharsets.UTF_8), p.value());
         p.headers().forEach(h -> c.headers().add(h));
         return new BatchScorer.Arrived(c, System.nanoTime());
     }

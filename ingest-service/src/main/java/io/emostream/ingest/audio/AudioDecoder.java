@@ -168,7 +168,7 @@ public final class AudioDecoder {
                         float v = fb.get(pos + i * channels + c);
                         if (!(v >= -1f && v <= 1f)) {
                             sanitised++;
-                            v = v != v || Float.isInfinite(v) ? 0f : Math.max(-1f, Math.min(1f, v));
+                            v = Float.isNaN(v) || Float.isInfinite(v) ? 0f : Math.max(-1f, Math.min(1f, v));
                         }
                         out[c][i] = v;
                     }

@@ -66,7 +66,7 @@ final class TruncationCheck {
         }
         int bytesField = tag + 8 + ((flags & 1) != 0 ? 4 : 0);
         long declared = u32be(b, bytesField);
-        long available = b.limit() - start;
+        long available = (long) b.limit() - start;
         return declared > available + 512
                 ? Optional.of("truncated: the MP3 header declares " + declared + " bytes but the file holds " + available)
                 : Optional.empty();

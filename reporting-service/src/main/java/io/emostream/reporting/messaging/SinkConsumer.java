@@ -115,6 +115,7 @@ public class SinkConsumer {
     }
 
     /** Runs the consumer loop; when it dies on an unexpected error, starts it again after a back-off. */
+    @SuppressWarnings("NonAtomicVolatileUpdate") // one writer (this thread); health and metrics only read
     private void supervise() {
         Duration backoff = config.retryBackoff();
         while (running) {
@@ -247,6 +248,7 @@ public class SinkConsumer {
      *
      * @param quarantined the guard's verdict when the one record given is quarantined: only dead-lettered
      */
+    @SuppressWarnings("NonAtomicVolatileUpdate") // one writer (the consumer thread); health and metrics only read
     private boolean process(KafkaConsumer<byte[], byte[]> c, DeadLetterPublisher deadLetters,
                             List<ConsumerRecord<byte[], byte[]>> records, Attempt quarantined) {
         List<Decoded> decoded = new ArrayList<>(records.size());

@@ -10,8 +10,8 @@ import java.time.Instant;
 import java.util.Map;
 
 /**
- * One {@code utterances} row as the sink reads and writes it: the fused result plus, per modality, the input it was
- * fused from. {@link ResultMerge} folds incoming results into it.
+ * One row of the utterances table as the sink reads and writes it: the fused result plus, per modality, the input it
+ * was fused from. {@link ResultMerge} folds incoming results into it.
  *
  * @param mode the fusion mode's name
  */

@@ -87,7 +87,7 @@ public final class GrafanaSql {
 
     /** Grafana's SQL formatting: multi-value and All selections are quoted lists unless a custom all value is set. */
     static String format(Selection s, String format) {
-        if (format == null || format.equals("sqlstring") && s.multiOrAll()) {
+        if (format == null || (format.equals("sqlstring") && s.multiOrAll())) {
             if (s.all() && s.allValue() != null && format == null) {
                 return s.allValue();
             }
