@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Inference: (1) the shipped TorchScript models' forward pass in Java (DJL) and in Python PyTorch, same file, same
-# inputs, 1 thread, batch 1 and 16, side by side with the ratio; (2) the inference service through the real broker
-# with micro-batches of 1 and of 16, and of 16 with 2 workers per modality: utterances/s and per-utterance latency
-# p50/p99.
+# inputs, 1 thread, batch 1 and 16 (SER also 2, 4, 8), side by side with the ratio; (2) the inference service
+# through the real broker with micro-batches of 1 and of 16, and of 16 with 2 workers per modality: utterances/s
+# and per-utterance latency p50/p99.
 # Usage: bench/inference.sh [iterations] [speech-utterances] [text-utterances]   (defaults 200 300 1000)
 # Part 1 needs /usr/bin/python3 with torch (Debian python3-torch); it is skipped without it.
 set -euo pipefail
@@ -13,9 +13,10 @@ cp="bench/target/bench.jar:bench/target/lib/*"
 
 echo "== TorchScript forward pass: Java (DJL, libtorch 2.7.1) vs Python (PyTorch), 1 thread"
 printf '  %-9s %-5s %12s %12s %12s %12s %8s\n' model batch java_p50_ms py_p50_ms java_items/s py_items/s py/java
-for m in "ser models/ser-default/ser.pt" "ter-head models/ter-default/head.pt"; do
+# SER also at 2, 4 and 8: where batching stops paying on CPU (SpeechEmotionModel.MAX_PASS_SAMPLES)
+for m in "ser models/ser-default/ser.pt 1,2,4,8,16" "ter-head models/ter-default/head.pt 1,16"; do
   set -- $m
-  java -Xmx1g -cp "$cp" io.emostream.bench.TorchScriptBench "$1" "$2" "$iters" 2>/dev/null | grep '^{' > /tmp/ts-java.json
+  java -Xmx1g -cp "$cp" io.emostream.bench.TorchScriptBench "$1" "$2" "$iters" "$3" 2>/dev/null | grep '^{' > /tmp/ts-java.json
   if /usr/bin/python3 -c "import torch" 2>/dev/null; then
     /usr/bin/python3 bench/torchscript_bench.py "$1" "$2" "$iters" > /tmp/ts-py.json
   else

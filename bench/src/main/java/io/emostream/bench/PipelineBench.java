@@ -113,11 +113,13 @@ public final class PipelineBench {
                     case "throughput" -> b.throughput(intArg(args, 1, 1000));
                     case "latency" -> b.latencies(args.length > 1 ? args[1] : "10,50", intArg(args, 2, 60));
                     case "soak" -> b.soak(intArg(args, 1, 10), intArg(args, 2, 600));
+                    case "profile" -> b.profile(intArg(args, 1, 60),
+                            args.length > 2 ? args[2] : "ingest,inference,fusion,reporting,kafka");
                     case "all" -> {
                         b.throughput(intArg(args, 1, 1000));
                         b.latencies(args.length > 2 ? args[2] : "10,50", intArg(args, 3, 60));
                     }
-                    default -> throw new IllegalArgumentException("mode: throughput | latency | soak | all");
+                    default -> throw new IllegalArgumentException("mode: throughput | latency | soak | profile | all");
                 }
             } finally {
                 b.producer.close();
@@ -279,6 +281,73 @@ public final class PipelineBench {
         f.put("last_minute_complete_percent",
                 lastMinutePublished == 0 ? 100.0 : 100.0 * last.count() / lastMinutePublished);
         Stats.print("pipeline-soak-latency", f);
+    }
+
+    /**
+     * Records each JVM (a service's first instance, or {@code kafka}: the broker) with JFR's {@code profile} settings
+     * while recordings arrive at {@code EMOSTREAM_PROFILE_RATE} utterances/s (default 20, above what 2 cores sustain,
+     * so every stage stays busy) for {@code seconds}; then writes bench/target/profile/&lt;jvm&gt;.jfr and its
+     * top-frames table (&lt;jvm&gt;.txt, {@link JfrTopFrames}) and prints the tables. JFR is started and stopped with
+     * jcmd, so start-up and warm-up stay out of the recording and no JVM options change.
+     */
+    private void profile(int seconds, String which) throws Exception {
+        Path out = Stats.repo().resolve("bench").resolve("target").resolve("profile");
+        Files.createDirectories(out);
+        int rate = Integer.parseInt(System.getenv().getOrDefault("EMOSTREAM_PROFILE_RATE", "20"));
+        Map<String, Long> pids = new LinkedHashMap<>();
+        for (String jvm : which.split("[,\\s]+")) {
+            pids.put(jvm, jvm.equals("kafka")
+                    ? RuntimeState.read(platform.settings().home()).orElseThrow().kafkaPid() : platform.pid(jvm));
+        }
+        for (Map.Entry<String, Long> e : pids.entrySet()) {
+            Path file = out.resolve(e.getKey() + ".jfr");
+            Files.deleteIfExists(file);
+            jcmd(e.getValue(), "JFR.start", "name=emostream-profile", "settings=profile", "filename=" + file);
+        }
+        String load0 = loadAverage();
+        Map<String, Double> cpu0 = cpu();
+        long t0 = System.nanoTime();
+        System.out.printf("profiling %s: %d utterances/s for %d s%n", pids.keySet(), rate, seconds);
+        String run = "prof-" + UUID.randomUUID().toString().substring(0, 6) + "-";
+        int utterances = publishAtRate(run, rate, seconds, new HashMap<>());
+        Map<String, Double> cpu1 = cpu();
+        double elapsed = (System.nanoTime() - t0) / 1e9;
+        long complete = completeRows(run);
+        for (long pid : pids.values()) {
+            jcmd(pid, "JFR.stop", "name=emostream-profile");
+        }
+        Map<String, Object> f = Stats.figures();
+        f.put("rate_utterances_per_s", rate);
+        f.put("seconds", elapsed);
+        f.put("utterances_published", utterances);
+        f.put("complete_rows_at_end", complete);
+        for (String stage : cpu0.keySet()) { // cores busy during the recording, to weigh each table
+            f.put("cpu_cores_" + stage, (cpu1.get(stage) - cpu0.get(stage)) / elapsed);
+        }
+        lag().forEach((g, l) -> f.put(g.replace("emostream-", "lag_at_end_"), l));
+        f.put("load_average_start", load0);
+        f.put("load_average_end", loadAverage());
+        for (Map.Entry<String, Long> e : pids.entrySet()) {
+            String table = JfrTopFrames.table(out.resolve(e.getKey() + ".jfr"), String.format(java.util.Locale.ROOT,
+                    "%s (pid %d): %.0f s at %d utterances/s, %.2f cores busy, load average %s", e.getKey(),
+                    e.getValue(), elapsed, rate, f.get("cpu_cores_" + e.getKey()), f.get("load_average_end")));
+            Files.writeString(out.resolve(e.getKey() + ".txt"), table);
+            System.out.println();
+            System.out.print(table);
+        }
+        Stats.print("pipeline-profile", f);
+        System.out.println("recordings and tables in " + out + " (a .jfr opens in JDK Mission Control: flame graph)");
+    }
+
+    private static void jcmd(long pid, String... command) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(pid)));
+        cmd.addAll(List.of(command));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(2, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            throw new IllegalStateException(String.join(" ", cmd) + " failed: " + said);
+        }
     }
 
     private int countUtterances(Map<String, Long> published) {

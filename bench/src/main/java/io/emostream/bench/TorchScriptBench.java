@@ -19,7 +19,7 @@ import java.util.Random;
  * Python PyTorch: same file, same input shapes, one intra-op and one inter-op thread, batch 1 and batch 16.
  * Prints one JSON line per batch size. Inputs are deterministic pseudo-random; timing does not depend on values.
  *
- * <pre>TorchScriptBench ser|ter-head &lt;model.pt&gt; [iterations]</pre>
+ * <pre>TorchScriptBench ser|ter-head &lt;model.pt&gt; [iterations] [batch sizes, default 1,16]</pre>
  */
 public final class TorchScriptBench {
 
@@ -36,7 +36,9 @@ public final class TorchScriptBench {
                 .optTranslator(new NoopTranslator()).build();
         try (ZooModel<NDList, NDList> model = criteria.loadModel();
              Predictor<NDList, NDList> predictor = model.newPredictor()) {
-            for (int batch : new int[]{1, 16}) {
+            int[] batches = java.util.Arrays.stream((args.length > 3 ? args[3] : "1,16").split(","))
+                    .mapToInt(x -> Integer.parseInt(x.trim())).toArray();
+            for (int batch : batches) {
                 Stats per = new Stats();
                 for (int i = -20; i < iterations; i++) {
                     try (NDManager m = NDManager.newBaseManager()) {

@@ -25,14 +25,24 @@ final class Engines {
      */
     static synchronized void configure(ModelOptions o) {
         System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
-        // the profiling executor re-optimises for every new input shape (variable audio/text lengths): latency spikes
-        System.setProperty("ai.djl.pytorch.graph_optimizer", System.getProperty("ai.djl.pytorch.graph_optimizer", "false"));
+        // libtorch's graph optimizer (profiling executor) is chosen per model and per forward pass
+        // (graphOptimizer); a global ai.djl.pytorch.graph_optimizer, when set, still wins: DJL applies it last
         if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(o.intraOpThreads()));
         }
         if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) {
             System.setProperty("ai.djl.pytorch.num_interop_threads", Integer.toString(o.interOpThreads()));
         }
+    }
+
+    /**
+     * Turns libtorch's graph optimizer on or off for the calling thread's next forward passes; call it in a
+     * translator's {@code processInput}, which runs on the thread of the pass right before it. The profiling executor
+     * re-optimises for every new input shape, which costs a spike each time shapes vary (text lengths, batch sizes),
+     * but for one shape it runs the SER model about 4 times faster per window than without it (bench/ser-forward.sh).
+     */
+    static void graphOptimizer(boolean on) {
+        ai.djl.pytorch.jni.JniUtils.setGraphExecutorOptimize(on);
     }
 
     /** The device to run on: GPU 0 for "gpu"/"auto" when the engine sees one, else the CPU. */

@@ -267,6 +267,7 @@ public final class TextEmotionModel implements EmotionModel<String> {
 
         @Override
         public NDList processInput(TranslatorContext ctx, HeadInput in) {
+            Engines.graphOptimizer(false); // token counts and batch sizes vary: no re-optimisation per shape
             NDManager m = ctx.getNDManager();
             TokenFeatures f = in.features();
             NDList list = new NDList(m.create(f.data(), new Shape(f.batch(), f.maxLen(), f.hidden())),

@@ -70,6 +70,51 @@ class SpeechEmotionModelTest {
     }
 
     @Test
+    void aMixedLengthBatchOfRealSpeechScoresAsEachAloneWithin1e5() throws Exception {
+        // real recordings and cuts of them from 0.3 s to 8.5 s, shuffled: the windows are reordered longest first,
+        // padded (on the CPU to the full window, one per pass) and their results averaged back per utterance
+        Path ref = TestModels.ser().resolve("reference");
+        float[] longer = AudioFileReader.read(ref.resolve("long-9s.wav"), 16000);
+        float[] angry = AudioFileReader.read(ref.resolve("espeak-angry-ish.wav"), 16000);
+        float[] tone = AudioFileReader.read(ref.resolve("tone.wav"), 16000);
+        List<float[]> inputs = new ArrayList<>();
+        int[] cuts = {4800, 17600, 40000, 63999, 64000, 64001, 85000, 100000, 130000};
+        for (int i = 0; i < cuts.length; i++) {
+            float[] source = i % 2 == 0 ? longer : angry;
+            inputs.add(Arrays.copyOfRange(source, 0, Math.min(cuts[i], source.length)));
+        }
+        inputs.add(2, longer);
+        inputs.add(5, angry);
+        inputs.add(tone);
+        inputs.add(Arrays.copyOfRange(longer, 30000, 30000 + 52000));
+        int windows = 0;
+        for (float[] in : inputs) {
+            windows += SpeechEmotionModel.windows(in, 64000, 32000).size();
+        }
+        assertThat(windows).isGreaterThan(inputs.size() + 4); // several utterances of several windows each
+        List<Prediction> batched = model.predict(inputs);
+        for (int i = 0; i < inputs.size(); i++) {
+            Prediction single = model.predict(inputs.get(i));
+            assertThat(batched.get(i).windows()).as("input " + i).isEqualTo(single.windows());
+            assertThat(batched.get(i).modelProbabilities()).as("input %d (%d samples)", i, inputs.get(i).length)
+                    .containsExactly(single.modelProbabilities(), within(1e-5f));
+        }
+    }
+
+    @Test
+    void passesHoldWindowsOfSimilarLengthWithinTheBudget() {
+        List<float[]> w = List.of(new float[100], new float[40], new float[95], new float[100], new float[80],
+                new float[70], new float[100]);
+        int[] order = SpeechEmotionModel.longestFirst(w);
+        assertThat(order).containsExactly(0, 3, 6, 2, 4, 5, 1);
+        List<int[]> passes = SpeechEmotionModel.passes(w, order, 64, 300);
+        // at most 3 × 100 samples; 70 < 3/4 of 95 and 40 < 3/4 of 70 start passes of their own
+        assertThat(passes).containsExactly(new int[]{0, 3, 6}, new int[]{2, 4}, new int[]{5}, new int[]{1});
+        assertThat(SpeechEmotionModel.passes(w, order, 2, Long.MAX_VALUE)).hasSize(4);
+        assertThat(SpeechEmotionModel.passes(List.of(), new int[0], 64, 300)).isEmpty();
+    }
+
+    @Test
     void concurrentCallersGetTheSameResults() throws Exception {
         float[] a = TestModels.tone(32000, 200, 7);
         float[] expected = model.predict(a).modelProbabilities();

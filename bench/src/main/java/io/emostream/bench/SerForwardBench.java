@@ -1,0 +1,78 @@
+package io.emostream.bench;
+
+import ai.djl.Device;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.NoopTranslator;
+
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * The SER TorchScript forward pass under the conditions the service meets, each phase on a freshly loaded model in
+ * this one JVM (so the phases compare as ratios): libtorch's graph optimizer (profiling executor) on or off
+ * ({@code ai.djl.pytorch.graph_optimizer}, read by DJL before every forward), one shape throughout or window lengths
+ * that change from call to call (what variable utterances give), batch 1 or N. One intra-op thread.
+ *
+ * <pre>SerForwardBench &lt;ser.pt&gt; [iterations] [batch]</pre>
+ */
+public final class SerForwardBench {
+
+    public static void main(String[] args) throws Exception {
+        System.setProperty("ai.djl.offline", "true");
+        System.setProperty("ai.djl.pytorch.num_threads", "1");
+        System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        Path file = Path.of(args[0]);
+        int iterations = args.length > 1 ? Integer.parseInt(args[1]) : 100;
+        int n = args.length > 2 ? Integer.parseInt(args[2]) : 16;
+        int[] fixed = {64_000};
+        int[] varying = {64_000, 41_000, 64_000, 52_300, 30_100, 64_000, 47_700};
+        for (boolean optimizer : new boolean[]{false, true}) {
+            for (int batch : new int[]{1, n}) {
+                phase(file, optimizer, batch, "fixed 4 s", fixed, iterations);
+                phase(file, optimizer, batch, "varying 1.9-4 s", varying, iterations);
+            }
+        }
+    }
+
+    private static void phase(Path file, boolean optimizer, int batch, String what, int[] lengths, int iterations)
+            throws Exception {
+        System.setProperty("ai.djl.pytorch.graph_optimizer", Boolean.toString(optimizer));
+        Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class)
+                .optModelPath(file).optEngine("PyTorch").optDevice(Device.cpu())
+                .optTranslator(new NoopTranslator()).build();
+        Stats perWindow = new Stats();
+        long windows = 0;
+        double seconds = 0;
+        try (ZooModel<NDList, NDList> model = criteria.loadModel();
+             Predictor<NDList, NDList> predictor = model.newPredictor()) {
+            for (int i = -10; i < iterations; i++) {
+                int len = lengths[Math.floorMod(i, lengths.length)];
+                try (NDManager m = NDManager.newBaseManager()) {
+                    float[] x = new float[batch * len];
+                    for (int k = 0; k < x.length; k++) {
+                        x[k] = (float) (0.2 * Math.sin(2 * Math.PI * 180 * (k % len) / 16000.0));
+                    }
+                    long[] ls = new long[batch];
+                    java.util.Arrays.fill(ls, len);
+                    NDList in = new NDList(m.create(x, new Shape(batch, len)), m.create(ls));
+                    long s = System.nanoTime();
+                    predictor.predict(in).get(0).toFloatArray();
+                    double ms = (System.nanoTime() - s) / 1e6;
+                    if (i >= 0) {
+                        perWindow.add(ms / batch);
+                        windows += batch;
+                        seconds += ms / 1000;
+                    }
+                }
+            }
+        }
+        System.out.printf(Locale.ROOT, "{\"graph_optimizer\":%s,\"batch\":%d,\"shapes\":\"%s\","
+                        + "\"ms_per_window_p50\":%.3f,\"windows_per_s\":%.1f}%n", optimizer, batch, what,
+                perWindow.percentile(50), windows / seconds);
+    }
+}
