@@ -37,10 +37,13 @@ import java.util.UUID;
  */
 public final class ConsolePageBench {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String[][] PIECES = { // sample, its transcript (one utterance each)
-        {"angry-refund.wav", "angry-refund.txt"}, {"sad-goodbye.wav", "sad-goodbye.txt"},
-        {"happy-news.wav", "happy-news.txt"}};
+        {"angry-refund.wav", "angry-refund.txt"},
+        {"sad-goodbye.wav", "sad-goodbye.txt"},
+        {"happy-news.wav", "happy-news.txt"}
+    };
     private static final int RATE = 16_000;
 
     public static void main(String[] args) throws Exception {
@@ -53,19 +56,20 @@ public final class ConsolePageBench {
             String key = platform.apiKey();
             String id = "bench-console-" + UUID.randomUUID().toString().substring(0, 8);
             Recording rec = build(repo.resolve("samples"), utterances);
-            System.out.printf("uploading %s: %d utterances, %.1f min of audio (%d kB) ...%n", id, utterances,
-                    rec.pcm.length / 2.0 / RATE / 60, rec.pcm.length / 1024);
+            System.out.printf(
+                    "uploading %s: %d utterances, %.1f min of audio (%d kB) ...%n",
+                    id, utterances, rec.pcm.length / 2.0 / RATE / 60, rec.pcm.length / 1024);
             long t0 = System.nanoTime();
             upload(base, key, id, rec);
             JsonNode detail = awaitComplete(base, key, id, utterances, Duration.ofMinutes(15));
-            System.out.printf("all %d results stored after %.0f s%n", detail.path("timeline").size(),
-                    (System.nanoTime() - t0) / 1e9);
+            System.out.printf(
+                    "all %d results stored after %.0f s%n",
+                    detail.path("timeline").size(), (System.nanoTime() - t0) / 1e9);
             measure(base, key, id, utterances, loads);
         }
     }
 
-    private record Recording(byte[] pcm, String vtt) {
-    }
+    private record Recording(byte[] pcm, String vtt) {}
 
     /** N utterances: the samples back to back (400 ms apart), speakers alternating, a cue per piece. */
     static Recording build(Path samples, int utterances) throws Exception {
@@ -80,9 +84,15 @@ public final class ConsolePageBench {
             pcm.write(data);
             double end = pcm.size() / 2.0 / RATE;
             pcm.write(gap);
-            vtt.append(ts(start)).append(" --> ").append(ts(end)).append('\n')
-                    .append("<v ").append(i % 2 == 0 ? "Customer" : "Agent").append('>')
-                    .append(Files.readString(samples.resolve(piece[1])).trim()).append("\n\n");
+            vtt.append(ts(start))
+                    .append(" --> ")
+                    .append(ts(end))
+                    .append('\n')
+                    .append("<v ")
+                    .append(i % 2 == 0 ? "Customer" : "Agent")
+                    .append('>')
+                    .append(Files.readString(samples.resolve(piece[1])).trim())
+                    .append("\n\n");
         }
         return new Recording(pcm.toByteArray(), vtt.toString());
     }
@@ -91,7 +101,9 @@ public final class ConsolePageBench {
     private static int dataOffset(byte[] wav) {
         for (int i = 12; i + 8 <= wav.length; ) {
             String chunk = new String(wav, i, 4, StandardCharsets.US_ASCII);
-            int size = ByteBuffer.wrap(wav, i + 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+            int size = ByteBuffer.wrap(wav, i + 4, 4)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .getInt();
             if (chunk.equals("data")) {
                 return i + 8;
             }
@@ -102,16 +114,24 @@ public final class ConsolePageBench {
 
     private static String ts(double seconds) {
         int ms = (int) Math.round(seconds * 1000);
-        return String.format(Locale.ROOT, "%02d:%02d:%02d.%03d", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60,
-                ms % 1000);
+        return String.format(
+                Locale.ROOT, "%02d:%02d:%02d.%03d", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
     }
 
     private static byte[] wav(byte[] pcm) {
         ByteBuffer h = ByteBuffer.allocate(44).order(ByteOrder.LITTLE_ENDIAN);
-        h.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(36 + pcm.length)
-                .put("WAVEfmt ".getBytes(StandardCharsets.US_ASCII)).putInt(16).putShort((short) 1).putShort((short) 1)
-                .putInt(RATE).putInt(RATE * 2).putShort((short) 2).putShort((short) 16)
-                .put("data".getBytes(StandardCharsets.US_ASCII)).putInt(pcm.length);
+        h.put("RIFF".getBytes(StandardCharsets.US_ASCII))
+                .putInt(36 + pcm.length)
+                .put("WAVEfmt ".getBytes(StandardCharsets.US_ASCII))
+                .putInt(16)
+                .putShort((short) 1)
+                .putShort((short) 1)
+                .putInt(RATE)
+                .putInt(RATE * 2)
+                .putShort((short) 2)
+                .putShort((short) 16)
+                .put("data".getBytes(StandardCharsets.US_ASCII))
+                .putInt(pcm.length);
         byte[] out = new byte[44 + pcm.length];
         System.arraycopy(h.array(), 0, out, 0, 44);
         System.arraycopy(pcm, 0, out, 44, pcm.length);
@@ -125,9 +145,13 @@ public final class ConsolePageBench {
         part(body, boundary, "transcript", null, rec.vtt.getBytes(StandardCharsets.UTF_8));
         part(body, boundary, "file", id + ".wav", wav(rec.pcm));
         body.write(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/ingest/recordings"))
-                .header("X-API-Key", key).header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .timeout(Duration.ofMinutes(5)).POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(),
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create(base + "/ingest/recordings"))
+                        .header("X-API-Key", key)
+                        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                        .timeout(Duration.ofMinutes(5))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 202) {
             throw new IllegalStateException("upload refused: " + r.statusCode() + " " + r.body());
@@ -137,8 +161,11 @@ public final class ConsolePageBench {
     private static void part(ByteArrayOutputStream out, String boundary, String name, String filename, byte[] content)
             throws Exception {
         out.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\""
-                + (filename != null ? "; filename=\"" + filename + "\"\r\nContent-Type: audio/wav"
-                : "\r\nContent-Type: text/plain; charset=UTF-8") + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+                        + (filename != null
+                                ? "; filename=\"" + filename + "\"\r\nContent-Type: audio/wav"
+                                : "\r\nContent-Type: text/plain; charset=UTF-8")
+                        + "\r\n\r\n")
+                .getBytes(StandardCharsets.UTF_8));
         out.write(content);
         out.write("\r\n".getBytes(StandardCharsets.UTF_8));
     }
@@ -148,8 +175,12 @@ public final class ConsolePageBench {
         long deadline = System.nanoTime() + timeout.toNanos();
         int shown = -1;
         while (true) {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/recordings/"
-                    + URLEncoder.encode(id, StandardCharsets.UTF_8))).header("X-API-Key", key).GET().build(),
+            HttpResponse<String> r = HTTP.send(
+                    HttpRequest.newBuilder(
+                                    URI.create(base + "/recordings/" + URLEncoder.encode(id, StandardCharsets.UTF_8)))
+                            .header("X-API-Key", key)
+                            .GET()
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() == 200) {
                 JsonNode d = Json.MAPPER.readTree(r.body());
@@ -176,12 +207,23 @@ public final class ConsolePageBench {
         Path profile = Files.createTempDirectory("emostream-bench-chromium");
         ChromeOptions options = new ChromeOptions();
         options.setBinary(System.getProperty("emostream.chromium", "/usr/bin/chromium"));
-        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--window-size=1400,1000");
-        ChromeDriverService service = new ChromeDriverService.Builder().usingAnyFreePort()
-                .usingDriverExecutable(new java.io.File(System.getProperty("emostream.chromedriver",
-                        "/usr/bin/chromedriver"))).build();
+        options.addArguments(
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+                "--user-data-dir=" + profile,
+                "--window-size=1400,1000");
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingAnyFreePort()
+                .usingDriverExecutable(
+                        new java.io.File(System.getProperty("emostream.chromedriver", "/usr/bin/chromedriver")))
+                .build();
         ChromeDriver driver = new ChromeDriver(service, options);
         try {
             String page = base + "/console/recording.html?id=" + URLEncoder.encode(id, StandardCharsets.UTF_8);
@@ -229,10 +271,12 @@ public final class ConsolePageBench {
     @SuppressWarnings("unchecked")
     private static Map<String, Object> timing(ChromeDriver driver, int utterances) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!Boolean.TRUE.equals(((JavascriptExecutor) driver).executeScript(
-                "return document.querySelectorAll('.segment').length === arguments[0] "
-                        + "&& performance.getEntriesByName('emostream:timeline').length > 0 "
-                        + "&& performance.getEntriesByType('navigation')[0].loadEventEnd > 0", utterances))) {
+        while (!Boolean.TRUE.equals(((JavascriptExecutor) driver)
+                .executeScript(
+                        "return document.querySelectorAll('.segment').length === arguments[0] "
+                                + "&& performance.getEntriesByName('emostream:timeline').length > 0 "
+                                + "&& performance.getEntriesByType('navigation')[0].loadEventEnd > 0",
+                        utterances))) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the page did not draw " + utterances + " utterances in 60 s");
             }
@@ -253,6 +297,5 @@ public final class ConsolePageBench {
         return v == null ? Double.NaN : ((Number) v).doubleValue();
     }
 
-    private ConsolePageBench() {
-    }
+    private ConsolePageBench() {}
 }

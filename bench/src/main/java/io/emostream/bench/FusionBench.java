@@ -1,14 +1,13 @@
 package io.emostream.bench;
 
-import io.emostream.runtime.LocalPlatform;
-
 import io.emostream.contracts.Distribution;
 import io.emostream.contracts.EmotionScore;
 import io.emostream.contracts.EventSerdes;
 import io.emostream.contracts.InferenceTiming;
-import io.emostream.contracts.ModelRef;
 import io.emostream.contracts.Modality;
+import io.emostream.contracts.ModelRef;
 import io.emostream.contracts.Topics;
+import io.emostream.runtime.LocalPlatform;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -51,8 +50,7 @@ public final class FusionBench {
     private static final ModelRef SER = new ModelRef("ser-bench", "1.0.0");
     private static final ModelRef TER = new ModelRef("ter-bench", "1.0.0");
 
-    private FusionBench() {
-    }
+    private FusionBench() {}
 
     public static void main(String[] args) throws Exception {
         int pairs = 200_000;
@@ -69,7 +67,10 @@ public final class FusionBench {
         System.out.println("starting the broker and the fusion service ...");
         try (LocalPlatform platform = LocalPlatform.start(Stats.repo(), "fusion", Map.of())) {
             long pid = platform.pid("fusion");
-            long brokerPid = io.emostream.runtime.RuntimeState.read(platform.settings().home()).orElseThrow().kafkaPid();
+            long brokerPid = io.emostream.runtime.RuntimeState.read(
+                            platform.settings().home())
+                    .orElseThrow()
+                    .kafkaPid();
             String bootstrap = platform.bootstrapServers();
             // warm-up: JIT, RocksDB, producer/consumer connections
             run(bootstrap, "warm", 20_000, 0);
@@ -92,7 +93,10 @@ public final class FusionBench {
             // CPU time per utterance: less sensitive to other load on the machine than the rates
             f.put("service_cpu_us_per_utt", (cpu1 - cpu0) * 1000.0 / pairs);
             f.put("broker_cpu_us_per_utt", (brokerCpu1 - brokerCpu0) * 1000.0 / pairs);
-            f.put("load_avg_1m", Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]));
+            f.put(
+                    "load_avg_1m",
+                    Double.parseDouble(
+                            Files.readString(Path.of("/proc/loadavg")).split(" ")[0]));
             f.put("service_rss_mb", rssMb(pid));
             f.put("latency_rate_per_s", rate);
             f.put("latency_utterances", latencyPairs);
@@ -106,8 +110,7 @@ public final class FusionBench {
         }
     }
 
-    record Run(double seconds, double produceSeconds, Stats join, Stats endToEnd) {
-    }
+    record Run(double seconds, double produceSeconds, Stats join, Stats endToEnd) {}
 
     /** Produces {@code n} utterances (at {@code rate}/s, or unthrottled when 0) and reads their fused results. */
     private static Run run(String bootstrap, String tag, int n, int rate) throws Exception {
@@ -172,7 +175,8 @@ public final class FusionBench {
         public void run() {
             try (KafkaConsumer<String, byte[]> consumer = consumer(bootstrap)) {
                 List<TopicPartition> parts = consumer.partitionsFor(Topics.EMOTIONS).stream()
-                        .map(p -> new TopicPartition(Topics.EMOTIONS, p.partition())).toList();
+                        .map(p -> new TopicPartition(Topics.EMOTIONS, p.partition()))
+                        .toList();
                 consumer.assign(parts);
                 consumer.seekToEnd(parts);
                 parts.forEach(consumer::position); // resolve the end offsets before anything is produced
@@ -206,14 +210,45 @@ public final class FusionBench {
             String id = prefix + i;
             String recording = prefix.substring(0, prefix.length() - 1);
             long start = i * 2500L;
-            EmotionScore s = new EmotionScore(EmotionScore.SCHEMA_VERSION, id, recording, i, Modality.SPEECH, start,
-                    start + 2400, "spk-" + (i % 2), true, null, SER, VOICE, VOICE.label(), VOICE.confidence(),
-                    new InferenceTiming(1.0, 20.0, 16, 1), t, t);
-            EmotionScore x = new EmotionScore(EmotionScore.SCHEMA_VERSION, id, recording, i, Modality.TEXT, start,
-                    start + 2400, "spk-" + (i % 2), true, "utterance number " + i + " says " + random.nextInt(1000),
-                    TER, WORDS, WORDS.label(), WORDS.confidence(), new InferenceTiming(0.5, 4.0, 32, 1), t, t);
-            values.add(new byte[][] {EventSerdes.EMOTION_SCORE.serialize(null, s),
-                    EventSerdes.EMOTION_SCORE.serialize(null, x)});
+            EmotionScore s = new EmotionScore(
+                    EmotionScore.SCHEMA_VERSION,
+                    id,
+                    recording,
+                    i,
+                    Modality.SPEECH,
+                    start,
+                    start + 2400,
+                    "spk-" + (i % 2),
+                    true,
+                    null,
+                    SER,
+                    VOICE,
+                    VOICE.label(),
+                    VOICE.confidence(),
+                    new InferenceTiming(1.0, 20.0, 16, 1),
+                    t,
+                    t);
+            EmotionScore x = new EmotionScore(
+                    EmotionScore.SCHEMA_VERSION,
+                    id,
+                    recording,
+                    i,
+                    Modality.TEXT,
+                    start,
+                    start + 2400,
+                    "spk-" + (i % 2),
+                    true,
+                    "utterance number " + i + " says " + random.nextInt(1000),
+                    TER,
+                    WORDS,
+                    WORDS.label(),
+                    WORDS.confidence(),
+                    new InferenceTiming(0.5, 4.0, 32, 1),
+                    t,
+                    t);
+            values.add(new byte[][] {
+                EventSerdes.EMOTION_SCORE.serialize(null, s), EventSerdes.EMOTION_SCORE.serialize(null, x)
+            });
         }
         return values;
     }
@@ -227,21 +262,33 @@ public final class FusionBench {
     }
 
     private static KafkaProducer<String, byte[]> producer(String bootstrap) {
-        return new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.LINGER_MS_CONFIG, 5,
-                ProducerConfig.BATCH_SIZE_CONFIG, 128 * 1024),
-                new StringSerializer(), new ByteArraySerializer());
+        return new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        5,
+                        ProducerConfig.BATCH_SIZE_CONFIG,
+                        128 * 1024),
+                new StringSerializer(),
+                new ByteArraySerializer());
     }
 
     private static KafkaConsumer<String, byte[]> consumer(String bootstrap) {
-        return new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000),
-                new StringDeserializer(), new ByteArrayDeserializer());
+        return new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false,
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                        5000),
+                new StringDeserializer(),
+                new ByteArrayDeserializer());
     }
 
     /** utime + stime of a process, from /proc (Linux). */

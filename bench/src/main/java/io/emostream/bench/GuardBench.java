@@ -38,8 +38,8 @@ public final class GuardBench {
             figures.put("normal records", records);
             figures.put("normal ns per record", seconds * 1e9 / records);
 
-            PoisonGuard careful = PoisonGuard.create(GuardSettings.defaults().withAlwaysCareful(true), kafka,
-                    "bench-service", null);
+            PoisonGuard careful =
+                    PoisonGuard.create(GuardSettings.defaults().withAlwaysCareful(true), kafka, "bench-service", null);
             GuardKey key = new GuardKey("bench-careful", "bench.topic", 0);
             Stats ms = new Stats();
             for (int i = 0; i < carefulRecords; i++) {

@@ -1,7 +1,7 @@
 package io.emostream.bench;
 
-import io.emostream.ingest.config.IngestConfigs;
 import io.emostream.ingest.RecordingMeta;
+import io.emostream.ingest.config.IngestConfigs;
 import io.emostream.ingest.segment.RecordingSegmenter;
 import org.bytedeco.javacv.FFmpegFrameRecorder;
 
@@ -26,8 +26,7 @@ import java.util.Random;
  */
 public final class IngestBench {
 
-    private record Case(String name, String container, String codec, int rate, int channels, int bitrate) {
-    }
+    private record Case(String name, String container, String codec, int rate, int channels, int bitrate) {}
 
     private static final List<Case> CASES = List.of(
             new Case("mp3-44k-stereo-128k", "mp3", "libmp3lame", 44_100, 2, 128_000),
@@ -50,9 +49,15 @@ public final class IngestBench {
                 System.out.println("generating " + file + " ...");
                 generate(c, minutes, file);
             }
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx" + heap, "-XX:+UseG1GC", "-cp", System.getProperty("java.class.path"),
-                    IngestBench.class.getName(), "--measure", file.toString()));
+            List<String> cmd = new ArrayList<>(List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx" + heap,
+                    "-XX:+UseG1GC",
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    IngestBench.class.getName(),
+                    "--measure",
+                    file.toString()));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             p.getOutputStream().close();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -68,8 +73,7 @@ public final class IngestBench {
         RecordingSegmenter segmenter = new RecordingSegmenter(IngestConfigs.of(Map.of()));
         RecordingMeta meta = new RecordingMeta("bench", null, Map.of(), null);
         // warm up the natives and the JIT on the first minute worth of bytes' worth of decoding
-        segmenter.segment(Files.readAllBytes(warmUpClip()), meta, u -> {
-        });
+        segmenter.segment(Files.readAllBytes(warmUpClip()), meta, u -> {});
         System.gc();
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
             pool.resetPeakUsage();

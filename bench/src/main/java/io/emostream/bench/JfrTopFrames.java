@@ -34,8 +34,14 @@ public final class JfrTopFrames {
     static final int PREFIX_DEPTH = 4;
 
     /** Native methods a thread blocks in while idle (selectors, socket reads, the parent-watch stdin read). */
-    static final Set<String> WAITS = Set.of("EPoll.wait", "FileInputStream.readBytes", "Net.poll",
-            "SocketDispatcher.read0", "Unsafe.park", "Object.wait", "Thread.sleep");
+    static final Set<String> WAITS = Set.of(
+            "EPoll.wait",
+            "FileInputStream.readBytes",
+            "Net.poll",
+            "SocketDispatcher.read0",
+            "Unsafe.park",
+            "Object.wait",
+            "Thread.sleep");
 
     private final Map<String, Long> self = new HashMap<>();
     private final Map<String, Long> prefixes = new HashMap<>();
@@ -117,9 +123,12 @@ public final class JfrTopFrames {
                 long w = e.getLong("weight");
                 allocationBytes += w;
                 List<RecordedFrame> frames = frames(e.getStackTrace());
-                String site = frames.isEmpty() ? "?" : name(frames.get(0), false)
-                        + (frames.size() > 1 ? " < " + name(frames.get(1), false) : "");
-                String type = e.getClass("objectClass") == null ? "?" : e.getClass("objectClass").getName();
+                String site = frames.isEmpty()
+                        ? "?"
+                        : name(frames.get(0), false) + (frames.size() > 1 ? " < " + name(frames.get(1), false) : "");
+                String type = e.getClass("objectClass") == null
+                        ? "?"
+                        : e.getClass("objectClass").getName();
                 allocations.merge(type + " @ " + site, w, Long::sum);
             }
             case "jdk.CPULoad" -> {
@@ -132,8 +141,7 @@ public final class JfrTopFrames {
                 gcPauses++;
                 gcPauseMs += e.getDuration("sumOfPauses").toNanos() / 1e6;
             }
-            default -> {
-            }
+            default -> {}
         }
     }
 
@@ -155,7 +163,9 @@ public final class JfrTopFrames {
 
     /** Thread names without their numbers, so a pool's threads count as one ({@code executor-thread-#}). */
     static String threadGroup(String name) {
-        return name == null ? "?" : name.replaceAll("[0-9a-f]{8}-[0-9a-f-]{27}", "<uuid>").replaceAll("\\d+", "#");
+        return name == null
+                ? "?"
+                : name.replaceAll("[0-9a-f]{8}-[0-9a-f-]{27}", "<uuid>").replaceAll("\\d+", "#");
     }
 
     private String render(String title) {
@@ -163,39 +173,81 @@ public final class JfrTopFrames {
         PrintWriter o = new PrintWriter(s);
         o.printf(Locale.ROOT, "== %s%n", title);
         long all = execution + nativeSamples;
-        o.printf(Locale.ROOT, "samples: %d Java (jdk.ExecutionSample), %d native (jdk.NativeMethodSample) = %.1f %% "
-                + "native (threads in native code: running it, e.g. libtorch, or blocked in it, e.g. epoll)%n",
-                execution, nativeSamples, all == 0 ? 0.0 : 100.0 * nativeSamples / all);
+        o.printf(
+                Locale.ROOT,
+                "samples: %d Java (jdk.ExecutionSample), %d native (jdk.NativeMethodSample) = %.1f %% "
+                        + "native (threads in native code: running it, e.g. libtorch, or blocked in it, e.g. epoll)%n",
+                execution,
+                nativeSamples,
+                all == 0 ? 0.0 : 100.0 * nativeSamples / all);
         if (cpuEvents > 0) {
-            o.printf(Locale.ROOT, "JVM CPU: %.1f %% user + %.1f %% system of the machine (mean of %d jdk.CPULoad); "
-                    + "machine total %.1f %%%n", 100 * cpuUser / cpuEvents, 100 * cpuSystem / cpuEvents, cpuEvents,
+            o.printf(
+                    Locale.ROOT,
+                    "JVM CPU: %.1f %% user + %.1f %% system of the machine (mean of %d jdk.CPULoad); "
+                            + "machine total %.1f %%%n",
+                    100 * cpuUser / cpuEvents,
+                    100 * cpuSystem / cpuEvents,
+                    cpuEvents,
                     100 * machineTotal / cpuEvents);
         }
-        o.printf(Locale.ROOT, "GC: %d collections, %.0f ms paused; allocation samples weigh %.0f MB%n", gcPauses,
-                gcPauseMs, allocationBytes / 1e6);
+        o.printf(
+                Locale.ROOT,
+                "GC: %d collections, %.0f ms paused; allocation samples weigh %.0f MB%n",
+                gcPauses,
+                gcPauseMs,
+                allocationBytes / 1e6);
         section(o, "top " + TOP + " self frames (Java CPU samples)", self, execution, TOP, false);
-        section(o, "top " + TOP + " stack prefixes (top " + PREFIX_DEPTH + " frames, callee < caller)", prefixes,
-                execution, TOP, false);
+        section(
+                o,
+                "top " + TOP + " stack prefixes (top " + PREFIX_DEPTH + " frames, callee < caller)",
+                prefixes,
+                execution,
+                TOP,
+                false);
         section(o, "top " + TOP + " methods anywhere on the stack (inclusive)", inclusive, execution, TOP, false);
         section(o, "Java CPU samples by thread", threads, execution, 12, false);
-        section(o, "top native frames (native method < its caller; share of native samples)", nativeTop,
-                nativeSamples, 12, false);
-        o.printf(Locale.ROOT, "%nnative samples outside idle waits (%s): %d of %d%n", String.join(", ",
-                new java.util.TreeSet<>(WAITS)), nativeSamples - nativeWaiting, nativeSamples);
-        section(o, "native samples outside idle waits by thread (share of those samples)", nativeBusyThreads,
-                nativeSamples - nativeWaiting, 8, false);
-        section(o, "top allocation sites by sampled weight (type @ frame < caller)", allocations, allocationBytes,
-                10, true);
+        section(
+                o,
+                "top native frames (native method < its caller; share of native samples)",
+                nativeTop,
+                nativeSamples,
+                12,
+                false);
+        o.printf(
+                Locale.ROOT,
+                "%nnative samples outside idle waits (%s): %d of %d%n",
+                String.join(", ", new java.util.TreeSet<>(WAITS)),
+                nativeSamples - nativeWaiting,
+                nativeSamples);
+        section(
+                o,
+                "native samples outside idle waits by thread (share of those samples)",
+                nativeBusyThreads,
+                nativeSamples - nativeWaiting,
+                8,
+                false);
+        section(
+                o,
+                "top allocation sites by sampled weight (type @ frame < caller)",
+                allocations,
+                allocationBytes,
+                10,
+                true);
         o.flush();
         return s.toString();
     }
 
-    private static void section(PrintWriter o, String heading, Map<String, Long> counts, long total, int n,
-                                boolean bytes) {
+    private static void section(
+            PrintWriter o, String heading, Map<String, Long> counts, long total, int n, boolean bytes) {
         o.printf(Locale.ROOT, "%n-- %s%n", heading);
-        counts.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder())).limit(n)
-                .forEach(e -> o.printf(Locale.ROOT, bytes ? "  %6.1f %%  %8.1f MB  %s%n" : "  %6.1f %%  %8.0f  %s%n",
+        counts.entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder()))
+                .limit(n)
+                .forEach(e -> o.printf(
+                        Locale.ROOT,
+                        bytes ? "  %6.1f %%  %8.1f MB  %s%n" : "  %6.1f %%  %8.0f  %s%n",
                         total == 0 ? 0.0 : 100.0 * e.getValue() / total,
-                        bytes ? e.getValue() / 1e6 : (double) e.getValue(), e.getKey()));
+                        bytes ? e.getValue() / 1e6 : (double) e.getValue(),
+                        e.getKey()));
     }
 }

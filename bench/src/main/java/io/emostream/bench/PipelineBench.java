@@ -53,8 +53,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class PipelineBench {
 
-    private record Sample(String name, byte[] audio, String transcript, int utterances) {
-    }
+    private record Sample(String name, byte[] audio, String transcript, int utterances) {}
 
     /** Consumer groups by stage, and the topics each reads. */
     private static final Map<String, List<String>> GROUPS = new LinkedHashMap<>();
@@ -96,8 +95,11 @@ public final class PipelineBench {
     }
 
     private static Sample sample(Path dir, String audio, String transcript, int utterances) throws Exception {
-        return new Sample(audio, Files.readAllBytes(dir.resolve(audio)),
-                Files.readString(dir.resolve(transcript), StandardCharsets.UTF_8), utterances);
+        return new Sample(
+                audio,
+                Files.readAllBytes(dir.resolve(audio)),
+                Files.readString(dir.resolve(transcript), StandardCharsets.UTF_8),
+                utterances);
     }
 
     public static void main(String[] args) throws Exception {
@@ -113,8 +115,10 @@ public final class PipelineBench {
                     case "throughput" -> b.throughput(intArg(args, 1, 1000));
                     case "latency" -> b.latencies(args.length > 1 ? args[1] : "10,50", intArg(args, 2, 60));
                     case "soak" -> b.soak(intArg(args, 1, 10), intArg(args, 2, 600));
-                    case "profile" -> b.profile(intArg(args, 1, 60),
-                            args.length > 2 ? args[2] : "ingest,inference,fusion,reporting,kafka");
+                    case "profile" ->
+                        b.profile(
+                                intArg(args, 1, 60),
+                                args.length > 2 ? args[2] : "ingest,inference,fusion,reporting,kafka");
                     case "all" -> {
                         b.throughput(intArg(args, 1, 1000));
                         b.latencies(args.length > 2 ? args[2] : "10,50", intArg(args, 3, 60));
@@ -154,14 +158,16 @@ public final class PipelineBench {
             utterances += s.utterances();
         }
         producer.flush();
-        System.out.printf("published %d recordings (%d utterances) in %d ms; waiting for every row ...%n",
+        System.out.printf(
+                "published %d recordings (%d utterances) in %d ms; waiting for every row ...%n",
                 recordings, utterances, System.currentTimeMillis() - t0);
         Map<String, Long> peakLag = new LinkedHashMap<>();
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
         while (completeRows(run) < utterances) {
             lag().forEach((g, l) -> peakLag.merge(g, l, Math::max));
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("only " + completeRows(run) + " of " + utterances + " rows after 30 min");
+                throw new IllegalStateException(
+                        "only " + completeRows(run) + " of " + utterances + " rows after 30 min");
             }
             Thread.sleep(1000);
         }
@@ -193,7 +199,9 @@ public final class PipelineBench {
         for (String m : List.of("speech", "text")) { // the models' share of the inference stage
             double n = inf1.get(m + "_utterances") - inf0.get(m + "_utterances");
             double batches = inf1.get(m + "_batches") - inf0.get(m + "_batches");
-            f.put("forward_ms_per_utterance_" + m, (inf1.get(m + "_forward_s") - inf0.get(m + "_forward_s")) * 1000 / n);
+            f.put(
+                    "forward_ms_per_utterance_" + m,
+                    (inf1.get(m + "_forward_s") - inf0.get(m + "_forward_s")) * 1000 / n);
             f.put("mean_batch_" + m, n / batches);
         }
         f.put("cpu_utilisation_cores", total * utterances / seconds);
@@ -238,13 +246,15 @@ public final class PipelineBench {
         Map<String, Long> published = new java.util.concurrent.ConcurrentHashMap<>();
         Map<String, Object> f = Stats.figures();
         long start = System.currentTimeMillis();
-        Thread feeder = new Thread(() -> {
-            try {
-                publishAtRate(run, rate, seconds, published);
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-        }, "feeder");
+        Thread feeder = new Thread(
+                () -> {
+                    try {
+                        publishAtRate(run, rate, seconds, published);
+                    } catch (Exception e) {
+                        throw new RuntimeException(e);
+                    }
+                },
+                "feeder");
         feeder.start();
         Thread.sleep(30_000);
         snapshot("start", f);
@@ -269,8 +279,10 @@ public final class PipelineBench {
         Stats last = latencies(run, published, feedEnd - 60_000, feedEnd + 1);
         long lastMinutePublished = published.entrySet().stream()
                 .filter(e -> e.getValue() >= feedEnd - 60_000)
-                .mapToInt(e -> samples.get(Integer.parseInt(e.getKey().substring(e.getKey().lastIndexOf('-') + 1))
-                        % samples.size()).utterances())
+                .mapToInt(e -> samples.get(
+                                Integer.parseInt(e.getKey().substring(e.getKey().lastIndexOf('-') + 1))
+                                        % samples.size())
+                        .utterances())
                 .sum();
         f.put("drained_within_10_min", drained);
         f.put("drain_s", (System.currentTimeMillis() - feedEnd) / 1000.0);
@@ -278,7 +290,8 @@ public final class PipelineBench {
         f.put("first_minute_p99_ms", first.percentile(99));
         f.put("last_minute_p50_ms", last.percentile(50));
         f.put("last_minute_p99_ms", last.percentile(99));
-        f.put("last_minute_complete_percent",
+        f.put(
+                "last_minute_complete_percent",
                 lastMinutePublished == 0 ? 100.0 : 100.0 * last.count() / lastMinutePublished);
         Stats.print("pipeline-soak-latency", f);
     }
@@ -296,8 +309,13 @@ public final class PipelineBench {
         int rate = Integer.parseInt(System.getenv().getOrDefault("EMOSTREAM_PROFILE_RATE", "20"));
         Map<String, Long> pids = new LinkedHashMap<>();
         for (String jvm : which.split("[,\\s]+")) {
-            pids.put(jvm, jvm.equals("kafka")
-                    ? RuntimeState.read(platform.settings().home()).orElseThrow().kafkaPid() : platform.pid(jvm));
+            pids.put(
+                    jvm,
+                    jvm.equals("kafka")
+                            ? RuntimeState.read(platform.settings().home())
+                                    .orElseThrow()
+                                    .kafkaPid()
+                            : platform.pid(jvm));
         }
         for (Map.Entry<String, Long> e : pids.entrySet()) {
             Path file = out.resolve(e.getKey() + ".jfr");
@@ -328,9 +346,17 @@ public final class PipelineBench {
         f.put("load_average_start", load0);
         f.put("load_average_end", loadAverage());
         for (Map.Entry<String, Long> e : pids.entrySet()) {
-            String table = JfrTopFrames.table(out.resolve(e.getKey() + ".jfr"), String.format(java.util.Locale.ROOT,
-                    "%s (pid %d): %.0f s at %d utterances/s, %.2f cores busy, load average %s", e.getKey(),
-                    e.getValue(), elapsed, rate, f.get("cpu_cores_" + e.getKey()), f.get("load_average_end")));
+            String table = JfrTopFrames.table(
+                    out.resolve(e.getKey() + ".jfr"),
+                    String.format(
+                            java.util.Locale.ROOT,
+                            "%s (pid %d): %.0f s at %d utterances/s, %.2f cores busy, load average %s",
+                            e.getKey(),
+                            e.getValue(),
+                            elapsed,
+                            rate,
+                            f.get("cpu_cores_" + e.getKey()),
+                            f.get("load_average_end")));
             Files.writeString(out.resolve(e.getKey() + ".txt"), table);
             System.out.println();
             System.out.print(table);
@@ -340,8 +366,8 @@ public final class PipelineBench {
     }
 
     private static void jcmd(long pid, String... command) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(pid)));
+        List<String> cmd = new java.util.ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(pid)));
         cmd.addAll(List.of(command));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -353,7 +379,8 @@ public final class PipelineBench {
     private int countUtterances(Map<String, Long> published) {
         int n = 0;
         for (String id : published.keySet()) {
-            n += samples.get(Integer.parseInt(id.substring(id.lastIndexOf('-') + 1)) % samples.size()).utterances();
+            n += samples.get(Integer.parseInt(id.substring(id.lastIndexOf('-') + 1)) % samples.size())
+                    .utterances();
         }
         return n;
     }
@@ -402,7 +429,9 @@ public final class PipelineBench {
 
     private void send(String id, Sample s) {
         ProducerRecord<String, byte[]> r = new ProducerRecord<>(Topics.RECORDINGS, id, s.audio());
-        r.headers().add(new RecordHeader(RecordingHeaders.TRANSCRIPT, s.transcript().getBytes(StandardCharsets.UTF_8)));
+        r.headers()
+                .add(new RecordHeader(
+                        RecordingHeaders.TRANSCRIPT, s.transcript().getBytes(StandardCharsets.UTF_8)));
         r.headers().add(new RecordHeader(RecordingHeaders.LANGUAGE, "en".getBytes(StandardCharsets.UTF_8)));
         producer.send(r, (md, e) -> {
             if (e != null) {
@@ -449,7 +478,7 @@ public final class PipelineBench {
             s.setString(1, run + "%");
             try (ResultSet rs = s.executeQuery()) {
                 rs.next();
-                return new double[]{rs.getDouble(1), rs.getDouble(2)};
+                return new double[] {rs.getDouble(1), rs.getDouble(2)};
             }
         }
     }
@@ -481,7 +510,9 @@ public final class PipelineBench {
         RuntimeState s = RuntimeState.read(platform.settings().home()).orElseThrow();
         m.put("kafka", ReportingSinkBench.cpuSeconds(s.kafkaPid()));
         double pg = ReportingSinkBench.cpuSeconds(s.postgresPid());
-        for (ProcessHandle child : ProcessHandle.of(s.postgresPid()).map(p -> p.descendants().toList()).orElse(List.of())) {
+        for (ProcessHandle child : ProcessHandle.of(s.postgresPid())
+                .map(p -> p.descendants().toList())
+                .orElse(List.of())) {
             try {
                 pg += ReportingSinkBench.cpuSeconds(child.pid());
             } catch (Exception gone) {
@@ -497,7 +528,8 @@ public final class PipelineBench {
         Map<String, Long> out = new LinkedHashMap<>();
         for (Map.Entry<String, List<String>> g : GROUPS.entrySet()) {
             Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(g.getKey())
-                    .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+                    .partitionsToOffsetAndMetadata()
+                    .get(10, TimeUnit.SECONDS);
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             for (String topic : g.getValue()) {
                 for (int p = 0; p < Topics.DEFAULT_PARTITIONS; p++) {
@@ -505,7 +537,8 @@ public final class PipelineBench {
                 }
             }
             long lag = 0;
-            for (var e : admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS).entrySet()) {
+            for (var e :
+                    admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS).entrySet()) {
                 OffsetAndMetadata c = committed.get(e.getKey());
                 lag += Math.max(0, e.getValue().offset() - (c == null ? 0 : c.offset()));
             }
@@ -516,8 +549,11 @@ public final class PipelineBench {
 
     /** Per modality: utterances scored, forward passes, seconds in forward passes (inference's Prometheus metrics). */
     private Map<String, Double> inferenceMetrics() throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(platform.url("inference") + "/q/metrics"))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create(platform.url("inference") + "/q/metrics"))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         Map<String, Double> m = new HashMap<>();
         for (String modality : List.of("speech", "text")) {
             m.put(modality + "_utterances", 0.0);
@@ -525,7 +561,9 @@ public final class PipelineBench {
             m.put(modality + "_forward_s", 0.0);
         }
         for (String line : r.body().split("\n")) {
-            String modality = line.contains("modality=\"speech\"") ? "speech" : line.contains("modality=\"text\"") ? "text" : null;
+            String modality = line.contains("modality=\"speech\"")
+                    ? "speech"
+                    : line.contains("modality=\"text\"") ? "text" : null;
             if (modality == null || line.startsWith("#")) {
                 continue;
             }
@@ -542,8 +580,11 @@ public final class PipelineBench {
     }
 
     private double heapMb(String service) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(platform.url(service) + "/q/metrics"))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create(platform.url(service) + "/q/metrics"))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         double bytes = 0;
         for (String line : r.body().split("\n")) {
             if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {

@@ -17,7 +17,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -44,7 +43,8 @@ public final class ReportingApiBench {
 
     public static void main(String[] args) throws Exception {
         List<Integer> rates = java.util.Arrays.stream((args.length > 0 ? args[0] : "200").split(","))
-                .map(Integer::parseInt).toList();
+                .map(Integer::parseInt)
+                .toList();
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 60;
         int recordings = args.length > 2 ? Integer.parseInt(args[2]) : 50_000;
         // EMOSTREAM_BENCH_JDBC_URL: use the platform already running (./emostream up: service on :8080, its key in
@@ -52,8 +52,12 @@ public final class ReportingApiBench {
         String existing = System.getenv("EMOSTREAM_BENCH_JDBC_URL");
         LocalPlatform platform = existing == null ? LocalPlatform.start(Stats.repo(), "reporting", Map.of()) : null;
         String service = platform != null ? platform.url("reporting") : "http://localhost:8080";
-        String key = platform != null ? platform.apiKey()
-                : System.getenv().getOrDefault("EMOSTREAM_REPORTING_API_KEYS", "").split(",")[0].trim();
+        String key = platform != null
+                ? platform.apiKey()
+                : System.getenv()
+                        .getOrDefault("EMOSTREAM_REPORTING_API_KEYS", "")
+                        .split(",")[0]
+                        .trim();
         if (key.isEmpty()) {
             throw new IllegalStateException("with EMOSTREAM_BENCH_JDBC_URL set EMOSTREAM_REPORTING_API_KEYS too");
         }
@@ -70,18 +74,21 @@ public final class ReportingApiBench {
                 int warmRate = Math.max(1, first * step / 3);
                 System.out.printf("warming up: 30 s at %d req/s%n", warmRate);
                 Result w = run(mix, service, key, warmRate, 30, new Random(step));
-                System.out.printf("  p50 %.1f ms, p99 %.1f ms, errors %d%n", w.all.percentile(50),
-                        w.all.percentile(99), w.errors.get());
+                System.out.printf(
+                        "  p50 %.1f ms, p99 %.1f ms, errors %d%n",
+                        w.all.percentile(50), w.all.percentile(99), w.errors.get());
             }
             for (int rate : rates) {
                 System.out.printf("measuring: %d s at %d req/s%n", seconds, rate);
                 double cpu0 = pid > 0 ? ReportingSinkBench.cpuSeconds(pid) : 0;
                 double pg0 = platform != null ? postgresCpuSeconds(platform) : 0;
-                double self0 = ReportingSinkBench.cpuSeconds(ProcessHandle.current().pid());
+                double self0 =
+                        ReportingSinkBench.cpuSeconds(ProcessHandle.current().pid());
                 long[] machine0 = machineTicks();
                 Result r = run(mix, service, key, rate, seconds, new Random(rate));
                 long[] machine1 = machineTicks();
-                double self1 = ReportingSinkBench.cpuSeconds(ProcessHandle.current().pid());
+                double self1 =
+                        ReportingSinkBench.cpuSeconds(ProcessHandle.current().pid());
                 double pg1 = platform != null ? postgresCpuSeconds(platform) : 0;
                 double cpu1 = pid > 0 ? ReportingSinkBench.cpuSeconds(pid) : 0;
                 Map<String, Object> figures = Stats.figures();
@@ -101,7 +108,8 @@ public final class ReportingApiBench {
                 // the load generator shares the machine: its own CPU and how busy the whole machine was tell
                 // whether a tail comes from the service or from CPUs that had nothing left to give
                 figures.put("load_generator_cpu_ms_per_request", (self1 - self0) * 1000 / r.sent);
-                figures.put("machine_cpu_busy_percent",
+                figures.put(
+                        "machine_cpu_busy_percent",
                         100.0 * (machine1[0] - machine0[0]) / Math.max(1, machine1[1] - machine0[1]));
                 for (Map.Entry<String, Stats> e : new TreeMap<>(r.byKind).entrySet()) {
                     figures.put(e.getKey() + "_p50_ms", e.getValue().percentile(50));
@@ -120,7 +128,8 @@ public final class ReportingApiBench {
     private static double postgresCpuSeconds(LocalPlatform platform) throws Exception {
         long pgPid = RuntimeState.read(platform.settings().home()).orElseThrow().postgresPid();
         double pg = ReportingSinkBench.cpuSeconds(pgPid);
-        for (ProcessHandle child : ProcessHandle.of(pgPid).map(p -> p.descendants().toList()).orElse(List.of())) {
+        for (ProcessHandle child :
+                ProcessHandle.of(pgPid).map(p -> p.descendants().toList()).orElse(List.of())) {
             try {
                 pg += ReportingSinkBench.cpuSeconds(child.pid());
             } catch (Exception gone) {
@@ -141,14 +150,13 @@ public final class ReportingApiBench {
         return new long[] {total - idle, total};
     }
 
-    private record Seeded(long rows, Instant from, Instant to, double seconds) {
-    }
+    private record Seeded(long rows, Instant from, Instant to, double seconds) {}
 
     /** Runs bench/reporting-seed.sql unless the database already holds that many seeded rows. */
     private static Seeded seed(String jdbcUrl, int recordings) throws Exception {
         long start = System.nanoTime();
         try (Connection db = DriverManager.getConnection(jdbcUrl, "emostream", "emostream");
-             Statement s = db.createStatement()) {
+                Statement s = db.createStatement()) {
             long have;
             try (ResultSet rs = s.executeQuery("SELECT count(*) FROM recordings WHERE recording_id LIKE 'seed-%'")) {
                 rs.next();
@@ -159,8 +167,8 @@ public final class ReportingApiBench {
                 s.execute("DELETE FROM emotion_hourly WHERE recording_id LIKE 'seed-%'");
                 s.execute("DELETE FROM recordings WHERE recording_id LIKE 'seed-%'");
                 s.execute("SET emostream.seed_recordings = " + recordings);
-                s.execute(Files.readString(Path.of(System.getenv().getOrDefault("EMOSTREAM_REPO", "."),
-                        "bench/reporting-seed.sql")));
+                s.execute(Files.readString(
+                        Path.of(System.getenv().getOrDefault("EMOSTREAM_REPO", "."), "bench/reporting-seed.sql")));
                 s.execute("VACUUM ANALYZE utterances");
                 s.execute("VACUUM ANALYZE recordings");
                 s.execute("VACUUM ANALYZE emotion_hourly");
@@ -168,23 +176,30 @@ public final class ReportingApiBench {
             try (ResultSet rs = s.executeQuery("SELECT count(*), min(event_time), max(event_time) FROM utterances "
                     + "WHERE recording_id LIKE 'seed-%'")) {
                 rs.next();
-                Seeded seeded = new Seeded(rs.getLong(1), rs.getTimestamp(2).toInstant(),
-                        rs.getTimestamp(3).toInstant(), have == recordings ? 0 : (System.nanoTime() - start) / 1e9);
-                System.out.printf("%s %,d utterance rows (%s .. %s)%n", have == recordings ? "reusing" : "seeded",
-                        seeded.rows(), seeded.from(), seeded.to());
+                Seeded seeded = new Seeded(
+                        rs.getLong(1),
+                        rs.getTimestamp(2).toInstant(),
+                        rs.getTimestamp(3).toInstant(),
+                        have == recordings ? 0 : (System.nanoTime() - start) / 1e9);
+                System.out.printf(
+                        "%s %,d utterance rows (%s .. %s)%n",
+                        have == recordings ? "reusing" : "seeded", seeded.rows(), seeded.from(), seeded.to());
                 return seeded;
             }
         }
     }
 
-    private record Result(Stats all, Map<String, Stats> byKind, AtomicInteger errors, int sent, double seconds) {
-    }
+    private record Result(Stats all, Map<String, Stats> byKind, AtomicInteger errors, int sent, double seconds) {}
 
     /** Sends {@code rate} requests per second for {@code seconds}, each at its scheduled time. */
-    private static Result run(Mix mix, String service, String key, int rate, int seconds, Random random) throws Exception {
+    private static Result run(Mix mix, String service, String key, int rate, int seconds, Random random)
+            throws Exception {
         ExecutorService executor = Executors.newFixedThreadPool(4);
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(executor)
-                .connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .executor(executor)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
         Stats all = new Stats();
         Map<String, Stats> byKind = new ConcurrentHashMap<>();
         AtomicInteger errors = new AtomicInteger();
@@ -200,13 +215,18 @@ public final class ReportingApiBench {
             }
             Mix.Request req = mix.next(random);
             HttpRequest request = HttpRequest.newBuilder(URI.create(service + req.path()))
-                    .header("X-API-Key", key).timeout(Duration.ofSeconds(30)).build();
+                    .header("X-API-Key", key)
+                    .timeout(Duration.ofSeconds(30))
+                    .build();
             http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).whenComplete((response, error) -> {
                 double ms = (System.nanoTime() - due) / 1e6;
                 if (error != null || response.statusCode() != 200) {
                     if (errors.incrementAndGet() <= 5) {
                         System.out.println("error on " + req.path() + ": "
-                                + (error != null ? error : response.statusCode() + " " + new String(response.body(), StandardCharsets.UTF_8)));
+                                + (error != null
+                                        ? error
+                                        : response.statusCode() + " "
+                                                + new String(response.body(), StandardCharsets.UTF_8)));
                     }
                 } else {
                     all.add(ms);
@@ -223,8 +243,7 @@ public final class ReportingApiBench {
 
     /** The request mix: what a dashboard, a drill-down UI and an analyst's scripts ask for. */
     private static final class Mix {
-        record Request(String kind, String path) {
-        }
+        record Request(String kind, String path) {}
 
         private final int recordings;
         private final Instant from;
@@ -262,13 +281,16 @@ public final class ReportingApiBench {
                 };
                 return new Request("utterances_by_speaker", "/utterances?speaker=" + agent + "&limit=50" + filter);
             } else if (pick < 75) {
-                return new Request("utterances_by_time_label", "/utterances?from=" + t + "&to="
-                        + t.plus(1, ChronoUnit.HOURS) + "&label=" + label + "&limit=100");
+                return new Request(
+                        "utterances_by_time_label",
+                        "/utterances?from=" + t + "&to=" + t.plus(1, ChronoUnit.HOURS) + "&label=" + label
+                                + "&limit=100");
             } else if (pick < 80) {
                 return new Request("utterance", "/utterances/" + rec + "%23" + r.nextInt(20));
             } else if (pick < 90) {
-                return new Request("stats_by_hour_6h", "/stats/emotions?groupBy=hour&from=" + t + "&to="
-                        + t.plus(6, ChronoUnit.HOURS));
+                return new Request(
+                        "stats_by_hour_6h",
+                        "/stats/emotions?groupBy=hour&from=" + t + "&to=" + t.plus(6, ChronoUnit.HOURS));
             } else if (pick < 95) {
                 return new Request("stats_agent_by_day_30d", "/stats/emotions?groupBy=day&speaker=" + agent);
             } else {
@@ -277,6 +299,5 @@ public final class ReportingApiBench {
         }
     }
 
-    private ReportingApiBench() {
-    }
+    private ReportingApiBench() {}
 }

@@ -1,7 +1,5 @@
 package io.emostream.bench;
 
-import io.emostream.runtime.LocalPlatform;
-
 import io.emostream.contracts.Distribution;
 import io.emostream.contracts.EmotionScore;
 import io.emostream.contracts.EventSerdes;
@@ -13,6 +11,7 @@ import io.emostream.contracts.Modality;
 import io.emostream.contracts.ModelRef;
 import io.emostream.contracts.Topics;
 import io.emostream.contracts.UtteranceId;
+import io.emostream.runtime.LocalPlatform;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -46,8 +45,11 @@ public final class ReportingSinkBench {
 
     private static final int PER_RECORDING = 20;
     /** HTTP/1.1 only: the JDK client's default h2c upgrade attempt can hang against the service. */
-    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(java.time.Duration.ofSeconds(5)).build();
+    static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(java.time.Duration.ofSeconds(5))
+            .build();
+
     private static final String[] MODELS = {"ser-crnn", "ter-minilm-cnn"};
 
     public static void main(String[] args) throws Exception {
@@ -64,11 +66,12 @@ public final class ReportingSinkBench {
                 keys[i] = f.utteranceId();
                 values[i] = EventSerdes.FUSED_EMOTION.serialize(Topics.EMOTIONS, f);
             }
-            System.out.printf("producing %,d records (%,d bytes each on average)%n", n,
-                    java.util.Arrays.stream(values).mapToLong(v -> v.length).sum() / n);
+            System.out.printf(
+                    "producing %,d records (%,d bytes each on average)%n",
+                    n, java.util.Arrays.stream(values).mapToLong(v -> v.length).sum() / n);
 
             try (KafkaProducer<String, byte[]> producer = producer(platform.bootstrapServers());
-                 Connection db = DriverManager.getConnection(platform.jdbcUrl(), "emostream", "emostream")) {
+                    Connection db = DriverManager.getConnection(platform.jdbcUrl(), "emostream", "emostream")) {
                 double cpu0 = cpuSeconds(pid);
                 long start = System.nanoTime();
                 produce(producer, keys, values);
@@ -99,7 +102,8 @@ public final class ReportingSinkBench {
                 double consumed0 = metrics.getOrDefault("emostream_reporting_records_consumed_total", 0.0);
                 long replayStart = System.nanoTime();
                 produce(producer, keys, values);
-                while (metrics(service).getOrDefault("emostream_reporting_records_consumed_total", 0.0) < consumed0 + n) {
+                while (metrics(service).getOrDefault("emostream_reporting_records_consumed_total", 0.0)
+                        < consumed0 + n) {
                     Thread.sleep(100);
                 }
                 double replaySeconds = (System.nanoTime() - replayStart) / 1e9;
@@ -115,10 +119,15 @@ public final class ReportingSinkBench {
                 figures.put("rows_after_replay", rowsAfterReplay);
                 figures.put("bytes_per_row_with_indexes", bytesPerRow(db)); // for sizing the database
                 figures.put("service_cpu_s_per_10k_rows", (cpu1 - cpu0) / n * 10_000);
-                figures.put("mean_batch_records", metrics.get("emostream_reporting_batch_size_sum")
-                        / metrics.get("emostream_reporting_batch_size_count"));
-                figures.put("mean_batch_write_ms", 1000 * metrics.get("emostream_reporting_sink_latency_seconds_sum")
-                        / metrics.get("emostream_reporting_sink_latency_seconds_count"));
+                figures.put(
+                        "mean_batch_records",
+                        metrics.get("emostream_reporting_batch_size_sum")
+                                / metrics.get("emostream_reporting_batch_size_count"));
+                figures.put(
+                        "mean_batch_write_ms",
+                        1000
+                                * metrics.get("emostream_reporting_sink_latency_seconds_sum")
+                                / metrics.get("emostream_reporting_sink_latency_seconds_count"));
                 figures.put("deadletters", metrics.getOrDefault("emostream_reporting_deadletters_total", 0.0));
                 Stats.print("reporting-sink", figures);
             }
@@ -135,25 +144,80 @@ public final class ReportingSinkBench {
         String speaker = index % 2 == 0 ? "agent-" + Math.floorMod(recordingId.hashCode(), 200) : "customer";
         String id = UtteranceId.of(recordingId, index);
         long start = index * 3000L;
-        EmotionScore speech = new EmotionScore(EmotionScore.SCHEMA_VERSION, id, recordingId, index, Modality.SPEECH,
-                start, start + 2500, speaker, true, null, new ModelRef(MODELS[0], "1.0.0"), p, p.label(),
-                p.confidence(), new InferenceTiming(2, 9, 16, 1), eventTime, eventTime.plusMillis(40));
-        EmotionScore text = new EmotionScore(EmotionScore.SCHEMA_VERSION, id, recordingId, index, Modality.TEXT,
-                start, start + 2500, speaker, true, "utterance " + index + " of a call", new ModelRef(MODELS[1], "1.0.0"),
-                p, p.label(), p.confidence(), new InferenceTiming(1, 5, 16, 1), eventTime, eventTime.plusMillis(30));
-        return new FusedEmotion(FusedEmotion.SCHEMA_VERSION, id, recordingId, index, start, start + 2500, speaker,
-                "utterance " + index + " of a call", Modalities.BOTH, FusionMode.FIXED, 0.6, 1.0, speech, text, p,
-                p.label(), p.confidence(), false, eventTime, eventTime.plusMillis(60));
+        EmotionScore speech = new EmotionScore(
+                EmotionScore.SCHEMA_VERSION,
+                id,
+                recordingId,
+                index,
+                Modality.SPEECH,
+                start,
+                start + 2500,
+                speaker,
+                true,
+                null,
+                new ModelRef(MODELS[0], "1.0.0"),
+                p,
+                p.label(),
+                p.confidence(),
+                new InferenceTiming(2, 9, 16, 1),
+                eventTime,
+                eventTime.plusMillis(40));
+        EmotionScore text = new EmotionScore(
+                EmotionScore.SCHEMA_VERSION,
+                id,
+                recordingId,
+                index,
+                Modality.TEXT,
+                start,
+                start + 2500,
+                speaker,
+                true,
+                "utterance " + index + " of a call",
+                new ModelRef(MODELS[1], "1.0.0"),
+                p,
+                p.label(),
+                p.confidence(),
+                new InferenceTiming(1, 5, 16, 1),
+                eventTime,
+                eventTime.plusMillis(30));
+        return new FusedEmotion(
+                FusedEmotion.SCHEMA_VERSION,
+                id,
+                recordingId,
+                index,
+                start,
+                start + 2500,
+                speaker,
+                "utterance " + index + " of a call",
+                Modalities.BOTH,
+                FusionMode.FIXED,
+                0.6,
+                1.0,
+                speech,
+                text,
+                p,
+                p.label(),
+                p.confidence(),
+                false,
+                eventTime,
+                eventTime.plusMillis(60));
     }
 
     private static KafkaProducer<String, byte[]> producer(String bootstrap) {
-        return new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.LINGER_MS_CONFIG, 20,
-                ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024,
-                ProducerConfig.BUFFER_MEMORY_CONFIG, 256L * 1024 * 1024),
-                new StringSerializer(), new ByteArraySerializer());
+        return new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        20,
+                        ProducerConfig.BATCH_SIZE_CONFIG,
+                        512 * 1024,
+                        ProducerConfig.BUFFER_MEMORY_CONFIG,
+                        256L * 1024 * 1024),
+                new StringSerializer(),
+                new ByteArraySerializer());
     }
 
     private static void produce(KafkaProducer<String, byte[]> producer, String[] keys, byte[][] values) {
@@ -164,15 +228,17 @@ public final class ReportingSinkBench {
     }
 
     private static long bytesPerRow(Connection db) throws Exception {
-        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery(
-                "SELECT pg_total_relation_size('utterances') / greatest(count(*), 1) FROM utterances")) {
+        try (Statement s = db.createStatement();
+                ResultSet rs = s.executeQuery(
+                        "SELECT pg_total_relation_size('utterances') / greatest(count(*), 1) FROM utterances")) {
             rs.next();
             return rs.getLong(1);
         }
     }
 
     private static long count(Connection db) throws Exception {
-        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM utterances")) {
+        try (Statement s = db.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM utterances")) {
             rs.next();
             return rs.getLong(1);
         }
@@ -180,8 +246,11 @@ public final class ReportingSinkBench {
 
     /** The service's Prometheus metrics, summed over tags, by name. */
     static Map<String, Double> metrics(String service) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(service + "/q/metrics"))
-                .timeout(java.time.Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create(service + "/q/metrics"))
+                        .timeout(java.time.Duration.ofSeconds(10))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         Map<String, Double> m = new java.util.HashMap<>();
         for (String line : r.body().split("\n")) {
             if (line.startsWith("#") || line.isBlank()) {
@@ -201,6 +270,5 @@ public final class ReportingSinkBench {
         return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime in clock ticks (USER_HZ=100)
     }
 
-    private ReportingSinkBench() {
-    }
+    private ReportingSinkBench() {}
 }

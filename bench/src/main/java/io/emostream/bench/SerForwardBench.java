@@ -31,8 +31,8 @@ public final class SerForwardBench {
         int n = args.length > 2 ? Integer.parseInt(args[2]) : 16;
         int[] fixed = {64_000};
         int[] varying = {64_000, 41_000, 64_000, 52_300, 30_100, 64_000, 47_700};
-        for (boolean optimizer : new boolean[]{false, true}) {
-            for (int batch : new int[]{1, n}) {
+        for (boolean optimizer : new boolean[] {false, true}) {
+            for (int batch : new int[] {1, n}) {
                 phase(file, optimizer, batch, "fixed 4 s", fixed, iterations);
                 phase(file, optimizer, batch, "varying 1.9-4 s", varying, iterations);
             }
@@ -42,14 +42,18 @@ public final class SerForwardBench {
     private static void phase(Path file, boolean optimizer, int batch, String what, int[] lengths, int iterations)
             throws Exception {
         System.setProperty("ai.djl.pytorch.graph_optimizer", Boolean.toString(optimizer));
-        Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class)
-                .optModelPath(file).optEngine("PyTorch").optDevice(Device.cpu())
-                .optTranslator(new NoopTranslator()).build();
+        Criteria<NDList, NDList> criteria = Criteria.builder()
+                .setTypes(NDList.class, NDList.class)
+                .optModelPath(file)
+                .optEngine("PyTorch")
+                .optDevice(Device.cpu())
+                .optTranslator(new NoopTranslator())
+                .build();
         Stats perWindow = new Stats();
         long windows = 0;
         double seconds = 0;
         try (ZooModel<NDList, NDList> model = criteria.loadModel();
-             Predictor<NDList, NDList> predictor = model.newPredictor()) {
+                Predictor<NDList, NDList> predictor = model.newPredictor()) {
             for (int i = -10; i < iterations; i++) {
                 int len = lengths[Math.floorMod(i, lengths.length)];
                 try (NDManager m = NDManager.newBaseManager()) {
@@ -71,8 +75,14 @@ public final class SerForwardBench {
                 }
             }
         }
-        System.out.printf(Locale.ROOT, "{\"graph_optimizer\":%s,\"batch\":%d,\"shapes\":\"%s\","
-                        + "\"ms_per_window_p50\":%.3f,\"windows_per_s\":%.1f}%n", optimizer, batch, what,
-                perWindow.percentile(50), windows / seconds);
+        System.out.printf(
+                Locale.ROOT,
+                "{\"graph_optimizer\":%s,\"batch\":%d,\"shapes\":\"%s\","
+                        + "\"ms_per_window_p50\":%.3f,\"windows_per_s\":%.1f}%n",
+                optimizer,
+                batch,
+                what,
+                perWindow.percentile(50),
+                windows / seconds);
     }
 }

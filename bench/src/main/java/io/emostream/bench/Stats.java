@@ -10,7 +10,9 @@ public final class Stats {
 
     /** The repository root the benchmark scripts run from ({@code EMOSTREAM_REPO}, set by bench/run-java.sh). */
     public static java.nio.file.Path repo() {
-        return java.nio.file.Path.of(System.getenv().getOrDefault("EMOSTREAM_REPO", ".")).toAbsolutePath().normalize();
+        return java.nio.file.Path.of(System.getenv().getOrDefault("EMOSTREAM_REPO", "."))
+                .toAbsolutePath()
+                .normalize();
     }
 
     private double[] values = new double[1024];
@@ -51,15 +53,20 @@ public final class Stats {
         System.out.println();
         System.out.println("== " + benchmark);
         int w = figures.keySet().stream().mapToInt(String::length).max().orElse(10);
-        StringBuilder json = new StringBuilder("{\"benchmark\":\"").append(benchmark).append('"');
+        StringBuilder json =
+                new StringBuilder("{\"benchmark\":\"").append(benchmark).append('"');
         for (Map.Entry<String, ?> e : figures.entrySet()) {
             Object v = e.getValue();
             String shown = v instanceof Double d ? String.format(Locale.ROOT, "%.2f", d) : String.valueOf(v);
             System.out.printf(Locale.ROOT, "  %-" + w + "s  %s%n", e.getKey(), shown);
             json.append(",\"").append(e.getKey()).append("\":");
             boolean missing = v instanceof Double d && (d.isNaN() || d.isInfinite()); // no such number: JSON null
-            json.append(missing ? "null"
-                    : v instanceof Number || v instanceof Boolean ? shown : "\"" + shown.replace("\"", "\\\"") + "\"");
+            json.append(
+                    missing
+                            ? "null"
+                            : v instanceof Number || v instanceof Boolean
+                                    ? shown
+                                    : "\"" + shown.replace("\"", "\\\"") + "\"");
         }
         System.out.println("JSON " + json.append('}'));
     }

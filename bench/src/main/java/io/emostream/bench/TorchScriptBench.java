@@ -31,13 +31,18 @@ public final class TorchScriptBench {
         Path file = Path.of(args[1]);
         int turns = contextTurns(file);
         int iterations = args.length > 2 ? Integer.parseInt(args[2]) : 200;
-        Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class)
-                .optModelPath(file).optEngine("PyTorch").optDevice(Device.cpu())
-                .optTranslator(new NoopTranslator()).build();
+        Criteria<NDList, NDList> criteria = Criteria.builder()
+                .setTypes(NDList.class, NDList.class)
+                .optModelPath(file)
+                .optEngine("PyTorch")
+                .optDevice(Device.cpu())
+                .optTranslator(new NoopTranslator())
+                .build();
         try (ZooModel<NDList, NDList> model = criteria.loadModel();
-             Predictor<NDList, NDList> predictor = model.newPredictor()) {
+                Predictor<NDList, NDList> predictor = model.newPredictor()) {
             int[] batches = java.util.Arrays.stream((args.length > 3 ? args[3] : "1,16").split(","))
-                    .mapToInt(x -> Integer.parseInt(x.trim())).toArray();
+                    .mapToInt(x -> Integer.parseInt(x.trim()))
+                    .toArray();
             for (int batch : batches) {
                 Stats per = new Stats();
                 for (int i = -20; i < iterations; i++) {
@@ -51,9 +56,15 @@ public final class TorchScriptBench {
                         }
                     }
                 }
-                System.out.printf(Locale.ROOT, "{\"runtime\":\"java-djl\",\"model\":\"%s\",\"batch\":%d,\"p50_ms\":%.3f,"
-                                + "\"p99_ms\":%.3f,\"items_per_s\":%.1f}%n", kind, batch, per.percentile(50),
-                        per.percentile(99), batch * 1000.0 / per.mean());
+                System.out.printf(
+                        Locale.ROOT,
+                        "{\"runtime\":\"java-djl\",\"model\":\"%s\",\"batch\":%d,\"p50_ms\":%.3f,"
+                                + "\"p99_ms\":%.3f,\"items_per_s\":%.1f}%n",
+                        kind,
+                        batch,
+                        per.percentile(50),
+                        per.percentile(99),
+                        batch * 1000.0 / per.mean());
             }
         }
     }
@@ -64,8 +75,11 @@ public final class TorchScriptBench {
         if (!java.nio.file.Files.isRegularFile(manifest)) {
             return 0;
         }
-        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(manifest.toFile())
-                .path("context").path("turns").asInt(0);
+        return new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(manifest.toFile())
+                .path("context")
+                .path("turns")
+                .asInt(0);
     }
 
     static NDList inputs(NDManager m, String kind, int batch, int turns) {

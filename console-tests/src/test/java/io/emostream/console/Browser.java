@@ -52,8 +52,10 @@ final class Browser implements AutoCloseable {
             throw new IllegalStateException("CI needs " + CHROMIUM + " and " + CHROMEDRIVER
                     + " (apt-get install chromium chromium-driver; .ci/run installs them)");
         }
-        assumeTrue(present, "browser tests need " + CHROMIUM + " and " + CHROMEDRIVER
-                + ": apt-get install chromium chromium-driver");
+        assumeTrue(
+                present,
+                "browser tests need " + CHROMIUM + " and " + CHROMEDRIVER
+                        + ": apt-get install chromium chromium-driver");
     }
 
     /**
@@ -63,21 +65,35 @@ final class Browser implements AutoCloseable {
     Browser(String base, Map<String, String> env) throws IOException {
         this.base = base;
         this.profile = Files.createTempDirectory("emostream-chromium");
-        this.downloads = Files.createDirectories(Path.of("target", "console-downloads").toAbsolutePath());
+        this.downloads =
+                Files.createDirectories(Path.of("target", "console-downloads").toAbsolutePath());
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
         // as root Chromium needs --no-sandbox; the rest keep it from calling out of a closed network
-        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--window-size=1400,1400",
+        options.addArguments(
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+                "--user-data-dir=" + profile,
+                "--window-size=1400,1400",
                 "--lang=en-US");
-        options.setExperimentalOption("prefs", Map.of("download.default_directory", downloads.toString(),
-                "download.prompt_for_download", false));
+        options.setExperimentalOption(
+                "prefs",
+                Map.of("download.default_directory", downloads.toString(), "download.prompt_for_download", false));
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, Level.ALL);
         options.setCapability("goog:loggingPrefs", logs);
         ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().withEnvironment(env).build();
+                .usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort()
+                .withEnvironment(env)
+                .build();
         this.driver = new ChromeDriver(service, options);
         driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(30));
     }
@@ -104,8 +120,10 @@ final class Browser implements AutoCloseable {
 
     /** Waits (polling) until {@code condition} gives a non-null, non-false value, and returns it. */
     <T> T await(Duration timeout, String what, Function<WebDriver, T> condition) {
-        return new WebDriverWait(driver, timeout, Duration.ofMillis(200)).withMessage(what)
-                .ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(condition);
+        return new WebDriverWait(driver, timeout, Duration.ofMillis(200))
+                .withMessage(what)
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                .until(condition);
     }
 
     /** Saves the whole page as target/console-screenshots/{name}.png. */

@@ -41,8 +41,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ConsoleIT {
 
     /** The colour of each emotion: what a reader of the timeline's legend relies on. */
-    static final Map<String, String> COLOURS = Map.of("neutral", "#8a8f98", "happy", "#f2b705", "sad", "#2f6fde",
-            "angry", "#d7263d", "fear", "#7b3fb5", "disgust", "#2f8f4e", "surprise", "#f26b1d");
+    static final Map<String, String> COLOURS = Map.of(
+            "neutral",
+            "#8a8f98",
+            "happy",
+            "#f2b705",
+            "sad",
+            "#2f6fde",
+            "angry",
+            "#d7263d",
+            "fear",
+            "#7b3fb5",
+            "disgust",
+            "#2f8f4e",
+            "surprise",
+            "#f26b1d");
+
     static final Duration RESULTS = Duration.ofMinutes(4);
 
     private static LocalPlatform local;
@@ -102,18 +116,29 @@ class ConsoleIT {
         browser.find("#api-key").sendKeys("not-the-key");
         browser.find("#api-key-use").click();
         WebElement notice = browser.find("#notice");
-        browser.await(Duration.ofSeconds(20), "a message about the key", d -> notice.getText().contains("not accepted"));
-        assertThat(notice.getText()).isEqualTo(
-                "The API key was not accepted (the API key is not valid). Enter a valid key above.");
-        assertThat(browser.find("#api-key").isDisplayed()).as("the key box asks again").isTrue();
+        browser.await(
+                Duration.ofSeconds(20),
+                "a message about the key",
+                d -> notice.getText().contains("not accepted"));
+        assertThat(notice.getText())
+                .isEqualTo("The API key was not accepted (the API key is not valid). Enter a valid key above.");
+        assertThat(browser.find("#api-key").isDisplayed())
+                .as("the key box asks again")
+                .isTrue();
         assertThat(browser.all("#recordings tbody tr")).isEmpty();
         // the upload goes through the same key check: the page says so in the same words
         browser.open("/console/upload.html");
-        browser.find("#audio").sendKeys(Platform.SAMPLES.resolve("happy-news.wav").toString());
-        browser.await(Duration.ofSeconds(10), "upload enabled", d -> browser.find("#upload").isEnabled());
+        browser.find("#audio")
+                .sendKeys(Platform.SAMPLES.resolve("happy-news.wav").toString());
+        browser.await(
+                Duration.ofSeconds(10),
+                "upload enabled",
+                d -> browser.find("#upload").isEnabled());
         browser.find("#upload").click();
-        browser.await(Duration.ofSeconds(30), "the upload refused", d -> "401".equals(
-                browser.script("return document.body.dataset.uploadFailed")));
+        browser.await(
+                Duration.ofSeconds(30),
+                "the upload refused",
+                d -> "401".equals(browser.script("return document.body.dataset.uploadFailed")));
         assertThat(browser.find("#notice").getText()).startsWith("The API key was not accepted");
         browser.screenshot("wrong-key");
         browser.script("sessionStorage.clear()");
@@ -125,20 +150,28 @@ class ConsoleIT {
         browser.open("/console/upload.html");
         browser.find("#api-key").sendKeys(platform.key);
         browser.find("#api-key-use").click();
-        assertThat(browser.find("#key-status").getText()).isEqualTo("API key …" + platform.key.substring(platform.key.length() - 4));
+        assertThat(browser.find("#key-status").getText())
+                .isEqualTo("API key …" + platform.key.substring(platform.key.length() - 4));
 
-        browser.find("#audio").sendKeys(Platform.SAMPLES.resolve("call-support.wav").toString());
-        browser.find("#transcript").sendKeys(Platform.SAMPLES.resolve("call-support.vtt").toString());
+        browser.find("#audio")
+                .sendKeys(Platform.SAMPLES.resolve("call-support.wav").toString());
+        browser.find("#transcript")
+                .sendKeys(Platform.SAMPLES.resolve("call-support.vtt").toString());
         uploaded = Platform.analyzeId("call-support.wav", "call-support.vtt");
         // the page names the recording as ./emostream analyze would: the same file gets the same id
-        browser.await(Duration.ofSeconds(10), "recording id from the file", d -> uploaded.equals(
-                browser.find("#recording-id").getAttribute("placeholder")));
+        browser.await(
+                Duration.ofSeconds(10),
+                "recording id from the file",
+                d -> uploaded.equals(browser.find("#recording-id").getAttribute("placeholder")));
         assertThat(browser.find("#chosen-transcript").getText()).isEqualTo("Transcript: call-support.vtt");
         browser.find("#upload").click();
 
-        browser.await(RESULTS, "the upload's results on the page",
+        browser.await(
+                RESULTS,
+                "the upload's results on the page",
                 d -> "true".equals(browser.script("return document.body.dataset.complete")));
-        assertThat(browser.all("#steps li")).extracting(li -> li.getAttribute("class"))
+        assertThat(browser.all("#steps li"))
+                .extracting(li -> li.getAttribute("class"))
                 .containsExactly("done", "done", "done", "done");
         assertThat(browser.find("#status").getText()).isEqualTo("Done: 3 utterances analysed. Click one to hear it.");
 
@@ -153,20 +186,27 @@ class ConsoleIT {
         new Actions(browser.driver).moveToElement(segment).perform();
         WebElement tooltip = browser.find(".tooltip");
         browser.await(Duration.ofSeconds(5), "hover card", d -> tooltip.isDisplayed());
-        assertThat(tooltip.getText()).contains("· Customer", "“" + second.path("transcript").asText() + "”",
-                "fused " + second.path("label").asText(), "speech " + second.path("speech").path("label").asText(),
-                "text " + second.path("text").path("label").asText());
+        assertThat(tooltip.getText())
+                .contains(
+                        "· Customer",
+                        "“" + second.path("transcript").asText() + "”",
+                        "fused " + second.path("label").asText(),
+                        "speech " + second.path("speech").path("label").asText(),
+                        "text " + second.path("text").path("label").asText());
         browser.screenshot("upload");
         new Actions(browser.driver).moveToElement(browser.find("h1")).perform();
 
         // the same file again: it gets the same id, and the page shows that recording's results, no error
         browser.find("#upload").click();
-        browser.await(RESULTS, "the same recording's results again",
+        browser.await(
+                RESULTS,
+                "the same recording's results again",
                 d -> "true".equals(browser.script("return document.body.dataset.complete")));
         assertThat(browser.find("#recording-link").getText()).isEqualTo(uploaded);
         assertThat(browser.all("#notice.error")).isEmpty();
         assertThat(browser.all(".segment")).hasSize(3);
-        assertThat(platform.api("/recordings?search=call-support").path("items")).hasSize(1);
+        assertThat(platform.api("/recordings?search=call-support").path("items"))
+                .hasSize(1);
     }
 
     @Test
@@ -174,7 +214,10 @@ class ConsoleIT {
     void theRecordingPageShowsTheTimelineTheSelectionAndDownloads() throws Exception {
         JsonNode detail = platform.api("/recordings/" + Platform.encode(uploaded));
         browser.open("/console/recording.html?id=" + Platform.encode(uploaded));
-        browser.await(Duration.ofSeconds(20), "the timeline", d -> browser.all(".segment").size() == 3);
+        browser.await(
+                Duration.ofSeconds(20),
+                "the timeline",
+                d -> browser.all(".segment").size() == 3);
         assertTimelineShows(detail);
         assertThat(browser.find("#state").getText()).contains("SEGMENTED");
         assertThat(browser.find("#speakers").getText()).contains("Agent, Customer");
@@ -182,13 +225,18 @@ class ConsoleIT {
 
         JsonNode first = detail.path("timeline").get(0);
         segment(first.path("utteranceId").asText()).click();
-        assertThat(browser.find("#selected-transcript").getText()).isEqualTo("“" + first.path("transcript").asText() + "”");
-        assertThat(browser.find("#selected-head").getText()).contains(first.path("label").asText());
+        assertThat(browser.find("#selected-transcript").getText())
+                .isEqualTo("“" + first.path("transcript").asText() + "”");
+        assertThat(browser.find("#selected-head").getText())
+                .contains(first.path("label").asText());
         // fused, speech and text distributions, seven labels each, as the API has them
         List<WebElement> rows = browser.all("#selection .prob-row");
         assertThat(rows).hasSize(21);
-        String fusedTop = String.format(Locale.ROOT, "%.1f %%", 100 * first.path("confidence").asDouble());
-        assertThat(browser.find("#selection .prob-row[data-label='" + first.path("label").asText() + "']").getText())
+        String fusedTop = String.format(
+                Locale.ROOT, "%.1f %%", 100 * first.path("confidence").asDouble());
+        assertThat(browser.find("#selection .prob-row[data-label='"
+                                + first.path("label").asText() + "']")
+                        .getText())
                 .endsWith(fusedTop);
         assertThat(browser.find("#utterances tr.selected").getAttribute("data-utterance-id"))
                 .isEqualTo(first.path("utteranceId").asText());
@@ -217,17 +265,23 @@ class ConsoleIT {
         assertThat(awaitListed(apiIds(""))).containsAll(details.keySet());
 
         // by dominant emotion: pick one that some but not all recordings have, so the list visibly changes
-        Map<String, List<String>> byEmotion = details.values().stream().map(d -> d.path("recording"))
-                .collect(Collectors.groupingBy(r -> r.path("dominantEmotion").asText(),
+        Map<String, List<String>> byEmotion = details.values().stream()
+                .map(d -> d.path("recording"))
+                .collect(Collectors.groupingBy(
+                        r -> r.path("dominantEmotion").asText(),
                         Collectors.mapping(r -> r.path("recordingId").asText(), Collectors.toList())));
-        String emotion = byEmotion.entrySet().stream().min(Map.Entry.comparingByValue((a, b) -> a.size() - b.size()))
-                .orElseThrow().getKey();
+        String emotion = byEmotion.entrySet().stream()
+                .min(Map.Entry.comparingByValue((a, b) -> a.size() - b.size()))
+                .orElseThrow()
+                .getKey();
         new Select(browser.find("select[name=emotion]")).selectByValue(emotion);
         List<String> angry = awaitListed(apiIds("?emotion=" + emotion));
         assertThat(angry).containsAll(byEmotion.get(emotion)).hasSizeLessThan(details.size());
-        assertThat(browser.all("#recordings tbody tr")).allSatisfy(tr ->
-                assertThat(tr.getAttribute("data-dominant")).isEqualTo(emotion));
-        assertThat(browser.driver.getCurrentUrl()).as("filters are kept in the address").contains("emotion=" + emotion);
+        assertThat(browser.all("#recordings tbody tr"))
+                .allSatisfy(tr -> assertThat(tr.getAttribute("data-dominant")).isEqualTo(emotion));
+        assertThat(browser.driver.getCurrentUrl())
+                .as("filters are kept in the address")
+                .contains("emotion=" + emotion);
         browser.screenshot("recordings-filtered");
         browser.find("#clear").click();
         awaitListed(apiIds(""));
@@ -239,8 +293,10 @@ class ConsoleIT {
         awaitListed(apiIds(""));
 
         // recordings with low-confidence utterances, as the API counts them
-        List<String> low = details.values().stream().filter(d -> d.path("lowConfidenceUtterances").asInt() > 0)
-                .map(d -> d.path("recording").path("recordingId").asText()).toList();
+        List<String> low = details.values().stream()
+                .filter(d -> d.path("lowConfidenceUtterances").asInt() > 0)
+                .map(d -> d.path("recording").path("recordingId").asText())
+                .toList();
         browser.find("input[name=lowConfidence]").click();
         assertThat(awaitListed(apiIds("?lowConfidence=true"))).containsExactlyInAnyOrderElementsOf(low);
         browser.find("#clear").click();
@@ -248,8 +304,10 @@ class ConsoleIT {
 
         // a date range with nothing in it
         String tomorrow = LocalDate.now(ZoneId.systemDefault()).plusDays(1).toString();
-        browser.script("const f = document.querySelector('input[name=from]'); f.value = arguments[0]; "
-                + "f.dispatchEvent(new Event('change', {bubbles: true}))", tomorrow);
+        browser.script(
+                "const f = document.querySelector('input[name=from]'); f.value = arguments[0]; "
+                        + "f.dispatchEvent(new Event('change', {bubbles: true}))",
+                tomorrow);
         awaitListed(List.of());
         assertThat(browser.find("#empty").getText()).isEqualTo("No recordings match these filters.");
         browser.find("#clear").click();
@@ -258,12 +316,18 @@ class ConsoleIT {
         // results that land while the page is open appear without a reload
         browser.script("window.sameDocument = true");
         String late = RUN + "late";
-        assertThat(platform.upload(late, "sad-goodbye.wav", "sad-goodbye.txt", platform.key).statusCode()).isEqualTo(202);
+        assertThat(platform.upload(late, "sad-goodbye.wav", "sad-goodbye.txt", platform.key)
+                        .statusCode())
+                .isEqualTo(202);
         browser.await(RESULTS, "the new recording in the list", d -> listed().contains(late));
         assertThat(browser.script("return window.sameDocument")).isEqualTo(true);
         platform.awaitRecording(late, Platform::complete, RESULTS);
-        browser.await(Duration.ofSeconds(20), "its final state in the list", d -> "SEGMENTED".equals(
-                browser.find("tr[data-recording-id='" + late + "']").getAttribute("data-state")));
+        browser.await(
+                Duration.ofSeconds(20),
+                "its final state in the list",
+                d -> "SEGMENTED"
+                        .equals(browser.find("tr[data-recording-id='" + late + "']")
+                                .getAttribute("data-state")));
         browser.screenshot("recordings");
     }
 
@@ -271,7 +335,10 @@ class ConsoleIT {
     @Order(5)
     void trendsShowTheStatsOverTimeAndPerSpeaker() throws Exception {
         browser.open("/console/trends.html");
-        browser.await(Duration.ofSeconds(30), "the charts", d -> browser.script("return document.body.dataset.loaded") != null);
+        browser.await(
+                Duration.ofSeconds(30),
+                "the charts",
+                d -> browser.script("return document.body.dataset.loaded") != null);
         JsonNode speakers = platform.api("/stats/emotions?groupBy=speaker&limit=500");
         List<WebElement> rows = browser.all("#per-speaker-table tbody tr");
         assertThat(rows).hasSize(speakers.path("groups").size());
@@ -279,8 +346,10 @@ class ConsoleIT {
             JsonNode g = speakers.path("groups").get(i);
             WebElement row = rows.get(i);
             for (String label : COLOURS.keySet()) {
-                assertThat(row.findElement(By.cssSelector("td[data-label='" + label + "']")).getAttribute("textContent"))
-                        .as(g.path("key").asText() + " " + label).isEqualTo(g.path("counts").path(label).asText());
+                assertThat(row.findElement(By.cssSelector("td[data-label='" + label + "']"))
+                                .getAttribute("textContent"))
+                        .as(g.path("key").asText() + " " + label)
+                        .isEqualTo(g.path("counts").path(label).asText());
             }
         }
         JsonNode total = platform.api("/stats/emotions?groupBy=day&limit=10000");
@@ -329,11 +398,15 @@ class ConsoleIT {
                     .isCloseTo(0.2 + 0.8 * confidence, org.assertj.core.data.Offset.offset(0.001));
             assertThat(Double.parseDouble(s.getAttribute("data-confidence")))
                     .isCloseTo(confidence, org.assertj.core.data.Offset.offset(1e-9));
-            if (!u.path("speech").path("label").asText().equals(u.path("text").path("label").asText())) {
+            if (!u.path("speech")
+                    .path("label")
+                    .asText()
+                    .equals(u.path("text").path("label").asText())) {
                 disagreements++;
             }
         }
-        assertThat(browser.all(".marker-low[data-utterance-id]")).hasSize(detail.path("lowConfidenceUtterances").asInt());
+        assertThat(browser.all(".marker-low[data-utterance-id]"))
+                .hasSize(detail.path("lowConfidenceUtterances").asInt());
         assertThat(browser.all(".marker-disagree[data-utterance-id]")).hasSize(disagreements);
         List<String> lanes = new ArrayList<>();
         browser.all(".lane-label").forEach(l -> lanes.add(l.getText()));
@@ -344,13 +417,15 @@ class ConsoleIT {
     @SuppressWarnings("unchecked")
     private static List<String> listed() {
         // read in one go: the table is redrawn every few seconds
-        return (List<String>) browser.script("return [...document.querySelectorAll('#recordings tbody tr')]"
-                + ".map(tr => tr.dataset.recordingId)");
+        return (List<String>) browser.script(
+                "return [...document.querySelectorAll('#recordings tbody tr')]" + ".map(tr => tr.dataset.recordingId)");
     }
 
     private static List<String> apiIds(String query) throws Exception {
         List<String> ids = new ArrayList<>();
-        platform.api("/recordings" + query).path("items").forEach(r -> ids.add(r.path("recordingId").asText()));
+        platform.api("/recordings" + query)
+                .path("items")
+                .forEach(r -> ids.add(r.path("recordingId").asText()));
         return ids;
     }
 

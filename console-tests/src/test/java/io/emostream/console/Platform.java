@@ -5,7 +5,6 @@ import io.emostream.contracts.Json;
 import io.emostream.runtime.LocalPlatform;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -25,9 +24,11 @@ import java.util.function.Predicate;
 /** What the console tests do to the platform besides the browser: upload over HTTP and read the reporting API. */
 final class Platform {
 
-    static final Path REPO = Path.of(System.getProperty("emostream.repo", "..")).toAbsolutePath().normalize();
+    static final Path REPO =
+            Path.of(System.getProperty("emostream.repo", "..")).toAbsolutePath().normalize();
     static final Path SAMPLES = REPO.resolve("samples");
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     final LocalPlatform platform;
     final String reporting;
@@ -45,8 +46,12 @@ final class Platform {
 
     /** GET on the reporting API with the platform's key; fails unless 200. */
     JsonNode api(String path) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(reporting + path))
-                .header("X-API-Key", key).timeout(Duration.ofSeconds(20)).GET().build(),
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create(reporting + path))
+                        .header("X-API-Key", key)
+                        .timeout(Duration.ofSeconds(20))
+                        .GET()
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
             throw new IllegalStateException("GET " + path + " -> " + r.statusCode() + ": " + r.body());
@@ -70,16 +75,23 @@ final class Platform {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         for (Map.Entry<String, byte[]> p : parts.entrySet()) {
             body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + p.getKey() + "\""
-                    + (p.getKey().equals("file") ? "; filename=\"" + audioSample + "\"\r\nContent-Type: "
-                    + "application/octet-stream" : "\r\nContent-Type: text/plain; charset=UTF-8") + "\r\n\r\n")
+                            + (p.getKey().equals("file")
+                                    ? "; filename=\"" + audioSample + "\"\r\nContent-Type: "
+                                            + "application/octet-stream"
+                                    : "\r\nContent-Type: text/plain; charset=UTF-8")
+                            + "\r\n\r\n")
                     .getBytes(StandardCharsets.UTF_8));
             body.write(p.getValue());
             body.write("\r\n".getBytes(StandardCharsets.UTF_8));
         }
         body.write(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        return HTTP.send(HttpRequest.newBuilder(URI.create(reporting + "/ingest/recordings"))
-                .header("X-API-Key", apiKey).header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .timeout(Duration.ofMinutes(2)).POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(),
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create(reporting + "/ingest/recordings"))
+                        .header("X-API-Key", apiKey)
+                        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                        .timeout(Duration.ofMinutes(2))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -88,8 +100,12 @@ final class Platform {
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "nothing yet";
         while (System.nanoTime() < deadline) {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(reporting + "/recordings/" + encode(id)))
-                    .header("X-API-Key", key).timeout(Duration.ofSeconds(20)).GET().build(),
+            HttpResponse<String> r = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(reporting + "/recordings/" + encode(id)))
+                            .header("X-API-Key", key)
+                            .timeout(Duration.ofSeconds(20))
+                            .GET()
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() == 200) {
                 JsonNode d = Json.MAPPER.readTree(r.body());
@@ -106,8 +122,9 @@ final class Platform {
     /** Every expected utterance stored, fused from both inputs when the recording came with a transcript. */
     static boolean complete(JsonNode d) {
         JsonNode r = d.path("recording");
-        if (!"SEGMENTED".equals(r.path("state").asText()) || r.path("utteranceCount").asInt()
-                < r.path("expectedUtterances").asInt(Integer.MAX_VALUE)) {
+        if (!"SEGMENTED".equals(r.path("state").asText())
+                || r.path("utteranceCount").asInt()
+                        < r.path("expectedUtterances").asInt(Integer.MAX_VALUE)) {
             return false;
         }
         boolean text = r.path("hasTranscript").asBoolean();
@@ -126,6 +143,7 @@ final class Platform {
         if (transcriptSample != null) {
             sha.update(Files.readString(SAMPLES.resolve(transcriptSample)).getBytes(StandardCharsets.UTF_8));
         }
-        return audioSample.replaceAll("\\.[^.]*$", "") + "-" + HexFormat.of().formatHex(sha.digest()).substring(0, 10);
+        return audioSample.replaceAll("\\.[^.]*$", "") + "-"
+                + HexFormat.of().formatHex(sha.digest()).substring(0, 10);
     }
 }

@@ -22,8 +22,14 @@ public final class Attempt {
     private final GuardKey key;
     private final int maxAttempts;
 
-    Attempt(GuardKey key, PoisonGuard.PartitionState state, long offset, boolean careful, boolean quarantined,
-            int crashes, int maxAttempts) {
+    Attempt(
+            GuardKey key,
+            PoisonGuard.PartitionState state,
+            long offset,
+            boolean careful,
+            boolean quarantined,
+            int crashes,
+            int maxAttempts) {
         this.key = key;
         this.state = state;
         this.offset = offset;
@@ -62,7 +68,14 @@ public final class Attempt {
      * the original is over {@link Failures#MAX_INLINE_BYTES}.
      */
     public ProducerRecord<byte[], byte[]> deadLetter(String service, byte[] recordKey, byte[] value, Headers headers) {
-        return new DeadLetter(FailureReason.PROCESSING_CRASHED, detail(), key.topic(), key.partition(), offset, service,
-                Instant.now()).toRecord(recordKey, value, headers, Failures.MAX_INLINE_BYTES);
+        return new DeadLetter(
+                        FailureReason.PROCESSING_CRASHED,
+                        detail(),
+                        key.topic(),
+                        key.partition(),
+                        offset,
+                        service,
+                        Instant.now())
+                .toRecord(recordKey, value, headers, Failures.MAX_INLINE_BYTES);
     }
 }

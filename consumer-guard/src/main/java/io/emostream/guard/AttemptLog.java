@@ -43,16 +43,18 @@ final class AttemptLog implements AutoCloseable {
     AttemptLog(Map<String, Object> kafka, String clientId) {
         Map<String, Object> p = producerConfig(kafka, clientId);
         Map<String, Object> c = readerConfig(kafka, clientId);
-        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
-                new ByteArrayDeserializer());
+        KafkaConsumer<String, byte[]> consumer =
+                new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
         List<PartitionInfo> infos = consumer.partitionsFor(Topics.ATTEMPTS, Duration.ofSeconds(30));
         if (infos == null || infos.isEmpty()) {
             consumer.close(Duration.ZERO);
-            throw new IllegalStateException("topic " + Topics.ATTEMPTS + " does not exist (create every topic of "
-                    + "contracts' Topics.ALL)");
+            throw new IllegalStateException(
+                    "topic " + Topics.ATTEMPTS + " does not exist (create every topic of " + "contracts' Topics.ALL)");
         }
         this.reader = consumer;
-        this.partitions = infos.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+        this.partitions = infos.stream()
+                .map(i -> new TopicPartition(i.topic(), i.partition()))
+                .toList();
         reader.assign(partitions);
         reader.seekToBeginning(partitions);
         this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());

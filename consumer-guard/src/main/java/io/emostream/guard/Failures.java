@@ -16,12 +16,12 @@ public final class Failures {
      */
     public static final int MAX_INLINE_BYTES = io.emostream.contracts.Topics.MAX_UTTERANCE_MESSAGE_BYTES;
 
-    private Failures() {
-    }
+    private Failures() {}
 
     /** The exception's type, message and where it was thrown: enough to find the bug, short enough for a header. */
     public static String describe(Throwable e) {
-        StringBuilder b = new StringBuilder("processing threw ").append(e.getClass().getName());
+        StringBuilder b =
+                new StringBuilder("processing threw ").append(e.getClass().getName());
         if (e.getMessage() != null) {
             b.append(": ").append(e.getMessage());
         }
@@ -40,9 +40,16 @@ public final class Failures {
     }
 
     /** The dead letter of a consumed record whose processing threw {@code e}. */
-    public static ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> r, String service,
-                                                            Throwable e) {
-        return new DeadLetter(FailureReason.PROCESSING_FAILED, describe(e), r.topic(), r.partition(), r.offset(),
-                service, Instant.now()).toRecord(r.key(), r.value(), r.headers(), MAX_INLINE_BYTES);
+    public static ProducerRecord<byte[], byte[]> deadLetter(
+            ConsumerRecord<byte[], byte[]> r, String service, Throwable e) {
+        return new DeadLetter(
+                        FailureReason.PROCESSING_FAILED,
+                        describe(e),
+                        r.topic(),
+                        r.partition(),
+                        r.offset(),
+                        service,
+                        Instant.now())
+                .toRecord(r.key(), r.value(), r.headers(), MAX_INLINE_BYTES);
     }
 }

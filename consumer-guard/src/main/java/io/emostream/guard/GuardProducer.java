@@ -27,8 +27,8 @@ public class GuardProducer {
     @Singleton
     PoisonGuard guard(@Identifier("default-kafka-broker") Map<String, Object> kafka, MeterRegistry registry) {
         Config config = ConfigProvider.getConfig();
-        return PoisonGuard.create(GuardSettings.from(config), kafka, config.getValue(SERVICE_NAME, String.class),
-                registry);
+        return PoisonGuard.create(
+                GuardSettings.from(config), kafka, config.getValue(SERVICE_NAME, String.class), registry);
     }
 
     void close(@Disposes PoisonGuard guard) {

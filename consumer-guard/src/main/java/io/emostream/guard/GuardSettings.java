@@ -22,9 +22,16 @@ import java.util.Optional;
  * @param throwOnKey       TEST ONLY fault injection: processing a record whose key contains this throws
  * @param haltOnKey        TEST ONLY fault injection: processing a record whose key contains this halts the JVM
  */
-public record GuardSettings(boolean enabled, int maxAttempts, int carefulAfter, Duration healthyAfter,
-                            int carefulMargin, Duration reachedInterval, boolean alwaysCareful,
-                            Optional<String> throwOnKey, Optional<String> haltOnKey) {
+public record GuardSettings(
+        boolean enabled,
+        int maxAttempts,
+        int carefulAfter,
+        Duration healthyAfter,
+        int carefulMargin,
+        Duration reachedInterval,
+        boolean alwaysCareful,
+        Optional<String> throwOnKey,
+        Optional<String> haltOnKey) {
 
     public static final String PREFIX = "emostream.guard.";
 
@@ -39,8 +46,16 @@ public record GuardSettings(boolean enabled, int maxAttempts, int carefulAfter, 
 
     /** The defaults: N = 3, careful after 2 quick deaths in a row, healthy after 60 s, margin 1000 records. */
     public static GuardSettings defaults() {
-        return new GuardSettings(true, 3, 2, Duration.ofSeconds(60), 1000, Duration.ofMillis(200), false,
-                Optional.empty(), Optional.empty());
+        return new GuardSettings(
+                true,
+                3,
+                2,
+                Duration.ofSeconds(60),
+                1000,
+                Duration.ofMillis(200),
+                false,
+                Optional.empty(),
+                Optional.empty());
     }
 
     /** From a service's configuration ({@code emostream.guard.*}), each setting defaulting as {@link #defaults()}. */
@@ -50,26 +65,54 @@ public record GuardSettings(boolean enabled, int maxAttempts, int carefulAfter, 
                 config.getOptionalValue(PREFIX + "enabled", Boolean.class).orElse(d.enabled()),
                 config.getOptionalValue(PREFIX + "max-attempts", Integer.class).orElse(d.maxAttempts()),
                 config.getOptionalValue(PREFIX + "careful-after", Integer.class).orElse(d.carefulAfter()),
-                config.getOptionalValue(PREFIX + "healthy-after", Duration.class).orElse(d.healthyAfter()),
-                config.getOptionalValue(PREFIX + "careful-margin", Integer.class).orElse(d.carefulMargin()),
-                config.getOptionalValue(PREFIX + "reached-interval", Duration.class).orElse(d.reachedInterval()),
-                config.getOptionalValue(PREFIX + "always-careful", Boolean.class).orElse(d.alwaysCareful()),
+                config.getOptionalValue(PREFIX + "healthy-after", Duration.class)
+                        .orElse(d.healthyAfter()),
+                config.getOptionalValue(PREFIX + "careful-margin", Integer.class)
+                        .orElse(d.carefulMargin()),
+                config.getOptionalValue(PREFIX + "reached-interval", Duration.class)
+                        .orElse(d.reachedInterval()),
+                config.getOptionalValue(PREFIX + "always-careful", Boolean.class)
+                        .orElse(d.alwaysCareful()),
                 config.getOptionalValue(PREFIX + "fault.throw-on-key", String.class),
                 config.getOptionalValue(PREFIX + "fault.halt-on-key", String.class));
     }
 
     public GuardSettings withAlwaysCareful(boolean on) {
-        return new GuardSettings(enabled, maxAttempts, carefulAfter, healthyAfter, carefulMargin, reachedInterval, on,
-                throwOnKey, haltOnKey);
+        return new GuardSettings(
+                enabled,
+                maxAttempts,
+                carefulAfter,
+                healthyAfter,
+                carefulMargin,
+                reachedInterval,
+                on,
+                throwOnKey,
+                haltOnKey);
     }
 
     public GuardSettings withAttempts(int maxAttempts, int carefulAfter) {
-        return new GuardSettings(enabled, maxAttempts, carefulAfter, healthyAfter, carefulMargin, reachedInterval,
-                alwaysCareful, throwOnKey, haltOnKey);
+        return new GuardSettings(
+                enabled,
+                maxAttempts,
+                carefulAfter,
+                healthyAfter,
+                carefulMargin,
+                reachedInterval,
+                alwaysCareful,
+                throwOnKey,
+                haltOnKey);
     }
 
     public GuardSettings withFaults(String throwOnKey, String haltOnKey) {
-        return new GuardSettings(enabled, maxAttempts, carefulAfter, healthyAfter, carefulMargin, reachedInterval,
-                alwaysCareful, Optional.ofNullable(throwOnKey), Optional.ofNullable(haltOnKey));
+        return new GuardSettings(
+                enabled,
+                maxAttempts,
+                carefulAfter,
+                healthyAfter,
+                carefulMargin,
+                reachedInterval,
+                alwaysCareful,
+                Optional.ofNullable(throwOnKey),
+                Optional.ofNullable(haltOnKey));
     }
 }

@@ -18,8 +18,17 @@ import java.util.Map;
  * @param suspects     offset → how many runs died while processing it
  * @param released     the run handed the partition over cleanly (rebalance, shutdown)
  */
-public record Marker(String run, long start, long startedAt, long reached, long lastAt, long inFlight, int streak,
-                     long carefulUntil, Map<Long, Integer> suspects, boolean released) {
+public record Marker(
+        String run,
+        long start,
+        long startedAt,
+        long reached,
+        long lastAt,
+        long inFlight,
+        int streak,
+        long carefulUntil,
+        Map<Long, Integer> suspects,
+        boolean released) {
 
     public Marker {
         suspects = suspects == null ? Map.of() : Map.copyOf(suspects);

@@ -82,22 +82,28 @@ public final class PoisonGuard implements AutoCloseable {
      * @param service  the service name, e.g. {@code fusion-service}: metrics are {@code emostream_fusion_*}
      * @param registry where the quarantine counter and careful-partitions gauge go; null for none
      */
-    public static PoisonGuard create(GuardSettings settings, Map<String, Object> kafka, String service,
-                                     MeterRegistry registry) {
+    public static PoisonGuard create(
+            GuardSettings settings, Map<String, Object> kafka, String service, MeterRegistry registry) {
         AttemptLog log = null;
         if (settings.enabled()) {
             try {
                 log = new AttemptLog(kafka, service);
             } catch (RuntimeException e) {
                 // processing must not depend on the guard: without its topic, run unguarded and say so loudly
-                LOG.errorf("consumer guard disabled, records that kill the service will not be quarantined: %s",
+                LOG.errorf(
+                        "consumer guard disabled, records that kill the service will not be quarantined: %s",
                         e.getMessage());
             }
         }
         if (settings.haltOnKey().isPresent() || settings.throwOnKey().isPresent()) {
-            LOG.warnf("TEST fault injection is on (emostream.guard.fault.*):%s%s",
-                    settings.haltOnKey().map(k -> " records whose key contains '" + k + "' halt the JVM;").orElse(""),
-                    settings.throwOnKey().map(k -> " records whose key contains '" + k + "' throw").orElse(""));
+            LOG.warnf(
+                    "TEST fault injection is on (emostream.guard.fault.*):%s%s",
+                    settings.haltOnKey()
+                            .map(k -> " records whose key contains '" + k + "' halt the JVM;")
+                            .orElse(""),
+                    settings.throwOnKey()
+                            .map(k -> " records whose key contains '" + k + "' throw")
+                            .orElse(""));
         }
         return new PoisonGuard(settings, log, service, registry);
     }
@@ -152,8 +158,9 @@ public final class PoisonGuard implements AutoCloseable {
         }
         Integer crashes = s.suspects.get(offset);
         if (crashes != null && crashes >= settings.maxAttempts()) {
-            LOG.errorf("%s@%d killed the service %d time(s): quarantined (dead-lettered, not processed)", key, offset,
-                    crashes);
+            LOG.errorf(
+                    "%s@%d killed the service %d time(s): quarantined (dead-lettered, not processed)",
+                    key, offset, crashes);
             return new Attempt(key, s, offset, true, true, crashes, settings.maxAttempts());
         }
         CAREFUL_LOCK.lock();
@@ -180,7 +187,9 @@ public final class PoisonGuard implements AutoCloseable {
             if (registry != null) {
                 Counter.builder(metricPrefix + ".quarantined")
                         .description("Records quarantined: processing them killed the service max-attempts times")
-                        .tag("topic", a.key().topic()).register(registry).increment();
+                        .tag("topic", a.key().topic())
+                        .register(registry)
+                        .increment();
             }
             write(a.key(), s);
             return;
@@ -211,7 +220,8 @@ public final class PoisonGuard implements AutoCloseable {
      * after {@link #before}. Halts the JVM, or throws, when the record's key contains the configured text.
      */
     public void injectFaults(byte[] recordKey) {
-        if (recordKey == null || (settings.haltOnKey().isEmpty() && settings.throwOnKey().isEmpty())) {
+        if (recordKey == null
+                || (settings.haltOnKey().isEmpty() && settings.throwOnKey().isEmpty())) {
             return;
         }
         String k = new String(recordKey, StandardCharsets.UTF_8);
@@ -220,7 +230,8 @@ public final class PoisonGuard implements AutoCloseable {
             System.err.flush();
             Runtime.getRuntime().halt(86);
         }
-        if (settings.throwOnKey().isPresent() && k.contains(settings.throwOnKey().get())) {
+        if (settings.throwOnKey().isPresent()
+                && k.contains(settings.throwOnKey().get())) {
             throw new IllegalStateException("TEST FAULT (emostream.guard.fault.throw-on-key) on record key " + k);
         }
     }
@@ -302,12 +313,14 @@ public final class PoisonGuard implements AutoCloseable {
                 }
             });
             if (died) {
-                boolean healthy = prev.lastAt() - prev.startedAt() >= settings.healthyAfter().toMillis();
+                boolean healthy = prev.lastAt() - prev.startedAt()
+                        >= settings.healthyAfter().toMillis();
                 streak = healthy ? 1 : prev.streak() + 1;
                 if (prev.inFlight() >= 0) {
                     int n = suspects.merge(prev.inFlight(), 1, Integer::sum);
-                    LOG.warnf("%s@%d was being processed when the service died (%d of %d allowed attempts)", key,
-                            prev.inFlight(), n, settings.maxAttempts());
+                    LOG.warnf(
+                            "%s@%d was being processed when the service died (%d of %d allowed attempts)",
+                            key, prev.inFlight(), n, settings.maxAttempts());
                 }
             } else {
                 streak = ours ? prev.streak() : 0;
@@ -326,15 +339,17 @@ public final class PoisonGuard implements AutoCloseable {
             s.careful = true;
             s.carefulUntil = Long.MAX_VALUE;
         } else if (careful) {
-            long maxSuspect = suspects.keySet().stream().mapToLong(Long::longValue).max().orElse(-1);
-            s.carefulUntil = Math.max(previousCarefulUntil,
-                    Math.max(carefulFrom, maxSuspect) + settings.carefulMargin());
+            long maxSuspect =
+                    suspects.keySet().stream().mapToLong(Long::longValue).max().orElse(-1);
+            s.carefulUntil =
+                    Math.max(previousCarefulUntil, Math.max(carefulFrom, maxSuspect) + settings.carefulMargin());
             s.careful = true;
             s.carefulDeadlineNanos = System.nanoTime() + settings.healthyAfter().toNanos();
             CAREFUL.add(s);
-            LOG.warnf("%s: the service died %d time(s) in a row on this partition; processing it carefully (a "
-                    + "marker per record, one record at a time) from offset %d to %d", key, streak, restartPoint,
-                    s.carefulUntil);
+            LOG.warnf(
+                    "%s: the service died %d time(s) in a row on this partition; processing it carefully (a "
+                            + "marker per record, one record at a time) from offset %d to %d",
+                    key, streak, restartPoint, s.carefulUntil);
         }
         try {
             log.writeSync(key, s.marker(run, false));
@@ -423,8 +438,17 @@ public final class PoisonGuard implements AutoCloseable {
         }
 
         Marker marker(String run, boolean released) {
-            return new Marker(run, start, startedAt, reached, lastAt, inFlight, streak, careful ? carefulUntil : -1,
-                    suspects, released);
+            return new Marker(
+                    run,
+                    start,
+                    startedAt,
+                    reached,
+                    lastAt,
+                    inFlight,
+                    streak,
+                    careful ? carefulUntil : -1,
+                    suspects,
+                    released);
         }
     }
 }

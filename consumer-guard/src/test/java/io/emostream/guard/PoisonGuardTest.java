@@ -47,8 +47,7 @@ class PoisonGuardTest {
     }
 
     /** What one simulated run did. */
-    private record Run(boolean crashed, List<Long> quarantined, Set<String> processed) {
-    }
+    private record Run(boolean crashed, List<Long> quarantined, Set<String> processed) {}
 
     @Test
     void aRecordThatKillsTheJvmIsQuarantinedAfterTheConfiguredAttemptsAndNothingElseIs() throws Exception {
@@ -73,7 +72,9 @@ class PoisonGuardTest {
             crashes++;
         }
         // careful after 2 quick deaths in a row; then the record in flight at 3 deaths is quarantined
-        assertThat(crashes).as("deaths before the quarantine").isEqualTo(settings.carefulAfter() + settings.maxAttempts());
+        assertThat(crashes)
+                .as("deaths before the quarantine")
+                .isEqualTo(settings.carefulAfter() + settings.maxAttempts());
         assertThat(quarantined).as("only the poison record, once").containsExactly(poison);
         for (int p = 0; p < 2; p++) {
             for (long o = 0; o < 200; o++) {
@@ -97,7 +98,9 @@ class PoisonGuardTest {
             Run r = run(settings, group, topic, tp, 7, 1);
             quarantined.addAll(r.quarantined());
             if (!r.crashed()) {
-                assertThat(r.processed()).as("the rest of the partition after the quarantine").contains("0@29");
+                assertThat(r.processed())
+                        .as("the rest of the partition after the quarantine")
+                        .contains("0@29");
                 break;
             }
             crashes++;
@@ -131,7 +134,9 @@ class PoisonGuardTest {
         for (int run = 0; run < 4; run++) {
             PoisonGuard guard = PoisonGuard.create(settings, KAFKA, "test-service", null);
             try {
-                assertThat(guard.careful(key, run * 10L)).as("run " + run + " careful").isFalse();
+                assertThat(guard.careful(key, run * 10L))
+                        .as("run " + run + " careful")
+                        .isFalse();
                 for (long o = run * 10L; o < run * 10L + 10; o++) {
                     guard.after(guard.before(key, o));
                 }
@@ -146,14 +151,15 @@ class PoisonGuardTest {
      * One run of a consumer under the guard: reads the group's partitions from the committed offsets, commits every
      * {@code commitEvery} records, and dies at {@code poison} of {@code poisonTp} unless the guard quarantines it.
      */
-    private Run run(GuardSettings settings, String group, String topic, TopicPartition poisonTp, long poison,
-                    int commitEvery) {
+    private Run run(
+            GuardSettings settings, String group, String topic, TopicPartition poisonTp, long poison, int commitEvery) {
         PoisonGuard guard = PoisonGuard.create(settings, KAFKA, "test-service", null);
         List<Long> quarantined = new ArrayList<>();
         Set<String> processed = new HashSet<>();
         try (KafkaConsumer<String, byte[]> consumer = consumer(group)) {
             List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             consumer.assign(parts);
             Map<TopicPartition, Long> end = consumer.endOffsets(parts);
             Map<TopicPartition, OffsetAndMetadata> pending = new HashMap<>();
@@ -182,35 +188,55 @@ class PoisonGuardTest {
                 }
             }
             consumer.commitSync(pending);
-            guard.release(parts.stream().map(tp -> new GuardKey(group, topic, tp.partition())).toList());
+            guard.release(parts.stream()
+                    .map(tp -> new GuardKey(group, topic, tp.partition()))
+                    .toList());
             guard.close();
             return new Run(false, quarantined, processed);
         }
     }
 
     private static KafkaConsumer<String, byte[]> consumer(String group) {
-        return new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, RealInfra.kafkaBootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, group,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50), new StringDeserializer(), new ByteArrayDeserializer());
+        return new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        RealInfra.kafkaBootstrapServers(),
+                        ConsumerConfig.GROUP_ID_CONFIG,
+                        group,
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false,
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest",
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                        50),
+                new StringDeserializer(),
+                new ByteArrayDeserializer());
     }
 
     private static String topic(int partitions) throws Exception {
         String name = "guard-test-" + UUID.randomUUID();
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", RealInfra.kafkaBootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1)))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
         }
         return name;
     }
 
     private static void produce(String topic, int partition, int count) throws Exception {
-        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, RealInfra.kafkaBootstrapServers(),
-                ProducerConfig.LINGER_MS_CONFIG, 5), new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        RealInfra.kafkaBootstrapServers(),
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        5),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
             for (int i = 0; i < count; i++) {
-                p.send(new ProducerRecord<>(topic, partition, ("k" + i).getBytes(StandardCharsets.UTF_8),
+                p.send(new ProducerRecord<>(
+                        topic,
+                        partition,
+                        ("k" + i).getBytes(StandardCharsets.UTF_8),
                         ("v" + i).getBytes(StandardCharsets.UTF_8)));
             }
             p.flush();
@@ -219,11 +245,13 @@ class PoisonGuardTest {
 
     /** How many markers were written for a key (the topic is not compacted yet within a test). */
     private static long markersOf(String key) {
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, RealInfra.kafkaBootstrapServers()),
-                new StringDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(
+                Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, RealInfra.kafkaBootstrapServers()),
+                new StringDeserializer(),
+                new ByteArrayDeserializer())) {
             List<TopicPartition> parts = c.partitionsFor(Topics.ATTEMPTS).stream()
-                    .map(p -> new TopicPartition(Topics.ATTEMPTS, p.partition())).toList();
+                    .map(p -> new TopicPartition(Topics.ATTEMPTS, p.partition()))
+                    .toList();
             c.assign(parts);
             c.seekToBeginning(parts);
             Map<TopicPartition, Long> end = c.endOffsets(parts);

@@ -1,6 +1,5 @@
 package io.emostream.contracts;
 
-
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -29,7 +28,11 @@ public final class ApiKeys {
 
     /** @param keys the configured keys; blanks are ignored */
     public static ApiKeys of(Collection<String> keys) {
-        return new ApiKeys(keys.stream().map(String::trim).filter(k -> !k.isEmpty()).map(ApiKeys::digest).toList());
+        return new ApiKeys(keys.stream()
+                .map(String::trim)
+                .filter(k -> !k.isEmpty())
+                .map(ApiKeys::digest)
+                .toList());
     }
 
     /** No key configured: every request is refused. */

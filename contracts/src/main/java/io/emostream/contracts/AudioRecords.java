@@ -12,10 +12,10 @@ public final class AudioRecords {
 
     /** Header holding the {@link UtteranceAudio} JSON. */
     public static final String META_HEADER = "emostream-meta";
+
     public static final String CONTENT_TYPE_HEADER = "content-type";
 
-    private AudioRecords() {
-    }
+    private AudioRecords() {}
 
     public static ProducerRecord<String, byte[]> record(UtteranceAudio meta, byte[] pcm) {
         Headers headers = new RecordHeaders();
@@ -32,8 +32,8 @@ public final class AudioRecords {
     public static UtteranceAudio meta(Headers headers) {
         Header h = headers.lastHeader(META_HEADER);
         if (h == null || h.value() == null) {
-            throw new JsonSerde.MalformedEventException(FailureReason.MALFORMED_EVENT,
-                    "audio utterance record has no '" + META_HEADER + "' header", null);
+            throw new JsonSerde.MalformedEventException(
+                    FailureReason.MALFORMED_EVENT, "audio utterance record has no '" + META_HEADER + "' header", null);
         }
         return EventSerdes.UTTERANCE_AUDIO.deserialize(Topics.UTTERANCES_AUDIO, h.value());
     }

@@ -14,8 +14,7 @@ import java.util.Map;
  */
 public final class ConsumerLag {
 
-    private ConsumerLag() {
-    }
+    private ConsumerLag() {}
 
     /** For a plain consumer; call it on the consumer's own thread (after a poll). */
     public static long of(Consumer<?, ?> consumer) {
@@ -34,7 +33,8 @@ public final class ConsumerLag {
         long lag = 0;
         for (Map.Entry<MetricName, ? extends Metric> e : metrics.entrySet()) {
             MetricName n = e.getKey();
-            if (!n.name().equals("records-lag") || !n.group().equals("consumer-fetch-manager-metrics")
+            if (!n.name().equals("records-lag")
+                    || !n.group().equals("consumer-fetch-manager-metrics")
                     || !n.tags().containsKey("partition")) {
                 continue;
             }

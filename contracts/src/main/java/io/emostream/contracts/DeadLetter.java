@@ -18,8 +18,14 @@ import java.util.Objects;
  * dead-lettered <em>by reference</em>: the value and every large header are left out and {@value #OMITTED} says
  * what was left out; the original stays on its source topic (its retention) at the partition and offset given.
  */
-public record DeadLetter(FailureReason reason, String detail, String sourceTopic, int sourcePartition,
-                         long sourceOffset, String service, Instant failedAt) {
+public record DeadLetter(
+        FailureReason reason,
+        String detail,
+        String sourceTopic,
+        int sourcePartition,
+        long sourceOffset,
+        String service,
+        Instant failedAt) {
 
     public static final String PREFIX = "emostream-dlq-";
     public static final String REASON = PREFIX + "reason";
@@ -76,7 +82,10 @@ public record DeadLetter(FailureReason reason, String detail, String sourceTopic
                     continue;
                 }
                 if (byReference && h.value() != null && h.value().length > SMALL_HEADER) {
-                    omitted.append(omitted.length() == 0 ? "" : ",").append("header:").append(h.key()).append('=')
+                    omitted.append(omitted.length() == 0 ? "" : ",")
+                            .append("header:")
+                            .append(h.key())
+                            .append('=')
                             .append(h.value().length);
                 } else {
                     headers.add(h.key(), h.value());
@@ -108,9 +117,14 @@ public record DeadLetter(FailureReason reason, String detail, String sourceTopic
             throw new IllegalArgumentException("not a dead-letter record: no '" + REASON + "' header");
         }
         String failedAt = get(headers, FAILED_AT);
-        return new DeadLetter(FailureReason.valueOf(reason), get(headers, DETAIL), get(headers, SOURCE_TOPIC),
-                Integer.parseInt(get(headers, SOURCE_PARTITION)), Long.parseLong(get(headers, SOURCE_OFFSET)),
-                get(headers, SERVICE), failedAt == null ? null : Instant.parse(failedAt));
+        return new DeadLetter(
+                FailureReason.valueOf(reason),
+                get(headers, DETAIL),
+                get(headers, SOURCE_TOPIC),
+                Integer.parseInt(get(headers, SOURCE_PARTITION)),
+                Long.parseLong(get(headers, SOURCE_OFFSET)),
+                get(headers, SERVICE),
+                failedAt == null ? null : Instant.parse(failedAt));
     }
 
     private static void put(Headers headers, String key, String value) {

@@ -39,7 +39,8 @@ public final class Distribution {
         double sum = 0;
         for (double w : weights) {
             if (!(w >= 0) || Double.isInfinite(w)) {
-                throw new IllegalArgumentException("probabilities must be finite and >= 0: " + Arrays.toString(weights));
+                throw new IllegalArgumentException(
+                        "probabilities must be finite and >= 0: " + Arrays.toString(weights));
             }
             sum += w;
         }
@@ -72,8 +73,8 @@ public final class Distribution {
     /** As {@link #fromModelOutput(List, float[])} with a precomputed {@link EmotionLabels#indexMap}. */
     public static Distribution fromModelOutput(int[] indexMap, float[] probabilities) {
         if (indexMap.length != probabilities.length) {
-            throw new IllegalArgumentException("model declares " + indexMap.length + " labels but returned "
-                    + probabilities.length + " values");
+            throw new IllegalArgumentException(
+                    "model declares " + indexMap.length + " labels but returned " + probabilities.length + " values");
         }
         double[] q = new double[Emotion.COUNT];
         for (int i = 0; i < indexMap.length; i++) {

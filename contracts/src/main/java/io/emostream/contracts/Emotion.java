@@ -14,7 +14,13 @@ import java.util.Set;
  * the 4-class projection (neutral, happy, angry, sad) is what the IEMOCAP literature reports.
  */
 public enum Emotion {
-    NEUTRAL, HAPPY, SAD, ANGRY, FEAR, DISGUST, SURPRISE;
+    NEUTRAL,
+    HAPPY,
+    SAD,
+    ANGRY,
+    FEAR,
+    DISGUST,
+    SURPRISE;
 
     /** Canonical order; index {@code i} of a {@link Distribution} is {@code ALL.get(i)}. */
     public static final List<Emotion> ALL = List.of(values());
@@ -47,7 +53,8 @@ public enum Emotion {
         try {
             return valueOf(label.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("not a canonical emotion label: '" + label + "' (expected one of " + ALL + ")");
+            throw new IllegalArgumentException(
+                    "not a canonical emotion label: '" + label + "' (expected one of " + ALL + ")");
         }
     }
 }

@@ -37,8 +37,7 @@ public final class EmotionLabels {
             Map.entry("surprise", Emotion.SURPRISE),
             Map.entry("surprised", Emotion.SURPRISE));
 
-    private EmotionLabels() {
-    }
+    private EmotionLabels() {}
 
     /** The canonical emotion for a dataset or model label, or empty when it has none. */
     public static Optional<Emotion> toCanonical(String label) {

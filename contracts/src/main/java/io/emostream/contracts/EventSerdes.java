@@ -15,6 +15,5 @@ public final class EventSerdes {
     public static final JsonSerde<RecordingStatus> RECORDING_STATUS =
             JsonSerde.of(RecordingStatus.class, RecordingStatus.SCHEMA_VERSION);
 
-    private EventSerdes() {
-    }
+    private EventSerdes() {}
 }

@@ -16,11 +16,28 @@ import java.time.Instant;
  * @param fusedAt   when this result was computed
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record FusedEmotion(int schemaVersion, String utteranceId, String recordingId, int index,
-                           long startMs, long endMs, String speaker, String transcript, Modalities modalities,
-                           FusionMode mode, double speechWeight, double textWeight, EmotionScore speech,
-                           EmotionScore text, Distribution probabilities, Emotion label, double confidence,
-                           boolean correction, Instant eventTime, Instant fusedAt) implements Versioned {
+public record FusedEmotion(
+        int schemaVersion,
+        String utteranceId,
+        String recordingId,
+        int index,
+        long startMs,
+        long endMs,
+        String speaker,
+        String transcript,
+        Modalities modalities,
+        FusionMode mode,
+        double speechWeight,
+        double textWeight,
+        EmotionScore speech,
+        EmotionScore text,
+        Distribution probabilities,
+        Emotion label,
+        double confidence,
+        boolean correction,
+        Instant eventTime,
+        Instant fusedAt)
+        implements Versioned {
 
     public static final int SCHEMA_VERSION = 1;
 }

@@ -24,8 +24,8 @@ public final class FusionGate {
 
     public FusionGate(double[] theta) {
         if (theta == null || theta.length != FEATURES) {
-            throw new IllegalArgumentException("the fusion gate needs " + FEATURES + " weights, got "
-                    + (theta == null ? 0 : theta.length));
+            throw new IllegalArgumentException(
+                    "the fusion gate needs " + FEATURES + " weights, got " + (theta == null ? 0 : theta.length));
         }
         for (double t : theta) {
             if (!Double.isFinite(t)) {

@@ -8,5 +8,4 @@ package io.emostream.contracts;
  * @param batchSize   utterances in that batch
  * @param windows     model windows the utterance was cut into (long utterances are windowed and averaged)
  */
-public record InferenceTiming(double queueMs, double inferenceMs, int batchSize, int windows) {
-}
+public record InferenceTiming(double queueMs, double inferenceMs, int batchSize, int windows) {}

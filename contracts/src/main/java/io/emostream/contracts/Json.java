@@ -16,6 +16,5 @@ public final class Json {
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .build();
 
-    private Json() {
-    }
+    private Json() {}
 }

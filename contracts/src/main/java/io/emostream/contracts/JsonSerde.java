@@ -51,26 +51,29 @@ public final class JsonSerde<T extends Versioned> implements Serde<T>, Serialize
         try {
             value = Json.MAPPER.readValue(data, type);
         } catch (JsonProcessingException e) {
-            throw new MalformedEventException(FailureReason.MALFORMED_EVENT,
-                    "not a valid " + type.getSimpleName() + ": " + e.getOriginalMessage(), e);
+            throw new MalformedEventException(
+                    FailureReason.MALFORMED_EVENT,
+                    "not a valid " + type.getSimpleName() + ": " + e.getOriginalMessage(),
+                    e);
         } catch (IOException e) {
-            throw new MalformedEventException(FailureReason.MALFORMED_EVENT,
-                    "not a valid " + type.getSimpleName() + ": " + e.getMessage(), e);
+            throw new MalformedEventException(
+                    FailureReason.MALFORMED_EVENT, "not a valid " + type.getSimpleName() + ": " + e.getMessage(), e);
         }
         if (value.schemaVersion() < 1 || value.schemaVersion() > maxVersion) {
-            throw new MalformedEventException(FailureReason.UNSUPPORTED_SCHEMA_VERSION, type.getSimpleName()
-                    + " schemaVersion " + value.schemaVersion() + " is not supported (1.." + maxVersion + ")", null);
+            throw new MalformedEventException(
+                    FailureReason.UNSUPPORTED_SCHEMA_VERSION,
+                    type.getSimpleName() + " schemaVersion " + value.schemaVersion() + " is not supported (1.."
+                            + maxVersion + ")",
+                    null);
         }
         return value;
     }
 
     @Override
-    public void configure(java.util.Map<String, ?> configs, boolean isKey) {
-    }
+    public void configure(java.util.Map<String, ?> configs, boolean isKey) {}
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 
     @Override
     public Serializer<T> serializer() {

@@ -11,8 +11,7 @@ import java.util.Set;
  */
 public final class KafkaClientConfig {
 
-    private KafkaClientConfig() {
-    }
+    private KafkaClientConfig() {}
 
     /** Whether {@code key} is a client security setting. */
     public static boolean isSecurity(String key) {

@@ -62,8 +62,7 @@ public final class KafkaTracing {
         }
     };
 
-    private KafkaTracing() {
-    }
+    private KafkaTracing() {}
 
     /** The trace context a record carries; {@link Context#root()} when it carries none (or an invalid one). */
     public static Context extract(Headers headers) {
@@ -97,8 +96,8 @@ public final class KafkaTracing {
      *
      * @param startEpochNanos when the step began (e.g. when the record was polled), or 0 for now
      */
-    public static Span start(Tracer tracer, String name, String topic, String key, Headers input,
-                             long startEpochNanos) {
+    public static Span start(
+            Tracer tracer, String name, String topic, String key, Headers input, long startEpochNanos) {
         var b = tracer.spanBuilder(name)
                 .setParent(extract(input))
                 .setSpanKind(SpanKind.CONSUMER)

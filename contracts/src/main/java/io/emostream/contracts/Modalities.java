@@ -2,5 +2,7 @@ package io.emostream.contracts;
 
 /** Which inputs a fused result was made from. */
 public enum Modalities {
-    BOTH, SPEECH_ONLY, TEXT_ONLY
+    BOTH,
+    SPEECH_ONLY,
+    TEXT_ONLY
 }

@@ -2,5 +2,6 @@ package io.emostream.contracts;
 
 /** Which signal a score was computed from. */
 public enum Modality {
-    SPEECH, TEXT
+    SPEECH,
+    TEXT
 }

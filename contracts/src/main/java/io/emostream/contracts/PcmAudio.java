@@ -11,8 +11,7 @@ public final class PcmAudio {
     public static final String ENCODING = "pcm_s16le";
     public static final String CONTENT_TYPE = "audio/L16;rate=16000;channels=1";
 
-    private PcmAudio() {
-    }
+    private PcmAudio() {}
 
     /** Float samples to s16le; values outside [-1, 1] are clipped and NaN becomes 0. */
     public static byte[] encode(float[] samples, int from, int to) {
@@ -43,8 +42,8 @@ public final class PcmAudio {
     /** s16le to float samples in [-1, 1). */
     public static float[] decode(byte[] pcm) {
         if (pcm == null || (pcm.length & 1) != 0) {
-            throw new IllegalArgumentException("s16le PCM needs an even number of bytes, got "
-                    + (pcm == null ? "null" : pcm.length));
+            throw new IllegalArgumentException(
+                    "s16le PCM needs an even number of bytes, got " + (pcm == null ? "null" : pcm.length));
         }
         float[] out = new float[pcm.length / 2];
         for (int i = 0, j = 0; i < out.length; i++, j += 2) {

@@ -14,8 +14,8 @@ import java.util.Locale;
  * @param parameter for a 400 about one query or path parameter: its name
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Problem(String type, String title, int status, String detail, String instance, FailureReason reason,
-                      String parameter) {
+public record Problem(
+        String type, String title, int status, String detail, String instance, FailureReason reason, String parameter) {
 
     public static final String MEDIA_TYPE = "application/problem+json";
     public static final String TYPE_PREFIX = "urn:emostream:problem:";

@@ -26,6 +26,5 @@ public final class RecordingHeaders {
     public static final String TRANSCRIPT_MODE_AWAIT = "await";
     public static final String TRANSCRIPT_MODE_NONE = "none";
 
-    private RecordingHeaders() {
-    }
+    private RecordingHeaders() {}
 }

@@ -18,9 +18,18 @@ import java.util.stream.IntStream;
  *                       that key, so a retried upload is recognised and answered alike (never the key itself)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record RecordingStatus(int schemaVersion, String recordingId, State state, Integer utteranceCount,
-                              Long durationMs, Boolean hasTranscript, FailureReason reason, String detail,
-                              Instant updatedAt, String uploadDigest) implements Versioned {
+public record RecordingStatus(
+        int schemaVersion,
+        String recordingId,
+        State state,
+        Integer utteranceCount,
+        Long durationMs,
+        Boolean hasTranscript,
+        FailureReason reason,
+        String detail,
+        Instant updatedAt,
+        String uploadDigest)
+        implements Versioned {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -37,30 +46,54 @@ public record RecordingStatus(int schemaVersion, String recordingId, State state
 
     /** Reads statuses written before {@code utteranceCount}: they listed every {@code utteranceIds}. */
     @JsonCreator
-    static RecordingStatus read(@JsonProperty("schemaVersion") int schemaVersion,
-                                @JsonProperty("recordingId") String recordingId, @JsonProperty("state") State state,
-                                @JsonProperty("utteranceCount") Integer utteranceCount,
-                                @JsonProperty("utteranceIds") List<String> legacyUtteranceIds,
-                                @JsonProperty("durationMs") Long durationMs,
-                                @JsonProperty("hasTranscript") Boolean hasTranscript,
-                                @JsonProperty("reason") FailureReason reason, @JsonProperty("detail") String detail,
-                                @JsonProperty("updatedAt") Instant updatedAt,
-                                @JsonProperty("uploadDigest") String uploadDigest) {
-        Integer count = utteranceCount != null ? utteranceCount
-                : legacyUtteranceIds == null ? null : legacyUtteranceIds.size();
-        return new RecordingStatus(schemaVersion, recordingId, state, count, durationMs, hasTranscript, reason,
-                detail, updatedAt, uploadDigest);
+    static RecordingStatus read(
+            @JsonProperty("schemaVersion") int schemaVersion,
+            @JsonProperty("recordingId") String recordingId,
+            @JsonProperty("state") State state,
+            @JsonProperty("utteranceCount") Integer utteranceCount,
+            @JsonProperty("utteranceIds") List<String> legacyUtteranceIds,
+            @JsonProperty("durationMs") Long durationMs,
+            @JsonProperty("hasTranscript") Boolean hasTranscript,
+            @JsonProperty("reason") FailureReason reason,
+            @JsonProperty("detail") String detail,
+            @JsonProperty("updatedAt") Instant updatedAt,
+            @JsonProperty("uploadDigest") String uploadDigest) {
+        Integer count =
+                utteranceCount != null ? utteranceCount : legacyUtteranceIds == null ? null : legacyUtteranceIds.size();
+        return new RecordingStatus(
+                schemaVersion,
+                recordingId,
+                state,
+                count,
+                durationMs,
+                hasTranscript,
+                reason,
+                detail,
+                updatedAt,
+                uploadDigest);
     }
 
     /** The ids of the utterances it was cut into (empty when there is no count). */
     public List<String> utteranceIds() {
-        return utteranceCount == null ? List.of()
-                : IntStream.range(0, utteranceCount).mapToObj(i -> UtteranceId.of(recordingId, i)).toList();
+        return utteranceCount == null
+                ? List.of()
+                : IntStream.range(0, utteranceCount)
+                        .mapToObj(i -> UtteranceId.of(recordingId, i))
+                        .toList();
     }
 
     /** The same status for the same upload, as the stream moves it on. */
     public RecordingStatus withUploadDigest(String digest) {
-        return new RecordingStatus(schemaVersion, recordingId, state, utteranceCount, durationMs, hasTranscript,
-                reason, detail, updatedAt, digest);
+        return new RecordingStatus(
+                schemaVersion,
+                recordingId,
+                state,
+                utteranceCount,
+                durationMs,
+                hasTranscript,
+                reason,
+                detail,
+                updatedAt,
+                digest);
     }
 }

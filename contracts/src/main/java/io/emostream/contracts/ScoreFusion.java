@@ -17,10 +17,12 @@ public final class ScoreFusion {
 
     /** The mode that measured best on paired speech + text data (fusion-service/README.md). */
     public static final String DEFAULT_MODE_NAME = "GATED";
+
     public static final FusionMode DEFAULT_MODE = FusionMode.valueOf(DEFAULT_MODE_NAME);
 
     /** w1 and w2 of FIXED and CONFIDENCE: the weights of the source paper's best IEMOCAP result. */
     public static final double DEFAULT_SPEECH_WEIGHT = 0.6;
+
     public static final double DEFAULT_TEXT_WEIGHT = 1.0;
 
     /**
@@ -40,8 +42,11 @@ public final class ScoreFusion {
     /** {@code gate} is required for {@link FusionMode#GATED} and unused otherwise. */
     public ScoreFusion(FusionMode mode, double speechWeight, double textWeight, FusionGate gate) {
         this.mode = Objects.requireNonNull(mode, "mode");
-        if (!(speechWeight >= 0) || !(textWeight >= 0) || Double.isInfinite(speechWeight)
-                || Double.isInfinite(textWeight) || speechWeight + textWeight <= 0) {
+        if (!(speechWeight >= 0)
+                || !(textWeight >= 0)
+                || Double.isInfinite(speechWeight)
+                || Double.isInfinite(textWeight)
+                || speechWeight + textWeight <= 0) {
             throw new IllegalArgumentException("fusion weights must be finite, >= 0 and not both 0; got speech="
                     + speechWeight + ", text=" + textWeight);
         }
@@ -81,8 +86,7 @@ public final class ScoreFusion {
     }
 
     /** The fused distribution and the normalised weights that produced it ({@code speechWeight + textWeight = 1}). */
-    public record Combined(Distribution probabilities, double speechWeight, double textWeight) {
-    }
+    public record Combined(Distribution probabilities, double speechWeight, double textWeight) {}
 
     /** Fuses two canonical distributions; either may be null (that modality is then absent), not both. */
     public Combined combine(Distribution speech, Distribution text) {

@@ -51,13 +51,17 @@ public final class ServiceThreads {
         });
         schedules.add(s);
         long ms = period.toMillis();
-        s.scheduleWithFixedDelay(() -> {
-            try {
-                task.run();
-            } catch (RuntimeException e) {
-                LOG.log(Level.SEVERE, name + " failed; it runs again in " + period, e);
-            }
-        }, ms, ms, TimeUnit.MILLISECONDS);
+        s.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        task.run();
+                    } catch (RuntimeException e) {
+                        LOG.log(Level.SEVERE, name + " failed; it runs again in " + period, e);
+                    }
+                },
+                ms,
+                ms,
+                TimeUnit.MILLISECONDS);
     }
 
     /** Stops the periodic tasks at once (interrupting a run in progress); started threads go on. */
@@ -86,7 +90,10 @@ public final class ServiceThreads {
         boolean all = started.stream().noneMatch(Thread::isAlive);
         if (!all) {
             LOG.warning("threads still running after " + timeout + ": "
-                    + started.stream().filter(Thread::isAlive).map(Thread::getName).toList());
+                    + started.stream()
+                            .filter(Thread::isAlive)
+                            .map(Thread::getName)
+                            .toList());
         }
         return all;
     }

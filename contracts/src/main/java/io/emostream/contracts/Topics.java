@@ -42,21 +42,21 @@ public final class Topics {
     public static final int MAX_UTTERANCE_REQUEST_BYTES = MAX_UTTERANCE_MESSAGE_BYTES + 1024 * 1024;
 
     /** A topic and the settings it is created with. */
-    public record TopicSpec(String name, Map<String, String> config) {
-    }
+    public record TopicSpec(String name, Map<String, String> config) {}
 
-    private static final Map<String, String> UTTERANCE = Map.of(
-            "max.message.bytes", Integer.toString(MAX_UTTERANCE_MESSAGE_BYTES));
-    private static final Map<String, String> COMPACTED = Map.of(
-            "cleanup.policy", "compact",
-            "max.message.bytes", Integer.toString(MAX_UTTERANCE_MESSAGE_BYTES));
+    private static final Map<String, String> UTTERANCE =
+            Map.of("max.message.bytes", Integer.toString(MAX_UTTERANCE_MESSAGE_BYTES));
+    private static final Map<String, String> COMPACTED =
+            Map.of("cleanup.policy", "compact", "max.message.bytes", Integer.toString(MAX_UTTERANCE_MESSAGE_BYTES));
 
     /** Every topic the platform uses, with its configuration. */
     public static final List<TopicSpec> ALL = List.of(
-            new TopicSpec(RECORDINGS, Map.of(
-                    "max.message.bytes", Integer.toString(MAX_RECORDING_MESSAGE_BYTES),
-                    // a waiting recording is re-read from here when its transcript arrives: keep a week
-                    "retention.ms", Long.toString(7L * 24 * 3600 * 1000))),
+            new TopicSpec(
+                    RECORDINGS,
+                    Map.of(
+                            "max.message.bytes", Integer.toString(MAX_RECORDING_MESSAGE_BYTES),
+                            // a waiting recording is re-read from here when its transcript arrives: keep a week
+                            "retention.ms", Long.toString(7L * 24 * 3600 * 1000))),
             new TopicSpec(TRANSCRIPTS, UTTERANCE),
             new TopicSpec(UTTERANCES_AUDIO, UTTERANCE),
             new TopicSpec(UTTERANCES_TEXT, UTTERANCE),
@@ -64,18 +64,21 @@ public final class Topics {
             new TopicSpec(SCORES_TEXT, UTTERANCE),
             new TopicSpec(EMOTIONS, COMPACTED),
             new TopicSpec(RECORDING_STATUS, COMPACTED),
-            new TopicSpec(DEADLETTER, Map.of(
-                    "max.message.bytes", Integer.toString(MAX_RECORDING_MESSAGE_BYTES),
-                    "retention.ms", Long.toString(30L * 24 * 3600 * 1000))),
+            new TopicSpec(
+                    DEADLETTER,
+                    Map.of(
+                            "max.message.bytes", Integer.toString(MAX_RECORDING_MESSAGE_BYTES),
+                            "retention.ms", Long.toString(30L * 24 * 3600 * 1000))),
             // one small marker per consumed partition survives compaction; segments roll hourly so it is compacted
-            new TopicSpec(ATTEMPTS, Map.of(
-                    "cleanup.policy", "compact",
-                    "segment.ms", Long.toString(3600L * 1000),
-                    "max.message.bytes", Integer.toString(1024 * 1024))));
+            new TopicSpec(
+                    ATTEMPTS,
+                    Map.of(
+                            "cleanup.policy", "compact",
+                            "segment.ms", Long.toString(3600L * 1000),
+                            "max.message.bytes", Integer.toString(1024 * 1024))));
 
     /** Default partition count: enough for six consumers per group. */
     public static final int DEFAULT_PARTITIONS = 6;
 
-    private Topics() {
-    }
+    private Topics() {}
 }

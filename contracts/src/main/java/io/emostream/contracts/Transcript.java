@@ -16,8 +16,7 @@ public record Transcript(int schemaVersion, String recordingId, String language,
     public static final int SCHEMA_VERSION = 1;
 
     /** One timed segment; {@code speaker} may be null. */
-    public record Segment(double start, double end, String speaker, String text) {
-    }
+    public record Segment(double start, double end, String speaker, String text) {}
 
     public Transcript {
         segments = segments == null ? List.of() : List.copyOf(segments);

@@ -47,7 +47,8 @@ public record UtteranceId(String recordingId, int index) {
 
     /** Empty when {@code recordingId} is valid; else why not, in words (the one message every service gives). */
     public static Optional<String> recordingIdProblem(String recordingId) {
-        return isValidRecordingId(recordingId) ? Optional.empty()
+        return isValidRecordingId(recordingId)
+                ? Optional.empty()
                 : Optional.of("'" + recordingId + "' is not a recording id (" + RECORDING_ID_RULE + ")");
     }
 

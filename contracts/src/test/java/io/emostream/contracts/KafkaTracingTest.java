@@ -36,7 +36,8 @@ class KafkaTracingTest {
         assertThat(span.getSpanContext().isValid()).isTrue();
         assertThat(((ReadableSpan) span).getParentSpanContext().isValid()).isFalse();
         assertThat(header(out, KafkaTracing.TRACEPARENT))
-                .isEqualTo("00-" + span.getSpanContext().getTraceId() + "-" + span.getSpanContext().getSpanId() + "-01");
+                .isEqualTo("00-" + span.getSpanContext().getTraceId() + "-"
+                        + span.getSpanContext().getSpanId() + "-01");
         assertThat(KafkaTracing.traceId(out)).isEqualTo(span.getSpanContext().getTraceId());
     }
 
@@ -50,8 +51,10 @@ class KafkaTracingTest {
         Headers hop2 = KafkaTracing.inject(second, new RecordHeaders());
         second.end();
 
-        assertThat(second.getSpanContext().getTraceId()).isEqualTo(first.getSpanContext().getTraceId());
-        assertThat(second.getSpanContext().getSpanId()).isNotEqualTo(first.getSpanContext().getSpanId());
+        assertThat(second.getSpanContext().getTraceId())
+                .isEqualTo(first.getSpanContext().getTraceId());
+        assertThat(second.getSpanContext().getSpanId())
+                .isNotEqualTo(first.getSpanContext().getSpanId());
         assertThat(((ReadableSpan) second).getParentSpanContext().getSpanId())
                 .isEqualTo(first.getSpanContext().getSpanId());
         assertThat(((ReadableSpan) second).toSpanData().getAttributes().asMap().toString())
@@ -62,7 +65,8 @@ class KafkaTracingTest {
     @Test
     void injectReplacesTheTraceHeadersOfTheInput() {
         Headers headers = new RecordHeaders();
-        headers.add(KafkaTracing.TRACEPARENT,
+        headers.add(
+                KafkaTracing.TRACEPARENT,
                 "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".getBytes(StandardCharsets.UTF_8));
         headers.add("content-type", "audio/wav".getBytes(StandardCharsets.UTF_8));
         Span child = KafkaTracing.start(tracer, "score", Topics.UTTERANCES_AUDIO, null, headers, 0);
@@ -88,7 +92,8 @@ class KafkaTracingTest {
         assertThat(header(out, KafkaTracing.TRACEPARENT)).isEqualTo(tp);
         // and nothing is written when there is no trace at all
         Span none = KafkaTracing.start(noop, "score", Topics.UTTERANCES_TEXT, null, new RecordHeaders(), 0);
-        assertThat(KafkaTracing.inject(none, new RecordHeaders()).lastHeader(KafkaTracing.TRACEPARENT)).isNull();
+        assertThat(KafkaTracing.inject(none, new RecordHeaders()).lastHeader(KafkaTracing.TRACEPARENT))
+                .isNull();
     }
 
     @Test

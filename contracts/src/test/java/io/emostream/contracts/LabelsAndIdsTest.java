@@ -27,8 +27,8 @@ class LabelsAndIdsTest {
 
     @Test
     void fourClassProjection() {
-        assertThat(Emotion.FOUR_CLASS).containsExactlyInAnyOrder(Emotion.NEUTRAL, Emotion.HAPPY, Emotion.ANGRY,
-                Emotion.SAD);
+        assertThat(Emotion.FOUR_CLASS)
+                .containsExactlyInAnyOrder(Emotion.NEUTRAL, Emotion.HAPPY, Emotion.ANGRY, Emotion.SAD);
         assertThat(Emotion.FEAR.fourClass()).isEmpty();
         Distribution d = Distribution.of(0.1, 0.2, 0.0, 0.1, 0.6, 0.0, 0.0);
         assertThat(d.label()).isEqualTo(Emotion.FEAR);
@@ -44,12 +44,12 @@ class LabelsAndIdsTest {
     void modelOutputWithOwnLabelsIsMappedAndRenormalised() {
         // a RAVDESS-style model: calm and neutral both land on neutral, "boredom" has no canonical label
         List<String> labels = List.of("neutral", "calm", "happy", "angry", "boredom");
-        Distribution d = Distribution.fromModelOutput(labels, new float[]{0.1f, 0.2f, 0.3f, 0.2f, 0.2f});
+        Distribution d = Distribution.fromModelOutput(labels, new float[] {0.1f, 0.2f, 0.3f, 0.2f, 0.2f});
         assertThat(d.get(Emotion.NEUTRAL)).isCloseTo(0.375, within(1e-6));
         assertThat(d.get(Emotion.HAPPY)).isCloseTo(0.375, within(1e-6));
         assertThat(d.get(Emotion.ANGRY)).isCloseTo(0.25, within(1e-6));
         assertThat(d.get(Emotion.SAD)).isZero();
-        assertThatThrownBy(() -> Distribution.fromModelOutput(labels, new float[]{1f}))
+        assertThatThrownBy(() -> Distribution.fromModelOutput(labels, new float[] {1f}))
                 .hasMessageContaining("declares 5 labels");
     }
 
@@ -85,7 +85,7 @@ class LabelsAndIdsTest {
 
     @Test
     void pcmClipsAndSanitises() {
-        byte[] b = PcmAudio.encode(new float[]{2f, -3f, Float.NaN});
+        byte[] b = PcmAudio.encode(new float[] {2f, -3f, Float.NaN});
         float[] back = PcmAudio.decode(b);
         assertThat(back[0]).isCloseTo(32767f / 32768f, within(1e-6f));
         assertThat(back[1]).isEqualTo(-1f);
@@ -96,9 +96,18 @@ class LabelsAndIdsTest {
 
     @Test
     void topicsAreUniqueAndCoverEveryName() {
-        assertThat(Topics.ALL).extracting(Topics.TopicSpec::name).doesNotHaveDuplicates()
-                .contains(Topics.RECORDINGS, Topics.TRANSCRIPTS, Topics.UTTERANCES_AUDIO, Topics.UTTERANCES_TEXT,
-                        Topics.SCORES_SPEECH, Topics.SCORES_TEXT, Topics.EMOTIONS, Topics.RECORDING_STATUS,
+        assertThat(Topics.ALL)
+                .extracting(Topics.TopicSpec::name)
+                .doesNotHaveDuplicates()
+                .contains(
+                        Topics.RECORDINGS,
+                        Topics.TRANSCRIPTS,
+                        Topics.UTTERANCES_AUDIO,
+                        Topics.UTTERANCES_TEXT,
+                        Topics.SCORES_SPEECH,
+                        Topics.SCORES_TEXT,
+                        Topics.EMOTIONS,
+                        Topics.RECORDING_STATUS,
                         Topics.DEADLETTER);
     }
 }

@@ -23,14 +23,16 @@ class ProblemTest {
 
     @Test
     void rejectedInputCarriesItsDeadLetterReasonAndAParameterProblemNamesTheParameter() throws Exception {
-        JsonNode rejected = Json.MAPPER.readTree(Problem.rejected(FailureReason.AUDIO_TOO_LARGE, "Recording too large",
-                413, "too big", null).toJson());
+        JsonNode rejected = Json.MAPPER.readTree(
+                Problem.rejected(FailureReason.AUDIO_TOO_LARGE, "Recording too large", 413, "too big", null)
+                        .toJson());
         assertThat(rejected.get("type").asText()).isEqualTo("urn:emostream:problem:audio-too-large");
         assertThat(rejected.get("reason").asText()).isEqualTo("AUDIO_TOO_LARGE");
         assertThat(rejected.has("instance")).isFalse();
 
         JsonNode parameter = Json.MAPPER.readTree(Problem.of("invalid-parameter", "Invalid parameter", 400, "bad", "/u")
-                .withParameter("from").toJson());
+                .withParameter("from")
+                .toJson());
         assertThat(parameter.get("parameter").asText()).isEqualTo("from");
     }
 
@@ -44,8 +46,8 @@ class ProblemTest {
     @Test
     void everyServiceRejectsARecordingIdWithTheSameWords() {
         assertThat(UtteranceId.recordingIdProblem("call-1")).isEmpty();
-        assertThat(UtteranceId.recordingIdProblem("a#b")).contains("'a#b' is not a recording id ("
-                + UtteranceId.RECORDING_ID_RULE + ")");
+        assertThat(UtteranceId.recordingIdProblem("a#b"))
+                .contains("'a#b' is not a recording id (" + UtteranceId.RECORDING_ID_RULE + ")");
         assertThat(UtteranceId.recordingIdProblem(null)).isPresent();
         assertThatThrownBy(() -> UtteranceId.requireValidRecordingId("-x"))
                 .hasMessage("'-x' is not a recording id (" + UtteranceId.RECORDING_ID_RULE + ")");

@@ -23,15 +23,21 @@ class SerdeRoundTripTest {
 
     private static EmotionScore speechScore() {
         UtteranceAudio u = new UtteranceAudio("rec-1", 3, 1200, 4800, "agent", 0, true, "en", T0);
-        return EmotionScore.forSpeech(u, new ModelRef("ser-crnn", "1.0.0"),
-                Distribution.of(0.1, 0.2, 0.05, 0.5, 0.05, 0.05, 0.05), new InferenceTiming(1.5, 7.25, 8, 1),
+        return EmotionScore.forSpeech(
+                u,
+                new ModelRef("ser-crnn", "1.0.0"),
+                Distribution.of(0.1, 0.2, 0.05, 0.5, 0.05, 0.05, 0.05),
+                new InferenceTiming(1.5, 7.25, 8, 1),
                 T0.plusMillis(40));
     }
 
     private static EmotionScore textScore() {
         UtteranceText u = new UtteranceText("rec-1", 3, 1200, 4800, "agent", "en", "I am furious!", T0);
-        return EmotionScore.forText(u, new ModelRef("ter-minilm-cnn", "1.0.0"),
-                Distribution.of(0.05, 0.05, 0.05, 0.7, 0.05, 0.05, 0.05), new InferenceTiming(0.5, 4, 1, 1),
+        return EmotionScore.forText(
+                u,
+                new ModelRef("ter-minilm-cnn", "1.0.0"),
+                Distribution.of(0.05, 0.05, 0.05, 0.7, 0.05, 0.05, 0.05),
+                new InferenceTiming(0.5, 4, 1, 1),
                 T0.plusMillis(30));
     }
 
@@ -39,9 +45,12 @@ class SerdeRoundTripTest {
     void transcriptUntimedAndTimed() {
         Transcript untimed = Transcript.untimed("rec-1", "en", "Kids are talking by the door");
         assertThat(roundTrip(EventSerdes.TRANSCRIPT, untimed)).isEqualTo(untimed);
-        Transcript timed = Transcript.timed("rec-1", "en", List.of(
-                new Transcript.Segment(0.5, 2.25, "agent", "Hello, how can I help?"),
-                new Transcript.Segment(2.5, 4.0, null, "My order never came.")));
+        Transcript timed = Transcript.timed(
+                "rec-1",
+                "en",
+                List.of(
+                        new Transcript.Segment(0.5, 2.25, "agent", "Hello, how can I help?"),
+                        new Transcript.Segment(2.5, 4.0, null, "My order never came.")));
         Transcript back = roundTrip(EventSerdes.TRANSCRIPT, timed);
         assertThat(back).isEqualTo(timed);
         assertThat(back.isTimed()).isTrue();
@@ -54,13 +63,22 @@ class SerdeRoundTripTest {
         assertThat(back).isEqualTo(u);
         assertThat(back.utteranceId()).isEqualTo("rec-1#0");
         assertThat(back.context()).isEmpty();
-        assertThat(new String(EventSerdes.UTTERANCE_TEXT.serialize("t", u), StandardCharsets.UTF_8)).doesNotContain("context");
+        assertThat(new String(EventSerdes.UTTERANCE_TEXT.serialize("t", u), StandardCharsets.UTF_8))
+                .doesNotContain("context");
     }
 
     @Test
     void utteranceTextCarriesItsPreviousTurns() {
-        UtteranceText u = new UtteranceText("rec-1", 2, 3000, 4500, "B", "en", "Really?", T0, List.of(
-                new UtteranceText.Turn("A", "I got the job!"), new UtteranceText.Turn(null, "Wow.")));
+        UtteranceText u = new UtteranceText(
+                "rec-1",
+                2,
+                3000,
+                4500,
+                "B",
+                "en",
+                "Really?",
+                T0,
+                List.of(new UtteranceText.Turn("A", "I got the job!"), new UtteranceText.Turn(null, "Wow.")));
         UtteranceText back = roundTrip(EventSerdes.UTTERANCE_TEXT, u);
         assertThat(back).isEqualTo(u);
         assertThat(back.schemaVersion()).isEqualTo(2);
@@ -70,20 +88,27 @@ class SerdeRoundTripTest {
     @Test
     void textScoreCarriesOptionalDimensions() {
         UtteranceText u = new UtteranceText("rec-1", 3, 1200, 4800, "agent", "en", "I am furious!", T0);
-        EmotionScore s = EmotionScore.forText(u, new ModelRef("ter", "2.0.0"),
-                Distribution.of(0.05, 0.05, 0.05, 0.7, 0.05, 0.05, 0.05), new InferenceTiming(0.5, 4, 1, 1),
-                T0.plusMillis(30), java.util.Map.of("valence", 1.8, "arousal", 4.1, "dominance", 3.3));
+        EmotionScore s = EmotionScore.forText(
+                u,
+                new ModelRef("ter", "2.0.0"),
+                Distribution.of(0.05, 0.05, 0.05, 0.7, 0.05, 0.05, 0.05),
+                new InferenceTiming(0.5, 4, 1, 1),
+                T0.plusMillis(30),
+                java.util.Map.of("valence", 1.8, "arousal", 4.1, "dominance", 3.3));
         EmotionScore back = roundTrip(EventSerdes.EMOTION_SCORE, s);
         assertThat(back).isEqualTo(s);
         assertThat(back.dimensions()).containsEntry("valence", 1.8).hasSize(3);
-        assertThat(new String(EventSerdes.EMOTION_SCORE.serialize("t", textScore()), StandardCharsets.UTF_8)).doesNotContain("dimensions");
-        assertThat(roundTrip(EventSerdes.EMOTION_SCORE, textScore()).dimensions()).isNull();
+        assertThat(new String(EventSerdes.EMOTION_SCORE.serialize("t", textScore()), StandardCharsets.UTF_8))
+                .doesNotContain("dimensions");
+        assertThat(roundTrip(EventSerdes.EMOTION_SCORE, textScore()).dimensions())
+                .isNull();
     }
 
     @Test
     void utteranceTextVersion1IsStillReadWithAnEmptyContext() {
         byte[] v1 = ("{\"schemaVersion\":1,\"utteranceId\":\"r#0\",\"recordingId\":\"r\",\"index\":0,"
-                + "\"startMs\":0,\"endMs\":900,\"text\":\"hi\",\"ingestedAt\":\"2025-03-01T10:00:00Z\"}").getBytes(StandardCharsets.UTF_8);
+                        + "\"startMs\":0,\"endMs\":900,\"text\":\"hi\",\"ingestedAt\":\"2025-03-01T10:00:00Z\"}")
+                .getBytes(StandardCharsets.UTF_8);
         UtteranceText u = EventSerdes.UTTERANCE_TEXT.deserialize("t", v1);
         assertThat(u.schemaVersion()).isEqualTo(1);
         assertThat(u.text()).isEqualTo("hi");
@@ -126,14 +151,50 @@ class SerdeRoundTripTest {
     @Test
     void fusedEmotion() {
         Distribution p = Distribution.of(0.1, 0.1, 0.1, 0.6, 0.05, 0.03, 0.02);
-        FusedEmotion f = new FusedEmotion(FusedEmotion.SCHEMA_VERSION, "rec-1#3", "rec-1", 3, 1200, 4800, "agent",
-                "I am furious!", Modalities.BOTH, FusionMode.FIXED, 0.6, 1.0, speechScore(), textScore(), p,
-                p.label(), p.confidence(), false, T0, T0.plusMillis(90));
+        FusedEmotion f = new FusedEmotion(
+                FusedEmotion.SCHEMA_VERSION,
+                "rec-1#3",
+                "rec-1",
+                3,
+                1200,
+                4800,
+                "agent",
+                "I am furious!",
+                Modalities.BOTH,
+                FusionMode.FIXED,
+                0.6,
+                1.0,
+                speechScore(),
+                textScore(),
+                p,
+                p.label(),
+                p.confidence(),
+                false,
+                T0,
+                T0.plusMillis(90));
         assertThat(roundTrip(EventSerdes.FUSED_EMOTION, f)).isEqualTo(f);
 
-        FusedEmotion speechOnly = new FusedEmotion(FusedEmotion.SCHEMA_VERSION, "rec-1#4", "rec-1", 4, 0, 10, null,
-                null, Modalities.SPEECH_ONLY, FusionMode.FIXED, 1.0, 0.0, speechScore(), null, p, p.label(),
-                p.confidence(), true, T0, T0);
+        FusedEmotion speechOnly = new FusedEmotion(
+                FusedEmotion.SCHEMA_VERSION,
+                "rec-1#4",
+                "rec-1",
+                4,
+                0,
+                10,
+                null,
+                null,
+                Modalities.SPEECH_ONLY,
+                FusionMode.FIXED,
+                1.0,
+                0.0,
+                speechScore(),
+                null,
+                p,
+                p.label(),
+                p.confidence(),
+                true,
+                T0,
+                T0);
         String json = new String(EventSerdes.FUSED_EMOTION.serialize("t", speechOnly), StandardCharsets.UTF_8);
         assertThat(json).doesNotContain("\"text\":").contains("\"modalities\":\"SPEECH_ONLY\"");
         assertThat(roundTrip(EventSerdes.FUSED_EMOTION, speechOnly)).isEqualTo(speechOnly);
@@ -141,20 +202,41 @@ class SerdeRoundTripTest {
 
     @Test
     void recordingStatus() {
-        RecordingStatus s = new RecordingStatus(RecordingStatus.SCHEMA_VERSION, "rec-1",
-                RecordingStatus.State.SEGMENTED, 2, 4200L, true, null, null, T0, "d1");
+        RecordingStatus s = new RecordingStatus(
+                RecordingStatus.SCHEMA_VERSION,
+                "rec-1",
+                RecordingStatus.State.SEGMENTED,
+                2,
+                4200L,
+                true,
+                null,
+                null,
+                T0,
+                "d1");
         assertThat(roundTrip(EventSerdes.RECORDING_STATUS, s)).isEqualTo(s);
         assertThat(s.utteranceIds()).containsExactly("rec-1#0", "rec-1#1");
         assertThat(new String(EventSerdes.RECORDING_STATUS.serialize("t", s), StandardCharsets.UTF_8))
-                .contains("\"utteranceCount\":2").doesNotContain("utteranceIds");
-        RecordingStatus failed = new RecordingStatus(RecordingStatus.SCHEMA_VERSION, "rec-2",
-                RecordingStatus.State.FAILED, null, null, null, FailureReason.AUDIO_CORRUPT, "truncated", T0, null);
+                .contains("\"utteranceCount\":2")
+                .doesNotContain("utteranceIds");
+        RecordingStatus failed = new RecordingStatus(
+                RecordingStatus.SCHEMA_VERSION,
+                "rec-2",
+                RecordingStatus.State.FAILED,
+                null,
+                null,
+                null,
+                FailureReason.AUDIO_CORRUPT,
+                "truncated",
+                T0,
+                null);
         assertThat(roundTrip(EventSerdes.RECORDING_STATUS, failed)).isEqualTo(failed);
         assertThat(failed.utteranceIds()).isEmpty();
         // statuses written before counts listed the ids
-        RecordingStatus legacy = EventSerdes.RECORDING_STATUS.deserialize("t", ("{\"schemaVersion\":1,\"recordingId\":"
-                + "\"rec-3\",\"state\":\"SEGMENTED\",\"utteranceIds\":[\"rec-3#0\",\"rec-3#1\",\"rec-3#2\"]}")
-                .getBytes(StandardCharsets.UTF_8));
+        RecordingStatus legacy = EventSerdes.RECORDING_STATUS.deserialize(
+                "t",
+                ("{\"schemaVersion\":1,\"recordingId\":"
+                                + "\"rec-3\",\"state\":\"SEGMENTED\",\"utteranceIds\":[\"rec-3#0\",\"rec-3#1\",\"rec-3#2\"]}")
+                        .getBytes(StandardCharsets.UTF_8));
         assertThat(legacy.utteranceCount()).isEqualTo(3);
     }
 
@@ -163,9 +245,10 @@ class SerdeRoundTripTest {
         RecordHeaders original = new RecordHeaders();
         original.add(RecordingHeaders.LANGUAGE, "en".getBytes(StandardCharsets.UTF_8));
         original.add(RecordingHeaders.TRANSCRIPT, new byte[5000]);
-        DeadLetter dl = new DeadLetter(FailureReason.AUDIO_TOO_LARGE, "too big", Topics.RECORDINGS, 2, 77L, "ingest", T0);
-        ProducerRecord<byte[], byte[]> r = dl.toRecord("rec-1".getBytes(StandardCharsets.UTF_8), new byte[20_000],
-                original, 10_000);
+        DeadLetter dl =
+                new DeadLetter(FailureReason.AUDIO_TOO_LARGE, "too big", Topics.RECORDINGS, 2, 77L, "ingest", T0);
+        ProducerRecord<byte[], byte[]> r =
+                dl.toRecord("rec-1".getBytes(StandardCharsets.UTF_8), new byte[20_000], original, 10_000);
         assertThat(r.value()).isNull();
         assertThat(DeadLetter.isByReference(r.headers())).isTrue();
         assertThat(new String(r.headers().lastHeader(DeadLetter.OMITTED).value(), StandardCharsets.UTF_8))
@@ -188,9 +271,13 @@ class SerdeRoundTripTest {
         assertThat(keys.refusal("k3")).contains("the API key is not valid");
         assertThat(keys.refusal(null)).contains("send an API key in the X-API-Key header");
         assertThat(ApiKeys.of(List.of()).refusal("k1")).isPresent();
-        assertThat(ApiKeys.callerOf("k1")).hasSize(32).isEqualTo(ApiKeys.callerOf("k1")).isNotEqualTo(ApiKeys.callerOf("k2"));
-        assertThat(ApiKeys.unauthorizedBody("no key", "/x")).isEqualTo("{\"type\":\"urn:emostream:problem:unauthorized\","
-                + "\"title\":\"Unauthorized\",\"status\":401,\"detail\":\"no key\",\"instance\":\"/x\"}");
+        assertThat(ApiKeys.callerOf("k1"))
+                .hasSize(32)
+                .isEqualTo(ApiKeys.callerOf("k1"))
+                .isNotEqualTo(ApiKeys.callerOf("k2"));
+        assertThat(ApiKeys.unauthorizedBody("no key", "/x"))
+                .isEqualTo("{\"type\":\"urn:emostream:problem:unauthorized\","
+                        + "\"title\":\"Unauthorized\",\"status\":401,\"detail\":\"no key\",\"instance\":\"/x\"}");
     }
 
     @Test
@@ -198,8 +285,8 @@ class SerdeRoundTripTest {
         RecordHeaders original = new RecordHeaders();
         original.add(RecordingHeaders.CONTENT_TYPE, "audio/mpeg".getBytes(StandardCharsets.UTF_8));
         byte[] value = {0, 1, 2, (byte) 0xff};
-        DeadLetter dl = new DeadLetter(FailureReason.AUDIO_UNREADABLE, "not an audio container",
-                Topics.RECORDINGS, 4, 1234L, "ingest", T0);
+        DeadLetter dl = new DeadLetter(
+                FailureReason.AUDIO_UNREADABLE, "not an audio container", Topics.RECORDINGS, 4, 1234L, "ingest", T0);
         ProducerRecord<byte[], byte[]> r = dl.toRecord("rec-1".getBytes(StandardCharsets.UTF_8), value, original);
         assertThat(r.topic()).isEqualTo(Topics.DEADLETTER);
         assertThat(r.value()).isEqualTo(value);
@@ -217,8 +304,10 @@ class SerdeRoundTripTest {
 
     @Test
     void malformedJsonIsReportedAsMalformedEvent() {
-        assertThatThrownBy(() -> EventSerdes.UTTERANCE_TEXT.deserialize("t", "{not json".getBytes(StandardCharsets.UTF_8)))
-                .isInstanceOfSatisfying(JsonSerde.MalformedEventException.class,
+        assertThatThrownBy(
+                        () -> EventSerdes.UTTERANCE_TEXT.deserialize("t", "{not json".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOfSatisfying(
+                        JsonSerde.MalformedEventException.class,
                         e -> assertThat(e.reason()).isEqualTo(FailureReason.MALFORMED_EVENT));
     }
 
@@ -226,13 +315,15 @@ class SerdeRoundTripTest {
     void newerSchemaVersionIsRejected() {
         byte[] v2 = "{\"schemaVersion\":2,\"recordingId\":\"r\",\"text\":\"hi\"}".getBytes(StandardCharsets.UTF_8);
         assertThatThrownBy(() -> EventSerdes.TRANSCRIPT.deserialize("t", v2))
-                .isInstanceOfSatisfying(JsonSerde.MalformedEventException.class,
+                .isInstanceOfSatisfying(
+                        JsonSerde.MalformedEventException.class,
                         e -> assertThat(e.reason()).isEqualTo(FailureReason.UNSUPPORTED_SCHEMA_VERSION));
     }
 
     @Test
     void unknownFieldsAreIgnoredForAdditiveEvolution() {
-        byte[] json = "{\"schemaVersion\":1,\"recordingId\":\"r\",\"text\":\"hi\",\"futureField\":42}".getBytes(StandardCharsets.UTF_8);
+        byte[] json = "{\"schemaVersion\":1,\"recordingId\":\"r\",\"text\":\"hi\",\"futureField\":42}"
+                .getBytes(StandardCharsets.UTF_8);
         assertThat(EventSerdes.TRANSCRIPT.deserialize("t", json).text()).isEqualTo("hi");
     }
 

@@ -40,7 +40,9 @@ class ServiceThreadsTest {
         assertThat(loop.isDaemon()).isFalse();
         assertThat(daemon.isDaemon()).isTrue();
 
-        assertThat(threads.stop(Duration.ofMillis(50))).as("the loop has not been asked to end").isFalse();
+        assertThat(threads.stop(Duration.ofMillis(50)))
+                .as("the loop has not been asked to end")
+                .isFalse();
         release.countDown();
         assertThat(threads.stop(Duration.ofSeconds(10))).isTrue();
         assertThat(loop.isAlive()).isFalse();
@@ -59,12 +61,10 @@ class ServiceThreadsTest {
             }
 
             @Override
-            public void flush() {
-            }
+            public void flush() {}
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
         Logger log = Logger.getLogger(ServiceThreads.class.getName());
         log.addHandler(capture);
@@ -97,7 +97,9 @@ class ServiceThreadsTest {
             thrice.countDown();
             throw new IllegalStateException("every run fails");
         });
-        assertThat(thrice.await(10, TimeUnit.SECONDS)).as("runs after a failed one").isTrue();
+        assertThat(thrice.await(10, TimeUnit.SECONDS))
+                .as("runs after a failed one")
+                .isTrue();
         assertThat(threads.stop(Duration.ofSeconds(10))).isTrue();
     }
 }

@@ -19,8 +19,18 @@ import java.util.regex.Pattern;
  */
 final class AllowListSchema {
 
-    private static final Set<String> KEYWORDS = Set.of("type", "properties", "required", "enum", "items",
-            "additionalProperties", "minimum", "maximum", "pattern", "x-model", "description");
+    private static final Set<String> KEYWORDS = Set.of(
+            "type",
+            "properties",
+            "required",
+            "enum",
+            "items",
+            "additionalProperties",
+            "minimum",
+            "maximum",
+            "pattern",
+            "x-model",
+            "description");
 
     private final JsonNode schema;
     private final StrictMapper models;
@@ -88,8 +98,12 @@ final class AllowListSchema {
             case "string" -> {
                 if (!v.isTextual()) {
                     problems.add(at + ": expected a string, got " + v.getNodeType() + " " + v);
-                } else if (s.has("pattern") && !Pattern.compile(s.get("pattern").asText()).matcher(v.asText()).find()) {
-                    problems.add(at + ": '" + v.asText() + "' does not match " + s.get("pattern").asText());
+                } else if (s.has("pattern")
+                        && !Pattern.compile(s.get("pattern").asText())
+                                .matcher(v.asText())
+                                .find()) {
+                    problems.add(at + ": '" + v.asText() + "' does not match "
+                            + s.get("pattern").asText());
                 }
             }
             case "integer" -> {

@@ -18,10 +18,18 @@ import java.util.Optional;
  */
 record ComposeFile(String name, Map<String, Service> services, Map<String, Object> volumes) {
 
-    record Service(String image, Build build, String hostname, Map<String, String> environment, List<String> ports,
-                   List<String> volumes, Healthcheck healthcheck,
-                   @JsonProperty("depends_on") Map<String, Dependency> dependsOn,
-                   List<String> entrypoint, List<String> command, String restart) {
+    record Service(
+            String image,
+            Build build,
+            String hostname,
+            Map<String, String> environment,
+            List<String> ports,
+            List<String> volumes,
+            Healthcheck healthcheck,
+            @JsonProperty("depends_on") Map<String, Dependency> dependsOn,
+            List<String> entrypoint,
+            List<String> command,
+            String restart) {
 
         Map<String, String> env() {
             return environment == null ? Map.of() : environment;
@@ -37,28 +45,33 @@ record ComposeFile(String name, Map<String, Service> services, Map<String, Objec
 
         /** The host port of each {@code [ip:]host:container} mapping. */
         List<Integer> hostPorts() {
-            return portList().stream().map(p -> {
-                String[] parts = p.split(":");
-                return Integer.parseInt(parts[parts.length - 2]);
-            }).toList();
+            return portList().stream()
+                    .map(p -> {
+                        String[] parts = p.split(":");
+                        return Integer.parseInt(parts[parts.length - 2]);
+                    })
+                    .toList();
         }
 
         /** The volume (named or bind) mounted at {@code containerPath}. */
         Optional<String> mountAt(String containerPath) {
-            return volumeList().stream().filter(v -> v.split(":")[1].equals(containerPath)).map(v -> v.split(":")[0])
+            return volumeList().stream()
+                    .filter(v -> v.split(":")[1].equals(containerPath))
+                    .map(v -> v.split(":")[0])
                     .findFirst();
         }
     }
 
-    record Build(String context, String dockerfile) {
-    }
+    record Build(String context, String dockerfile) {}
 
-    record Healthcheck(List<String> test, String interval, String timeout, Integer retries,
-                       @JsonProperty("start_period") String startPeriod) {
-    }
+    record Healthcheck(
+            List<String> test,
+            String interval,
+            String timeout,
+            Integer retries,
+            @JsonProperty("start_period") String startPeriod) {}
 
-    record Dependency(String condition) {
-    }
+    record Dependency(String condition) {}
 
     /**
      * Reads with SnakeYAML (which resolves anchors and {@code <<} merge keys, as docker compose does; duplicate keys

@@ -28,8 +28,12 @@ class ComposeFileTest {
     /** Infrastructure next to the four services. */
     static final Set<String> INFRA = Set.of("kafka", "kafka-init", "postgres", "prometheus", "grafana", "jaeger");
     /** Secrets compose must get from the environment (or .env), with no default that works. */
-    static final List<String> SECRETS = List.of("EMOSTREAM_DB_PASSWORD", "EMOSTREAM_READER_PASSWORD",
-            "EMOSTREAM_REPORTING_API_KEYS", "EMOSTREAM_INGEST_API_KEYS", "GRAFANA_ADMIN_PASSWORD");
+    static final List<String> SECRETS = List.of(
+            "EMOSTREAM_DB_PASSWORD",
+            "EMOSTREAM_READER_PASSWORD",
+            "EMOSTREAM_REPORTING_API_KEYS",
+            "EMOSTREAM_INGEST_API_KEYS",
+            "GRAFANA_ADMIN_PASSWORD");
     /** Images without a shell or HTTP client, so compose cannot probe them. */
     static final Set<String> NO_HEALTHCHECK = Set.of("jaeger");
 
@@ -59,7 +63,9 @@ class ComposeFileTest {
             assertThat(s.build()).as(spec.name() + " build").isNotNull();
             assertThat(s.build().context()).isEqualTo(".");
             assertThat(s.build().dockerfile()).isEqualTo(spec.name() + "-service/src/main/docker/Dockerfile.jvm");
-            assertThat(Repo.path(s.build().dockerfile())).as(s.build().dockerfile()).isRegularFile();
+            assertThat(Repo.path(s.build().dockerfile()))
+                    .as(s.build().dockerfile())
+                    .isRegularFile();
             assertThat(s.image()).isEqualTo("emostream/" + spec.name() + ":${EMOSTREAM_VERSION:-0.1.0}");
         }
     }
@@ -78,7 +84,8 @@ class ComposeFileTest {
     void everyServiceGetsTheConfigurationTheLocalRuntimeGivesIt() {
         for (ServiceSpec spec : ServiceSpec.ALL) {
             Map<String, String> env = service(spec.name()).env();
-            assertThat(env).as(spec.name())
+            assertThat(env)
+                    .as(spec.name())
                     .containsEntry("KAFKA_BOOTSTRAP_SERVERS", "kafka:9092")
                     .containsEntry("QUARKUS_HTTP_PORT", Integer.toString(spec.port()))
                     .containsEntry("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true")
@@ -90,24 +97,31 @@ class ComposeFileTest {
         for (String streams : List.of("ingest", "fusion")) {
             ComposeFile.Service s = service(streams);
             assertThat(s.env()).as(streams).containsKey("EMOSTREAM_STATE_DIR");
-            assertThat(s.mountAt(s.env().get("EMOSTREAM_STATE_DIR"))).as(streams + " state volume").isPresent();
+            assertThat(s.mountAt(s.env().get("EMOSTREAM_STATE_DIR")))
+                    .as(streams + " state volume")
+                    .isPresent();
         }
         ComposeFile.Service inference = service("inference");
-        assertThat(inference.env()).containsKeys("EMOSTREAM_MODELS_DIR", "EMOSTREAM_INFERENCE_MODALITIES",
-                "DJL_CACHE_DIR");
-        assertThat(inference.mountAt(inference.env().get("EMOSTREAM_MODELS_DIR"))).contains("./models");
-        assertThat(inference.mountAt(inference.env().get("DJL_CACHE_DIR"))).as("DJL cache volume").isPresent();
+        assertThat(inference.env())
+                .containsKeys("EMOSTREAM_MODELS_DIR", "EMOSTREAM_INFERENCE_MODALITIES", "DJL_CACHE_DIR");
+        assertThat(inference.mountAt(inference.env().get("EMOSTREAM_MODELS_DIR")))
+                .contains("./models");
+        assertThat(inference.mountAt(inference.env().get("DJL_CACHE_DIR")))
+                .as("DJL cache volume")
+                .isPresent();
 
         ComposeFile.Service reporting = service("reporting");
         Map<String, String> db = service("postgres").env();
         assertThat(reporting.env())
-                .containsEntry("QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://postgres:5432/" + db.get("POSTGRES_DB"))
+                .containsEntry(
+                        "QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://postgres:5432/" + db.get("POSTGRES_DB"))
                 .containsEntry("QUARKUS_DATASOURCE_USERNAME", db.get("POSTGRES_USER"))
                 .containsEntry("QUARKUS_DATASOURCE_PASSWORD", db.get("POSTGRES_PASSWORD"))
                 .containsKey("EMOSTREAM_REPORTING_API_KEYS")
                 // the console's uploads pass through reporting to ingest
-                .containsEntry("EMOSTREAM_REPORTING_INGEST_URL", "http://ingest:"
-                        + service("ingest").env().get("QUARKUS_HTTP_PORT"));
+                .containsEntry(
+                        "EMOSTREAM_REPORTING_INGEST_URL",
+                        "http://ingest:" + service("ingest").env().get("QUARKUS_HTTP_PORT"));
         assertThat(service("ingest").env()).containsKey("EMOSTREAM_INGEST_API_KEYS");
     }
 
@@ -115,7 +129,8 @@ class ComposeFileTest {
     void kafkaAdvertisesTheAddressTheServicesUseAndAcceptsWholeRecordings() {
         Map<String, String> env = service("kafka").env();
         assertThat(env.get("KAFKA_ADVERTISED_LISTENERS")).contains("INTERNAL://kafka:9092");
-        assertThat(env).containsEntry("KAFKA_PROCESS_ROLES", "broker,controller")
+        assertThat(env)
+                .containsEntry("KAFKA_PROCESS_ROLES", "broker,controller")
                 .containsEntry("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false")
                 .containsEntry("KAFKA_NUM_PARTITIONS", Integer.toString(Topics.DEFAULT_PARTITIONS))
                 .containsKey("CLUSTER_ID");
@@ -136,7 +151,8 @@ class ComposeFileTest {
         assertThat(init.restart()).isEqualTo("no");
         assertThat(Repo.read(TopicManifests.COMPOSE_SCRIPT)).isEqualTo(TopicManifests.composeScript());
         for (ServiceSpec spec : ServiceSpec.ALL) {
-            assertThat(service(spec.name()).dependsOn()).as(spec.name() + " depends_on")
+            assertThat(service(spec.name()).dependsOn())
+                    .as(spec.name() + " depends_on")
                     .containsEntry("kafka-init", new ComposeFile.Dependency("service_completed_successfully"));
         }
     }
@@ -144,10 +160,11 @@ class ComposeFileTest {
     @Test
     void hostPortsDoNotClashAndServicesPublishTheirOwnPort() {
         Map<Integer, String> owners = new HashMap<>();
-        compose.services().forEach((name, s) -> s.hostPorts().forEach(p -> {
-            String previous = owners.put(p, name);
-            assertThat(previous).as("host port " + p + " of " + name).isNull();
-        }));
+        compose.services()
+                .forEach((name, s) -> s.hostPorts().forEach(p -> {
+                    String previous = owners.put(p, name);
+                    assertThat(previous).as("host port " + p + " of " + name).isNull();
+                }));
         for (ServiceSpec spec : ServiceSpec.ALL) {
             assertThat(service(spec.name()).portList()).contains("127.0.0.1:" + spec.port() + ":" + spec.port());
         }
@@ -157,9 +174,13 @@ class ComposeFileTest {
 
     @Test
     void everyPublishedPortIsBoundToLoopbackOnly() {
-        compose.services().forEach((name, s) -> s.portList().forEach(p ->
-                assertThat(p).as(name + " publishes " + p).matches("127\\.0\\.0\\.1:\\d+:\\d+")));
-        assertThat(compose.services().values().stream().mapToLong(s -> s.portList().size()).sum()).isPositive();
+        compose.services()
+                .forEach((name, s) -> s.portList()
+                        .forEach(p -> assertThat(p).as(name + " publishes " + p).matches("127\\.0\\.0\\.1:\\d+:\\d+")));
+        assertThat(compose.services().values().stream()
+                        .mapToLong(s -> s.portList().size())
+                        .sum())
+                .isPositive();
     }
 
     /** Each secret is {@code ${VAR:?message}} wherever it is used; no {@code ${VAR:-default}} or literal remains. */
@@ -168,14 +189,23 @@ class ComposeFileTest {
         String text = Repo.read("docker-compose.yml");
         for (String secret : SECRETS) {
             assertThat(text).as(secret).contains("${" + secret + ":?");
-            assertThat(Pattern.compile("\\$\\{" + secret + "(?!:\\?)").matcher(text).find())
-                    .as(secret + " used with a default or optional").isFalse();
+            assertThat(Pattern.compile("\\$\\{" + secret + "(?!:\\?)")
+                            .matcher(text)
+                            .find())
+                    .as(secret + " used with a default or optional")
+                    .isFalse();
         }
         Map<String, String> secretOf = Map.of(
-                "postgres", "POSTGRES_PASSWORD", "grafana", "GF_SECURITY_ADMIN_PASSWORD",
-                "reporting", "QUARKUS_DATASOURCE_PASSWORD");
-        secretOf.forEach((name, key) -> assertThat(service(name).env().get(key)).as(name + " " + key)
-                .startsWith("${").contains(":?"));
+                "postgres",
+                "POSTGRES_PASSWORD",
+                "grafana",
+                "GF_SECURITY_ADMIN_PASSWORD",
+                "reporting",
+                "QUARKUS_DATASOURCE_PASSWORD");
+        secretOf.forEach((name, key) -> assertThat(service(name).env().get(key))
+                .as(name + " " + key)
+                .startsWith("${")
+                .contains(":?"));
         assertThat(service("reporting").env().get("EMOSTREAM_REPORTING_API_KEYS"))
                 .isEqualTo("${EMOSTREAM_REPORTING_API_KEYS:?set EMOSTREAM_REPORTING_API_KEYS (see .env.example)}");
         assertThat(service("ingest").env().get("EMOSTREAM_INGEST_API_KEYS"))
@@ -205,14 +235,20 @@ class ComposeFileTest {
             boolean oneShot = "no".equals(s.restart());
             if (!oneShot && !NO_HEALTHCHECK.contains(name)) {
                 assertThat(s.healthcheck()).as(name + " healthcheck").isNotNull();
-                assertThat(s.healthcheck().test()).as(name + " healthcheck test").isNotEmpty();
+                assertThat(s.healthcheck().test())
+                        .as(name + " healthcheck test")
+                        .isNotEmpty();
                 assertThat(s.healthcheck().test().get(0)).isIn("CMD", "CMD-SHELL");
             }
             if (s.dependsOn() != null) {
                 s.dependsOn().forEach((dep, d) -> {
-                    assertThat(compose.services()).as(name + " depends on " + dep).containsKey(dep);
+                    assertThat(compose.services())
+                            .as(name + " depends on " + dep)
+                            .containsKey(dep);
                     if ("service_healthy".equals(d.condition())) {
-                        assertThat(compose.services().get(dep).healthcheck()).as(dep + " healthcheck").isNotNull();
+                        assertThat(compose.services().get(dep).healthcheck())
+                                .as(dep + " healthcheck")
+                                .isNotNull();
                     } else {
                         assertThat(d.condition()).isEqualTo("service_completed_successfully");
                         assertThat(compose.services().get(dep).restart()).isEqualTo("no");
@@ -222,21 +258,28 @@ class ComposeFileTest {
         });
         for (ServiceSpec spec : ServiceSpec.ALL) {
             String probe = String.join(" ", service(spec.name()).healthcheck().test());
-            assertThat(probe).as(spec.name() + " probes its own readiness")
-                    .contains("/dev/tcp/127.0.0.1/" + spec.port()).contains("/q/health/ready");
+            assertThat(probe)
+                    .as(spec.name() + " probes its own readiness")
+                    .contains("/dev/tcp/127.0.0.1/" + spec.port())
+                    .contains("/q/health/ready");
         }
     }
 
     @Test
     void everyMountedFileExistsAndEveryNamedVolumeIsDeclared() {
-        compose.services().forEach((name, s) -> s.volumeList().forEach(v -> {
-            String source = v.split(":")[0];
-            if (source.startsWith("./")) {
-                assertThat(Files.exists(Repo.path(source.substring(2)))).as(name + " mounts " + source).isTrue();
-            } else {
-                assertThat(compose.volumes()).as(name + " uses volume " + source).containsKey(source);
-            }
-        }));
+        compose.services()
+                .forEach((name, s) -> s.volumeList().forEach(v -> {
+                    String source = v.split(":")[0];
+                    if (source.startsWith("./")) {
+                        assertThat(Files.exists(Repo.path(source.substring(2))))
+                                .as(name + " mounts " + source)
+                                .isTrue();
+                    } else {
+                        assertThat(compose.volumes())
+                                .as(name + " uses volume " + source)
+                                .containsKey(source);
+                    }
+                }));
     }
 
     @Test
@@ -248,8 +291,10 @@ class ComposeFileTest {
                 job.path("static_configs").forEach(c -> c.path("targets").forEach(t -> targets.add(t.asText())));
             }
         }
-        assertThat(targets).containsExactlyInAnyOrderElementsOf(
-                ServiceSpec.ALL.stream().map(s -> s.name() + ":" + s.port()).toList());
+        assertThat(targets)
+                .containsExactlyInAnyOrderElementsOf(ServiceSpec.ALL.stream()
+                        .map(s -> s.name() + ":" + s.port())
+                        .toList());
         assertThat(service("prometheus").volumeList()).contains("./deploy/prometheus:/etc/prometheus:ro");
     }
 
@@ -257,10 +302,12 @@ class ComposeFileTest {
     void grafanaUsesTheReaderRoleThePostgresInitCreates() {
         String datasources = Repo.read("deploy/grafana/provisioning/datasources/emostream.yml");
         assertThat(datasources).contains("user: emostream_reader", "url: postgres:5432", "url: http://prometheus:9090");
-        Matcher m = Pattern.compile("CREATE ROLE (\\w+) LOGIN").matcher(Repo.read("deploy/postgres/init/10-reader-role.sh"));
+        Matcher m = Pattern.compile("CREATE ROLE (\\w+) LOGIN")
+                .matcher(Repo.read("deploy/postgres/init/10-reader-role.sh"));
         assertThat(m.find()).isTrue();
         assertThat(m.group(1)).isEqualTo("emostream_reader");
-        assertThat(Files.isExecutable(Repo.path("deploy/postgres/init/10-reader-role.sh"))).isTrue();
+        assertThat(Files.isExecutable(Repo.path("deploy/postgres/init/10-reader-role.sh")))
+                .isTrue();
         assertThat(service("grafana").env().get("EMOSTREAM_READER_PASSWORD"))
                 .isEqualTo(service("postgres").env().get("EMOSTREAM_READER_PASSWORD"));
     }
@@ -269,8 +316,8 @@ class ComposeFileTest {
     void aMisspeltComposeKeyFailsTheParse() {
         String typo = Repo.read("docker-compose.yml").replaceFirst("\n    healthcheck:\n", "\n    healthchek:\n");
         assertThatThrownBy(() -> ComposeFile.parse(typo)).hasMessageContaining("unknown field 'healthchek'");
-        String duplicate = Repo.read("docker-compose.yml").replaceFirst("\n    hostname: kafka\n",
-                "\n    hostname: kafka\n    hostname: broker\n");
+        String duplicate = Repo.read("docker-compose.yml")
+                .replaceFirst("\n    hostname: kafka\n", "\n    hostname: kafka\n    hostname: broker\n");
         assertThatThrownBy(() -> ComposeFile.parse(duplicate)).hasMessageContaining("duplicate key");
     }
 }

@@ -33,10 +33,13 @@ class DockerfileTest {
                 copies++;
             }
             assertThat(copies).as(path + " copies the fast-jar layers").isEqualTo(4);
-            assertThat(dockerignore).as(".dockerignore lets the fast-jar in")
+            assertThat(dockerignore)
+                    .as(".dockerignore lets the fast-jar in")
                     .contains("!" + spec.name() + "-service/target/quarkus-app/");
             assertLastUserIsNonRoot(path, df);
-            assertThat(df).as(path).contains("EXPOSE " + spec.port() + "\n")
+            assertThat(df)
+                    .as(path)
+                    .contains("EXPOSE " + spec.port() + "\n")
                     .contains("ENV QUARKUS_HTTP_PORT=" + spec.port() + "\n")
                     .contains("/opt/jboss/container/java/run/run-java.sh");
             assertPinnedBaseImages(path, df);
@@ -45,18 +48,25 @@ class DockerfileTest {
 
     @Test
     void inferenceImagesRunDjlOfflineAndTheGpuImageLoadsTheTorchVersionTheBuildUses() {
-        for (String path : List.of("inference-service/src/main/docker/Dockerfile.jvm",
+        for (String path : List.of(
+                "inference-service/src/main/docker/Dockerfile.jvm",
                 "inference-service/src/main/docker/Dockerfile.gpu")) {
             String df = dockerfile(path);
-            assertThat(df).as(path).contains("-Dai.djl.offline=true").contains("EMOSTREAM_MODELS_DIR=/deployments/models")
+            assertThat(df)
+                    .as(path)
+                    .contains("-Dai.djl.offline=true")
+                    .contains("EMOSTREAM_MODELS_DIR=/deployments/models")
                     .contains("DJL_CACHE_DIR=/var/cache/djl");
             assertLastUserIsNonRoot(path, df);
             assertPinnedBaseImages(path, df);
         }
         String gpu = dockerfile("inference-service/src/main/docker/Dockerfile.gpu");
         String torch = property(Repo.read("pom.xml"), "pytorch.native.version");
-        assertThat(gpu).contains("ARG PYTORCH_VERSION=" + torch + "\n").contains("PYTORCH_VERSION=" + torch + " ")
-                .contains("PYTORCH_LIBRARY_PATH=/opt/libtorch").contains("PYTORCH_FLAVOR=cu128");
+        assertThat(gpu)
+                .contains("ARG PYTORCH_VERSION=" + torch + "\n")
+                .contains("PYTORCH_VERSION=" + torch + " ")
+                .contains("PYTORCH_LIBRARY_PATH=/opt/libtorch")
+                .contains("PYTORCH_FLAVOR=cu128");
     }
 
     /** A JVM out of memory must die (and be restarted), not limp on: the consumer guard counts the deaths. */
@@ -64,19 +74,23 @@ class DockerfileTest {
     void everyServiceJvmExitsOnOutOfMemory() {
         for (ServiceSpec spec : ServiceSpec.ALL) {
             String path = spec.name() + "-service/src/main/docker/Dockerfile.jvm";
-            assertThat(dockerfile(path)).as(path).containsPattern("(?m)^ENV JAVA_OPTS_APPEND=.*-XX:\\+ExitOnOutOfMemoryError");
+            assertThat(dockerfile(path))
+                    .as(path)
+                    .containsPattern("(?m)^ENV JAVA_OPTS_APPEND=.*-XX:\\+ExitOnOutOfMemoryError");
         }
         assertThat(dockerfile("inference-service/src/main/docker/Dockerfile.gpu"))
                 .containsPattern("(?m)^ENV JAVA_OPTS_APPEND=.*-XX:\\+ExitOnOutOfMemoryError");
         assertThat(Repo.read("local-runtime/src/main/java/io/emostream/runtime/ServiceProcess.java"))
-                .as("the local runtime's service JVMs").contains("\"-XX:+ExitOnOutOfMemoryError\"");
+                .as("the local runtime's service JVMs")
+                .contains("\"-XX:+ExitOnOutOfMemoryError\"");
     }
 
     @Test
     void theStreamsServicesDeclareAWritableStateDirectory() {
         for (String svc : List.of("ingest", "fusion")) {
             String df = dockerfile(svc + "-service/src/main/docker/Dockerfile.jvm");
-            assertThat(df).contains("ENV EMOSTREAM_STATE_DIR=/var/lib/emostream/state")
+            assertThat(df)
+                    .contains("ENV EMOSTREAM_STATE_DIR=/var/lib/emostream/state")
                     .contains("chown -R 185:0 /var/lib/emostream");
         }
     }
@@ -94,8 +108,10 @@ class DockerfileTest {
         Matcher from = FROM.matcher(df);
         while (from.find()) {
             String image = from.group(1);
-            assertThat(image.substring(image.lastIndexOf('/') + 1)).as(path + " FROM " + image)
-                    .contains(":").doesNotEndWith(":latest");
+            assertThat(image.substring(image.lastIndexOf('/') + 1))
+                    .as(path + " FROM " + image)
+                    .contains(":")
+                    .doesNotEndWith(":latest");
         }
     }
 

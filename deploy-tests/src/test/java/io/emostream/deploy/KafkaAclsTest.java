@@ -36,8 +36,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 class KafkaAclsTest {
 
     /** What one workload does with Kafka. */
-    record Access(String workload, String module, Set<String> reads, Set<String> writes, Set<String> groups,
-                  Set<String> transactionalIdPrefixes, String streamsApplicationId) {
+    record Access(
+            String workload,
+            String module,
+            Set<String> reads,
+            Set<String> writes,
+            Set<String> groups,
+            Set<String> transactionalIdPrefixes,
+            String streamsApplicationId) {
 
         String kafkaUser() {
             return workload + "-kafka";
@@ -59,22 +65,53 @@ class KafkaAclsTest {
      * fusion's topology; reporting's SinkConsumer and DeadLetterPublisher; every service's consumer guard (attempts).
      */
     static final List<Access> ACCESS = List.of(
-            new Access("ingest", "ingest-service",
+            new Access(
+                    "ingest",
+                    "ingest-service",
                     Set.of(Topics.RECORDINGS, Topics.TRANSCRIPTS, Topics.RECORDING_STATUS, GUARD_TOPIC),
-                    Set.of(Topics.RECORDINGS, Topics.TRANSCRIPTS, Topics.UTTERANCES_AUDIO, Topics.UTTERANCES_TEXT,
-                            Topics.RECORDING_STATUS, Topics.DEADLETTER, GUARD_TOPIC),
-                    Set.of(), Set.of(), "emostream-ingest"),
-            new Access("inference-speech", "inference-service", Set.of(Topics.UTTERANCES_AUDIO, GUARD_TOPIC),
+                    Set.of(
+                            Topics.RECORDINGS,
+                            Topics.TRANSCRIPTS,
+                            Topics.UTTERANCES_AUDIO,
+                            Topics.UTTERANCES_TEXT,
+                            Topics.RECORDING_STATUS,
+                            Topics.DEADLETTER,
+                            GUARD_TOPIC),
+                    Set.of(),
+                    Set.of(),
+                    "emostream-ingest"),
+            new Access(
+                    "inference-speech",
+                    "inference-service",
+                    Set.of(Topics.UTTERANCES_AUDIO, GUARD_TOPIC),
                     Set.of(Topics.SCORES_SPEECH, Topics.DEADLETTER, GUARD_TOPIC),
-                    Set.of("emostream-inference-speech"), Set.of("emostream-inference-speech-"), null),
-            new Access("inference-text", "inference-service", Set.of(Topics.UTTERANCES_TEXT, GUARD_TOPIC),
+                    Set.of("emostream-inference-speech"),
+                    Set.of("emostream-inference-speech-"),
+                    null),
+            new Access(
+                    "inference-text",
+                    "inference-service",
+                    Set.of(Topics.UTTERANCES_TEXT, GUARD_TOPIC),
                     Set.of(Topics.SCORES_TEXT, Topics.DEADLETTER, GUARD_TOPIC),
-                    Set.of("emostream-inference-text"), Set.of("emostream-inference-text-"), null),
-            new Access("fusion", "fusion-service", Set.of(Topics.SCORES_SPEECH, Topics.SCORES_TEXT, GUARD_TOPIC),
-                    Set.of(Topics.EMOTIONS, Topics.DEADLETTER, GUARD_TOPIC), Set.of(), Set.of(), "emostream-fusion"),
-            new Access("reporting", "reporting-service",
+                    Set.of("emostream-inference-text"),
+                    Set.of("emostream-inference-text-"),
+                    null),
+            new Access(
+                    "fusion",
+                    "fusion-service",
+                    Set.of(Topics.SCORES_SPEECH, Topics.SCORES_TEXT, GUARD_TOPIC),
+                    Set.of(Topics.EMOTIONS, Topics.DEADLETTER, GUARD_TOPIC),
+                    Set.of(),
+                    Set.of(),
+                    "emostream-fusion"),
+            new Access(
+                    "reporting",
+                    "reporting-service",
                     Set.of(Topics.EMOTIONS, Topics.RECORDING_STATUS, GUARD_TOPIC),
-                    Set.of(Topics.DEADLETTER, GUARD_TOPIC), Set.of("emostream-reporting"), Set.of(), null));
+                    Set.of(Topics.DEADLETTER, GUARD_TOPIC),
+                    Set.of("emostream-reporting"),
+                    Set.of(),
+                    null));
 
     @BeforeAll
     static void needsKubectl() {
@@ -105,8 +142,10 @@ class KafkaAclsTest {
                     named.add(topicOf.get(m.group(1)));
                 }
             }
-            Set<String> granted = ACCESS.stream().filter(a -> a.module().equals(module))
-                    .flatMap(a -> a.topics().stream()).collect(Collectors.toSet());
+            Set<String> granted = ACCESS.stream()
+                    .filter(a -> a.module().equals(module))
+                    .flatMap(a -> a.topics().stream())
+                    .collect(Collectors.toSet());
             assertThat(granted).as(module + " names these topics in its code").containsAll(named);
         }
         // the consumer guard, in every service, reads and writes its attempts topic; dead letters go everywhere
@@ -122,11 +161,11 @@ class KafkaAclsTest {
                 .isEqualTo(access("ingest").streamsApplicationId());
         assertThat(property("fusion-service", "quarkus.kafka-streams.application-id"))
                 .isEqualTo(access("fusion").streamsApplicationId());
-        String reportingGroup = configDefault("reporting-service/src/main/java/io/emostream/reporting/config/"
-                + "ReportingConfig.java", "groupId");
+        String reportingGroup = configDefault(
+                "reporting-service/src/main/java/io/emostream/reporting/config/" + "ReportingConfig.java", "groupId");
         assertThat(access("reporting").groups()).containsExactly(reportingGroup);
-        String prefix = configDefault("inference-service/src/main/java/io/emostream/inference/config/InferenceConfig.java",
-                "groupPrefix");
+        String prefix = configDefault(
+                "inference-service/src/main/java/io/emostream/inference/config/InferenceConfig.java", "groupPrefix");
         for (String modality : List.of("speech", "text")) {
             Access a = access("inference-" + modality);
             assertThat(a.groups()).containsExactly(prefix + "-" + modality);
@@ -142,36 +181,59 @@ class KafkaAclsTest {
     void eachKafkaUserGrantsExactlyWhatItsServiceUses(Path overlay) {
         Rendered r = KustomizeOverlaysTest.render(overlay);
         Set<String> users = r.ofKind("KafkaUser").map(Rendered::name).collect(Collectors.toSet());
-        assertThat(users).containsExactlyInAnyOrderElementsOf(ACCESS.stream().map(Access::kafkaUser).toList());
+        assertThat(users)
+                .containsExactlyInAnyOrderElementsOf(
+                        ACCESS.stream().map(Access::kafkaUser).toList());
         for (Access a : ACCESS) {
             JsonNode user = r.get("KafkaUser", a.kafkaUser());
             String what = r.overlay() + " KafkaUser/" + a.kafkaUser();
-            assertThat(user.path("metadata").path("labels").path("strimzi.io/cluster").asText()).as(what)
+            assertThat(user.path("metadata")
+                            .path("labels")
+                            .path("strimzi.io/cluster")
+                            .asText())
+                    .as(what)
                     .isEqualTo(TopicManifests.KAFKA_CLUSTER);
-            assertThat(user.path("spec").path("authentication").path("type").asText()).as(what)
+            assertThat(user.path("spec").path("authentication").path("type").asText())
+                    .as(what)
                     .isEqualTo("scram-sha-512");
-            assertThat(user.path("spec").path("authorization").path("type").asText()).as(what).isEqualTo("simple");
+            assertThat(user.path("spec").path("authorization").path("type").asText())
+                    .as(what)
+                    .isEqualTo("simple");
             List<Rule> rules = Rule.of(user);
             for (String t : a.reads()) {
-                assertThat(allows(rules, "topic", t, "Read")).as(what + " reads " + t).isTrue();
-                assertThat(allows(rules, "topic", t, "Describe")).as(what + " describes " + t).isTrue();
+                assertThat(allows(rules, "topic", t, "Read"))
+                        .as(what + " reads " + t)
+                        .isTrue();
+                assertThat(allows(rules, "topic", t, "Describe"))
+                        .as(what + " describes " + t)
+                        .isTrue();
             }
             for (String t : a.writes()) {
-                assertThat(allows(rules, "topic", t, "Write")).as(what + " writes " + t).isTrue();
+                assertThat(allows(rules, "topic", t, "Write"))
+                        .as(what + " writes " + t)
+                        .isTrue();
             }
             for (String g : a.groups()) {
-                assertThat(allows(rules, "group", g, "Read")).as(what + " joins group " + g).isTrue();
+                assertThat(allows(rules, "group", g, "Read"))
+                        .as(what + " joins group " + g)
+                        .isTrue();
             }
             for (String prefix : a.transactionalIdPrefixes()) {
-                assertThat(allows(rules, "transactionalId", prefix + "worker-0", "Write")).as(what + " " + prefix)
+                assertThat(allows(rules, "transactionalId", prefix + "worker-0", "Write"))
+                        .as(what + " " + prefix)
                         .isTrue();
             }
             if (a.streamsApplicationId() != null) {
                 String app = a.streamsApplicationId();
-                assertThat(allows(rules, "group", app, "Read")).as(what + " group " + app).isTrue();
-                assertThat(allows(rules, "topic", app + "-store-changelog", "Create")).as(what + " internal topics")
+                assertThat(allows(rules, "group", app, "Read"))
+                        .as(what + " group " + app)
                         .isTrue();
-                assertThat(allows(rules, "transactionalId", app + "-0f1e-1", "Write")).as(what + " EOS").isTrue();
+                assertThat(allows(rules, "topic", app + "-store-changelog", "Create"))
+                        .as(what + " internal topics")
+                        .isTrue();
+                assertThat(allows(rules, "transactionalId", app + "-0f1e-1", "Write"))
+                        .as(what + " EOS")
+                        .isTrue();
             }
             // and nothing more: the rules are exactly the ones these uses need
             assertThat(rules).as(what + " ACLs").containsExactlyInAnyOrderElementsOf(expectedRules(a));
@@ -179,7 +241,9 @@ class KafkaAclsTest {
             for (Access other : ACCESS) {
                 for (String g : other.groups()) {
                     if (!a.groups().contains(g)) {
-                        assertThat(allows(rules, "group", g, "Read")).as(what + " joins " + g).isFalse();
+                        assertThat(allows(rules, "group", g, "Read"))
+                                .as(what + " joins " + g)
+                                .isFalse();
                     }
                 }
             }
@@ -191,23 +255,36 @@ class KafkaAclsTest {
     void theListenerWantsScramAndEveryServiceLogsInAsItsOwnUser(Path overlay) {
         Rendered r = KustomizeOverlaysTest.render(overlay);
         JsonNode kafka = r.get("Kafka", TopicManifests.KAFKA_CLUSTER).path("spec");
-        kafka.path("kafka").path("listeners").forEach(l -> assertThat(l.path("authentication").path("type").asText())
-                .as("listener " + l.path("name").asText()).isEqualTo("scram-sha-512"));
-        assertThat(kafka.path("kafka").path("authorization").path("type").asText()).isEqualTo("simple");
-        assertThat(kafka.path("entityOperator").has("userOperator")).as("User Operator reconciles KafkaUsers").isTrue();
-        JsonNode common = r.ofKind("ConfigMap").filter(c -> Rendered.name(c).startsWith("emostream-common"))
-                .findFirst().orElseThrow().path("data");
+        kafka.path("kafka")
+                .path("listeners")
+                .forEach(l -> assertThat(l.path("authentication").path("type").asText())
+                        .as("listener " + l.path("name").asText())
+                        .isEqualTo("scram-sha-512"));
+        assertThat(kafka.path("kafka").path("authorization").path("type").asText())
+                .isEqualTo("simple");
+        assertThat(kafka.path("entityOperator").has("userOperator"))
+                .as("User Operator reconciles KafkaUsers")
+                .isTrue();
+        JsonNode common = r.ofKind("ConfigMap")
+                .filter(c -> Rendered.name(c).startsWith("emostream-common"))
+                .findFirst()
+                .orElseThrow()
+                .path("data");
         assertThat(common.path("KAFKA_SECURITY_PROTOCOL").asText()).isEqualTo("SASL_PLAINTEXT");
         assertThat(common.path("KAFKA_SASL_MECHANISM").asText()).isEqualTo("SCRAM-SHA-512");
         for (Access a : ACCESS) {
-            JsonNode w = r.workloads().stream().filter(o -> Rendered.name(o).equals(a.workload())).findFirst()
+            JsonNode w = r.workloads().stream()
+                    .filter(o -> Rendered.name(o).equals(a.workload()))
+                    .findFirst()
                     .orElseThrow(() -> new AssertionError(r.overlay() + " renders no workload " + a.workload()));
             JsonNode main = Rendered.podSpec(w).path("containers").get(0);
             String what = r.overlay() + " " + Yaml.describe(w);
             assertSecret(main, "KAFKA_SASL_JAAS_CONFIG", a.kafkaUser(), "sasl.jaas.config", what);
             if (a.streamsApplicationId() != null) {
                 Map<String, String> env = Rendered.env(main);
-                assertThat(env).as(what).containsEntry("QUARKUS_KAFKA_STREAMS_SECURITY_PROTOCOL", "SASL_PLAINTEXT")
+                assertThat(env)
+                        .as(what)
+                        .containsEntry("QUARKUS_KAFKA_STREAMS_SECURITY_PROTOCOL", "SASL_PLAINTEXT")
                         .containsEntry("QUARKUS_KAFKA_STREAMS_SASL_MECHANISM", "SCRAM-SHA-512");
                 assertSecret(main, "QUARKUS_KAFKA_STREAMS_SASL_JAAS_CONFIG", a.kafkaUser(), "sasl.jaas.config", what);
             }
@@ -216,16 +293,30 @@ class KafkaAclsTest {
         r.ofKind("ScaledObject").forEach(so -> {
             String target = so.path("spec").path("scaleTargetRef").path("name").asText();
             JsonNode trigger = so.path("spec").path("triggers").get(0);
-            assertThat(trigger.path("metadata").path("sasl").asText()).as(target).isEqualTo("scram_sha512");
-            JsonNode auth = r.get("TriggerAuthentication", trigger.path("authenticationRef").path("name").asText());
+            assertThat(trigger.path("metadata").path("sasl").asText())
+                    .as(target)
+                    .isEqualTo("scram_sha512");
+            JsonNode auth = r.get(
+                    "TriggerAuthentication",
+                    trigger.path("authenticationRef").path("name").asText());
             Map<String, JsonNode> params = new HashMap<>();
-            auth.path("spec").path("env").forEach(e -> params.put(e.path("parameter").asText(), e));
-            auth.path("spec").path("secretTargetRef").forEach(e -> params.put(e.path("parameter").asText(), e));
-            JsonNode main = Rendered.podSpec(r.get("Deployment", target)).path("containers").get(0);
-            assertThat(params.get("username").path("containerName").asText()).isEqualTo(main.path("name").asText());
-            assertThat(Rendered.env(main).get(params.get("username").path("name").asText())).as(target + " username")
+            auth.path("spec")
+                    .path("env")
+                    .forEach(e -> params.put(e.path("parameter").asText(), e));
+            auth.path("spec")
+                    .path("secretTargetRef")
+                    .forEach(e -> params.put(e.path("parameter").asText(), e));
+            JsonNode main = Rendered.podSpec(r.get("Deployment", target))
+                    .path("containers")
+                    .get(0);
+            assertThat(params.get("username").path("containerName").asText())
+                    .isEqualTo(main.path("name").asText());
+            assertThat(Rendered.env(main)
+                            .get(params.get("username").path("name").asText()))
+                    .as(target + " username")
                     .isEqualTo(access(target).kafkaUser());
-            assertThat(params.get("password").path("name").asText()).isEqualTo(access(target).kafkaUser());
+            assertThat(params.get("password").path("name").asText())
+                    .isEqualTo(access(target).kafkaUser());
             assertThat(params.get("password").path("key").asText()).isEqualTo("password");
         });
     }
@@ -240,9 +331,13 @@ class KafkaAclsTest {
                         JsonNode res = acl.path("resource");
                         Set<String> ops = new TreeSet<>();
                         acl.path("operations").forEach(o -> ops.add(o.asText()));
-                        return new Rule(res.path("type").asText(), res.path("name").asText(),
-                                res.path("patternType").asText("literal"), ops);
-                    }).toList();
+                        return new Rule(
+                                res.path("type").asText(),
+                                res.path("name").asText(),
+                                res.path("patternType").asText("literal"),
+                                ops);
+                    })
+                    .toList();
         }
 
         boolean matches(String t, String n) {
@@ -252,9 +347,14 @@ class KafkaAclsTest {
 
     static boolean allows(List<Rule> rules, String type, String name, String operation) {
         // Kafka: Read, Write, Delete and Alter imply Describe; All implies everything
-        return rules.stream().filter(r -> r.matches(type, name)).anyMatch(r -> r.operations().contains(operation)
-                || r.operations().contains("All") || (operation.equals("Describe") && r.operations().stream()
-                .anyMatch(o -> Set.of("Read", "Write", "Delete", "Alter").contains(o))));
+        return rules.stream()
+                .filter(r -> r.matches(type, name))
+                .anyMatch(r -> r.operations().contains(operation)
+                        || r.operations().contains("All")
+                        || (operation.equals("Describe")
+                                && r.operations().stream()
+                                        .anyMatch(o -> Set.of("Read", "Write", "Delete", "Alter")
+                                                .contains(o))));
     }
 
     static List<Rule> expectedRules(Access a) {
@@ -270,15 +370,16 @@ class KafkaAclsTest {
             rules.add(new Rule("topic", t, "literal", ops));
         }
         a.groups().forEach(g -> rules.add(new Rule("group", g, "literal", Set.of("Read", "Describe"))));
-        a.transactionalIdPrefixes().forEach(p -> rules.add(new Rule("transactionalId", p, "prefix",
-                Set.of("Write", "Describe"))));
+        a.transactionalIdPrefixes()
+                .forEach(p -> rules.add(new Rule("transactionalId", p, "prefix", Set.of("Write", "Describe"))));
         if (a.streamsApplicationId() != null) {
             String app = a.streamsApplicationId();
             rules.add(new Rule("topic", app + "-", "prefix", Set.of("All")));
             rules.add(new Rule("group", app, "literal", Set.of("Read", "Describe")));
             rules.add(new Rule("transactionalId", app + "-", "prefix", Set.of("Write", "Describe")));
         }
-        return rules.stream().map(r -> new Rule(r.type(), r.name(), r.pattern(), new TreeSet<>(r.operations())))
+        return rules.stream()
+                .map(r -> new Rule(r.type(), r.name(), r.pattern(), new TreeSet<>(r.operations())))
                 .toList();
     }
 
@@ -295,7 +396,10 @@ class KafkaAclsTest {
     }
 
     static Access access(String workload) {
-        return ACCESS.stream().filter(a -> a.workload().equals(workload)).findFirst().orElseThrow();
+        return ACCESS.stream()
+                .filter(a -> a.workload().equals(workload))
+                .findFirst()
+                .orElseThrow();
     }
 
     static Map<String, String> topicConstants() {
@@ -330,7 +434,8 @@ class KafkaAclsTest {
     }
 
     static String property(String module, String key) {
-        for (String line : Repo.read(module + "/src/main/resources/application.properties").split("\n")) {
+        for (String line :
+                Repo.read(module + "/src/main/resources/application.properties").split("\n")) {
             if (line.startsWith(key + "=")) {
                 return line.substring(key.length() + 1).trim();
             }
@@ -340,7 +445,8 @@ class KafkaAclsTest {
 
     /** The {@code @WithDefault} of a config method. */
     static String configDefault(String file, String method) {
-        Matcher m = Pattern.compile("@WithDefault\\(\"([^\"]+)\"\\)\\s+String " + method + "\\(\\)").matcher(Repo.read(file));
+        Matcher m = Pattern.compile("@WithDefault\\(\"([^\"]+)\"\\)\\s+String " + method + "\\(\\)")
+                .matcher(Repo.read(file));
         assertThat(m.find()).as(file + " " + method).isTrue();
         return m.group(1);
     }

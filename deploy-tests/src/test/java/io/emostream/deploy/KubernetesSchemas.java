@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.strimzi.api.kafka.model.kafka.Kafka;
 import io.strimzi.api.kafka.model.kafka.KafkaClusterSpec;
 import io.strimzi.api.kafka.model.kafka.KafkaClusterTemplate;
 import io.strimzi.api.kafka.model.kafka.KafkaSpec;
@@ -21,7 +22,6 @@ import io.strimzi.api.kafka.model.kafka.entityoperator.EntityOperatorSpec;
 import io.strimzi.api.kafka.model.kafka.entityoperator.EntityOperatorTemplate;
 import io.strimzi.api.kafka.model.kafka.entityoperator.EntityTopicOperatorSpec;
 import io.strimzi.api.kafka.model.kafka.entityoperator.EntityUserOperatorSpec;
-import io.strimzi.api.kafka.model.kafka.Kafka;
 import io.strimzi.api.kafka.model.nodepool.KafkaNodePool;
 import io.strimzi.api.kafka.model.topic.KafkaTopic;
 import io.strimzi.api.kafka.model.user.KafkaUser;
@@ -74,17 +74,18 @@ final class KubernetesSchemas {
             PersistentClaimStorage.class, Set.of("overrides"),
             EntityOperatorSpec.class, Set.of("tlsSidecar"),
             EntityOperatorTemplate.class, Set.of("tlsSidecarContainer"),
-            EntityTopicOperatorSpec.class, Set.of("reconciliationIntervalSeconds", "topicMetadataMaxAttempts",
-                    "zookeeperSessionTimeoutSeconds"),
+            EntityTopicOperatorSpec.class,
+                    Set.of(
+                            "reconciliationIntervalSeconds",
+                            "topicMetadataMaxAttempts",
+                            "zookeeperSessionTimeoutSeconds"),
             EntityUserOperatorSpec.class, Set.of("reconciliationIntervalSeconds", "zookeeperSessionTimeoutSeconds"),
             CruiseControlSpec.class, Set.of("tlsSidecar"),
             AclRule.class, Set.of("operation"));
 
     /** Kinds checked against a closed schema in resources/schemas/&lt;group&gt;/&lt;version&gt;/&lt;Kind&gt;.yaml. */
     static final Set<String> ALLOW_LISTED = Set.of(
-            "postgresql.cnpg.io/v1/Cluster",
-            "keda.sh/v1alpha1/ScaledObject",
-            "keda.sh/v1alpha1/TriggerAuthentication");
+            "postgresql.cnpg.io/v1/Cluster", "keda.sh/v1alpha1/ScaledObject", "keda.sh/v1alpha1/TriggerAuthentication");
 
     private final StrictMapper kubernetes = new StrictMapper();
     private final StrictMapper strimziV1 = new StrictMapper(STRIMZI_V1BETA2_ONLY);
@@ -118,8 +119,8 @@ final class KubernetesSchemas {
             if (in == null) {
                 throw new IllegalStateException("missing schema resource " + resource);
             }
-            return new AllowListSchema(Yaml.read(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)),
-                    kubernetes);
+            return new AllowListSchema(
+                    Yaml.read(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)), kubernetes);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

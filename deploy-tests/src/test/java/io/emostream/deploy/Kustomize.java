@@ -14,22 +14,24 @@ import java.util.stream.Stream;
 /** Renders a kustomization with {@code kubectl kustomize} (offline; kubectl 1.32 bundles kustomize 5.5). */
 final class Kustomize {
 
-    private Kustomize() {
-    }
+    private Kustomize() {}
 
     /** @return why rendering is impossible here, or null when kubectl is on the PATH */
     static String unavailableReason() {
         String path = System.getenv().getOrDefault("PATH", "");
-        boolean found = Stream.of(path.split(File.pathSeparator))
-                .anyMatch(dir -> Files.isExecutable(Path.of(dir, "kubectl")));
-        return found ? null : "kubectl is not on the PATH: install it (apt-get install -y kubectl, or the upstream "
-                + "binary) to render and validate k8s/; every other deployment check still runs";
+        boolean found =
+                Stream.of(path.split(File.pathSeparator)).anyMatch(dir -> Files.isExecutable(Path.of(dir, "kubectl")));
+        return found
+                ? null
+                : "kubectl is not on the PATH: install it (apt-get install -y kubectl, or the upstream "
+                        + "binary) to render and validate k8s/; every other deployment check still runs";
     }
 
     static List<JsonNode> render(Path kustomization) {
         try {
             Process p = new ProcessBuilder("kubectl", "kustomize", kustomization.toString())
-                    .redirectErrorStream(false).start();
+                    .redirectErrorStream(false)
+                    .start();
             byte[] out = p.getInputStream().readAllBytes();
             String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
@@ -47,7 +49,9 @@ final class Kustomize {
     /** Every overlay directory under k8s/overlays. */
     static List<Path> overlays() {
         try (Stream<Path> dirs = Files.list(Repo.path("k8s/overlays"))) {
-            return dirs.filter(d -> Files.isRegularFile(d.resolve("kustomization.yaml"))).sorted().toList();
+            return dirs.filter(d -> Files.isRegularFile(d.resolve("kustomization.yaml")))
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

@@ -23,13 +23,19 @@ class PrometheusConfigTest {
     static void needsPromtool() {
         boolean found = Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
                 .anyMatch(dir -> Files.isExecutable(Path.of(dir, "promtool")));
-        Assumptions.assumeTrue(found, "promtool is not on the PATH (Debian: apt-get install -y prometheus): "
-                + "the Prometheus config is then only checked for its scrape targets (ComposeFileTest)");
+        Assumptions.assumeTrue(
+                found,
+                "promtool is not on the PATH (Debian: apt-get install -y prometheus): "
+                        + "the Prometheus config is then only checked for its scrape targets (ComposeFileTest)");
     }
 
     @Test
     void configIsValid() throws Exception {
-        assertThat(promtool("check", "config", "--syntax-only", Repo.path("deploy/prometheus/prometheus.yml").toString()))
+        assertThat(promtool(
+                        "check",
+                        "config",
+                        "--syntax-only",
+                        Repo.path("deploy/prometheus/prometheus.yml").toString()))
                 .contains("SUCCESS");
     }
 
@@ -49,7 +55,9 @@ class PrometheusConfigTest {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("promtool " + String.join(" ", args) + ":\n" + out).isZero();
+        assertThat(p.exitValue())
+                .as("promtool " + String.join(" ", args) + ":\n" + out)
+                .isZero();
         return out;
     }
 }

@@ -16,7 +16,9 @@ record Rendered(String overlay, List<JsonNode> objects) {
     }
 
     Optional<JsonNode> find(String kind, String name) {
-        return ofKind(kind).filter(o -> name.equals(o.path("metadata").path("name").asText())).findFirst();
+        return ofKind(kind)
+                .filter(o -> name.equals(o.path("metadata").path("name").asText()))
+                .findFirst();
     }
 
     JsonNode get(String kind, String name) {
@@ -25,7 +27,9 @@ record Rendered(String overlay, List<JsonNode> objects) {
 
     /** Deployments and StatefulSets. */
     List<JsonNode> workloads() {
-        return objects.stream().filter(o -> List.of("Deployment", "StatefulSet").contains(o.path("kind").asText()))
+        return objects.stream()
+                .filter(o -> List.of("Deployment", "StatefulSet")
+                        .contains(o.path("kind").asText()))
                 .toList();
     }
 
@@ -43,8 +47,11 @@ record Rendered(String overlay, List<JsonNode> objects) {
     /** The plain {@code value} env entries of a container (valueFrom entries map to null). */
     static Map<String, String> env(JsonNode container) {
         Map<String, String> env = new java.util.HashMap<>();
-        container.path("env").forEach(e -> env.put(e.path("name").asText(),
-                e.has("value") ? e.path("value").asText() : null));
+        container
+                .path("env")
+                .forEach(e -> env.put(
+                        e.path("name").asText(),
+                        e.has("value") ? e.path("value").asText() : null));
         return env;
     }
 

@@ -6,12 +6,14 @@ import java.nio.file.Path;
 /** Where the repository is: the deployment files live at its root, the tests in deploy-tests/. */
 final class Repo {
 
-    private Repo() {
-    }
+    private Repo() {}
 
     static Path root() {
         String configured = System.getProperty("emostream.repo");
-        Path p = (configured != null ? Path.of(configured) : Path.of("").toAbsolutePath().getParent()).normalize();
+        Path p = (configured != null
+                        ? Path.of(configured)
+                        : Path.of("").toAbsolutePath().getParent())
+                .normalize();
         if (!Files.isRegularFile(p.resolve("pom.xml")) || !Files.isDirectory(p.resolve("contracts"))) {
             throw new IllegalStateException("not the EmoStream repository root: " + p);
         }

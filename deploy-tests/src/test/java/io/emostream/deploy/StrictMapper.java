@@ -9,13 +9,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyName;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.deser.BeanDeserializerBuilder;
 import com.fasterxml.jackson.databind.deser.BeanDeserializerModifier;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
-import com.fasterxml.jackson.databind.cfg.CoercionAction;
-import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.type.LogicalType;
 
 import java.util.Map;
@@ -43,8 +43,8 @@ final class StrictMapper {
         SimpleModule strict = new SimpleModule("strict-fields");
         strict.setDeserializerModifier(new BeanDeserializerModifier() {
             @Override
-            public BeanDeserializerBuilder updateBuilder(DeserializationConfig config, BeanDescription desc,
-                                                         BeanDeserializerBuilder builder) {
+            public BeanDeserializerBuilder updateBuilder(
+                    DeserializationConfig config, BeanDescription desc, BeanDeserializerBuilder builder) {
                 builder.setAnySetter(null);
                 builder.setIgnoreUnknownProperties(false);
                 // the models also expose the any-setter's map as a bean property of that name
@@ -62,10 +62,11 @@ final class StrictMapper {
                 .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
                 .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
                 // Kubernetes rejects a number or boolean where a string belongs (env values, labels, annotations)
-                .withCoercionConfig(LogicalType.Textual, c -> c
-                        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
-                        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
-                        .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+                .withCoercionConfig(
+                        LogicalType.Textual,
+                        c -> c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
                 .build();
     }
 
@@ -90,8 +91,10 @@ final class StrictMapper {
         } catch (UnrecognizedPropertyException e) {
             return Optional.of("unknown field '" + e.getPropertyName() + "' at " + path(e)
                     + " (" + e.getReferringClass().getSimpleName() + " declares: "
-                    + e.getKnownPropertyIds().stream().map(Object::toString).sorted()
-                    .collect(Collectors.joining(", ")) + ")");
+                    + e.getKnownPropertyIds().stream()
+                            .map(Object::toString)
+                            .sorted()
+                            .collect(Collectors.joining(", ")) + ")");
         } catch (JsonMappingException e) {
             return Optional.of("invalid value at " + path(e) + ": " + e.getOriginalMessage());
         } catch (JsonProcessingException e) {

@@ -28,11 +28,15 @@ class StrictValidationTest {
     static JsonNode object(String relativeFile, String kind, String name) {
         return Yaml.readAll(Repo.read(relativeFile)).stream()
                 .filter(o -> kind.equals(o.path("kind").asText()) && name.equals(Rendered.name(o)))
-                .findFirst().orElseThrow().deepCopy();
+                .findFirst()
+                .orElseThrow()
+                .deepCopy();
     }
 
     private List<String> problemsAfter(JsonNode valid, Consumer<ObjectNode> breakIt) {
-        assertThat(schemas.validate(valid)).as("before the change, " + Yaml.describe(valid) + " is valid").isEmpty();
+        assertThat(schemas.validate(valid))
+                .as("before the change, " + Yaml.describe(valid) + " is valid")
+                .isEmpty();
         ObjectNode broken = (ObjectNode) valid.deepCopy();
         breakIt.accept(broken);
         return schemas.validate(broken);
@@ -55,58 +59,90 @@ class StrictValidationTest {
     void aMisspeltDeploymentFieldFails() {
         JsonNode ingest = object("k8s/base/ingest.yaml", "Deployment", "ingest");
         assertThat(problemsAfter(ingest, d -> at(d, "spec").put("replica", 2)))
-                .singleElement().asString().contains("unknown field 'replica' at spec.replica");
-        assertThat(problemsAfter(ingest, d -> rename(at(d, "spec", "template", "spec", "containers", "ports"),
-                "containerPort", "containerPrt")))
-                .singleElement().asString().contains("unknown field 'containerPrt'")
+                .singleElement()
+                .asString()
+                .contains("unknown field 'replica' at spec.replica");
+        assertThat(problemsAfter(
+                        ingest,
+                        d -> rename(
+                                at(d, "spec", "template", "spec", "containers", "ports"),
+                                "containerPort",
+                                "containerPrt")))
+                .singleElement()
+                .asString()
+                .contains("unknown field 'containerPrt'")
                 .contains("spec.template.spec.containers[0].ports[0].containerPrt");
         // a field put one level too high is just as unknown
         assertThat(problemsAfter(ingest, d -> at(d, "spec", "template").put("serviceAccountName", "emostream")))
-                .singleElement().asString().contains("unknown field 'serviceAccountName' at spec.template");
+                .singleElement()
+                .asString()
+                .contains("unknown field 'serviceAccountName' at spec.template");
     }
 
     @Test
     void aValueOfTheWrongTypeFails() {
         JsonNode ingest = object("k8s/base/ingest.yaml", "Deployment", "ingest");
         // Kubernetes wants env values as strings: `value: 8081` is rejected by the API server
-        assertThat(problemsAfter(ingest, d -> at(d, "spec", "template", "spec", "containers", "env")
-                .put("value", 8081)))
-                .singleElement().asString().contains("spec.template.spec.containers[0].env[0].value");
+        assertThat(problemsAfter(
+                        ingest,
+                        d -> at(d, "spec", "template", "spec", "containers", "env")
+                                .put("value", 8081)))
+                .singleElement()
+                .asString()
+                .contains("spec.template.spec.containers[0].env[0].value");
     }
 
     @Test
     void aMisspeltStrimziFieldOrOneTheV1ApiDroppedFails() {
         JsonNode topic = object(TopicManifests.K8S_TOPICS, "KafkaTopic", "emostream-recordings");
         assertThat(problemsAfter(topic, t -> rename(at(t, "spec"), "partitions", "partition")))
-                .singleElement().asString().contains("unknown field 'partition' at spec.partition");
+                .singleElement()
+                .asString()
+                .contains("unknown field 'partition' at spec.partition");
         JsonNode kafka = object("k8s/base/kafka/kafka.yaml", "Kafka", "emostream");
         // spec.kafka.replicas exists in v1beta2 only (node pools own it in v1)
         assertThat(problemsAfter(kafka, k -> at(k, "spec", "kafka").put("replicas", 3)))
-                .singleElement().asString().contains("unknown field 'replicas' at spec.kafka.replicas");
+                .singleElement()
+                .asString()
+                .contains("unknown field 'replicas' at spec.kafka.replicas");
         JsonNode pool = object("k8s/base/kafka/kafka.yaml", "KafkaNodePool", "brokers");
         assertThat(problemsAfter(pool, p -> at(p, "spec", "storage").put("typ", "jbod")))
-                .singleElement().asString().contains("unknown field 'typ'");
+                .singleElement()
+                .asString()
+                .contains("unknown field 'typ'");
     }
 
     @Test
     void aMisspeltKedaOrCloudNativePgFieldFails() {
         JsonNode scaled = object("k8s/base/inference-speech.yaml", "ScaledObject", "inference-speech");
         assertThat(problemsAfter(scaled, s -> rename(at(s, "spec"), "maxReplicaCount", "maxReplicas")))
-                .singleElement().asString().contains("spec: unknown field 'maxReplicas'");
+                .singleElement()
+                .asString()
+                .contains("spec: unknown field 'maxReplicas'");
         assertThat(problemsAfter(scaled, s -> at(s, "spec").put("maxReplicaCount", "6")))
-                .singleElement().asString().contains("spec.maxReplicaCount: expected an integer");
+                .singleElement()
+                .asString()
+                .contains("spec.maxReplicaCount: expected an integer");
         assertThat(problemsAfter(scaled, s -> at(s, "spec", "scaleTargetRef").remove("name")))
-                .singleElement().asString().contains("required field 'name' is missing");
+                .singleElement()
+                .asString()
+                .contains("required field 'name' is missing");
 
         JsonNode cluster = object("k8s/base/postgres/cluster.yaml", "Cluster", "emostream-db");
         assertThat(problemsAfter(cluster, c -> rename(at(c, "spec"), "instances", "instance")))
                 .anySatisfy(p -> assertThat(p).contains("unknown field 'instance'"));
-        assertThat(problemsAfter(cluster, c -> rename(at(c, "spec", "managed", "roles"), "passwordSecret",
-                "passwordSecrets")))
-                .singleElement().asString().contains("spec.managed.roles[0]: unknown field 'passwordSecrets'");
+        assertThat(problemsAfter(
+                        cluster, c -> rename(at(c, "spec", "managed", "roles"), "passwordSecret", "passwordSecrets")))
+                .singleElement()
+                .asString()
+                .contains("spec.managed.roles[0]: unknown field 'passwordSecrets'");
         // subtrees delegated to the Kubernetes model are strict too
-        assertThat(problemsAfter(cluster, c -> at(c, "spec", "resources").putObject("limit").put("memory", "1Gi")))
-                .singleElement().asString().contains("spec.resources: unknown field 'limit'");
+        assertThat(problemsAfter(
+                        cluster,
+                        c -> at(c, "spec", "resources").putObject("limit").put("memory", "1Gi")))
+                .singleElement()
+                .asString()
+                .contains("spec.resources: unknown field 'limit'");
     }
 
     @Test
@@ -117,7 +153,9 @@ class StrictValidationTest {
                 metadata: {name: api}
                 spec: {}
                 """);
-        assertThat(schemas.validate(ingress)).singleElement().asString()
+        assertThat(schemas.validate(ingress))
+                .singleElement()
+                .asString()
                 .contains("no strict schema for networking.k8s.io/v1/Ingress");
     }
 
@@ -141,10 +179,14 @@ class StrictValidationTest {
         Files.writeString(ingest, original.replace("containerPort: 8081", "containerPrt: 8081"));
 
         List<JsonNode> rendered = Kustomize.render(copy.resolve("overlays/cpu"));
-        JsonNode deployment = rendered.stream().filter(o -> "ingest".equals(Rendered.name(o))
-                && "Deployment".equals(o.path("kind").asText())).findFirst().orElseThrow();
+        JsonNode deployment = rendered.stream()
+                .filter(o -> "ingest".equals(Rendered.name(o))
+                        && "Deployment".equals(o.path("kind").asText()))
+                .findFirst()
+                .orElseThrow();
         assertThat(schemas.validate(deployment)).singleElement().asString().contains("unknown field 'containerPrt'");
-        long invalid = rendered.stream().filter(o -> !schemas.validate(o).isEmpty()).count();
+        long invalid =
+                rendered.stream().filter(o -> !schemas.validate(o).isEmpty()).count();
         assertThat(invalid).as("only the broken object fails").isEqualTo(1);
     }
 

@@ -24,8 +24,7 @@ final class TopicManifests {
             Regenerate after changing Topics.java: ./mvnw -B -pl deploy-tests -am verify -Demostream.regenerate=true
             """;
 
-    private TopicManifests() {
-    }
+    private TopicManifests() {}
 
     static String composeScript() {
         StringBuilder sb = new StringBuilder("#!/bin/bash\n");
@@ -48,7 +47,11 @@ final class TopicManifests {
 
                 """.formatted(Topics.DEFAULT_PARTITIONS));
         for (Topics.TopicSpec t : Topics.ALL) {
-            sb.append("topic ").append(t.name()).append(' ').append(joined(t.config())).append('\n');
+            sb.append("topic ")
+                    .append(t.name())
+                    .append(' ')
+                    .append(joined(t.config()))
+                    .append('\n');
         }
         sb.append("\necho \"topics ready:\"\n\"$bin/kafka-topics.sh\" --bootstrap-server \"$bootstrap\" --list\n");
         return sb.toString();
@@ -62,24 +65,37 @@ final class TopicManifests {
                     .append("apiVersion: kafka.strimzi.io/v1\n")
                     .append("kind: KafkaTopic\n")
                     .append("metadata:\n")
-                    .append("  name: ").append(t.name().replace('.', '-')).append('\n')
+                    .append("  name: ")
+                    .append(t.name().replace('.', '-'))
+                    .append('\n')
                     .append("  labels:\n")
-                    .append("    strimzi.io/cluster: ").append(KAFKA_CLUSTER).append('\n')
+                    .append("    strimzi.io/cluster: ")
+                    .append(KAFKA_CLUSTER)
+                    .append('\n')
                     .append("    app.kubernetes.io/part-of: emostream\n")
                     .append("spec:\n")
-                    .append("  topicName: ").append(t.name()).append('\n')
-                    .append("  partitions: ").append(Topics.DEFAULT_PARTITIONS).append('\n')
-                    .append("  replicas: ").append(K8S_REPLICAS).append('\n')
+                    .append("  topicName: ")
+                    .append(t.name())
+                    .append('\n')
+                    .append("  partitions: ")
+                    .append(Topics.DEFAULT_PARTITIONS)
+                    .append('\n')
+                    .append("  replicas: ")
+                    .append(K8S_REPLICAS)
+                    .append('\n')
                     .append("  config:\n");
-            new TreeMap<>(t.config()).forEach((k, v) ->
-                    sb.append("    ").append(k).append(": \"").append(v).append("\"\n"));
+            new TreeMap<>(t.config())
+                    .forEach((k, v) ->
+                            sb.append("    ").append(k).append(": \"").append(v).append("\"\n"));
         }
         return sb.toString();
     }
 
     private static String joined(Map<String, String> config) {
         StringBuilder sb = new StringBuilder();
-        new TreeMap<>(config).forEach((k, v) -> sb.append(sb.isEmpty() ? "" : ",").append(k).append('=').append(v));
+        new TreeMap<>(config)
+                .forEach((k, v) ->
+                        sb.append(sb.isEmpty() ? "" : ",").append(k).append('=').append(v));
         return sb.toString();
     }
 }

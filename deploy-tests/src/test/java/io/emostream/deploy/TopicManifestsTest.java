@@ -19,7 +19,9 @@ class TopicManifestsTest {
     @Test
     void composeScriptIsGeneratedFromTopicsAll() throws IOException {
         checkOrRegenerate(TopicManifests.COMPOSE_SCRIPT, TopicManifests.composeScript());
-        assertThat(Files.isExecutable(Repo.path(TopicManifests.COMPOSE_SCRIPT))).as("executable").isTrue();
+        assertThat(Files.isExecutable(Repo.path(TopicManifests.COMPOSE_SCRIPT)))
+                .as("executable")
+                .isTrue();
     }
 
     @Test
@@ -35,7 +37,10 @@ class TopicManifestsTest {
         for (JsonNode d : docs) {
             assertThat(d.path("spec").path("partitions").asInt()).isEqualTo(Topics.DEFAULT_PARTITIONS);
             Map<String, String> config = new HashMap<>();
-            d.path("spec").path("config").fields().forEachRemaining(e -> config.put(e.getKey(), e.getValue().asText()));
+            d.path("spec")
+                    .path("config")
+                    .fields()
+                    .forEachRemaining(e -> config.put(e.getKey(), e.getValue().asText()));
             rendered.put(d.path("spec").path("topicName").asText(), config);
         }
         Map<String, Map<String, String>> expected = new HashMap<>();

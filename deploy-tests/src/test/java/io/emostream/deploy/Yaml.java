@@ -18,8 +18,7 @@ final class Yaml {
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .build();
 
-    private Yaml() {
-    }
+    private Yaml() {}
 
     static JsonNode read(String yaml) {
         List<JsonNode> docs = readAll(yaml);
@@ -46,7 +45,8 @@ final class Yaml {
     }
 
     static String describe(JsonNode doc) {
-        return doc.path("kind").asText("?") + "/" + doc.path("metadata").path("name").asText("?");
+        return doc.path("kind").asText("?") + "/"
+                + doc.path("metadata").path("name").asText("?");
     }
 
     static ObjectNode object(JsonNode node) {

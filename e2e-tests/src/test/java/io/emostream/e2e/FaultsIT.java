@@ -51,16 +51,18 @@ class FaultsIT {
 
     /** Time between two recordings of a stream: a steady arrival rate, not a wait for anything. */
     private static final long PACE_MS = 400;
+
     private static final List<String> SERVICES = List.of("reporting", "fusion", "inference", "ingest");
     /** Where the measured figures go (docs/operations.md quotes them). */
     private static final Path FIGURES = Path.of("target", "fault-figures.txt");
 
-    private record Input(String wav, String transcript, int utterances) {
-    }
+    private record Input(String wav, String transcript, int utterances) {}
 
     /** The samples in turn: the support call has three WebVTT cues, the others one utterance each. */
-    private static final List<Input> KINDS = List.of(new Input("call-support.wav", "call-support.vtt", 3),
-            new Input("angry-refund.wav", "angry-refund.txt", 1), new Input("sad-goodbye.wav", "sad-goodbye.txt", 1),
+    private static final List<Input> KINDS = List.of(
+            new Input("call-support.wav", "call-support.vtt", 3),
+            new Input("angry-refund.wav", "angry-refund.txt", 1),
+            new Input("sad-goodbye.wav", "sad-goodbye.txt", 1),
             new Input("happy-news.wav", "happy-news.txt", 1));
 
     private static LocalPlatform platform;
@@ -145,7 +147,10 @@ class FaultsIT {
                 long down = System.nanoTime();
                 // SIGTERM (controlled shutdown), then the same ports and log directories
                 platform.stopKafka();
-                assertThat(RuntimeState.read(platform.settings().home()).orElseThrow().kafkaPid()).isZero();
+                assertThat(RuntimeState.read(platform.settings().home())
+                                .orElseThrow()
+                                .kafkaPid())
+                        .isZero();
                 platform.startKafka();
                 outage = Duration.ofNanos(System.nanoTime() - down);
             }
@@ -245,20 +250,32 @@ class FaultsIT {
         // alone makes gaps of about PACE_MS; "steady" starts once the first row landed, after the services warmed up)
         Map<String, Instant> landed = pipeline.landedAt(run);
         Map<String, Instant> firstRowOfRecording = new HashMap<>();
-        landed.forEach((u, at) -> firstRowOfRecording.merge(u.substring(0, u.lastIndexOf('#')), at,
-                (a, b) -> a.isBefore(b) ? a : b));
+        landed.forEach((u, at) ->
+                firstRowOfRecording.merge(u.substring(0, u.lastIndexOf('#')), at, (a, b) -> a.isBefore(b) ? a : b));
         StringBuilder out = new StringBuilder("scaling mid-stream (" + ids.size() + " recordings, one every "
                 + PACE_MS + " ms). scale = the scale command (new JVM ready / old one exited after SIGTERM); "
                 + "rebalance = from then until every group of the service is Stable with each member holding "
                 + "partitions; gap = longest time no row landed; latency = slowest recording published → its first "
                 + "row (gap and latency from the step's start until every recording published before the group was "
                 + "stable again has a row)\n");
-        out.append(String.format("  %-16s %9s %13s %8s %12s%n", "step", "scale ms", "rebalance ms", "gap ms",
-                "latency ms"));
-        out.append(String.format("  %-16s %9s %13s %s", "steady (before)", "", "",
-                phase(landed, published, firstRowOfRecording, flowing, steps.get(0).start())));
+        out.append(String.format(
+                "  %-16s %9s %13s %8s %12s%n", "step", "scale ms", "rebalance ms", "gap ms", "latency ms"));
+        out.append(String.format(
+                "  %-16s %9s %13s %s",
+                "steady (before)",
+                "",
+                "",
+                phase(
+                        landed,
+                        published,
+                        firstRowOfRecording,
+                        flowing,
+                        steps.get(0).start())));
         for (Step s : steps) {
-            out.append(String.format("  %-16s %9d %13d %s", s.what(), Duration.between(s.start(), s.scaled()).toMillis(),
+            out.append(String.format(
+                    "  %-16s %9d %13d %s",
+                    s.what(),
+                    Duration.between(s.start(), s.scaled()).toMillis(),
                     Duration.between(s.scaled(), s.balanced()).toMillis(),
                     phase(landed, published, firstRowOfRecording, s.start(), s.resumed())));
         }
@@ -266,14 +283,18 @@ class FaultsIT {
         took("scalingEveryServiceOutAndInMidStream", t0);
     }
 
-    private record Step(String what, Instant start, Instant scaled, Instant balanced, Instant resumed) {
-    }
+    private record Step(String what, Instant start, Instant scaled, Instant balanced, Instant resumed) {}
 
     /** The consumer groups (Kafka Streams application ids included) each service's instances share. */
-    private static final Map<String, List<String>> GROUPS = Map.of("reporting", List.of("emostream-reporting"),
-            "fusion", List.of("emostream-fusion"),
-            "inference", List.of("emostream-inference-speech", "emostream-inference-text"),
-            "ingest", List.of("emostream-ingest"));
+    private static final Map<String, List<String>> GROUPS = Map.of(
+            "reporting",
+            List.of("emostream-reporting"),
+            "fusion",
+            List.of("emostream-fusion"),
+            "inference",
+            List.of("emostream-inference-speech", "emostream-inference-text"),
+            "ingest",
+            List.of("emostream-ingest"));
 
     private static Step scaleStep(String run, Map<String, Instant> published, String service, int instances)
             throws Exception {
@@ -308,8 +329,10 @@ class FaultsIT {
     private static String publish(String run, int i) throws Exception {
         Input in = KINDS.get(i % KINDS.size());
         String id = run + i;
-        pipeline.publishRecording(id, SAMPLES.get(in.wav()), Pipeline.inlineTranscript(
-                new String(SAMPLES.get(in.transcript()), StandardCharsets.UTF_8).trim()));
+        pipeline.publishRecording(
+                id,
+                SAMPLES.get(in.wav()),
+                Pipeline.inlineTranscript(new String(SAMPLES.get(in.transcript()), StandardCharsets.UTF_8).trim()));
         return id;
     }
 
@@ -345,23 +368,29 @@ class FaultsIT {
         // nothing duplicated: one row each, counted in PostgreSQL
         Map<String, Long> rows = pipeline.rowCounts(run);
         assertThat(rows.keySet()).containsExactlyInAnyOrderElementsOf(utterances);
-        assertThat(rows.entrySet().stream().filter(e -> e.getValue() != 1).toList()).as("utterances not in one row")
+        assertThat(rows.entrySet().stream().filter(e -> e.getValue() != 1).toList())
+                .as("utterances not in one row")
                 .isEmpty();
         // nor on any hop, despite the killed transactions, restarts and rebalances
-        for (String topic : List.of(Topics.UTTERANCES_AUDIO, Topics.UTTERANCES_TEXT, Topics.SCORES_SPEECH,
-                Topics.SCORES_TEXT)) {
+        for (String topic :
+                List.of(Topics.UTTERANCES_AUDIO, Topics.UTTERANCES_TEXT, Topics.SCORES_SPEECH, Topics.SCORES_TEXT)) {
             Map<String, Long> counts = pipeline.readAll(topic, k -> k.startsWith(run)).stream()
                     .collect(Collectors.groupingBy(ConsumerRecord::key, Collectors.counting()));
             assertThat(counts.keySet()).as(topic).containsExactlyInAnyOrderElementsOf(utterances);
-            assertThat(counts.entrySet().stream().filter(e -> e.getValue() != 1).toList()).as(topic + " duplicates")
+            assertThat(counts.entrySet().stream().filter(e -> e.getValue() != 1).toList())
+                    .as(topic + " duplicates")
                     .isEmpty();
         }
         Map<String, List<FusedEmotion>> fused = pipeline.fused(k -> k.startsWith(run)).stream()
                 .collect(Collectors.groupingBy(FusedEmotion::utteranceId));
         assertThat(fused.keySet()).containsExactlyInAnyOrderElementsOf(utterances);
         fused.forEach((id, list) -> {
-            assertThat(list.stream().filter(f -> !f.correction()).count()).as(id).isEqualTo(1);
-            assertThat(list.stream().filter(FusedEmotion::correction).count()).as(id).isLessThanOrEqualTo(1);
+            assertThat(list.stream().filter(f -> !f.correction()).count())
+                    .as(id)
+                    .isEqualTo(1);
+            assertThat(list.stream().filter(FusedEmotion::correction).count())
+                    .as(id)
+                    .isLessThanOrEqualTo(1);
         });
     }
 
@@ -392,16 +421,20 @@ class FaultsIT {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             Map<String, Instant> snapshot = new HashMap<>(published);
-            Set<String> withRow = pipeline.landedAt(run).keySet().stream().map(u -> u.substring(0, u.lastIndexOf('#')))
+            Set<String> withRow = pipeline.landedAt(run).keySet().stream()
+                    .map(u -> u.substring(0, u.lastIndexOf('#')))
                     .collect(Collectors.toSet());
-            List<String> waiting = snapshot.entrySet().stream().filter(e -> !e.getValue().isAfter(upTo))
-                    .map(Map.Entry::getKey).filter(id -> !withRow.contains(id)).toList();
+            List<String> waiting = snapshot.entrySet().stream()
+                    .filter(e -> !e.getValue().isAfter(upTo))
+                    .map(Map.Entry::getKey)
+                    .filter(id -> !withRow.contains(id))
+                    .toList();
             if (waiting.isEmpty() && snapshot.values().stream().anyMatch(t -> t.isAfter(upTo))) {
                 return;
             }
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("recordings published until " + upTo + " still without a row after "
-                        + timeout + ": " + waiting);
+                throw new AssertionError("recordings published until " + upTo + " still without a row after " + timeout
+                        + ": " + waiting);
             }
             Thread.sleep(250);
         }
@@ -411,10 +444,13 @@ class FaultsIT {
         long deadline = System.nanoTime() + timeout.toNanos();
         for (String s : SERVICES) {
             while (pipeline.health(s, "/q/health/ready") == null
-                    || !"UP".equals(pipeline.health(s, "/q/health/ready").path("status").asText())) {
+                    || !"UP"
+                            .equals(pipeline.health(s, "/q/health/ready")
+                                    .path("status")
+                                    .asText())) {
                 if (System.nanoTime() > deadline) {
-                    throw new AssertionError(s + " not ready within " + timeout + ": "
-                            + pipeline.health(s, "/q/health/ready"));
+                    throw new AssertionError(
+                            s + " not ready within " + timeout + ": " + pipeline.health(s, "/q/health/ready"));
                 }
                 Thread.sleep(250);
             }
@@ -428,14 +464,22 @@ class FaultsIT {
     }
 
     private static List<String> restarted(Map<String, Long> before) {
-        return before.entrySet().stream().filter(e -> platform.pid(e.getKey()) != e.getValue())
-                .map(Map.Entry::getKey).toList();
+        return before.entrySet().stream()
+                .filter(e -> platform.pid(e.getKey()) != e.getValue())
+                .map(Map.Entry::getKey)
+                .toList();
     }
 
     /** Longest gap between consecutive rows landing in the window, slowest recording published in it. */
-    private static String phase(Map<String, Instant> landed, Map<String, Instant> published,
-                                Map<String, Instant> firstRowOfRecording, Instant from, Instant to) {
-        List<Instant> times = landed.values().stream().filter(t -> !t.isBefore(from) && t.isBefore(to)).sorted()
+    private static String phase(
+            Map<String, Instant> landed,
+            Map<String, Instant> published,
+            Map<String, Instant> firstRowOfRecording,
+            Instant from,
+            Instant to) {
+        List<Instant> times = landed.values().stream()
+                .filter(t -> !t.isBefore(from) && t.isBefore(to))
+                .sorted()
                 .toList();
         long gap = 0;
         for (int k = 1; k < times.size(); k++) {
@@ -443,8 +487,10 @@ class FaultsIT {
         }
         long latency = published.entrySet().stream()
                 .filter(e -> !e.getValue().isBefore(from) && e.getValue().isBefore(to))
-                .mapToLong(e -> Duration.between(e.getValue(), firstRowOfRecording.get(e.getKey())).toMillis())
-                .max().orElse(-1);
+                .mapToLong(e -> Duration.between(e.getValue(), firstRowOfRecording.get(e.getKey()))
+                        .toMillis())
+                .max()
+                .orElse(-1);
         return String.format("%8d %12d%n", gap, latency);
     }
 

@@ -51,9 +51,11 @@ import java.util.function.Predicate;
 /** What the end-to-end tests do to a running platform: publish, read topics, query PostgreSQL and the REST API. */
 final class Pipeline implements AutoCloseable {
 
-    static final Path REPO = Path.of(System.getProperty("emostream.repo", "..")).toAbsolutePath().normalize();
+    static final Path REPO =
+            Path.of(System.getProperty("emostream.repo", "..")).toAbsolutePath().normalize();
     static final Path SAMPLES = REPO.resolve("samples");
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     final LocalPlatform platform;
     private final KafkaProducer<String, byte[]> producer;
@@ -86,8 +88,10 @@ final class Pipeline implements AutoCloseable {
 
     /** A whole-text transcript on {@code emostream.transcripts}. */
     void publishTranscript(String id, String text) throws Exception {
-        producer.send(new ProducerRecord<>(Topics.TRANSCRIPTS, id,
-                EventSerdes.TRANSCRIPT.serialize(Topics.TRANSCRIPTS, Transcript.untimed(id, "en", text))))
+        producer.send(new ProducerRecord<>(
+                        Topics.TRANSCRIPTS,
+                        id,
+                        EventSerdes.TRANSCRIPT.serialize(Topics.TRANSCRIPTS, Transcript.untimed(id, "en", text))))
                 .get(30, TimeUnit.SECONDS);
     }
 
@@ -98,9 +102,14 @@ final class Pipeline implements AutoCloseable {
         List<Long> pids = new ArrayList<>(List.of(state.pid(), state.kafkaPid(), state.postgresPid()));
         state.services().forEach(s -> pids.add(s.pid()));
         for (long pid : pids) {
-            ProcessHandle.of(pid).ifPresent(p -> p.onExit().orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).join());
-            org.assertj.core.api.Assertions.assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
-                    .as("pid %d alive", pid).isFalse();
+            ProcessHandle.of(pid)
+                    .ifPresent(p -> p.onExit()
+                            .orTimeout(30, java.util.concurrent.TimeUnit.SECONDS)
+                            .join());
+            org.assertj.core.api.Assertions.assertThat(
+                            ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+                    .as("pid %d alive", pid)
+                    .isFalse();
         }
     }
 
@@ -118,11 +127,13 @@ final class Pipeline implements AutoCloseable {
     }
 
     /** As {@link #upload(String, byte[], String, boolean)}, with extra request headers (e.g. a W3C traceparent). */
-    HttpResponse<String> upload(String id, byte[] audio, String contentType, boolean awaitTranscript,
-                                Map<String, String> headers) throws Exception {
+    HttpResponse<String> upload(
+            String id, byte[] audio, String contentType, boolean awaitTranscript, Map<String, String> headers)
+            throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(platform.url("ingest") + "/recordings?recordingId="
                         + id + "&awaitTranscript=" + awaitTranscript))
-                .header("Content-Type", contentType).header("X-API-Key", platform.apiKey())
+                .header("Content-Type", contentType)
+                .header("X-API-Key", platform.apiKey())
                 .timeout(Duration.ofSeconds(60))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(audio));
         headers.forEach(b::header);
@@ -139,9 +150,11 @@ final class Pipeline implements AutoCloseable {
         cc.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         cc.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 << 20);
         List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(cc, new StringDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<String, byte[]> c =
+                new KafkaConsumer<>(cc, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> parts = c.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             c.assign(parts);
             c.seekToBeginning(parts);
             Map<TopicPartition, Long> end = c.endOffsets(parts);
@@ -170,16 +183,21 @@ final class Pipeline implements AutoCloseable {
                 admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, platform.bootstrapServers()));
             }
         }
-        ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group)
+        ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group))
+                .describedGroups()
+                .get(group)
                 .get(30, TimeUnit.SECONDS);
         if (d.groupState() != GroupState.STABLE) {
             return List.of();
         }
-        return d.members().stream().map(m -> m.assignment().topicPartitions().size()).toList();
+        return d.members().stream()
+                .map(m -> m.assignment().topicPartitions().size())
+                .toList();
     }
 
     /** The latest status of each recording, once every one of them is SEGMENTED or FAILED. */
-    Map<String, RecordingStatus> awaitFinalStatus(Set<String> recordingIds, Duration timeout) throws InterruptedException {
+    Map<String, RecordingStatus> awaitFinalStatus(Set<String> recordingIds, Duration timeout)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<String, RecordingStatus> latest = new LinkedHashMap<>();
         while (true) {
@@ -189,8 +207,10 @@ final class Pipeline implements AutoCloseable {
                     latest.put(r.key(), EventSerdes.RECORDING_STATUS.deserialize(r.topic(), r.value()));
                 }
             }
-            boolean done = latest.keySet().containsAll(recordingIds) && latest.values().stream()
-                    .allMatch(s -> s.state() == RecordingStatus.State.SEGMENTED || s.state() == RecordingStatus.State.FAILED);
+            boolean done = latest.keySet().containsAll(recordingIds)
+                    && latest.values().stream()
+                            .allMatch(s -> s.state() == RecordingStatus.State.SEGMENTED
+                                    || s.state() == RecordingStatus.State.FAILED);
             if (done) {
                 return Map.copyOf(latest);
             }
@@ -204,7 +224,8 @@ final class Pipeline implements AutoCloseable {
 
     List<FusedEmotion> fused(Predicate<String> key) {
         return readAll(Topics.EMOTIONS, key).stream()
-                .map(r -> EventSerdes.FUSED_EMOTION.deserialize(r.topic(), r.value())).toList();
+                .map(r -> EventSerdes.FUSED_EMOTION.deserialize(r.topic(), r.value()))
+                .toList();
     }
 
     // --- PostgreSQL ---------------------------------------------------------------------------------------------
@@ -221,10 +242,23 @@ final class Pipeline implements AutoCloseable {
             s.setString(1, recordingPrefix + "%");
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    rows.put(rs.getString(1), new Row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                            rs.getDouble(5), rs.getString(6), rs.getDouble(7), rs.getString(8), rs.getString(9),
-                            rs.getString(10), rs.getString(11), rs.getString(12), rs.getString(13),
-                            rs.getString(14)));
+                    rows.put(
+                            rs.getString(1),
+                            new Row(
+                                    rs.getString(1),
+                                    rs.getString(2),
+                                    rs.getString(3),
+                                    rs.getString(4),
+                                    rs.getDouble(5),
+                                    rs.getString(6),
+                                    rs.getDouble(7),
+                                    rs.getString(8),
+                                    rs.getString(9),
+                                    rs.getString(10),
+                                    rs.getString(11),
+                                    rs.getString(12),
+                                    rs.getString(13),
+                                    rs.getString(14)));
                 }
             }
         }
@@ -270,14 +304,26 @@ final class Pipeline implements AutoCloseable {
         return db;
     }
 
-    record Row(String utteranceId, String recordingId, String modalities, String label, double confidence,
-               String transcript, double probabilitySum, String speechModel, String speechModelVersion,
-               String speechLabel, String textModel, String textModelVersion, String textLabel, String traceId) {
-    }
+    record Row(
+            String utteranceId,
+            String recordingId,
+            String modalities,
+            String label,
+            double confidence,
+            String transcript,
+            double probabilitySum,
+            String speechModel,
+            String speechModelVersion,
+            String speechLabel,
+            String textModel,
+            String textModelVersion,
+            String textLabel,
+            String traceId) {}
 
     /** Waits until the rows of these utterances are there and each passes {@code complete}. */
-    Map<String, Row> awaitRows(String recordingPrefix, Set<String> utteranceIds, Predicate<Row> complete,
-                               Duration timeout) throws Exception {
+    Map<String, Row> awaitRows(
+            String recordingPrefix, Set<String> utteranceIds, Predicate<Row> complete, Duration timeout)
+            throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             Map<String, Row> rows = rows(recordingPrefix);
@@ -285,7 +331,8 @@ final class Pipeline implements AutoCloseable {
                 return rows;
             }
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("after " + timeout + " only " + rows.values().stream().filter(complete).count()
+                throw new AssertionError("after " + timeout + " only "
+                        + rows.values().stream().filter(complete).count()
                         + " of " + utteranceIds.size() + " utterances have their complete row (logs in "
                         + platform.settings().logs() + ")");
             }
@@ -315,8 +362,11 @@ final class Pipeline implements AutoCloseable {
     /** A service's health endpoint ({@code /q/health/live}, …) as JSON, whatever its status code; null if it does not answer. */
     JsonNode health(String service, String path) {
         try {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(platform.url(service) + path))
-                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(platform.url(service) + path))
+                            .timeout(Duration.ofSeconds(5))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             return Json.MAPPER.readTree(r.body());
         } catch (Exception e) {
             return null;
@@ -325,8 +375,11 @@ final class Pipeline implements AutoCloseable {
 
     /** The metric names a service exposes on /q/metrics. */
     Set<String> metricNames(String service) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(platform.url(service) + "/q/metrics"))
-                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create(platform.url(service) + "/q/metrics"))
+                        .timeout(Duration.ofSeconds(30))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         Set<String> names = new java.util.HashSet<>();
         for (String line : r.body().split("\n")) {
             if (!line.isBlank() && !line.startsWith("#")) {

@@ -63,12 +63,18 @@ class PipelineIT {
 
     @BeforeAll
     static void start() throws Exception {
-        platform = LocalPlatform.start(Pipeline.REPO, "all", Map.of("EMOSTREAM_GUARD_FAULT_HALT_ON_KEY", HALT_KEY,
-                "EMOSTREAM_GUARD_MAX_ATTEMPTS", "2"));
+        platform = LocalPlatform.start(
+                Pipeline.REPO,
+                "all",
+                Map.of("EMOSTREAM_GUARD_FAULT_HALT_ON_KEY", HALT_KEY, "EMOSTREAM_GUARD_MAX_ATTEMPTS", "2"));
         pipeline = new Pipeline(platform);
         models = new LinkedHashMap<>();
         for (String dir : List.of("ser-default", "ter-default")) {
-            JsonNode m = Json.MAPPER.readTree(Pipeline.REPO.resolve("models").resolve(dir).resolve("manifest.json").toFile());
+            JsonNode m = Json.MAPPER.readTree(Pipeline.REPO
+                    .resolve("models")
+                    .resolve(dir)
+                    .resolve("manifest.json")
+                    .toFile());
             models.put(m.path("name").asText(), m.path("version").asText());
             if (dir.equals("ter-default")) {
                 textModel = m.path("name").asText();
@@ -91,7 +97,8 @@ class PipelineIT {
     }
 
     private static String sampleText(String name) throws Exception {
-        return Files.readString(Pipeline.SAMPLES.resolve(name), StandardCharsets.UTF_8).trim();
+        return Files.readString(Pipeline.SAMPLES.resolve(name), StandardCharsets.UTF_8)
+                .trim();
     }
 
     private static String run() {
@@ -102,8 +109,12 @@ class PipelineIT {
     @Order(1)
     void everyGoodUtteranceBecomesOneFusedRowAndTheCorruptRecordingIsDeadLettered() throws Exception {
         String run = run();
-        String call = run + "call", angry = run + "angry", sad = run + "sad", happy = run + "happy",
-                voicemail = run + "voicemail", corrupt = run + "corrupt";
+        String call = run + "call",
+                angry = run + "angry",
+                sad = run + "sad",
+                happy = run + "happy",
+                voicemail = run + "voicemail",
+                corrupt = run + "corrupt";
         byte[] truncated = Arrays.copyOf(sample("angry-refund.wav"), sample("angry-refund.wav").length / 2);
 
         // every way in: inline WebVTT; transcript before its recording; recording before its transcript (it waits);
@@ -116,7 +127,11 @@ class PipelineIT {
         pipeline.publishTranscript(angry, sampleText("angry-refund.txt"));
         pipeline.publishRecording(angry, sample("angry-refund.wav"), Map.of());
         pipeline.publishRecording(sad, sample("sad-goodbye.wav"), Map.of());
-        HttpResponse<String> upload = pipeline.upload(happy, sample("happy-news.wav"), "audio/wav", true,
+        HttpResponse<String> upload = pipeline.upload(
+                happy,
+                sample("happy-news.wav"),
+                "audio/wav",
+                true,
                 Map.of(KafkaTracing.TRACEPARENT, "00-" + uploadTrace + "-b7ad6b7169203331-01"));
         assertThat(upload.statusCode()).as(upload.body()).isEqualTo(202);
         pipeline.publishRecording(voicemail, sample("voicemail.mp3"), Pipeline.noTranscript());
@@ -133,21 +148,29 @@ class PipelineIT {
         assertThat(status.get(corrupt).state()).isEqualTo(RecordingStatus.State.FAILED);
         assertThat(status.get(corrupt).reason().name()).isEqualTo("AUDIO_CORRUPT");
 
-        Set<String> withText = good.stream().filter(id -> !id.equals(voicemail))
-                .flatMap(id -> status.get(id).utteranceIds().stream()).collect(Collectors.toSet());
+        Set<String> withText = good.stream()
+                .filter(id -> !id.equals(voicemail))
+                .flatMap(id -> status.get(id).utteranceIds().stream())
+                .collect(Collectors.toSet());
         Set<String> speechOnly = new HashSet<>(status.get(voicemail).utteranceIds());
         assertThat(speechOnly).isNotEmpty();
         Set<String> all = new HashSet<>(withText);
         all.addAll(speechOnly);
 
-        Map<String, Pipeline.Row> rows = pipeline.awaitRows(run, all,
-                r -> speechOnly.contains(r.utteranceId()) ? r.modalities().equals("SPEECH_ONLY") : r.modalities().equals("BOTH"),
+        Map<String, Pipeline.Row> rows = pipeline.awaitRows(
+                run,
+                all,
+                r -> speechOnly.contains(r.utteranceId())
+                        ? r.modalities().equals("SPEECH_ONLY")
+                        : r.modalities().equals("BOTH"),
                 Duration.ofMinutes(4));
 
         // exactly one row per good utterance, nothing for the corrupt recording
         assertThat(rows.keySet()).containsExactlyInAnyOrderElementsOf(all);
         for (Pipeline.Row r : rows.values()) {
-            assertThat(r.probabilitySum()).as(r.utteranceId()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+            assertThat(r.probabilitySum())
+                    .as(r.utteranceId())
+                    .isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
             assertThat(r.confidence()).isBetween(0.0, 1.0);
             assertThat(r.speechModel()).isEqualTo("ser-stats-multicorpus");
             assertThat(r.speechModelVersion()).isEqualTo(models.get(r.speechModel()));
@@ -162,29 +185,44 @@ class PipelineIT {
                 assertThat(r.transcript()).isNull();
             }
         }
-        assertThat(rows.get(call + "#1").transcript()).isEqualTo(
-                "My parcel never arrived and nobody answers my emails. I am really fed up.");
+        assertThat(rows.get(call + "#1").transcript())
+                .isEqualTo("My parcel never arrived and nobody answers my emails. I am really fed up.");
         // the text model reads the words: a tearful goodbye is sad
         assertThat(rows.get(status.get(sad).utteranceIds().get(0)).textLabel()).isEqualTo("sad");
 
         // one trace per recording, from ingest to the row: the producer's, the REST caller's, or one ingest started
-        rows.values().stream().filter(r -> r.recordingId().equals(call))
+        rows.values().stream()
+                .filter(r -> r.recordingId().equals(call))
                 .forEach(r -> assertThat(r.traceId()).as(r.utteranceId()).isEqualTo(callTrace));
-        rows.values().stream().filter(r -> r.recordingId().equals(happy))
+        rows.values().stream()
+                .filter(r -> r.recordingId().equals(happy))
                 .forEach(r -> assertThat(r.traceId()).as(r.utteranceId()).isEqualTo(uploadTrace));
-        Map<String, Set<String>> tracesByRecording = rows.values().stream().collect(Collectors.groupingBy(
-                Pipeline.Row::recordingId, Collectors.mapping(Pipeline.Row::traceId, Collectors.toSet())));
-        tracesByRecording.forEach((id, traces) -> assertThat(traces).as(id).hasSize(1).doesNotContainNull());
-        assertThat(tracesByRecording.values().stream().flatMap(Set::stream).distinct().count())
+        Map<String, Set<String>> tracesByRecording = rows.values().stream()
+                .collect(Collectors.groupingBy(
+                        Pipeline.Row::recordingId, Collectors.mapping(Pipeline.Row::traceId, Collectors.toSet())));
+        tracesByRecording.forEach(
+                (id, traces) -> assertThat(traces).as(id).hasSize(1).doesNotContainNull());
+        assertThat(tracesByRecording.values().stream()
+                        .flatMap(Set::stream)
+                        .distinct()
+                        .count())
                 .isEqualTo(good.size());
         // every hop carries it in its Kafka headers, each from a span of its own
         String utterance = call + "#1";
         List<String> hops = new ArrayList<>();
-        for (String topic : List.of(Topics.UTTERANCES_AUDIO, Topics.UTTERANCES_TEXT, Topics.SCORES_SPEECH,
-                Topics.SCORES_TEXT, Topics.EMOTIONS)) {
+        for (String topic : List.of(
+                Topics.UTTERANCES_AUDIO,
+                Topics.UTTERANCES_TEXT,
+                Topics.SCORES_SPEECH,
+                Topics.SCORES_TEXT,
+                Topics.EMOTIONS)) {
             List<ConsumerRecord<String, byte[]>> records = pipeline.readAll(topic, utterance::equals);
             assertThat(records).as(topic).isNotEmpty();
-            String tp = new String(records.get(0).headers().lastHeader(KafkaTracing.TRACEPARENT).value(),
+            String tp = new String(
+                    records.get(0)
+                            .headers()
+                            .lastHeader(KafkaTracing.TRACEPARENT)
+                            .value(),
                     StandardCharsets.UTF_8);
             assertThat(tp).as(topic).startsWith("00-" + callTrace + "-");
             hops.add(tp.substring(36, 52));
@@ -200,7 +238,8 @@ class PipelineIT {
         assertThat(letter.reason().name()).isEqualTo("AUDIO_CORRUPT");
         assertThat(letter.sourceTopic()).isEqualTo(Topics.RECORDINGS);
         assertThat(dead.get(0).value()).isEqualTo(truncated);
-        assertThat(pipeline.readAll(Topics.UTTERANCES_AUDIO, k -> k.startsWith(corrupt + "#"))).isEmpty();
+        assertThat(pipeline.readAll(Topics.UTTERANCES_AUDIO, k -> k.startsWith(corrupt + "#")))
+                .isEmpty();
 
         // the REST API serves the same results, in order, with each model's drill-down; and only with a key
         JsonNode page = pipeline.reportingJson("/utterances?order=asc&limit=500&recording=" + Pipeline.encode(call));
@@ -216,29 +255,52 @@ class PipelineIT {
         JsonNode failed = pipeline.reportingJson("/recordings/" + Pipeline.encode(corrupt));
         assertThat(failed.path("recording").path("state").asText()).isEqualTo("FAILED");
         assertThat(failed.path("recording").path("failureReason").asText()).isEqualTo("AUDIO_CORRUPT");
-        assertThat(pipeline.reporting("/utterances?recording=" + Pipeline.encode(call), false).statusCode()).isEqualTo(401);
+        assertThat(pipeline.reporting("/utterances?recording=" + Pipeline.encode(call), false)
+                        .statusCode())
+                .isEqualTo(401);
 
         // a speech-only re-score (a new speech model version) through fusion and reporting: the row's speech side
         // and fused result change, its text side stays
         String rescored = call + "#1";
         Pipeline.Row before = rows.get(rescored);
-        EmotionScore speech = EventSerdes.EMOTION_SCORE.deserialize(Topics.SCORES_SPEECH,
+        EmotionScore speech = EventSerdes.EMOTION_SCORE.deserialize(
+                Topics.SCORES_SPEECH,
                 pipeline.readAll(Topics.SCORES_SPEECH, rescored::equals).get(0).value());
-        EmotionScore text = EventSerdes.EMOTION_SCORE.deserialize(Topics.SCORES_TEXT,
+        EmotionScore text = EventSerdes.EMOTION_SCORE.deserialize(
+                Topics.SCORES_TEXT,
                 pipeline.readAll(Topics.SCORES_TEXT, rescored::equals).get(0).value());
-        Emotion other = Emotion.ALL.stream().filter(e -> !e.label().equals(before.speechLabel())).findFirst()
+        Emotion other = Emotion.ALL.stream()
+                .filter(e -> !e.label().equals(before.speechLabel()))
+                .findFirst()
                 .orElseThrow();
         Distribution p = Distribution.certain(other);
         String version = speech.model().version() + "-rescored";
-        EmotionScore speech2 = new EmotionScore(speech.schemaVersion(), speech.utteranceId(), speech.recordingId(),
-                speech.index(), speech.modality(), speech.startMs(), speech.endMs(), speech.speaker(),
-                speech.hasTranscript(), speech.text(), new ModelRef(speech.model().name(), version), p, p.label(),
-                p.confidence(), speech.timing(), speech.ingestedAt(), java.time.Instant.now(), speech.dimensions());
-        pipeline.publishRaw(Topics.SCORES_SPEECH, rescored,
-                EventSerdes.EMOTION_SCORE.serialize(Topics.SCORES_SPEECH, speech2));
-        Pipeline.Row after = pipeline.awaitRows(run, Set.of(rescored),
-                r -> version.equals(r.speechModelVersion()), Duration.ofMinutes(1)).get(rescored);
-        Distribution expected = ScoreFusion.defaults().combine(p, text.probabilities()).probabilities();
+        EmotionScore speech2 = new EmotionScore(
+                speech.schemaVersion(),
+                speech.utteranceId(),
+                speech.recordingId(),
+                speech.index(),
+                speech.modality(),
+                speech.startMs(),
+                speech.endMs(),
+                speech.speaker(),
+                speech.hasTranscript(),
+                speech.text(),
+                new ModelRef(speech.model().name(), version),
+                p,
+                p.label(),
+                p.confidence(),
+                speech.timing(),
+                speech.ingestedAt(),
+                java.time.Instant.now(),
+                speech.dimensions());
+        pipeline.publishRaw(
+                Topics.SCORES_SPEECH, rescored, EventSerdes.EMOTION_SCORE.serialize(Topics.SCORES_SPEECH, speech2));
+        Pipeline.Row after = pipeline.awaitRows(
+                        run, Set.of(rescored), r -> version.equals(r.speechModelVersion()), Duration.ofMinutes(1))
+                .get(rescored);
+        Distribution expected =
+                ScoreFusion.defaults().combine(p, text.probabilities()).probabilities();
         assertThat(after.speechLabel()).isEqualTo(other.label());
         assertThat(after.modalities()).isEqualTo("BOTH");
         assertThat(after.label()).isEqualTo(expected.label().label());
@@ -257,9 +319,15 @@ class PipelineIT {
         garbage.put(Topics.UTTERANCES_TEXT, "this is not an utterance".getBytes(StandardCharsets.UTF_8));
         garbage.put(Topics.SCORES_SPEECH, "{\"schemaVersion\":1,\"utteranceId\":".getBytes(StandardCharsets.UTF_8));
         garbage.put(Topics.EMOTIONS, "{\"schemaVersion\":1,\"label\":\"furious\"}".getBytes(StandardCharsets.UTF_8));
-        Map<String, String> expectedService = Map.of(Topics.RECORDINGS, "ingest-service",
-                Topics.UTTERANCES_TEXT, "inference-service", Topics.SCORES_SPEECH, "fusion-service",
-                Topics.EMOTIONS, "reporting-service");
+        Map<String, String> expectedService = Map.of(
+                Topics.RECORDINGS,
+                "ingest-service",
+                Topics.UTTERANCES_TEXT,
+                "inference-service",
+                Topics.SCORES_SPEECH,
+                "fusion-service",
+                Topics.EMOTIONS,
+                "reporting-service");
 
         byte[] text = "<html><body>not a recording</body></html>".getBytes(StandardCharsets.UTF_8);
         pipeline.publishRecording(notAudio, text, Pipeline.noTranscript());
@@ -269,10 +337,15 @@ class PipelineIT {
         garbage.put(Topics.RECORDINGS, text);
         // then a good recording behind them on the same topics
         String good = run + "good";
-        pipeline.publishRecording(good, sample("angry-refund.wav"), Pipeline.inlineTranscript(sampleText("angry-refund.txt")));
+        pipeline.publishRecording(
+                good, sample("angry-refund.wav"), Pipeline.inlineTranscript(sampleText("angry-refund.txt")));
 
-        RecordingStatus goodStatus = pipeline.awaitFinalStatus(Set.of(good, notAudio), Duration.ofMinutes(3)).get(good);
-        pipeline.awaitRows(good, new HashSet<>(goodStatus.utteranceIds()), r -> r.modalities().equals("BOTH"),
+        RecordingStatus goodStatus = pipeline.awaitFinalStatus(Set.of(good, notAudio), Duration.ofMinutes(3))
+                .get(good);
+        pipeline.awaitRows(
+                good,
+                new HashSet<>(goodStatus.utteranceIds()),
+                r -> r.modalities().equals("BOTH"),
                 Duration.ofMinutes(3));
 
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
@@ -311,10 +384,11 @@ class PipelineIT {
     @Order(3)
     void killingInferenceAndReportingMidStreamLosesAndDuplicatesNothing() throws Exception {
         String run = run();
-        record Input(String wav, String transcript) {
-        }
-        List<Input> kinds = List.of(new Input("call-support.wav", "call-support.vtt"),
-                new Input("angry-refund.wav", "angry-refund.txt"), new Input("sad-goodbye.wav", "sad-goodbye.txt"),
+        record Input(String wav, String transcript) {}
+        List<Input> kinds = List.of(
+                new Input("call-support.wav", "call-support.vtt"),
+                new Input("angry-refund.wav", "angry-refund.txt"),
+                new Input("sad-goodbye.wav", "sad-goodbye.txt"),
                 new Input("happy-news.wav", "happy-news.txt"));
         int recordings = 36;
         List<String> ids = new ArrayList<>();
@@ -339,14 +413,15 @@ class PipelineIT {
         platform.awaitRestarted("reporting", reportingPid, Duration.ofMinutes(3));
 
         Map<String, RecordingStatus> status = pipeline.awaitFinalStatus(new HashSet<>(ids), Duration.ofMinutes(3));
-        Set<String> utterances = status.values().stream().peek(s ->
-                        assertThat(s.state()).isEqualTo(RecordingStatus.State.SEGMENTED))
-                .flatMap(s -> s.utteranceIds().stream()).collect(Collectors.toSet());
+        Set<String> utterances = status.values().stream()
+                .peek(s -> assertThat(s.state()).isEqualTo(RecordingStatus.State.SEGMENTED))
+                .flatMap(s -> s.utteranceIds().stream())
+                .collect(Collectors.toSet());
         assertThat(utterances).hasSize(recordings / 4 * (3 + 1 + 1 + 1));
 
         // nothing lost: every utterance ends as one row fused from both models
-        Map<String, Pipeline.Row> rows = pipeline.awaitRows(run, utterances, r -> r.modalities().equals("BOTH"),
-                Duration.ofMinutes(5));
+        Map<String, Pipeline.Row> rows =
+                pipeline.awaitRows(run, utterances, r -> r.modalities().equals("BOTH"), Duration.ofMinutes(5));
         assertThat(rows.keySet()).containsExactlyInAnyOrderElementsOf(utterances);
 
         // nothing duplicated: exactly one committed score per utterance and model, despite the killed transactions
@@ -362,8 +437,12 @@ class PipelineIT {
                 .collect(Collectors.groupingBy(FusedEmotion::utteranceId));
         assertThat(fused.keySet()).containsExactlyInAnyOrderElementsOf(utterances);
         fused.forEach((id, list) -> {
-            assertThat(list.stream().filter(f -> !f.correction()).count()).as(id).isEqualTo(1);
-            assertThat(list.stream().filter(FusedEmotion::correction).count()).as(id).isLessThanOrEqualTo(1);
+            assertThat(list.stream().filter(f -> !f.correction()).count())
+                    .as(id)
+                    .isEqualTo(1);
+            assertThat(list.stream().filter(FusedEmotion::correction).count())
+                    .as(id)
+                    .isLessThanOrEqualTo(1);
         });
         // and the services really were replaced
         assertThat(platform.pid("inference")).isNotEqualTo(inferencePid);
@@ -397,7 +476,8 @@ class PipelineIT {
         assertThat(status.get(poison).state()).isEqualTo(RecordingStatus.State.FAILED);
         assertThat(status.get(poison).reason().name()).isEqualTo("PROCESSING_CRASHED");
         assertThat(status.get(good).state()).isEqualTo(RecordingStatus.State.SEGMENTED);
-        assertThat(pipeline.readAll(Topics.UTTERANCES_AUDIO, k -> k.startsWith(poison + "#"))).isEmpty();
+        assertThat(pipeline.readAll(Topics.UTTERANCES_AUDIO, k -> k.startsWith(poison + "#")))
+                .isEmpty();
 
         // both quarantines: ingest's (the recording) and reporting's (its FAILED status)
         Map<String, ConsumerRecord<String, byte[]>> dead = new HashMap<>();
@@ -413,16 +493,25 @@ class PipelineIT {
         assertThat(ingest.sourceTopic()).isEqualTo(Topics.RECORDINGS);
         assertThat(ingest.detail()).contains("killed the service 2 time(s)");
         assertThat(dead.get("ingest-service").value()).isEqualTo(wav);
-        DeadLetter reporting = DeadLetter.fromHeaders(dead.get("reporting-service").headers());
+        DeadLetter reporting =
+                DeadLetter.fromHeaders(dead.get("reporting-service").headers());
         assertThat(reporting.reason().name()).isEqualTo("PROCESSING_CRASHED");
         assertThat(reporting.sourceTopic()).isEqualTo(Topics.RECORDING_STATUS);
 
         // the partitions moved on: the good recording's rows and status are stored, the poison's status is not
-        pipeline.awaitRows(good, new HashSet<>(status.get(good).utteranceIds()), r -> r.modalities().equals("BOTH"),
+        pipeline.awaitRows(
+                good,
+                new HashSet<>(status.get(good).utteranceIds()),
+                r -> r.modalities().equals("BOTH"),
                 Duration.ofMinutes(3));
-        assertThat(pipeline.reportingJson("/recordings/" + Pipeline.encode(good)).path("recording").path("state")
-                .asText()).isEqualTo("SEGMENTED");
-        assertThat(pipeline.reporting("/recordings/" + Pipeline.encode(poison), true).statusCode()).isEqualTo(404);
+        assertThat(pipeline.reportingJson("/recordings/" + Pipeline.encode(good))
+                        .path("recording")
+                        .path("state")
+                        .asText())
+                .isEqualTo("SEGMENTED");
+        assertThat(pipeline.reporting("/recordings/" + Pipeline.encode(poison), true)
+                        .statusCode())
+                .isEqualTo(404);
 
         // both really died and were restarted by the local runtime
         assertThat(platform.pid("ingest")).isNotEqualTo(ingestPid);
@@ -445,7 +534,8 @@ class PipelineIT {
     }
 
     private static int partition(String key) {
-        return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
-                key.getBytes(StandardCharsets.UTF_8))) % Topics.DEFAULT_PARTITIONS;
+        return org.apache.kafka.common.utils.Utils.toPositive(
+                        org.apache.kafka.common.utils.Utils.murmur2(key.getBytes(StandardCharsets.UTF_8)))
+                % Topics.DEFAULT_PARTITIONS;
     }
 }

@@ -16,8 +16,7 @@ final class Engines {
     private static final Logger LOG = LoggerFactory.getLogger(Engines.class);
     private static final Map<String, Integer> GPUS = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private Engines() {
-    }
+    private Engines() {}
 
     /**
      * Must run before the first engine use: DJL reads these once per JVM. Existing system properties win, so a

@@ -5,8 +5,7 @@ import java.nio.file.Path;
 /** Loads any model directory, choosing the implementation by the manifest's modality. */
 public final class ModelLoader {
 
-    private ModelLoader() {
-    }
+    private ModelLoader() {}
 
     public static EmotionModel<?> load(Path modelDir, ModelOptions options) {
         return switch (ModelManifest.read(modelDir).modality()) {

@@ -26,7 +26,11 @@ public record ModelOptions(String device, int intraOpThreads, int interOpThreads
     }
 
     public ModelOptions(String device, int intraOpThreads, int interOpThreads) {
-        this(device, intraOpThreads, interOpThreads, Math.max(1, Runtime.getRuntime().availableProcessors()));
+        this(
+                device,
+                intraOpThreads,
+                interOpThreads,
+                Math.max(1, Runtime.getRuntime().availableProcessors()));
     }
 
     /** Auto device, one intra-op and one inter-op thread, one predictor per core. */

@@ -13,8 +13,8 @@ import java.util.Map;
  * @param dimensions         dimensional scores by name in {@link ModelManifest#dimensions()} order (e.g. valence,
  *                           arousal, dominance on a 1-5 scale), or null when the model has none
  */
-public record Prediction(float[] modelProbabilities, Distribution canonical, int windows,
-                         Map<String, Double> dimensions) {
+public record Prediction(
+        float[] modelProbabilities, Distribution canonical, int windows, Map<String, Double> dimensions) {
 
     public Prediction(float[] modelProbabilities, Distribution canonical, int windows) {
         this(modelProbabilities, canonical, windows, null);

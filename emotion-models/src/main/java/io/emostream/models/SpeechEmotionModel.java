@@ -70,7 +70,9 @@ public final class SpeechEmotionModel implements EmotionModel<float[]> {
                 .optEngine(Engines.PYTORCH)
                 .optDevice(Engines.device(Engines.PYTORCH, options))
                 .optOption("mapLocation", "true")
-                .optTranslator(new WaveTranslator(m.labels().size(), m.windowSamples(),
+                .optTranslator(new WaveTranslator(
+                        m.labels().size(),
+                        m.windowSamples(),
                         !Engines.device(Engines.PYTORCH, options).isGpu()))
                 .build();
         try {
@@ -127,9 +129,12 @@ public final class SpeechEmotionModel implements EmotionModel<float[]> {
 
     /** Window indexes, longest first (stable), so that each forward pass holds windows of similar length. */
     static int[] longestFirst(List<float[]> windows) {
-        return java.util.stream.IntStream.range(0, windows.size()).boxed()
-                .sorted(java.util.Comparator.comparingInt((Integer k) -> windows.get(k).length).reversed())
-                .mapToInt(Integer::intValue).toArray();
+        return java.util.stream.IntStream.range(0, windows.size())
+                .boxed()
+                .sorted(java.util.Comparator.comparingInt((Integer k) -> windows.get(k).length)
+                        .reversed())
+                .mapToInt(Integer::intValue)
+                .toArray();
     }
 
     /**
@@ -144,7 +149,9 @@ public final class SpeechEmotionModel implements EmotionModel<float[]> {
         while (from < order.length) {
             long longest = windows.get(order[from]).length;
             int to = from + 1;
-            while (to < order.length && to - from < maxWindows && (to - from + 1) * longest <= maxSamples
+            while (to < order.length
+                    && to - from < maxWindows
+                    && (to - from + 1) * longest <= maxSamples
                     && windows.get(order[to]).length * 4L >= longest * 3L) {
                 to++;
             }

@@ -51,16 +51,16 @@ public final class TextEmotionModel implements EmotionModel<String> {
      * utterances, so it is encoded once. Only for a per-item (quantised) encoder, whose output for a text does not
      * depend on anything else, so a cached vector is bit-identical to a fresh one.
      */
-    private final Map<String, float[]> contextCache = java.util.Collections.synchronizedMap(
-            new java.util.LinkedHashMap<>(256, 0.75f, true) {
+    private final Map<String, float[]> contextCache =
+            java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(256, 0.75f, true) {
                 @Override
                 protected boolean removeEldestEntry(Map.Entry<String, float[]> e) {
                     return size() > 4096;
                 }
             });
 
-    private TextEmotionModel(ModelManifest manifest, TextEncoder encoder, ZooModel<HeadInput, float[][]> head,
-                             int predictors) {
+    private TextEmotionModel(
+            ModelManifest manifest, TextEncoder encoder, ZooModel<HeadInput, float[][]> head, int predictors) {
         this.manifest = manifest;
         this.encoder = encoder;
         this.head = head;
@@ -84,7 +84,8 @@ public final class TextEmotionModel implements EmotionModel<String> {
         Path file = m.artifact("head");
         Engines.configure(options);
         if (m.contextTurns() == 0 && !m.dimensions().isEmpty()) {
-            throw new ModelLoadException(modelDir + ": 'dimensions' need the context head interface (context.turns >= 1)");
+            throw new ModelLoadException(
+                    modelDir + ": 'dimensions' need the context head interface (context.turns >= 1)");
         }
         Criteria<HeadInput, float[][]> criteria = Criteria.builder()
                 .setTypes(HeadInput.class, float[][].class)
@@ -92,7 +93,8 @@ public final class TextEmotionModel implements EmotionModel<String> {
                 .optEngine(Engines.PYTORCH)
                 .optDevice(Engines.device(Engines.PYTORCH, options))
                 .optOption("mapLocation", "true")
-                .optTranslator(new HeadTranslator(m.labels().size() + m.dimensions().size()))
+                .optTranslator(
+                        new HeadTranslator(m.labels().size() + m.dimensions().size()))
                 .build();
         TextEncoder enc = TextEncoder.load(m.encoder(), m.maxTokens(), options, torchScriptEncoder);
         try {
@@ -242,7 +244,8 @@ public final class TextEmotionModel implements EmotionModel<String> {
 
     @Override
     public void warmUp() {
-        predictWithContext(List.of(TextInput.of("I can't believe you did that!"),
+        predictWithContext(List.of(
+                TextInput.of("I can't believe you did that!"),
                 new TextInput("ok", "A", List.of(new TextInput.Turn("B", "Are you coming?")))));
     }
 
@@ -254,8 +257,7 @@ public final class TextEmotionModel implements EmotionModel<String> {
     }
 
     /** The head's input: token features (+ context means and (present, same speaker) flags for a context head). */
-    record HeadInput(TokenFeatures features, float[] ctx, float[] ctxInfo, int turns) {
-    }
+    record HeadInput(TokenFeatures features, float[] ctx, float[] ctxInfo, int turns) {}
 
     /** Head input in, [B, C(+D)] values out. */
     static final class HeadTranslator implements Translator<HeadInput, float[][]> {
@@ -270,8 +272,8 @@ public final class TextEmotionModel implements EmotionModel<String> {
             Engines.graphOptimizer(false); // token counts and batch sizes vary: no re-optimisation per shape
             NDManager m = ctx.getNDManager();
             TokenFeatures f = in.features();
-            NDList list = new NDList(m.create(f.data(), new Shape(f.batch(), f.maxLen(), f.hidden())),
-                    m.create(f.lengths()));
+            NDList list =
+                    new NDList(m.create(f.data(), new Shape(f.batch(), f.maxLen(), f.hidden())), m.create(f.lengths()));
             if (in.turns() > 0) {
                 list.add(m.create(in.ctx(), new Shape(f.batch(), in.turns(), f.hidden())));
                 list.add(m.create(in.ctxInfo(), new Shape(f.batch(), in.turns(), 2)));

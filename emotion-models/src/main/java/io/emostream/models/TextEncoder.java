@@ -42,8 +42,14 @@ public final class TextEncoder implements AutoCloseable {
     private final String engine;
     private final boolean perItem;
 
-    private TextEncoder(HuggingFaceTokenizer tokenizer, Model model, String engine, int maxTokens, int hidden,
-                        int predictors, boolean perItem) {
+    private TextEncoder(
+            HuggingFaceTokenizer tokenizer,
+            Model model,
+            String engine,
+            int maxTokens,
+            int hidden,
+            int predictors,
+            boolean perItem) {
         this.tokenizer = tokenizer;
         this.perItem = perItem;
         this.model = model;
@@ -64,13 +70,17 @@ public final class TextEncoder implements AutoCloseable {
         Engines.configure(options);
         int hidden = encoder.path("hiddenSize").asInt(384);
         HuggingFaceTokenizer tok;
-        byte[] tokBytes = resource(encoder.path("tokenizerResource").asText(), encoder.path("tokenizerSha256").asText(""));
+        byte[] tokBytes = resource(
+                encoder.path("tokenizerResource").asText(),
+                encoder.path("tokenizerSha256").asText(""));
         try {
-            tok = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(tokBytes), Map.of(
-                    "padding", "false",
-                    "truncation", "true",
-                    "maxLength", Integer.toString(maxTokens),
-                    "addSpecialTokens", "true"));
+            tok = HuggingFaceTokenizer.newInstance(
+                    new ByteArrayInputStream(tokBytes),
+                    Map.of(
+                            "padding", "false",
+                            "truncation", "true",
+                            "maxLength", Integer.toString(maxTokens),
+                            "addSpecialTokens", "true"));
         } catch (IOException e) {
             throw new ModelLoadException("cannot load tokenizer: " + e.getMessage(), e);
         }
@@ -79,7 +89,9 @@ public final class TextEncoder implements AutoCloseable {
         Model model = Model.newInstance("text-encoder", device, engine);
         try {
             if (torchScriptEncoder == null) {
-                byte[] onnx = resource(encoder.path("onnxResource").asText(), encoder.path("onnxSha256").asText(""));
+                byte[] onnx = resource(
+                        encoder.path("onnxResource").asText(),
+                        encoder.path("onnxSha256").asText(""));
                 Map<String, String> ort = new java.util.HashMap<>(Engines.ortOptions(options));
                 // optional ORT graph optimisation level (NO_OPT, BASIC_OPT, EXTENDED_OPT, ALL_OPT); see the manifest
                 if (encoder.hasNonNull("optLevel")) {
@@ -87,8 +99,10 @@ public final class TextEncoder implements AutoCloseable {
                 }
                 model.load(new ByteArrayInputStream(onnx), ort);
             } else {
-                model.load(torchScriptEncoder.getParent(), torchScriptEncoder.getFileName().toString()
-                        .replaceFirst("\\.pt$", ""), Map.of("mapLocation", "true"));
+                model.load(
+                        torchScriptEncoder.getParent(),
+                        torchScriptEncoder.getFileName().toString().replaceFirst("\\.pt$", ""),
+                        Map.of("mapLocation", "true"));
             }
         } catch (IOException | MalformedModelException e) {
             model.close();
@@ -117,8 +131,8 @@ public final class TextEncoder implements AutoCloseable {
         if (!sha256.isEmpty()) {
             String actual = sha256(bytes);
             if (!actual.equalsIgnoreCase(sha256)) {
-                throw new ModelLoadException("classpath resource " + name + " has sha256 " + actual
-                        + ", the manifest expects " + sha256);
+                throw new ModelLoadException(
+                        "classpath resource " + name + " has sha256 " + actual + ", the manifest expects " + sha256);
             }
         }
         return bytes;
@@ -223,7 +237,9 @@ public final class TextEncoder implements AutoCloseable {
             b.setName("attention_mask");
             NDArray c = m.create(new long[ids.length], shape);
             c.setName("token_type_ids");
-            ctx.setAttachment("lengths", java.util.Arrays.stream(batch).mapToLong(x -> x.length).toArray());
+            ctx.setAttachment(
+                    "lengths",
+                    java.util.Arrays.stream(batch).mapToLong(x -> x.length).toArray());
             ctx.setAttachment("max", max);
             return new NDList(a, b, c);
         }

@@ -21,6 +21,5 @@ public record TextInput(String text, String speaker, List<Turn> context) {
     }
 
     /** One previous turn: who said what (speaker may be null). */
-    public record Turn(String speaker, String text) {
-    }
+    public record Turn(String speaker, String text) {}
 }

@@ -52,7 +52,8 @@ class ModelManifestTest {
 
     @Test
     void reportsWhatIsWrong() throws IOException {
-        assertThatThrownBy(() -> ModelManifest.read(dir)).isInstanceOf(ModelLoadException.class)
+        assertThatThrownBy(() -> ModelManifest.read(dir))
+                .isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("no manifest.json");
         write("{not json");
         assertThatThrownBy(() -> ModelManifest.read(dir)).hasMessageContaining("cannot parse");
@@ -71,7 +72,8 @@ class ModelManifestTest {
         assertThatThrownBy(() -> m.artifact("model")).hasMessageContaining("is not a file");
         assertThatThrownBy(() -> m.artifact("head")).hasMessageContaining("missing artifacts.head");
         write(SPEECH.replace("m.pt", "../../etc/passwd"));
-        assertThatThrownBy(() -> ModelManifest.read(dir).artifact("model")).hasMessageContaining("is not a file inside");
+        assertThatThrownBy(() -> ModelManifest.read(dir).artifact("model"))
+                .hasMessageContaining("is not a file inside");
         write("""
                 {"name":"t","version":"1","modality":"text","labels":["joy"],"input":{"maxTokens":32}}""");
         assertThatThrownBy(() -> ModelManifest.read(dir)).hasMessageContaining("encoder");
@@ -80,9 +82,11 @@ class ModelManifestTest {
     @Test
     void loadersRejectTheWrongModality() throws IOException {
         assertThatThrownBy(() -> SpeechEmotionModel.load(TestModels.ter(), TestModels.CPU))
-                .isInstanceOf(ModelLoadException.class).hasMessageContaining("not a speech model");
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("not a speech model");
         assertThatThrownBy(() -> TextEmotionModel.load(TestModels.ser(), TestModels.CPU))
-                .isInstanceOf(ModelLoadException.class).hasMessageContaining("not a text model");
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("not a text model");
     }
 
     @Test
@@ -94,8 +98,11 @@ class ModelManifestTest {
 
     @Test
     void gpuRequestFallsBackToCpuWithoutAGpu() {
-        assertThat(Engines.device(Engines.PYTORCH, new ModelOptions("gpu", 1, 1)).isGpu())
+        assertThat(Engines.device(Engines.PYTORCH, new ModelOptions("gpu", 1, 1))
+                        .isGpu())
                 .isEqualTo(ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() > 0);
-        assertThat(Engines.device(Engines.PYTORCH, new ModelOptions("cpu", 1, 1)).isGpu()).isFalse();
+        assertThat(Engines.device(Engines.PYTORCH, new ModelOptions("cpu", 1, 1))
+                        .isGpu())
+                .isFalse();
     }
 }

@@ -35,14 +35,19 @@ class SpeechEmotionModelTest {
         double tol = ref.path("tolerance").asDouble(1e-4);
         assertThat(ref.path("inputs").size()).isGreaterThanOrEqualTo(2);
         for (JsonNode in : ref.path("inputs")) {
-            Path wav = TestModels.ser().resolve("reference").resolve(in.path("file").asText());
+            Path wav = TestModels.ser()
+                    .resolve("reference")
+                    .resolve(in.path("file").asText());
             float[] samples = AudioFileReader.read(wav, 16000);
-            assertThat(samples.length).as(wav.toString()).isEqualTo(in.path("samples").asInt());
+            assertThat(samples.length)
+                    .as(wav.toString())
+                    .isEqualTo(in.path("samples").asInt());
             Prediction p = model.predict(samples);
             assertThat(p.windows()).isEqualTo(in.path("windows").asInt());
             JsonNode expected = in.path("probabilities");
             for (int i = 0; i < expected.size(); i++) {
-                assertThat((double) p.modelProbabilities()[i]).as(wav + " class " + i)
+                assertThat((double) p.modelProbabilities()[i])
+                        .as(wav + " class " + i)
                         .isCloseTo(expected.get(i).asDouble(), within(tol));
             }
         }
@@ -51,14 +56,18 @@ class SpeechEmotionModelTest {
     @Test
     void batchedEqualsSingleForDifferentLengths() {
         // 0.3 s, 1.7 s, 3 s, and 9.5 s (several windows averaged)
-        List<float[]> inputs = List.of(TestModels.tone(4800, 180, 1), TestModels.tone(27200, 220, 2),
-                TestModels.tone(48000, 140, 3), TestModels.tone(152000, 260, 4));
+        List<float[]> inputs = List.of(
+                TestModels.tone(4800, 180, 1),
+                TestModels.tone(27200, 220, 2),
+                TestModels.tone(48000, 140, 3),
+                TestModels.tone(152000, 260, 4));
         List<Prediction> batched = model.predict(inputs);
         for (int i = 0; i < inputs.size(); i++) {
             Prediction single = model.predict(inputs.get(i));
             assertThat(batched.get(i).windows()).isEqualTo(single.windows());
             for (int c = 0; c < single.modelProbabilities().length; c++) {
-                assertThat(batched.get(i).modelProbabilities()[c]).isCloseTo(single.modelProbabilities()[c], within(1e-4f));
+                assertThat(batched.get(i).modelProbabilities()[c])
+                        .isCloseTo(single.modelProbabilities()[c], within(1e-4f));
             }
         }
         assertThat(batched.get(3).windows()).isEqualTo(4);
@@ -96,20 +105,27 @@ class SpeechEmotionModelTest {
         for (int i = 0; i < inputs.size(); i++) {
             Prediction single = model.predict(inputs.get(i));
             assertThat(batched.get(i).windows()).as("input " + i).isEqualTo(single.windows());
-            assertThat(batched.get(i).modelProbabilities()).as("input %d (%d samples)", i, inputs.get(i).length)
+            assertThat(batched.get(i).modelProbabilities())
+                    .as("input %d (%d samples)", i, inputs.get(i).length)
                     .containsExactly(single.modelProbabilities(), within(1e-5f));
         }
     }
 
     @Test
     void passesHoldWindowsOfSimilarLengthWithinTheBudget() {
-        List<float[]> w = List.of(new float[100], new float[40], new float[95], new float[100], new float[80],
-                new float[70], new float[100]);
+        List<float[]> w = List.of(
+                new float[100],
+                new float[40],
+                new float[95],
+                new float[100],
+                new float[80],
+                new float[70],
+                new float[100]);
         int[] order = SpeechEmotionModel.longestFirst(w);
         assertThat(order).containsExactly(0, 3, 6, 2, 4, 5, 1);
         List<int[]> passes = SpeechEmotionModel.passes(w, order, 64, 300);
         // at most 3 × 100 samples; 70 < 3/4 of 95 and 40 < 3/4 of 70 start passes of their own
-        assertThat(passes).containsExactly(new int[]{0, 3, 6}, new int[]{2, 4}, new int[]{5}, new int[]{1});
+        assertThat(passes).containsExactly(new int[] {0, 3, 6}, new int[] {2, 4}, new int[] {5}, new int[] {1});
         assertThat(SpeechEmotionModel.passes(w, order, 2, Long.MAX_VALUE)).hasSize(4);
         assertThat(SpeechEmotionModel.passes(List.of(), new int[0], 64, 300)).isEmpty();
     }
@@ -146,10 +162,12 @@ class SpeechEmotionModelTest {
 
     @Test
     void rejectsTooShortAudioAndCleansNonFiniteSamples() {
-        assertThatThrownBy(() -> model.predict(new float[100])).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> model.predict(new float[100]))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("too short");
         assertThatThrownBy(() -> model.predict(List.of(TestModels.tone(16000, 200, 1), new float[0])))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("input 1");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("input 1");
         float[] dirty = TestModels.tone(16000, 200, 1);
         float[] clean = dirty.clone();
         dirty[100] = Float.NaN;

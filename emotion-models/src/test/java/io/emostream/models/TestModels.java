@@ -16,8 +16,7 @@ public final class TestModels {
 
     public static final ModelOptions CPU = new ModelOptions("cpu", 1, 1, 2);
 
-    private TestModels() {
-    }
+    private TestModels() {}
 
     public static Path modelsDir() {
         String p = System.getProperty("emostream.models.dir");
@@ -33,7 +32,9 @@ public final class TestModels {
     }
 
     public static JsonNode reference(Path modelDir) throws IOException {
-        return new ObjectMapper().readTree(modelDir.resolve("reference").resolve("reference.json").toFile());
+        return new ObjectMapper()
+                .readTree(
+                        modelDir.resolve("reference").resolve("reference.json").toFile());
     }
 
     /** A deterministic test waveform: a gliding harmonic tone with amplitude modulation and a little noise. */
@@ -54,9 +55,17 @@ public final class TestModels {
     /** Writes 16-bit PCM mono WAV. */
     public static void writeWav(Path file, float[] w, int sampleRate) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(44 + 2 * w.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(36 + 2 * w.length).put("WAVE".getBytes(StandardCharsets.US_ASCII));
-        b.put("fmt ".getBytes(StandardCharsets.US_ASCII)).putInt(16).putShort((short) 1).putShort((short) 1).putInt(sampleRate)
-                .putInt(sampleRate * 2).putShort((short) 2).putShort((short) 16);
+        b.put("RIFF".getBytes(StandardCharsets.US_ASCII))
+                .putInt(36 + 2 * w.length)
+                .put("WAVE".getBytes(StandardCharsets.US_ASCII));
+        b.put("fmt ".getBytes(StandardCharsets.US_ASCII))
+                .putInt(16)
+                .putShort((short) 1)
+                .putShort((short) 1)
+                .putInt(sampleRate)
+                .putInt(sampleRate * 2)
+                .putShort((short) 2)
+                .putShort((short) 16);
         b.put("data".getBytes(StandardCharsets.US_ASCII)).putInt(2 * w.length);
         for (float v : w) {
             b.putShort((short) Math.max(-32768, Math.min(32767, Math.round(v * 32767))));

@@ -25,6 +25,7 @@ public final class FusionJoiner implements ValueJoiner<EmotionScore, EmotionScor
 
     /** The weights of the source paper's best IEMOCAP result (defined once, in {@link ScoreFusion}). */
     public static final double PAPER_SPEECH_WEIGHT = ScoreFusion.DEFAULT_SPEECH_WEIGHT;
+
     public static final double PAPER_TEXT_WEIGHT = ScoreFusion.DEFAULT_TEXT_WEIGHT;
 
     private final ScoreFusion fusion;
@@ -74,16 +75,33 @@ public final class FusionJoiner implements ValueJoiner<EmotionScore, EmotionScor
      * has one. {@code eventTime} is the earliest ingest time of the inputs.
      */
     public FusedEmotion fuse(EmotionScore speech, EmotionScore text, boolean correction, Instant fusedAt) {
-        ScoreFusion.Combined c = combine(speech == null ? null : speech.probabilities(),
-                text == null ? null : text.probabilities());
+        ScoreFusion.Combined c =
+                combine(speech == null ? null : speech.probabilities(), text == null ? null : text.probabilities());
         EmotionScore first = speech != null ? speech : text;
-        Modalities modalities = speech == null ? Modalities.TEXT_ONLY : text == null ? Modalities.SPEECH_ONLY
-                : Modalities.BOTH;
+        Modalities modalities =
+                speech == null ? Modalities.TEXT_ONLY : text == null ? Modalities.SPEECH_ONLY : Modalities.BOTH;
         String speaker = text != null && text.speaker() != null ? text.speaker() : first.speaker();
-        return new FusedEmotion(FusedEmotion.SCHEMA_VERSION, first.utteranceId(), first.recordingId(), first.index(),
-                first.startMs(), first.endMs(), speaker, text == null ? null : text.text(), modalities, fusion.mode(),
-                c.speechWeight(), c.textWeight(), speech, text, c.probabilities(), c.probabilities().label(),
-                c.probabilities().confidence(), correction, earliest(speech, text), fusedAt);
+        return new FusedEmotion(
+                FusedEmotion.SCHEMA_VERSION,
+                first.utteranceId(),
+                first.recordingId(),
+                first.index(),
+                first.startMs(),
+                first.endMs(),
+                speaker,
+                text == null ? null : text.text(),
+                modalities,
+                fusion.mode(),
+                c.speechWeight(),
+                c.textWeight(),
+                speech,
+                text,
+                c.probabilities(),
+                c.probabilities().label(),
+                c.probabilities().confidence(),
+                correction,
+                earliest(speech, text),
+                fusedAt);
     }
 
     private static Instant earliest(EmotionScore speech, EmotionScore text) {

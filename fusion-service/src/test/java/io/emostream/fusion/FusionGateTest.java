@@ -1,10 +1,10 @@
 package io.emostream.fusion;
 
-import io.emostream.contracts.ScoreFusion;
-import io.emostream.contracts.FusionGate;
 import io.emostream.contracts.Distribution;
 import io.emostream.contracts.Emotion;
+import io.emostream.contracts.FusionGate;
 import io.emostream.contracts.FusionMode;
+import io.emostream.contracts.ScoreFusion;
 import io.emostream.fusion.config.FusionSettings;
 import org.junit.jupiter.api.Test;
 
@@ -43,7 +43,8 @@ class FusionGateTest {
         assertThat(c.speechWeight()).isCloseTo(w, within(1e-12));
         assertThat(c.textWeight()).isCloseTo(1 - w, within(1e-12));
         for (Emotion e : Emotion.ALL) {
-            assertThat(c.probabilities().get(e)).as(e.label())
+            assertThat(c.probabilities().get(e))
+                    .as(e.label())
                     .isCloseTo(w * ANGRY_VOICE.get(e) + (1 - w) * NEUTRAL_TEXT.get(e), within(1e-12));
         }
         // one modality alone is passed through, as in the other modes
@@ -69,16 +70,19 @@ class FusionGateTest {
 
     @Test
     void rejectsMalformedWeights() {
-        assertThatThrownBy(() -> new FusionGate(new double[3])).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> new FusionGate(new double[3]))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("17");
         double[] nan = THETA.clone();
         nan[4] = Double.NaN;
         assertThatThrownBy(() -> new FusionGate(nan)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> FusionGate.parse("1,2,x")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> FusionGate.parse("1,2,x"))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("emostream.fusion.gate");
         assertThat(FusionGate.parse(new FusionGate(THETA).toString()).speechWeight(ANGRY_VOICE, NEUTRAL_TEXT))
                 .isCloseTo(new FusionGate(THETA).speechWeight(ANGRY_VOICE, NEUTRAL_TEXT), within(1e-9));
         assertThatThrownBy(() -> new FusionJoiner(FusionMode.GATED, 0.6, 1.0, null, Clock.systemUTC()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("gate");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("gate");
     }
 }

@@ -1,12 +1,12 @@
 package io.emostream.fusion;
 
-import io.emostream.contracts.ScoreFusion;
 import io.emostream.contracts.Distribution;
 import io.emostream.contracts.Emotion;
 import io.emostream.contracts.EmotionScore;
 import io.emostream.contracts.FusedEmotion;
 import io.emostream.contracts.FusionMode;
 import io.emostream.contracts.Modalities;
+import io.emostream.contracts.ScoreFusion;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
@@ -35,7 +35,8 @@ class FusionJoinerTest {
         ScoreFusion.Combined c = FIXED.combine(speech, text);
 
         for (Emotion e : Emotion.ALL) {
-            assertThat(c.probabilities().get(e)).as(e.label())
+            assertThat(c.probabilities().get(e))
+                    .as(e.label())
                     .isCloseTo((0.6 * speech.get(e) + 1.0 * text.get(e)) / 1.6, within(1e-12));
         }
         assertThat(c.speechWeight()).isCloseTo(0.375, within(1e-12));
@@ -47,7 +48,8 @@ class FusionJoinerTest {
     @Test
     void fusedRecordCarriesLabelConfidenceInputsWeightsAndTimes() {
         EmotionScore speech = Scores.speech("call-7#3", p(0.1, 0.6, 0.1, 0.1, 0.05, 0.03, 0.02));
-        EmotionScore text = Scores.text("call-7#3", "That is wonderful news", p(0.2, 0.7, 0.02, 0.02, 0.02, 0.02, 0.02));
+        EmotionScore text =
+                Scores.text("call-7#3", "That is wonderful news", p(0.2, 0.7, 0.02, 0.02, 0.02, 0.02, 0.02));
 
         FusedEmotion f = FIXED.apply(speech, text);
 
@@ -66,7 +68,8 @@ class FusionJoinerTest {
         assertThat(f.speech().model().version()).isEqualTo("1.2.0");
         assertThat(f.text().model().version()).isEqualTo("0.9.1");
         assertThat(f.label()).isEqualTo(Emotion.HAPPY);
-        assertThat(f.confidence()).isEqualTo(f.probabilities().get(Emotion.HAPPY))
+        assertThat(f.confidence())
+                .isEqualTo(f.probabilities().get(Emotion.HAPPY))
                 .isCloseTo((0.6 * 0.6 + 0.7) / 1.6, within(1e-12));
         assertThat(f.correction()).isFalse();
         assertThat(f.eventTime()).as("earliest ingest time").isEqualTo(Scores.INGESTED);
@@ -80,7 +83,9 @@ class FusionJoinerTest {
 
         assertThat(fixed.probabilities().label()).isEqualTo(Emotion.NEUTRAL);
         assertThat(confident.probabilities().label()).isEqualTo(Emotion.ANGRY);
-        assertThat(confident.speechWeight()).as("the certain voice gains weight").isGreaterThan(fixed.speechWeight());
+        assertThat(confident.speechWeight())
+                .as("the certain voice gains weight")
+                .isGreaterThan(fixed.speechWeight());
         assertThat(confident.speechWeight() + confident.textWeight()).isCloseTo(1.0, within(1e-12));
     }
 

@@ -64,7 +64,8 @@ class FusionServiceTest {
     void fusesPairsEmitsSingleModalityResultsAndDeadLettersBadInput() {
         String rec = "fusion-it-" + UUID.randomUUID();
         EmotionScore speech0 = Scores.speech(rec + "#0", ANGRY_VOICE);
-        EmotionScore text0 = Scores.text(rec + "#0", "Get out of here", Scores.p(0.1, 0.02, 0.1, 0.6, 0.08, 0.08, 0.02));
+        EmotionScore text0 =
+                Scores.text(rec + "#0", "Get out of here", Scores.p(0.1, 0.02, 0.1, 0.6, 0.08, 0.08, 0.02));
         EmotionScore speechOnly = Scores.speech(rec + "#1", ANGRY_VOICE, false);
         EmotionScore textOnly = Scores.text(rec + "#2", "Kids are talking by the door", NEUTRAL_TEXT);
         byte[] garbage = "{\"schemaVersion\":1,\"utteranceId\":".getBytes(StandardCharsets.UTF_8);
@@ -76,12 +77,15 @@ class FusionServiceTest {
         send(speech0);
         send(speech0); // a redelivery: dropped
 
-        List<ConsumerRecord<String, byte[]>> out = TestKafka.await(Topics.EMOTIONS,
-                r -> r.key().startsWith(rec + "#"), 3, Duration.ofSeconds(90));
-        Map<String, FusedEmotion> byKey = out.stream().collect(Collectors.toMap(ConsumerRecord::key,
-                r -> EventSerdes.FUSED_EMOTION.deserialize(Topics.EMOTIONS, r.value()), (a, b) -> {
-                    throw new AssertionError("two results for one utterance: " + a + " / " + b);
-                }));
+        List<ConsumerRecord<String, byte[]>> out =
+                TestKafka.await(Topics.EMOTIONS, r -> r.key().startsWith(rec + "#"), 3, Duration.ofSeconds(90));
+        Map<String, FusedEmotion> byKey = out.stream()
+                .collect(Collectors.toMap(
+                        ConsumerRecord::key,
+                        r -> EventSerdes.FUSED_EMOTION.deserialize(Topics.EMOTIONS, r.value()),
+                        (a, b) -> {
+                            throw new AssertionError("two results for one utterance: " + a + " / " + b);
+                        }));
         assertThat(byKey).containsOnlyKeys(rec + "#0", rec + "#1", rec + "#2");
 
         FusedEmotion both = byKey.get(rec + "#0");
@@ -92,17 +96,27 @@ class FusionServiceTest {
         // the shipped default mode and weights (application config = FusionConfig defaults)
         FusionSettings shipped = FusionSettings.defaults();
         assertThat(both.mode()).isEqualTo(shipped.mode());
-        assertThat(both.speechWeight()).isCloseTo(new FusionJoiner(shipped.mode(), shipped.speechWeight(),
-                shipped.textWeight(), shipped.gate(), java.time.Clock.systemUTC())
-                .combine(both.speech().probabilities(), both.text().probabilities()).speechWeight(), within(1e-12));
+        assertThat(both.speechWeight())
+                .isCloseTo(
+                        new FusionJoiner(
+                                        shipped.mode(),
+                                        shipped.speechWeight(),
+                                        shipped.textWeight(),
+                                        shipped.gate(),
+                                        java.time.Clock.systemUTC())
+                                .combine(
+                                        both.speech().probabilities(),
+                                        both.text().probabilities())
+                                .speechWeight(),
+                        within(1e-12));
         assertThat(both.correction()).isFalse();
         assertThat(both.fusedAt()).isAfter(both.eventTime());
         assertThat(byKey.get(rec + "#1").modalities()).isEqualTo(Modalities.SPEECH_ONLY);
         assertThat(byKey.get(rec + "#2").modalities()).isEqualTo(Modalities.TEXT_ONLY);
         assertThat(byKey.get(rec + "#2").transcript()).isEqualTo("Kids are talking by the door");
 
-        List<ConsumerRecord<String, byte[]>> dead = TestKafka.await(Topics.DEADLETTER,
-                r -> (rec + "#3").equals(r.key()), 1, Duration.ofSeconds(30));
+        List<ConsumerRecord<String, byte[]>> dead =
+                TestKafka.await(Topics.DEADLETTER, r -> (rec + "#3").equals(r.key()), 1, Duration.ofSeconds(30));
         assertThat(dead).hasSize(1);
         assertThat(dead.get(0).value()).isEqualTo(garbage);
         DeadLetter dl = DeadLetter.fromHeaders(dead.get(0).headers());
@@ -112,9 +126,14 @@ class FusionServiceTest {
 
         // exactly one result per utterance, including the redelivered speech score
         assertThat(TestKafka.readAll(Topics.EMOTIONS, r -> r.key().startsWith(rec + "#")))
-                .extracting(ConsumerRecord::key).hasSize(3).doesNotHaveDuplicates();
-        given().get("/q/metrics").then().statusCode(200)
-                .body(containsString("emostream_fusion_fused_total{correction=\"false\",modalities=\"BOTH\",mode=\"" + FusionSettings.defaults().mode() + "\"}"))
+                .extracting(ConsumerRecord::key)
+                .hasSize(3)
+                .doesNotHaveDuplicates();
+        given().get("/q/metrics")
+                .then()
+                .statusCode(200)
+                .body(containsString("emostream_fusion_fused_total{correction=\"false\",modalities=\"BOTH\",mode=\""
+                        + FusionSettings.defaults().mode() + "\"}"))
                 .body(containsString("emostream_fusion_duplicates_total{modality=\"SPEECH\"}"))
                 .body(containsString("emostream_fusion_deadletters_total"));
     }
@@ -131,17 +150,19 @@ class FusionServiceTest {
         for (Modality m : Modality.values()) {
             String poison = "fault-throw-" + run + "-" + m + "#0";
             String good = TestKafka.keyOnPartitionOf(poison, "after-fault-" + run + "-" + m + "-", "#0");
-            EmotionScore bad = m == Modality.SPEECH ? Scores.speech(poison, ANGRY_VOICE, false)
+            EmotionScore bad = m == Modality.SPEECH
+                    ? Scores.speech(poison, ANGRY_VOICE, false)
                     : Scores.text(poison, "fine words", NEUTRAL_TEXT);
-            EmotionScore next = m == Modality.SPEECH ? Scores.speech(good, ANGRY_VOICE, false)
+            EmotionScore next = m == Modality.SPEECH
+                    ? Scores.speech(good, ANGRY_VOICE, false)
                     : Scores.text(good, "more fine words", NEUTRAL_TEXT);
             byte[] badBytes = EventSerdes.EMOTION_SCORE.serialize(Topics.SCORES_SPEECH, bad);
             String topic = m == Modality.SPEECH ? Topics.SCORES_SPEECH : Topics.SCORES_TEXT;
             TestKafka.send(topic, poison, badBytes);
             send(next);
 
-            List<ConsumerRecord<String, byte[]>> dead = TestKafka.await(Topics.DEADLETTER, r -> poison.equals(r.key()), 1,
-                    Duration.ofSeconds(60));
+            List<ConsumerRecord<String, byte[]>> dead =
+                    TestKafka.await(Topics.DEADLETTER, r -> poison.equals(r.key()), 1, Duration.ofSeconds(60));
             assertThat(dead).as(m + " poison dead-lettered").hasSize(1);
             assertThat(dead.get(0).value()).isEqualTo(badBytes);
             DeadLetter dl = DeadLetter.fromHeaders(dead.get(0).headers());
@@ -151,11 +172,12 @@ class FusionServiceTest {
             assertThat(dl.sourcePartition()).isEqualTo(TestKafka.partitionOf(poison));
             assertThat(dl.service()).isEqualTo("fusion-service");
             assertThat(TestKafka.await(Topics.EMOTIONS, r -> good.equals(r.key()), 1, Duration.ofSeconds(60)))
-                    .as(m + " score behind the poison on partition " + dl.sourcePartition() + " fused").hasSize(1);
+                    .as(m + " score behind the poison on partition " + dl.sourcePartition() + " fused")
+                    .hasSize(1);
         }
-        assertThat(TestKafka.readAll(Topics.EMOTIONS, r -> r.key().startsWith("fault-throw-" + run))).isEmpty();
-        given().get("/q/metrics").then().statusCode(200)
-                .body(containsString("reason=\"PROCESSING_FAILED\""));
+        assertThat(TestKafka.readAll(Topics.EMOTIONS, r -> r.key().startsWith("fault-throw-" + run)))
+                .isEmpty();
+        given().get("/q/metrics").then().statusCode(200).body(containsString("reason=\"PROCESSING_FAILED\""));
     }
 
     @Test
@@ -163,7 +185,8 @@ class FusionServiceTest {
         assertThat(streamsConfig.getString(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))
                 .isEqualTo(StreamsConfig.EXACTLY_ONCE_V2);
         assertThat(streamsConfig.getInt(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG))
-                .as("emostream.fusion.standby-replicas (1 in the test profile)").isEqualTo(1);
+                .as("emostream.fusion.standby-replicas (1 in the test profile)")
+                .isEqualTo(1);
         assertThat(streamsConfig.getString(StreamsConfig.APPLICATION_ID_CONFIG)).isEqualTo("emostream-fusion");
     }
 }

@@ -3,8 +3,8 @@ package io.emostream.fusion;
 import io.emostream.contracts.Distribution;
 import io.emostream.contracts.EmotionScore;
 import io.emostream.contracts.InferenceTiming;
-import io.emostream.contracts.ModelRef;
 import io.emostream.contracts.Modality;
+import io.emostream.contracts.ModelRef;
 import io.emostream.contracts.UtteranceId;
 
 import java.time.Instant;
@@ -26,8 +26,7 @@ public final class Scores {
     /** What a text model says about "Kids are talking by the door": neutral-ish, 0.7, the rest 0.05 each. */
     public static final Distribution NEUTRAL_TEXT = p(0.7, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05);
 
-    private Scores() {
-    }
+    private Scores() {}
 
     public static EmotionScore speech(String utteranceId, Distribution p) {
         return speech(utteranceId, p, true);
@@ -35,15 +34,45 @@ public final class Scores {
 
     public static EmotionScore speech(String utteranceId, Distribution p, boolean hasTranscript) {
         UtteranceId id = UtteranceId.parse(utteranceId);
-        return new EmotionScore(EmotionScore.SCHEMA_VERSION, utteranceId, id.recordingId(), id.index(),
-                Modality.SPEECH, 1200, 3400, "spk-audio", hasTranscript, null, SER, p, p.label(), p.confidence(),
-                new InferenceTiming(1.5, 12.0, 8, 1), INGESTED.plusMillis(5), INGESTED.plusMillis(250));
+        return new EmotionScore(
+                EmotionScore.SCHEMA_VERSION,
+                utteranceId,
+                id.recordingId(),
+                id.index(),
+                Modality.SPEECH,
+                1200,
+                3400,
+                "spk-audio",
+                hasTranscript,
+                null,
+                SER,
+                p,
+                p.label(),
+                p.confidence(),
+                new InferenceTiming(1.5, 12.0, 8, 1),
+                INGESTED.plusMillis(5),
+                INGESTED.plusMillis(250));
     }
 
     public static EmotionScore text(String utteranceId, String text, Distribution p) {
         UtteranceId id = UtteranceId.parse(utteranceId);
-        return new EmotionScore(EmotionScore.SCHEMA_VERSION, utteranceId, id.recordingId(), id.index(),
-                Modality.TEXT, 1200, 3400, "agent", true, text, TER, p, p.label(), p.confidence(),
-                new InferenceTiming(0.5, 4.0, 16, 1), INGESTED, INGESTED.plusMillis(120));
+        return new EmotionScore(
+                EmotionScore.SCHEMA_VERSION,
+                utteranceId,
+                id.recordingId(),
+                id.index(),
+                Modality.TEXT,
+                1200,
+                3400,
+                "agent",
+                true,
+                text,
+                TER,
+                p,
+                p.label(),
+                p.confidence(),
+                new InferenceTiming(0.5, 4.0, 16, 1),
+                INGESTED,
+                INGESTED.plusMillis(120));
     }
 }

@@ -18,10 +18,14 @@ class HealthTest {
     @Test
     void readyWhenTheBrokerAnswersAndTheModelsAreWarm() {
         // loading and warming up the models takes a while; readiness says DOWN until then
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofMinutes(3)).untilAsserted(() ->
-                given().when().get("/q/health/ready").then().statusCode(200));
-        given().when().get("/q/health/ready")
-                .then().statusCode(200)
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofMinutes(3))
+                .untilAsserted(
+                        () -> given().when().get("/q/health/ready").then().statusCode(200));
+        given().when()
+                .get("/q/health/ready")
+                .then()
+                .statusCode(200)
                 .body("status", is("UP"))
                 .body("checks.name", hasItem("Kafka connection health check"))
                 .body("checks.name", hasItem("Emotion models"));
@@ -29,15 +33,11 @@ class HealthTest {
 
     @Test
     void liveWhileEveryWorkerRuns() {
-        given().when().get("/q/health/live")
-                .then().statusCode(200)
-                .body("checks.name", hasItem("Scoring workers"));
+        given().when().get("/q/health/live").then().statusCode(200).body("checks.name", hasItem("Scoring workers"));
     }
 
     @Test
     void exposesPrometheusMetrics() {
-        given().when().get("/q/metrics")
-                .then().statusCode(200)
-                .body(containsString("jvm_memory_used_bytes"));
+        given().when().get("/q/metrics").then().statusCode(200).body(containsString("jvm_memory_used_bytes"));
     }
 }

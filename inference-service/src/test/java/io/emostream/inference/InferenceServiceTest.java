@@ -38,8 +38,8 @@ class InferenceServiceTest {
 
     @BeforeEach
     void modelsAreServing() {
-        await().atMost(Duration.ofMinutes(3)).untilAsserted(() ->
-                given().get("/q/health/ready").then().statusCode(200));
+        await().atMost(Duration.ofMinutes(3))
+                .untilAsserted(() -> given().get("/q/health/ready").then().statusCode(200));
     }
 
     private static String newId(String what) {
@@ -47,9 +47,12 @@ class InferenceServiceTest {
     }
 
     private static List<EmotionScore> scores(String topic, String recordingId, int n) {
-        List<ConsumerRecord<String, byte[]>> found = TestKafka.await(topic, r -> r.key().startsWith(recordingId + "#"), n, TIMEOUT);
+        List<ConsumerRecord<String, byte[]>> found =
+                TestKafka.await(topic, r -> r.key().startsWith(recordingId + "#"), n, TIMEOUT);
         assertThat(found).as("scores on " + topic).hasSize(n);
-        return found.stream().map(r -> EventSerdes.EMOTION_SCORE.deserialize(topic, r.value())).toList();
+        return found.stream()
+                .map(r -> EventSerdes.EMOTION_SCORE.deserialize(topic, r.value()))
+                .toList();
     }
 
     @Test
@@ -74,7 +77,9 @@ class InferenceServiceTest {
             assertThat(s.timing().inferenceMs()).isPositive();
             assertThat(s.speaker()).isEqualTo("caller");
         }
-        assertThat(speech).filteredOn(s -> s.index() == 1).singleElement()
+        assertThat(speech)
+                .filteredOn(s -> s.index() == 1)
+                .singleElement()
                 .satisfies(s -> assertThat(s.hasTranscript()).isFalse());
         for (EmotionScore s : text) {
             assertThat(s.model()).isEqualTo(ter.ref());
@@ -82,9 +87,13 @@ class InferenceServiceTest {
             assertThat(s.text()).isNotBlank();
         }
         // the text model reads the words
-        assertThat(text).filteredOn(s -> s.index() == 0).singleElement()
+        assertThat(text)
+                .filteredOn(s -> s.index() == 0)
+                .singleElement()
                 .satisfies(s -> assertThat(s.label()).isEqualTo(Emotion.ANGRY));
-        assertThat(text).filteredOn(s -> s.index() == 2).singleElement()
+        assertThat(text)
+                .filteredOn(s -> s.index() == 2)
+                .singleElement()
                 .satisfies(s -> assertThat(s.label()).isEqualTo(Emotion.HAPPY));
     }
 
@@ -98,29 +107,39 @@ class InferenceServiceTest {
     @Test
     void poisonUtterancesAreDeadLetteredAndThePartitionMovesOn() {
         String id = newId("poison");
-        ProducerRecord<String, byte[]> noMeta = new ProducerRecord<>(Topics.UTTERANCES_AUDIO, 0, id + "#0", new byte[3200]);
-        ProducerRecord<String, byte[]> good = TestUtterances.audio(id, 1, TestUtterances.sample("angry-refund.wav"), false);
+        ProducerRecord<String, byte[]> noMeta =
+                new ProducerRecord<>(Topics.UTTERANCES_AUDIO, 0, id + "#0", new byte[3200]);
+        ProducerRecord<String, byte[]> good =
+                TestUtterances.audio(id, 1, TestUtterances.sample("angry-refund.wav"), false);
         ProducerRecord<String, byte[]> oddBytes = TestUtterances.audio(id, 2, new float[16000], false);
         ProducerRecord<String, byte[]> tooShort = TestUtterances.audio(id, 3, new float[800], false); // 50 ms
         TestKafka.send(noMeta);
-        TestKafka.send(new ProducerRecord<>(Topics.UTTERANCES_AUDIO, 0, oddBytes.key(),
-                Arrays.copyOf(oddBytes.value(), 3201), oddBytes.headers()));
-        TestKafka.send(new ProducerRecord<>(Topics.UTTERANCES_AUDIO, 0, tooShort.key(), tooShort.value(), tooShort.headers()));
+        TestKafka.send(new ProducerRecord<>(
+                Topics.UTTERANCES_AUDIO, 0, oddBytes.key(), Arrays.copyOf(oddBytes.value(), 3201), oddBytes.headers()));
+        TestKafka.send(
+                new ProducerRecord<>(Topics.UTTERANCES_AUDIO, 0, tooShort.key(), tooShort.value(), tooShort.headers()));
         TestKafka.send(new ProducerRecord<>(Topics.UTTERANCES_AUDIO, 0, good.key(), good.value(), good.headers()));
-        TestKafka.send(new ProducerRecord<>(Topics.UTTERANCES_TEXT, 0, id + "#4", "{not json".getBytes(StandardCharsets.UTF_8)));
+        TestKafka.send(new ProducerRecord<>(
+                Topics.UTTERANCES_TEXT, 0, id + "#4", "{not json".getBytes(StandardCharsets.UTF_8)));
         TestKafka.send(TestUtterances.text(id, 5, "   "));
 
-        List<ConsumerRecord<String, byte[]>> dead = TestKafka.await(Topics.DEADLETTER,
-                r -> r.key() != null && r.key().startsWith(id + "#"), 5, TIMEOUT);
-        assertThat(dead).extracting(r -> r.key() + " " + DeadLetter.fromHeaders(r.headers()).reason())
+        List<ConsumerRecord<String, byte[]>> dead = TestKafka.await(
+                Topics.DEADLETTER, r -> r.key() != null && r.key().startsWith(id + "#"), 5, TIMEOUT);
+        assertThat(dead)
+                .extracting(
+                        r -> r.key() + " " + DeadLetter.fromHeaders(r.headers()).reason())
                 .containsExactlyInAnyOrder(
                         id + "#0 " + FailureReason.MALFORMED_EVENT,
                         id + "#2 " + FailureReason.MALFORMED_EVENT,
                         id + "#3 " + FailureReason.MODEL_FAILURE,
                         id + "#4 " + FailureReason.MALFORMED_EVENT,
                         id + "#5 " + FailureReason.MALFORMED_EVENT);
-        assertThat(dead).allSatisfy(r -> assertThat(DeadLetter.fromHeaders(r.headers()).service()).isEqualTo("inference-service"));
-        assertThat(dead).filteredOn(r -> r.key().equals(id + "#0")).singleElement()
+        assertThat(dead)
+                .allSatisfy(r -> assertThat(DeadLetter.fromHeaders(r.headers()).service())
+                        .isEqualTo("inference-service"));
+        assertThat(dead)
+                .filteredOn(r -> r.key().equals(id + "#0"))
+                .singleElement()
                 .satisfies(r -> assertThat(r.value()).isEqualTo(new byte[3200]));
 
         List<EmotionScore> scored = scores(Topics.SCORES_SPEECH, id, 1);
@@ -129,10 +148,14 @@ class InferenceServiceTest {
 
     @Test
     void readinessNamesTheModelsItServes() {
-        given().get("/q/health/ready").then().statusCode(200)
+        given().get("/q/health/ready")
+                .then()
+                .statusCode(200)
                 .body(containsString("Emotion models"))
-                .body(containsString(ModelManifest.read(TestUtterances.MODELS.resolve("ser-default")).ref() + " serving"))
-                .body(containsString(ModelManifest.read(TestUtterances.MODELS.resolve("ter-default")).ref() + " serving"))
+                .body(containsString(ModelManifest.read(TestUtterances.MODELS.resolve("ser-default"))
+                                .ref() + " serving"))
+                .body(containsString(ModelManifest.read(TestUtterances.MODELS.resolve("ter-default"))
+                                .ref() + " serving"))
                 .body(containsString("serving, 2 workers")); // %test.emostream.inference.workers=2
     }
 
@@ -145,10 +168,13 @@ class InferenceServiceTest {
             TestKafka.send(TestUtterances.text(id, i, "Utterance number " + i + " of the shared group test."));
         }
         List<EmotionScore> scored = scores(Topics.SCORES_TEXT, id, n);
-        assertThat(scored).extracting(EmotionScore::index).doesNotHaveDuplicates().hasSize(n);
+        assertThat(scored)
+                .extracting(EmotionScore::index)
+                .doesNotHaveDuplicates()
+                .hasSize(n);
         // nothing more arrives for them later
-        List<ConsumerRecord<String, byte[]>> again = TestKafka.await(Topics.SCORES_TEXT,
-                r -> r.key().startsWith(id + "#"), n + 1, Duration.ofSeconds(3));
+        List<ConsumerRecord<String, byte[]>> again =
+                TestKafka.await(Topics.SCORES_TEXT, r -> r.key().startsWith(id + "#"), n + 1, Duration.ofSeconds(3));
         assertThat(again).hasSize(n);
     }
 
@@ -157,7 +183,9 @@ class InferenceServiceTest {
         String id = newId("metrics");
         TestKafka.send(TestUtterances.text(id, 0, "I am fine, thanks."));
         scores(Topics.SCORES_TEXT, id, 1);
-        given().get("/q/metrics").then().statusCode(200)
+        given().get("/q/metrics")
+                .then()
+                .statusCode(200)
                 .body(containsString("emostream_inference_utterances_total{"))
                 .body(containsString("emostream_inference_batch_size_count{"))
                 .body(containsString("emostream_inference_forward_seconds"))
@@ -174,7 +202,8 @@ class InferenceServiceTest {
         String poison = newId("fault-throw");
         String goodKey = TestKafka.keyOnPartitionOf(poison + "#0", newId("after-fault") + "-", "#0");
         String good = goodKey.substring(0, goodKey.length() - 2);
-        ProducerRecord<String, byte[]> badAudio = TestUtterances.audio(poison, 0, TestUtterances.sample("angry-refund.wav"), true);
+        ProducerRecord<String, byte[]> badAudio =
+                TestUtterances.audio(poison, 0, TestUtterances.sample("angry-refund.wav"), true);
         ProducerRecord<String, byte[]> badText = TestUtterances.text(poison, 0, "I want my money back");
         TestKafka.send(badAudio);
         TestKafka.send(badText);
@@ -182,8 +211,15 @@ class InferenceServiceTest {
         TestKafka.send(TestUtterances.text(good, 0, "Thank you so much, that is wonderful news!"));
 
         for (ProducerRecord<String, byte[]> bad : List.of(badAudio, badText)) {
-            ConsumerRecord<String, byte[]> dl = TestKafka.await(Topics.DEADLETTER, r -> (poison + "#0").equals(r.key())
-                    && bad.topic().equals(DeadLetter.fromHeaders(r.headers()).sourceTopic()), 1, TIMEOUT).get(0);
+            ConsumerRecord<String, byte[]> dl = TestKafka.await(
+                            Topics.DEADLETTER,
+                            r -> (poison + "#0").equals(r.key())
+                                    && bad.topic()
+                                            .equals(DeadLetter.fromHeaders(r.headers())
+                                                    .sourceTopic()),
+                            1,
+                            TIMEOUT)
+                    .get(0);
             assertThat(dl.value()).isEqualTo(bad.value());
             DeadLetter d = DeadLetter.fromHeaders(dl.headers());
             assertThat(d.reason()).isEqualTo(FailureReason.PROCESSING_FAILED);
@@ -193,27 +229,35 @@ class InferenceServiceTest {
         }
         assertThat(scores(Topics.SCORES_SPEECH, good, 1)).hasSize(1);
         assertThat(scores(Topics.SCORES_TEXT, good, 1)).hasSize(1);
-        assertThat(TestKafka.readAll(Topics.SCORES_TEXT, r -> r.key().startsWith(poison))).isEmpty();
+        assertThat(TestKafka.readAll(Topics.SCORES_TEXT, r -> r.key().startsWith(poison)))
+                .isEmpty();
     }
 
     /** A worker whose loop dies: liveness DOWN (naming it), then its manager starts a new one and it scores again. */
     @Test
     void aDeadWorkerTurnsLivenessDownAndIsRestarted() {
         Thread worker = Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().equals("inference-text-0-worker")).findFirst().orElseThrow();
+                .filter(t -> t.getName().equals("inference-text-0-worker"))
+                .findFirst()
+                .orElseThrow();
         worker.interrupt(); // its next poll throws InterruptException: the loop ends on an error
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).untilAsserted(() ->
-                given().get("/q/health/live").then().statusCode(503)
+        await().atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(50))
+                .untilAsserted(() -> given().get("/q/health/live")
+                        .then()
+                        .statusCode(503)
                         .body(containsString("inference-text-0 died")));
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
-                given().get("/q/health/live").then().statusCode(200));
+        await().atMost(Duration.ofSeconds(60))
+                .untilAsserted(() -> given().get("/q/health/live").then().statusCode(200));
         assertThat(worker.isAlive()).isFalse();
         String id = newId("after-restart");
         for (int i = 0; i < 6; i++) {
             TestKafka.send(TestUtterances.text(id, i, "Thank you, that is great news number " + i));
         }
         assertThat(scores(Topics.SCORES_TEXT, id, 6)).hasSize(6);
-        given().get("/q/metrics").then().statusCode(200)
+        given().get("/q/metrics")
+                .then()
+                .statusCode(200)
                 .body(containsString("emostream_inference_workers_restarted_total{modality=\"text\""));
     }
 }

@@ -23,8 +23,7 @@ public final class TestUtterances {
     public static final Path MODELS = Path.of("..", "models");
     private static final Path SAMPLES = Path.of("..", "samples");
 
-    private TestUtterances() {
-    }
+    private TestUtterances() {}
 
     /** The 16 kHz mono s16 samples of a bundled sample WAV (its data chunk). */
     public static float[] sample(String name) {
@@ -46,16 +45,26 @@ public final class TestUtterances {
         }
     }
 
-    public static ProducerRecord<String, byte[]> audio(String recordingId, int index, float[] samples,
-                                                       boolean hasTranscript) {
-        UtteranceAudio meta = new UtteranceAudio(recordingId, index, 0, PcmAudio.durationMs(samples.length),
-                "caller", null, hasTranscript, "en", Instant.now());
+    public static ProducerRecord<String, byte[]> audio(
+            String recordingId, int index, float[] samples, boolean hasTranscript) {
+        UtteranceAudio meta = new UtteranceAudio(
+                recordingId,
+                index,
+                0,
+                PcmAudio.durationMs(samples.length),
+                "caller",
+                null,
+                hasTranscript,
+                "en",
+                Instant.now());
         return AudioRecords.record(meta, PcmAudio.encode(samples));
     }
 
     public static ProducerRecord<String, byte[]> text(String recordingId, int index, String text) {
         UtteranceText u = new UtteranceText(recordingId, index, 0, 1000, "caller", "en", text, Instant.now());
-        return new ProducerRecord<>(Topics.UTTERANCES_TEXT, u.utteranceId(),
+        return new ProducerRecord<>(
+                Topics.UTTERANCES_TEXT,
+                u.utteranceId(),
                 EventSerdes.UTTERANCE_TEXT.serialize(Topics.UTTERANCES_TEXT, u));
     }
 }

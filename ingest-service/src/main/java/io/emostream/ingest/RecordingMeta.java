@@ -38,7 +38,8 @@ public record RecordingMeta(String recordingId, String language, Map<Integer, St
                 }
                 map.put(channel, name);
             } catch (NumberFormatException e) {
-                throw new IngestException(FailureReason.MALFORMED_EVENT,
+                throw new IngestException(
+                        FailureReason.MALFORMED_EVENT,
                         "speakers must look like '0=agent,1=customer', got '" + header + "'");
             }
         }
@@ -48,7 +49,11 @@ public record RecordingMeta(String recordingId, String language, Map<Integer, St
     /** The canonical header form of a channel map. */
     public static String formatSpeakers(Map<Integer, String> speakers) {
         StringBuilder sb = new StringBuilder();
-        new TreeMap<>(speakers).forEach((c, s) -> sb.append(sb.length() == 0 ? "" : ",").append(c).append('=').append(s));
+        new TreeMap<>(speakers)
+                .forEach((c, s) -> sb.append(sb.length() == 0 ? "" : ",")
+                        .append(c)
+                        .append('=')
+                        .append(s));
         return sb.toString();
     }
 }

@@ -28,11 +28,9 @@ public final class UploadHeaders {
     /** See {@link io.emostream.contracts.RecordingStatus#uploadDigest()}. */
     public static final String UPLOAD_DIGEST = "emostream-upload-digest";
 
-    private record Validated(long bytes, long crc32c, AudioDecoder.Info audio) {
-    }
+    private record Validated(long bytes, long crc32c, AudioDecoder.Info audio) {}
 
-    private UploadHeaders() {
-    }
+    private UploadHeaders() {}
 
     public static byte[] validated(AudioDecoder.Info audio, long bytes, long crc32c) {
         try {
@@ -51,7 +49,8 @@ public final class UploadHeaders {
         try {
             Validated v = Json.MAPPER.readValue(h.value(), Validated.class);
             return v.bytes() == value.length && v.crc32c() == crc32c(value) && v.audio() != null
-                    ? Optional.of(v.audio()) : Optional.empty();
+                    ? Optional.of(v.audio())
+                    : Optional.empty();
         } catch (IOException e) {
             return Optional.empty(); // not ours: validate as usual
         }

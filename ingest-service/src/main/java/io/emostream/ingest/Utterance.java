@@ -8,6 +8,5 @@ package io.emostream.ingest;
  * @param channel source channel when segmented per channel, else null
  * @param text    transcript text, null when there is none
  */
-public record Utterance(int index, long startMs, long endMs, String speaker, Integer channel, String text,
-                        float[] samples) {
-}
+public record Utterance(
+        int index, long startMs, long endMs, String speaker, Integer channel, String text, float[] samples) {}

@@ -42,8 +42,7 @@ public final class AudioFixtures {
         org.bytedeco.ffmpeg.global.avutil.av_log_set_level(org.bytedeco.ffmpeg.global.avutil.AV_LOG_ERROR);
     }
 
-    private AudioFixtures() {
-    }
+    private AudioFixtures() {}
 
     /**
      * A mono signal at {@code rate}: alternating silence/speech durations in seconds, starting with silence, e.g.
@@ -70,7 +69,7 @@ public final class AudioFixtures {
                         voiced += Math.sin(2 * Math.PI * f0 * h * t) / h;
                     }
                     double envelope = 0.55 + 0.45 * Math.sin(2 * Math.PI * 4 * t); // syllables
-                    double edge = Math.min(1.0, Math.min(i, n - i) / (0.02 * rate));   // 20 ms fades
+                    double edge = Math.min(1.0, Math.min(i, n - i) / (0.02 * rate)); // 20 ms fades
                     v += 0.2 * voiced * envelope * edge;
                 }
                 x[pos + i] = (float) v;

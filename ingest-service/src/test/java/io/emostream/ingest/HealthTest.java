@@ -23,16 +23,20 @@ class HealthTest {
         while (given().get("/q/health/ready").statusCode() != 200 && System.nanoTime() < deadline) {
             Thread.sleep(250);
         }
-        given().when().get("/q/health/ready")
-                .then().statusCode(200)
+        given().when()
+                .get("/q/health/ready")
+                .then()
+                .statusCode(200)
                 .body("status", is("UP"))
                 .body("checks.name", hasItems("Kafka connection health check", "Ingest pipeline running"));
     }
 
     @Test
     void exposesPrometheusMetrics() {
-        given().when().get("/q/metrics")
-                .then().statusCode(200)
+        given().when()
+                .get("/q/metrics")
+                .then()
+                .statusCode(200)
                 .body(containsString("jvm_memory_used_bytes"))
                 .body(containsString("emostream_ingest_consumer_lag"))
                 .body(containsString("emostream_ingest_uploads_refused_busy_total"));

@@ -66,8 +66,15 @@ class IngestKafkaTest {
     @EnumSource(Format.class)
     void everyFormatBecomesUtterancesOf16kHzPcm(Format format) {
         String id = newId("fmt-" + format.name().toLowerCase(Locale.ROOT).replace('_', '-'));
-        sendRecording(id, twoUtterances(format), RecordingHeaders.CONTENT_TYPE, format.contentType,
-                RecordingHeaders.TRANSCRIPT_MODE, "none", RecordingHeaders.LANGUAGE, "en");
+        sendRecording(
+                id,
+                twoUtterances(format),
+                RecordingHeaders.CONTENT_TYPE,
+                format.contentType,
+                RecordingHeaders.TRANSCRIPT_MODE,
+                "none",
+                RecordingHeaders.LANGUAGE,
+                "en");
 
         List<ConsumerRecord<String, byte[]>> utterances = audio(id, 2);
         assertThat(utterances).extracting(ConsumerRecord::key).containsExactly(id + "#0", id + "#1");
@@ -91,13 +98,22 @@ class IngestKafkaTest {
     @Test
     void inlineTimedTranscriptCutsByItsSegments() {
         String id = newId("inline");
-        String transcript = new String(EventSerdes.TRANSCRIPT.serialize(Topics.TRANSCRIPTS, Transcript.timed(id, "en",
-                List.of(new Transcript.Segment(0.4, 2.1, "agent", "How can I help you?"),
-                        new Transcript.Segment(2.7, 4.9, "customer", "I want my money back!")))), StandardCharsets.UTF_8);
+        String transcript = new String(
+                EventSerdes.TRANSCRIPT.serialize(
+                        Topics.TRANSCRIPTS,
+                        Transcript.timed(
+                                id,
+                                "en",
+                                List.of(
+                                        new Transcript.Segment(0.4, 2.1, "agent", "How can I help you?"),
+                                        new Transcript.Segment(2.7, 4.9, "customer", "I want my money back!")))),
+                StandardCharsets.UTF_8);
         sendRecording(id, twoUtterances(Format.FLAC), RecordingHeaders.TRANSCRIPT, transcript);
 
         List<UtteranceText> texts = text(id, 2);
-        assertThat(texts).extracting(UtteranceText::text).containsExactly("How can I help you?", "I want my money back!");
+        assertThat(texts)
+                .extracting(UtteranceText::text)
+                .containsExactly("How can I help you?", "I want my money back!");
         assertThat(texts).extracting(UtteranceText::speaker).containsExactly("agent", "customer");
         // each text utterance carries the previous segments of its recording (dialogue context for the TER)
         assertThat(texts).extracting(UtteranceText::schemaVersion).containsOnly(UtteranceText.SCHEMA_VERSION);
@@ -121,7 +137,8 @@ class IngestKafkaTest {
                 00:00:02.700 --> 00:00:04.900
                 <v Customer>This is unacceptable!
                 """;
-        ProducerRecord<String, byte[]> t = new ProducerRecord<>(Topics.TRANSCRIPTS, id, vtt.getBytes(StandardCharsets.UTF_8));
+        ProducerRecord<String, byte[]> t =
+                new ProducerRecord<>(Topics.TRANSCRIPTS, id, vtt.getBytes(StandardCharsets.UTF_8));
         t.headers().add(RecordingHeaders.CONTENT_TYPE, "text/vtt".getBytes(StandardCharsets.UTF_8));
         TestKafka.send(t);
         sendRecording(id, twoUtterances(Format.WAV));
@@ -151,7 +168,8 @@ class IngestKafkaTest {
         // the test profile waits 4 s
         List<ConsumerRecord<String, byte[]>> a = audio(id, 2);
         assertThat(a).allSatisfy(r -> assertThat(meta(r).hasTranscript()).isFalse());
-        assertThat(TestKafka.readAll(Topics.UTTERANCES_TEXT, r -> r.key().startsWith(id + "#"))).isEmpty();
+        assertThat(TestKafka.readAll(Topics.UTTERANCES_TEXT, r -> r.key().startsWith(id + "#")))
+                .isEmpty();
     }
 
     @Test
@@ -159,8 +177,13 @@ class IngestKafkaTest {
         String id = newId("call");
         float[] agent = AudioFixtures.pattern(8_000, 0.5, 1.5, 3.0);
         float[] customer = AudioFixtures.pattern(8_000, 2.5, 2.0, 0.5);
-        sendRecording(id, AudioFixtures.encode(Format.WAV_ULAW, 8_000, agent, customer),
-                RecordingHeaders.SPEAKERS, "0=agent,1=customer", RecordingHeaders.TRANSCRIPT_MODE, "none");
+        sendRecording(
+                id,
+                AudioFixtures.encode(Format.WAV_ULAW, 8_000, agent, customer),
+                RecordingHeaders.SPEAKERS,
+                "0=agent,1=customer",
+                RecordingHeaders.TRANSCRIPT_MODE,
+                "none");
         List<ConsumerRecord<String, byte[]>> a = audio(id, 2);
         assertThat(a).extracting(r -> meta(r).speaker()).containsExactly("agent", "customer");
         assertThat(a).extracting(r -> meta(r).channel()).containsExactly(0, 1);
@@ -179,32 +202,74 @@ class IngestKafkaTest {
         unknownCodec[20] = 0x34; // WAVE format tag 0x1234: no decoder exists
         unknownCodec[21] = 0x12;
         float[] long70s = AudioFixtures.pattern(8_000, 70);
-        String outside = new String(EventSerdes.TRANSCRIPT.serialize(Topics.TRANSCRIPTS, Transcript.timed(null, null,
-                List.of(new Transcript.Segment(12.0, 14.0, null, "after the end")))), StandardCharsets.UTF_8);
+        String outside = new String(
+                EventSerdes.TRANSCRIPT.serialize(
+                        Topics.TRANSCRIPTS,
+                        Transcript.timed(
+                                null, null, List.of(new Transcript.Segment(12.0, 14.0, null, "after the end")))),
+                StandardCharsets.UTF_8);
         return Stream.of(
                 new Bad("zero-length", new byte[0], new String[0], FailureReason.AUDIO_EMPTY),
                 new Bad("header-only", AudioFixtures.headerOnlyWav(), new String[0], FailureReason.AUDIO_EMPTY),
-                new Bad("truncated", AudioFixtures.head(twoUtterances(Format.FLAC), 0.5), new String[0], FailureReason.AUDIO_CORRUPT),
-                new Bad("corrupt", corruptMiddle(twoUtterances(Format.MP3)), new String[0], FailureReason.AUDIO_CORRUPT),
-                new Bad("non-audio", "hello, I am not audio at all".repeat(40).getBytes(StandardCharsets.UTF_8),
-                        new String[0], FailureReason.AUDIO_UNREADABLE),
+                new Bad(
+                        "truncated",
+                        AudioFixtures.head(twoUtterances(Format.FLAC), 0.5),
+                        new String[0],
+                        FailureReason.AUDIO_CORRUPT),
+                new Bad(
+                        "corrupt",
+                        corruptMiddle(twoUtterances(Format.MP3)),
+                        new String[0],
+                        FailureReason.AUDIO_CORRUPT),
+                new Bad(
+                        "non-audio",
+                        "hello, I am not audio at all".repeat(40).getBytes(StandardCharsets.UTF_8),
+                        new String[0],
+                        FailureReason.AUDIO_UNREADABLE),
                 new Bad("unsupported-codec", unknownCodec, new String[0], FailureReason.AUDIO_UNREADABLE),
-                new Bad("video-without-audio", AudioFixtures.videoWithoutAudio(), new String[0], FailureReason.AUDIO_EMPTY),
+                new Bad(
+                        "video-without-audio",
+                        AudioFixtures.videoWithoutAudio(),
+                        new String[0],
+                        FailureReason.AUDIO_EMPTY),
                 new Bad("too-large", new byte[3_100_000], new String[0], FailureReason.AUDIO_TOO_LARGE),
-                new Bad("too-long", AudioFixtures.encode(Format.FLAC, 8_000, long70s), new String[0], FailureReason.AUDIO_TOO_LONG),
-                new Bad("malformed-json-transcript", wav, new String[]{RecordingHeaders.TRANSCRIPT, "{\"schemaVersion\":1,\"segments\":[{\"start\":2}"},
+                new Bad(
+                        "too-long",
+                        AudioFixtures.encode(Format.FLAC, 8_000, long70s),
+                        new String[0],
+                        FailureReason.AUDIO_TOO_LONG),
+                new Bad(
+                        "malformed-json-transcript",
+                        wav,
+                        new String[] {RecordingHeaders.TRANSCRIPT, "{\"schemaVersion\":1,\"segments\":[{\"start\":2}"},
                         FailureReason.TRANSCRIPT_MALFORMED),
-                new Bad("malformed-vtt-transcript", wav, new String[]{RecordingHeaders.TRANSCRIPT, "WEBVTT\n\n00:01 --> nowhere\nx\n"},
+                new Bad(
+                        "malformed-vtt-transcript",
+                        wav,
+                        new String[] {RecordingHeaders.TRANSCRIPT, "WEBVTT\n\n00:01 --> nowhere\nx\n"},
                         FailureReason.TRANSCRIPT_MALFORMED),
-                new Bad("segments-outside-audio", wav, new String[]{RecordingHeaders.TRANSCRIPT, outside},
+                new Bad(
+                        "segments-outside-audio",
+                        wav,
+                        new String[] {RecordingHeaders.TRANSCRIPT, outside},
                         FailureReason.TRANSCRIPT_OUT_OF_RANGE),
-                new Bad("bad-speaker-map", wav, new String[]{RecordingHeaders.SPEAKERS, "left=agent", RecordingHeaders.TRANSCRIPT_MODE, "none"},
+                new Bad(
+                        "bad-speaker-map",
+                        wav,
+                        new String[] {RecordingHeaders.SPEAKERS, "left=agent", RecordingHeaders.TRANSCRIPT_MODE, "none"
+                        },
                         FailureReason.MALFORMED_EVENT),
                 // issue 18: this one killed the JVM (OutOfMemoryError); over the test's 2 MB it goes by reference
-                new Bad("poison-transcript", wav, new String[]{RecordingHeaders.TRANSCRIPT, PoisonTranscript.json()},
+                new Bad(
+                        "poison-transcript",
+                        wav,
+                        new String[] {RecordingHeaders.TRANSCRIPT, PoisonTranscript.json()},
                         FailureReason.TRANSCRIPT_TOO_LARGE),
-                new Bad("overlapping-transcript", wav, new String[]{RecordingHeaders.TRANSCRIPT,
-                        PoisonTranscript.overlapping(9)}, FailureReason.TRANSCRIPT_OVERLAP));
+                new Bad(
+                        "overlapping-transcript",
+                        wav,
+                        new String[] {RecordingHeaders.TRANSCRIPT, PoisonTranscript.overlapping(9)},
+                        FailureReason.TRANSCRIPT_OVERLAP));
     }
 
     /** Overwrites 2 kB in the middle of the MP3 stream with garbage. */
@@ -231,7 +296,8 @@ class IngestKafkaTest {
         TestKafka.send(r);
         // a good recording right behind it on the same partition
         String good = newId("after-" + bad.name);
-        ProducerRecord<String, byte[]> next = new ProducerRecord<>(Topics.RECORDINGS, 0, good, twoUtterances(Format.WAV));
+        ProducerRecord<String, byte[]> next =
+                new ProducerRecord<>(Topics.RECORDINGS, 0, good, twoUtterances(Format.WAV));
         next.headers().add(RecordingHeaders.TRANSCRIPT_MODE, "none".getBytes(StandardCharsets.UTF_8));
         TestKafka.send(next);
 
@@ -251,15 +317,19 @@ class IngestKafkaTest {
         assertThat(DeadLetter.isByReference(dl.headers())).isEqualTo(byReference);
         if (byReference) {
             assertThat(dl.value()).isNull();
-            List<ConsumerRecord<String, byte[]>> original = TestKafka.readAll(Topics.RECORDINGS,
+            List<ConsumerRecord<String, byte[]>> original = TestKafka.readAll(
+                    Topics.RECORDINGS,
                     x -> x.partition() == meta.sourcePartition() && x.offset() == meta.sourceOffset());
-            assertThat(original).singleElement().satisfies(o -> assertThat(o.value()).isEqualTo(bad.audio));
+            assertThat(original)
+                    .singleElement()
+                    .satisfies(o -> assertThat(o.value()).isEqualTo(bad.audio));
         } else {
             assertThat(dl.value()).isEqualTo(bad.audio);
         }
         RecordingStatus failed = status(id, RecordingStatus.State.FAILED);
         assertThat(failed.reason()).isEqualTo(bad.reason);
-        assertThat(TestKafka.readAll(Topics.UTTERANCES_AUDIO, x -> x.key().startsWith(id + "#"))).isEmpty();
+        assertThat(TestKafka.readAll(Topics.UTTERANCES_AUDIO, x -> x.key().startsWith(id + "#")))
+                .isEmpty();
 
         assertThat(audio(good, 2)).hasSize(2);
     }
@@ -267,13 +337,16 @@ class IngestKafkaTest {
     @Test
     void invalidKeysAndMalformedTranscriptsOnTheTranscriptsTopicAreDeadLettered() {
         TestKafka.send(Topics.RECORDINGS, "not a valid id!", twoUtterances(Format.WAV));
-        assertThat(IngestRecords.deadLetter("not a valid id!", Topics.RECORDINGS)).get()
-                .extracting(r -> DeadLetter.fromHeaders(r.headers()).reason()).isEqualTo(FailureReason.INVALID_KEY);
+        assertThat(IngestRecords.deadLetter("not a valid id!", Topics.RECORDINGS))
+                .get()
+                .extracting(r -> DeadLetter.fromHeaders(r.headers()).reason())
+                .isEqualTo(FailureReason.INVALID_KEY);
 
         String id = newId("bad-transcript");
         byte[] junk = "{\"schemaVersion\":1,\"segments\":\"nope\"}".getBytes(StandardCharsets.UTF_8);
         TestKafka.send(Topics.TRANSCRIPTS, id, junk);
-        ConsumerRecord<String, byte[]> dl = IngestRecords.deadLetter(id, Topics.TRANSCRIPTS).orElseThrow();
+        ConsumerRecord<String, byte[]> dl =
+                IngestRecords.deadLetter(id, Topics.TRANSCRIPTS).orElseThrow();
         assertThat(DeadLetter.fromHeaders(dl.headers()).reason()).isEqualTo(FailureReason.TRANSCRIPT_MALFORMED);
         assertThat(dl.value()).isEqualTo(junk);
     }
@@ -298,8 +371,9 @@ class IngestKafkaTest {
         TestKafka.send(Topics.TRANSCRIPTS, nextT, "Thank you so much.".getBytes(StandardCharsets.UTF_8));
         sendRecording(nextT, wav);
 
-        for (String[] c : new String[][]{{poison, Topics.RECORDINGS}, {poisonT, Topics.TRANSCRIPTS}}) {
-            ConsumerRecord<String, byte[]> dl = IngestRecords.deadLetter(c[0], c[1]).orElseThrow();
+        for (String[] c : new String[][] {{poison, Topics.RECORDINGS}, {poisonT, Topics.TRANSCRIPTS}}) {
+            ConsumerRecord<String, byte[]> dl =
+                    IngestRecords.deadLetter(c[0], c[1]).orElseThrow();
             assertThat(dl.value()).isEqualTo(c[1].equals(Topics.RECORDINGS) ? wav : text);
             DeadLetter d = DeadLetter.fromHeaders(dl.headers());
             assertThat(d.reason()).isEqualTo(FailureReason.PROCESSING_FAILED);
@@ -307,16 +381,19 @@ class IngestKafkaTest {
             assertThat(d.sourcePartition()).isEqualTo(TestKafka.partitionOf(c[0]));
             assertThat(d.service()).isEqualTo("ingest-service");
         }
-        assertThat(audio(next, 2)).as("the recording behind the poison on its partition").hasSize(2);
+        assertThat(audio(next, 2))
+                .as("the recording behind the poison on its partition")
+                .hasSize(2);
         assertThat(text(nextT, 1)).extracting(UtteranceText::text).containsExactly("Thank you so much.");
     }
 
     @Test
     void transactionTimeoutIsSizedForTheLongestRecording() {
         // test profile: max-duration 60 s -> 60 s + 60 s / 40
-        assertThat(streamsConfig.originals().get("producer.transaction.timeout.ms")).hasToString("61500");
+        assertThat(streamsConfig.originals().get("producer.transaction.timeout.ms"))
+                .hasToString("61500");
         assertThat(streamsConfig.originals().get("max.poll.interval.ms")).hasToString("121500");
-        assertThat(streamsConfig.originals().get("processing.exception.handler")).hasToString(
-                "io.emostream.guard.streams.DeadLetterProcessingHandler");
+        assertThat(streamsConfig.originals().get("processing.exception.handler"))
+                .hasToString("io.emostream.guard.streams.DeadLetterProcessingHandler");
     }
 }

@@ -20,12 +20,14 @@ public final class IngestRecords {
 
     public static final Duration TIMEOUT = Duration.ofSeconds(45);
 
-    private IngestRecords() {
-    }
+    private IngestRecords() {}
 
     public static List<ConsumerRecord<String, byte[]>> audio(String recordingId, int expected) {
         return TestKafka.await(Topics.UTTERANCES_AUDIO, r -> r.key().startsWith(recordingId + "#"), expected, TIMEOUT)
-                .stream().sorted(Comparator.comparingInt(r -> AudioRecords.meta(r.headers()).index())).toList();
+                .stream()
+                .sorted(Comparator.comparingInt(
+                        r -> AudioRecords.meta(r.headers()).index()))
+                .toList();
     }
 
     public static UtteranceAudio meta(ConsumerRecord<String, byte[]> r) {
@@ -34,20 +36,38 @@ public final class IngestRecords {
 
     public static List<UtteranceText> text(String recordingId, int expected) {
         return TestKafka.await(Topics.UTTERANCES_TEXT, r -> r.key().startsWith(recordingId + "#"), expected, TIMEOUT)
-                .stream().map(r -> EventSerdes.UTTERANCE_TEXT.deserialize(r.topic(), r.value()))
-                .sorted(Comparator.comparingInt(UtteranceText::index)).toList();
+                .stream()
+                .map(r -> EventSerdes.UTTERANCE_TEXT.deserialize(r.topic(), r.value()))
+                .sorted(Comparator.comparingInt(UtteranceText::index))
+                .toList();
     }
 
     /** The latest status of a recording, once it is in {@code state} (or the last seen after the timeout). */
     public static RecordingStatus status(String recordingId, RecordingStatus.State state) {
-        return TestKafka.await(Topics.RECORDING_STATUS, r -> recordingId.equals(r.key())
-                        && EventSerdes.RECORDING_STATUS.deserialize(r.topic(), r.value()).state() == state, 1, TIMEOUT)
-                .stream().findFirst().map(r -> EventSerdes.RECORDING_STATUS.deserialize(r.topic(), r.value()))
+        return TestKafka.await(
+                        Topics.RECORDING_STATUS,
+                        r -> recordingId.equals(r.key())
+                                && EventSerdes.RECORDING_STATUS
+                                                .deserialize(r.topic(), r.value())
+                                                .state()
+                                        == state,
+                        1,
+                        TIMEOUT)
+                .stream()
+                .findFirst()
+                .map(r -> EventSerdes.RECORDING_STATUS.deserialize(r.topic(), r.value()))
                 .orElseThrow(() -> new AssertionError("no " + state + " status for " + recordingId));
     }
 
     public static Optional<ConsumerRecord<String, byte[]>> deadLetter(String key, String sourceTopic) {
-        return TestKafka.await(Topics.DEADLETTER, r -> key.equals(r.key())
-                && sourceTopic.equals(DeadLetter.fromHeaders(r.headers()).sourceTopic()), 1, TIMEOUT).stream().findFirst();
+        return TestKafka.await(
+                        Topics.DEADLETTER,
+                        r -> key.equals(r.key())
+                                && sourceTopic.equals(
+                                        DeadLetter.fromHeaders(r.headers()).sourceTopic()),
+                        1,
+                        TIMEOUT)
+                .stream()
+                .findFirst();
     }
 }

@@ -10,14 +10,17 @@ public final class PoisonTranscript {
 
     public static final int SEGMENTS = 95_000;
 
-    private PoisonTranscript() {
-    }
+    private PoisonTranscript() {}
 
     public static String json() {
         StringBuilder sb = new StringBuilder("{\"schemaVersion\":1,\"segments\":[");
         for (int i = 0; i < SEGMENTS; i++) {
-            sb.append(i == 0 ? "" : ",").append("{\"start\":").append((i % 50) / 100.0)
-                    .append(",\"end\":4.9,\"text\":\"w").append(i).append("\"}");
+            sb.append(i == 0 ? "" : ",")
+                    .append("{\"start\":")
+                    .append((i % 50) / 100.0)
+                    .append(",\"end\":4.9,\"text\":\"w")
+                    .append(i)
+                    .append("\"}");
         }
         return sb.append("]}").toString();
     }

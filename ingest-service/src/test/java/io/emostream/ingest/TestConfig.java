@@ -8,8 +8,7 @@ import java.util.Map;
 /** {@link IngestConfig} with the documented defaults, for tests that do not boot Quarkus. */
 public final class TestConfig {
 
-    private TestConfig() {
-    }
+    private TestConfig() {}
 
     public static IngestConfig defaults() {
         return IngestConfigs.of(Map.of());

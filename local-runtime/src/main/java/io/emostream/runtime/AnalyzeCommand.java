@@ -33,25 +33,25 @@ import java.util.stream.Stream;
  */
 final class AnalyzeCommand {
 
-    private static final List<String> AUDIO = List.of(".wav", ".mp3", ".flac", ".ogg", ".opus", ".m4a", ".aac",
-            ".mp4", ".webm", ".mkv", ".aiff", ".caf", ".amr");
+    private static final List<String> AUDIO = List.of(
+            ".wav", ".mp3", ".flac", ".ogg", ".opus", ".m4a", ".aac", ".mp4", ".webm", ".mkv", ".aiff", ".caf", ".amr");
     private static final List<String> SIDECARS = List.of(".vtt", ".json", ".txt");
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final RuntimeSettings settings;
     private final String reporting;
     private final IngestClient ingest;
 
-    private record Submitted(Path file, String recordingId, List<String> utteranceIds, boolean hasTranscript) {
-    }
+    private record Submitted(Path file, String recordingId, List<String> utteranceIds, boolean hasTranscript) {}
 
     AnalyzeCommand(RuntimeSettings settings) {
         this.settings = settings;
         this.reporting = settings.serviceUrl(ServiceSpec.named("reporting"));
         // a service that dies under an upload is restarted by the supervisor: wait for it, then send again
-        this.ingest = new IngestClient(settings.serviceUrl(ServiceSpec.named("ingest")), settings.apiKey(), 5,
-                Duration.ofMinutes(3));
+        this.ingest = new IngestClient(
+                settings.serviceUrl(ServiceSpec.named("ingest")), settings.apiKey(), 5, Duration.ofMinutes(3));
     }
 
     int run(List<String> args, List<String> runtimeOptions) throws Exception {
@@ -80,7 +80,9 @@ final class AnalyzeCommand {
 
         boolean startedHere = false;
         Optional<RuntimeState> state = RuntimeState.read(settings.home());
-        if (state.isEmpty() || !state.get().supervisorAlive() || !RuntimeState.READY.equals(state.get().state())) {
+        if (state.isEmpty()
+                || !state.get().supervisorAlive()
+                || !RuntimeState.READY.equals(state.get().state())) {
             if (state.isPresent() && state.get().supervisorAlive()) {
                 System.err.println("EmoStream is " + state.get().state() + "; wait for it to be ready or run "
                         + "./emostream down");
@@ -93,12 +95,17 @@ final class AnalyzeCommand {
             startedHere = true;
         }
         if (startedHere) {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                if (RuntimeState.read(settings.home()).map(RuntimeState::supervisorAlive).orElse(false)) {
-                    System.out.println("\nstopping EmoStream ...");
-                    RuntimeMain.stop(settings);
-                }
-            }, "analyze-stop"));
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(
+                            () -> {
+                                if (RuntimeState.read(settings.home())
+                                        .map(RuntimeState::supervisorAlive)
+                                        .orElse(false)) {
+                                    System.out.println("\nstopping EmoStream ...");
+                                    RuntimeMain.stop(settings);
+                                }
+                            },
+                            "analyze-stop"));
         }
 
         List<Submitted> submitted = new ArrayList<>();
@@ -122,19 +129,27 @@ final class AnalyzeCommand {
 
         System.out.println();
         System.out.println("See the results in the console (upload more there too):");
-        System.out.println("  " + RuntimeMain.consoleUrl(reporting, submitted.isEmpty() ? ""
-                : "recording.html?id=" + URLEncoder.encode(submitted.get(0).recordingId(), StandardCharsets.UTF_8),
-                settings));
+        System.out.println("  "
+                + RuntimeMain.consoleUrl(
+                        reporting,
+                        submitted.isEmpty()
+                                ? ""
+                                : "recording.html?id="
+                                        + URLEncoder.encode(submitted.get(0).recordingId(), StandardCharsets.UTF_8),
+                        settings));
         System.out.println("or through the API (key in " + settings.home().resolve("api-key") + "):");
         System.out.println("  " + reporting + "/q/swagger-ui");
         if (!submitted.isEmpty()) {
-            System.out.println("  curl -H \"X-API-Key: $(cat " + settings.home().resolve("api-key") + ")\" "
-                    + reporting + "/recordings/" + submitted.get(0).recordingId());
+            System.out.println("  curl -H \"X-API-Key: $(cat " + settings.home().resolve("api-key") + ")\" " + reporting
+                    + "/recordings/" + submitted.get(0).recordingId());
         }
         int missing = (int) submitted.stream()
-                .filter(s -> results.getOrDefault(s.recordingId(), List.of()).size() < s.utteranceIds().size()).count();
+                .filter(s -> results.getOrDefault(s.recordingId(), List.of()).size()
+                        < s.utteranceIds().size())
+                .count();
         if (serve) {
-            System.out.println("\nEmoStream keeps running; Ctrl-C to stop" + (startedHere ? "" : " this command (the platform stays up)"));
+            System.out.println("\nEmoStream keeps running; Ctrl-C to stop"
+                    + (startedHere ? "" : " this command (the platform stays up)"));
             Thread.currentThread().join();
         }
         // when this command started the platform, the shutdown hook stops it as the JVM exits
@@ -146,8 +161,8 @@ final class AnalyzeCommand {
         return AUDIO.stream().anyMatch(n::endsWith);
     }
 
-    private Submitted submit(Path file) throws IOException, IngestClient.Rejected, IngestClient.Unavailable,
-            InterruptedException {
+    private Submitted submit(Path file)
+            throws IOException, IngestClient.Rejected, IngestClient.Unavailable, InterruptedException {
         byte[] audio = Files.readAllBytes(file);
         Optional<Path> sidecar = sidecar(file);
         String transcript = sidecar.isPresent() ? Files.readString(sidecar.get()) : null;
@@ -166,8 +181,13 @@ final class AnalyzeCommand {
             a = existing.get();
             note = ", analysed before";
         }
-        System.out.printf("%-28s → %s, %d utterance(s)%s%s%n", file.getFileName(), id, a.utteranceIds().size(),
-                sidecar.map(s -> ", transcript " + s.getFileName()).orElse(", no transcript"), note);
+        System.out.printf(
+                "%-28s → %s, %d utterance(s)%s%s%n",
+                file.getFileName(),
+                id,
+                a.utteranceIds().size(),
+                sidecar.map(s -> ", transcript " + s.getFileName()).orElse(", no transcript"),
+                note);
         return new Submitted(file, id, a.utteranceIds(), transcript != null);
     }
 
@@ -175,7 +195,10 @@ final class AnalyzeCommand {
         String name = audio.getFileName().toString();
         int dot = name.lastIndexOf('.');
         String base = dot > 0 ? name.substring(0, dot) : name;
-        return SIDECARS.stream().map(ext -> audio.resolveSibling(base + ext)).filter(Files::isReadable).findFirst();
+        return SIDECARS.stream()
+                .map(ext -> audio.resolveSibling(base + ext))
+                .filter(Files::isReadable)
+                .findFirst();
     }
 
     /** The file name made safe, plus a content hash: analysing the same file again gives the same ids. */
@@ -218,7 +241,10 @@ final class AnalyzeCommand {
                     items = results.getOrDefault(s.recordingId(), List.of());
                 }
                 results.put(s.recordingId(), items);
-                done += (int) items.stream().filter(u -> !s.hasTranscript() || "BOTH".equals(u.path("modalities").asText())).count();
+                done += (int) items.stream()
+                        .filter(u -> !s.hasTranscript()
+                                || "BOTH".equals(u.path("modalities").asText()))
+                        .count();
             }
             done = Math.min(done, expected);
             if (terminal) { // one line, rewritten in place
@@ -245,9 +271,13 @@ final class AnalyzeCommand {
     private List<JsonNode> utterances(String recordingId) throws Exception {
         HttpResponse<String> r;
         try {
-            r = HTTP.send(HttpRequest.newBuilder(URI.create(reporting + "/utterances?order=asc&limit=500&recording="
-                            + URLEncoder.encode(recordingId, StandardCharsets.UTF_8)))
-                    .header("X-API-Key", settings.apiKey()).timeout(Duration.ofSeconds(10)).GET().build(),
+            r = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(reporting + "/utterances?order=asc&limit=500&recording="
+                                    + URLEncoder.encode(recordingId, StandardCharsets.UTF_8)))
+                            .header("X-API-Key", settings.apiKey())
+                            .timeout(Duration.ofSeconds(10))
+                            .GET()
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             return null;
@@ -268,27 +298,46 @@ final class AnalyzeCommand {
         for (Submitted s : submitted) {
             List<JsonNode> items = results.getOrDefault(s.recordingId(), List.of());
             if (items.isEmpty()) {
-                System.out.printf(format, cut(s.file().getFileName().toString(), 26), "", "", "(no results yet)", "", "", "", "");
+                System.out.printf(
+                        format, cut(s.file().getFileName().toString(), 26), "", "", "(no results yet)", "", "", "", "");
             }
             for (JsonNode u : items) {
-                System.out.printf(Locale.ROOT, format, cut(s.file().getFileName().toString(), 26),
-                        String.format(Locale.ROOT, "%.1f-%.1f", u.path("startMs").asLong() / 1000.0, u.path("endMs").asLong() / 1000.0),
+                System.out.printf(
+                        Locale.ROOT,
+                        format,
+                        cut(s.file().getFileName().toString(), 26),
+                        String.format(
+                                Locale.ROOT,
+                                "%.1f-%.1f",
+                                u.path("startMs").asLong() / 1000.0,
+                                u.path("endMs").asLong() / 1000.0),
                         cut(u.path("speaker").asText(""), 9),
                         cut(u.path("transcript").asText(""), 42),
-                        score(u.path("speech")), score(u.path("text")),
-                        u.path("label").asText(), String.format(Locale.ROOT, "%.2f", u.path("confidence").asDouble()));
+                        score(u.path("speech")),
+                        score(u.path("text")),
+                        u.path("label").asText(),
+                        String.format(Locale.ROOT, "%.2f", u.path("confidence").asDouble()));
             }
         }
         // the distribution of fused labels, most frequent first
         Map<String, Integer> counts = new LinkedHashMap<>();
-        results.values().forEach(items -> items.forEach(u -> counts.merge(u.path("label").asText(), 1, Integer::sum)));
+        results.values()
+                .forEach(
+                        items -> items.forEach(u -> counts.merge(u.path("label").asText(), 1, Integer::sum)));
         if (!counts.isEmpty()) {
             int total = counts.values().stream().mapToInt(Integer::intValue).sum();
             System.out.println();
-            System.out.println("fused labels: " + counts.entrySet().stream()
-                    .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
-                    .map(e -> String.format(Locale.ROOT, "%s %d (%.0f %%)", e.getKey(), e.getValue(), 100.0 * e.getValue() / total))
-                    .collect(java.util.stream.Collectors.joining(", ")));
+            System.out.println("fused labels: "
+                    + counts.entrySet().stream()
+                            .sorted(Map.Entry.<String, Integer>comparingByValue()
+                                    .reversed())
+                            .map(e -> String.format(
+                                    Locale.ROOT,
+                                    "%s %d (%.0f %%)",
+                                    e.getKey(),
+                                    e.getValue(),
+                                    100.0 * e.getValue() / total))
+                            .collect(java.util.stream.Collectors.joining(", ")));
         }
     }
 
@@ -296,7 +345,11 @@ final class AnalyzeCommand {
         if (s.isMissingNode() || s.isNull()) {
             return "-";
         }
-        return String.format(Locale.ROOT, "%s %.2f", s.path("label").asText(), s.path("confidence").asDouble());
+        return String.format(
+                Locale.ROOT,
+                "%s %.2f",
+                s.path("label").asText(),
+                s.path("confidence").asDouble());
     }
 
     private static String cut(String s, int n) {

@@ -14,8 +14,7 @@ import java.util.concurrent.TimeUnit;
 /** Starting and stopping child JVMs that die with the supervisor. */
 final class ChildProcesses {
 
-    private ChildProcesses() {
-    }
+    private ChildProcesses() {}
 
     static String javaBin() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -24,7 +23,11 @@ final class ChildProcesses {
     /** The jar (or classes directory) this class was loaded from: the {@link ParentWatch} agent. */
     static Path ownCodeSource() {
         try {
-            return Path.of(ChildProcesses.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return Path.of(ChildProcesses.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
         } catch (Exception e) {
             throw new IllegalStateException("cannot locate the local-runtime jar", e);
         }

@@ -21,12 +21,10 @@ final class Control {
     private static final String ANSWER = ".answer";
     static final String OK = "ok";
 
-    private Control() {
-    }
+    private Control() {}
 
     /** A request the supervisor has not answered yet. */
-    record Request(Path file, String command) {
-    }
+    record Request(Path file, String command) {}
 
     static Path dir(Path home) {
         return home.resolve("control");
@@ -72,8 +70,10 @@ final class Control {
         List<Request> out = new ArrayList<>();
         try (var files = Files.list(dir)) {
             for (Path f : files.filter(f -> f.getFileName().toString().endsWith(REQUEST))
-                    .sorted(java.util.Comparator.comparing(Control::modified)).toList()) {
-                out.add(new Request(f, Files.readString(f, StandardCharsets.UTF_8).trim()));
+                    .sorted(java.util.Comparator.comparing(Control::modified))
+                    .toList()) {
+                out.add(new Request(
+                        f, Files.readString(f, StandardCharsets.UTF_8).trim()));
             }
         }
         return out;

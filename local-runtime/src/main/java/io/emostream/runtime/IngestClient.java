@@ -26,8 +26,7 @@ import java.util.UUID;
 final class IngestClient {
 
     /** What ingest accepted. */
-    record Accepted(String recordingId, List<String> utteranceIds) {
-    }
+    record Accepted(String recordingId, List<String> utteranceIds) {}
 
     /** Ingest refused the file; the message says why (its problem details). */
     static final class Rejected extends Exception {
@@ -54,7 +53,8 @@ final class IngestClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration LONGEST_RETRY_AFTER = Duration.ofSeconds(30);
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String baseUrl;
     private final String apiKey;
     private final int attempts;
@@ -82,7 +82,8 @@ final class IngestClient {
                 .header(ApiKeys.HEADER, apiKey)
                 // the same key on every attempt: a retry of an upload that did arrive is answered, not repeated
                 .header("Idempotency-Key", recordingId)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
         String problem = "";
         for (int attempt = 1; attempt <= attempts; attempt++) {
             HttpResponse<String> r;
@@ -102,7 +103,8 @@ final class IngestClient {
                 return new Accepted(json.path("recordingId").asText(recordingId), ids);
             }
             String said = r.statusCode() + " " + json.path("title").asText("") + ": "
-                    + json.path("detail").asText(r.body().isBlank() ? "no details" : r.body().strip());
+                    + json.path("detail")
+                            .asText(r.body().isBlank() ? "no details" : r.body().strip());
             var retryAfter = r.headers().firstValueAsLong("Retry-After");
             if (retryAfter.isPresent() && (r.statusCode() == 429 || r.statusCode() == 503 || r.statusCode() == 409)) {
                 problem = said;
@@ -118,7 +120,10 @@ final class IngestClient {
     java.util.Optional<Accepted> existing(String recordingId) throws InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/recordings/"
                         + java.net.URLEncoder.encode(recordingId, StandardCharsets.UTF_8) + "/status"))
-                .header(ApiKeys.HEADER, apiKey).timeout(Duration.ofSeconds(10)).GET().build();
+                .header(ApiKeys.HEADER, apiKey)
+                .timeout(Duration.ofSeconds(10))
+                .GET()
+                .build();
         try {
             HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
@@ -138,7 +143,8 @@ final class IngestClient {
     /** Polls readiness until the service answers, or the wait is over (then the next attempt finds out). */
     private void awaitReady() throws InterruptedException {
         HttpRequest ready = HttpRequest.newBuilder(URI.create(baseUrl + "/q/health/ready"))
-                .timeout(Duration.ofSeconds(3)).build();
+                .timeout(Duration.ofSeconds(3))
+                .build();
         long deadline = System.nanoTime() + waitForService.toNanos();
         while (System.nanoTime() < deadline) {
             try {
@@ -171,8 +177,8 @@ final class IngestClient {
         }
     }
 
-    private static byte[] multipart(String boundary, String recordingId, String fileName, byte[] audio,
-                                    String transcript) {
+    private static byte[] multipart(
+            String boundary, String recordingId, String fileName, byte[] audio, String transcript) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         part(body, boundary, "recordingId", null, recordingId.getBytes(StandardCharsets.UTF_8));
         if (transcript != null) {
@@ -184,12 +190,17 @@ final class IngestClient {
     }
 
     private static void part(ByteArrayOutputStream out, String boundary, String name, String filename, byte[] content) {
-        StringBuilder h = new StringBuilder("--").append(boundary).append("\r\n")
-                .append("Content-Disposition: form-data; name=\"").append(name).append('"');
+        StringBuilder h = new StringBuilder("--")
+                .append(boundary)
+                .append("\r\n")
+                .append("Content-Disposition: form-data; name=\"")
+                .append(name)
+                .append('"');
         if (filename != null) {
             h.append("; filename=\"").append(filename.replace("\"", "")).append('"');
         }
-        h.append("\r\nContent-Type: ").append(filename != null ? "application/octet-stream" : "text/plain; charset=UTF-8")
+        h.append("\r\nContent-Type: ")
+                .append(filename != null ? "application/octet-stream" : "text/plain; charset=UTF-8")
                 .append("\r\n\r\n");
         out.writeBytes(h.toString().getBytes(StandardCharsets.UTF_8));
         out.writeBytes(content);

@@ -56,16 +56,37 @@ public final class KafkaBroker implements AutoCloseable {
             // Kafka's own ids never start with '-', which kafka-storage's argument parser would take for an option
             // (a plain base64 UUID does in 1 of 64 starts: "argument --cluster-id/-t: expected one argument")
             String clusterId = Uuid.randomUuid().toString();
-            Process format = ChildProcesses.start(ChildProcesses.javaCommand(List.of("-Xmx256m", "-cp", classpath,
-                    "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", config.toString())), log, Map.of());
+            Process format = ChildProcesses.start(
+                    ChildProcesses.javaCommand(List.of(
+                            "-Xmx256m",
+                            "-cp",
+                            classpath,
+                            "kafka.tools.StorageTool",
+                            "format",
+                            "-t",
+                            clusterId,
+                            "-c",
+                            config.toString())),
+                    log,
+                    Map.of());
             format.getOutputStream().close();
             if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
                 throw new IOException("formatting the Kafka log directory failed; see " + log);
             }
         }
-        process = ChildProcesses.start(ChildProcesses.javaCommand(List.of(
-                "-Xms256m", "-Xmx768m", "-XX:+UseG1GC", "-Djava.awt.headless=true",
-                "-cp", classpath, ParentWatch.class.getName(), "kafka.Kafka", config.toString())), log, Map.of());
+        process = ChildProcesses.start(
+                ChildProcesses.javaCommand(List.of(
+                        "-Xms256m",
+                        "-Xmx768m",
+                        "-XX:+UseG1GC",
+                        "-Djava.awt.headless=true",
+                        "-cp",
+                        classpath,
+                        ParentWatch.class.getName(),
+                        "kafka.Kafka",
+                        config.toString())),
+                log,
+                Map.of());
         ChildProcesses.waitForPort(port, process, timeout, "Kafka broker", log);
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
             admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -35,12 +35,27 @@ public final class LocalPlatform implements AutoCloseable {
     public static LocalPlatform start(Path repo, String services, Map<String, String> env) throws Exception {
         Path home = Files.createTempDirectory("emostream-platform");
         int offset = freeOffset();
-        RuntimeSettings s = new RuntimeSettings(home, repo.toAbsolutePath().normalize(), freePort(), freePort(),
-                freePort(), io.emostream.contracts.Topics.DEFAULT_PARTITIONS, offset);
+        RuntimeSettings s = new RuntimeSettings(
+                home,
+                repo.toAbsolutePath().normalize(),
+                freePort(),
+                freePort(),
+                freePort(),
+                io.emostream.contracts.Topics.DEFAULT_PARTITIONS,
+                offset);
         LocalPlatform p = new LocalPlatform(s, new HashMap<>(env));
-        p.cli("up", "--services", services, "--kafka-port", Integer.toString(s.kafkaPort()),
-                "--controller-port", Integer.toString(s.controllerPort()),
-                "--postgres-port", Integer.toString(s.postgresPort()), "--port-offset", Integer.toString(offset));
+        p.cli(
+                "up",
+                "--services",
+                services,
+                "--kafka-port",
+                Integer.toString(s.kafkaPort()),
+                "--controller-port",
+                Integer.toString(s.controllerPort()),
+                "--postgres-port",
+                Integer.toString(s.postgresPort()),
+                "--port-offset",
+                Integer.toString(offset));
         return p;
     }
 
@@ -67,7 +82,10 @@ public final class LocalPlatform implements AutoCloseable {
     /** Pid of a running service JVM (its first instance; for CPU and memory readings, or to kill it). */
     public long pid(String service) {
         return RuntimeState.read(settings.home()).orElseThrow().services().stream()
-                .filter(x -> x.name().equals(service) && x.instance() == 0).findFirst().orElseThrow().pid();
+                .filter(x -> x.name().equals(service) && x.instance() == 0)
+                .findFirst()
+                .orElseThrow()
+                .pid();
     }
 
     /** Pids of every running instance of a service, first instance first. */
@@ -75,7 +93,8 @@ public final class LocalPlatform implements AutoCloseable {
         return RuntimeState.read(settings.home()).orElseThrow().services().stream()
                 .filter(x -> x.name().equals(service))
                 .sorted(java.util.Comparator.comparingInt(RuntimeState.Service::instance))
-                .map(RuntimeState.Service::pid).toList();
+                .map(RuntimeState.Service::pid)
+                .toList();
     }
 
     /**
@@ -119,21 +138,24 @@ public final class LocalPlatform implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             var state = RuntimeState.read(settings.home());
             if (state.isPresent()) {
-                var svc = state.get().services().stream().filter(x -> x.name().equals(service) && x.instance() == 0)
+                var svc = state.get().services().stream()
+                        .filter(x -> x.name().equals(service) && x.instance() == 0)
                         .findFirst();
-                if (svc.isPresent() && svc.get().pid() != oldPid && ServiceProcess.isReady(svc.get().url())) {
+                if (svc.isPresent()
+                        && svc.get().pid() != oldPid
+                        && ServiceProcess.isReady(svc.get().url())) {
                     return;
                 }
             }
             Thread.sleep(250);
         }
-        throw new IllegalStateException(service + " was not restarted and ready within " + timeout
-                + "; see " + settings.logs());
+        throw new IllegalStateException(
+                service + " was not restarted and ready within " + timeout + "; see " + settings.logs());
     }
 
     private void cli(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(ChildProcesses.javaBin(), "-cp", runtimeClasspath(),
-                RuntimeMain.class.getName()));
+        List<String> cmd = new ArrayList<>(
+                List.of(ChildProcesses.javaBin(), "-cp", runtimeClasspath(), RuntimeMain.class.getName()));
         cmd.addAll(List.of(args));
         cmd.addAll(List.of("--home", settings.home().toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
@@ -143,7 +165,8 @@ public final class LocalPlatform implements AutoCloseable {
         proc.getOutputStream().close();
         String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!proc.waitFor(10, TimeUnit.MINUTES) || proc.exitValue() != 0) {
-            throw new IllegalStateException("local runtime " + args[0] + " failed (logs in " + settings.logs() + "):\n" + out);
+            throw new IllegalStateException(
+                    "local runtime " + args[0] + " failed (logs in " + settings.logs() + "):\n" + out);
         }
     }
 
@@ -164,7 +187,8 @@ public final class LocalPlatform implements AutoCloseable {
         try (var children = Files.list(settings.home())) {
             for (Path child : children.filter(c -> !c.equals(settings.logs())).toList()) {
                 try (var tree = Files.walk(child)) {
-                    tree.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                    tree.sorted(java.util.Comparator.reverseOrder())
+                            .forEach(f -> f.toFile().delete());
                 }
             }
         }

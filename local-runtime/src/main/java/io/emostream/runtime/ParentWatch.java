@@ -13,8 +13,7 @@ import java.util.Arrays;
  */
 public final class ParentWatch {
 
-    private ParentWatch() {
-    }
+    private ParentWatch() {}
 
     public static void premain(String args, Instrumentation instrumentation) {
         watchStdin();
@@ -25,24 +24,26 @@ public final class ParentWatch {
             throw new IllegalArgumentException("usage: ParentWatch <main-class> [args...]");
         }
         watchStdin();
-        Class.forName(args[0]).getMethod("main", String[].class)
-                .invoke(null, (Object) Arrays.copyOfRange(args, 1, args.length));
+        Class.forName(args[0]).getMethod("main", String[].class).invoke(null, (Object)
+                Arrays.copyOfRange(args, 1, args.length));
     }
 
     static void watchStdin() {
-        Thread t = new Thread(() -> {
-            InputStream in = System.in;
-            byte[] buf = new byte[64];
-            try {
-                while (in.read(buf) >= 0) {
-                    // the supervisor never writes; any bytes are ignored
-                }
-            } catch (IOException ignored) {
-                // a broken pipe means the same as EOF
-            }
-            System.err.println("[parent-watch] supervisor is gone; shutting down");
-            System.exit(0);
-        }, "parent-watch");
+        Thread t = new Thread(
+                () -> {
+                    InputStream in = System.in;
+                    byte[] buf = new byte[64];
+                    try {
+                        while (in.read(buf) >= 0) {
+                            // the supervisor never writes; any bytes are ignored
+                        }
+                    } catch (IOException ignored) {
+                        // a broken pipe means the same as EOF
+                    }
+                    System.err.println("[parent-watch] supervisor is gone; shutting down");
+                    System.exit(0);
+                },
+                "parent-watch");
         t.setDaemon(true);
         t.start();
     }

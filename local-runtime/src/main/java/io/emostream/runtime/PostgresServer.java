@@ -71,10 +71,11 @@ public final class PostgresServer implements AutoCloseable {
     }
 
     private void createDatabase() throws SQLException {
-        try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = pg.getPostgresDatabase().getConnection();
+                Statement s = c.createStatement()) {
             if (!exists(s, "SELECT 1 FROM pg_roles WHERE rolname = '" + RuntimeSettings.DB_USER + "'")) {
-                s.execute("CREATE ROLE " + RuntimeSettings.DB_USER + " LOGIN PASSWORD '"
-                        + RuntimeSettings.DB_PASSWORD + "'");
+                s.execute("CREATE ROLE " + RuntimeSettings.DB_USER + " LOGIN PASSWORD '" + RuntimeSettings.DB_PASSWORD
+                        + "'");
             }
             if (!exists(s, "SELECT 1 FROM pg_roles WHERE rolname = '" + RuntimeSettings.DB_READER + "'")) {
                 s.execute("CREATE ROLE " + RuntimeSettings.DB_READER + " LOGIN PASSWORD '"

@@ -23,8 +23,7 @@ import java.util.Optional;
  */
 public final class RuntimeMain {
 
-    private RuntimeMain() {
-    }
+    private RuntimeMain() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
@@ -38,8 +37,9 @@ public final class RuntimeMain {
                 code = new AnalyzeCommand(settings).run(List.of(args).subList(1, args.length), List.of());
             } catch (Exception e) {
                 // a person reads this: what went wrong, not a stack trace (the services' logs have the details)
-                System.err.println("analyze stopped: " + (e.getMessage() == null ? e.getClass().getSimpleName()
-                        : e.getMessage()) + " (logs in " + settings.logs() + ")");
+                System.err.println("analyze stopped: "
+                        + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + " (logs in "
+                        + settings.logs() + ")");
                 code = 1;
             }
             System.exit(code);
@@ -84,8 +84,8 @@ public final class RuntimeMain {
     }
 
     /** Requests to the running supervisor, with how many arguments each takes before the options. */
-    private static final java.util.Map<String, Integer> CONTROL_ARGS = java.util.Map.of("scale", 2, "kafka", 1,
-            "postgres", 1);
+    private static final java.util.Map<String, Integer> CONTROL_ARGS =
+            java.util.Map.of("scale", 2, "kafka", 1, "postgres", 1);
 
     /** {@code scale SERVICE N}, {@code kafka|postgres stop|start|restart}: sent to the running supervisor. */
     private static int control(RuntimeSettings settings, String[] args) throws Exception {
@@ -137,16 +137,22 @@ public final class RuntimeMain {
     static int upInBackground(RuntimeSettings settings, List<String> options) throws Exception {
         Optional<RuntimeState> current = RuntimeState.read(settings.home());
         if (current.isPresent() && current.get().supervisorAlive()) {
-            System.out.println("EmoStream is already running (pid " + current.get().pid() + ", "
-                    + current.get().state() + ")");
+            System.out.println("EmoStream is already running (pid "
+                    + current.get().pid() + ", " + current.get().state() + ")");
             printStatus(current.get(), settings);
             return RuntimeState.READY.equals(current.get().state()) ? 0 : 1;
         }
         Files.createDirectories(settings.logs());
         Files.deleteIfExists(RuntimeState.file(settings.home())); // stale: its supervisor is gone
         Path log = settings.logs().resolve("supervisor.log");
-        List<String> cmd = new ArrayList<>(List.of("setsid", ChildProcesses.javaBin(), "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"), RuntimeMain.class.getName(), "supervise"));
+        List<String> cmd = new ArrayList<>(List.of(
+                "setsid",
+                ChildProcesses.javaBin(),
+                "-Xmx256m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                RuntimeMain.class.getName(),
+                "supervise"));
         cmd.addAll(options);
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
@@ -224,17 +230,21 @@ public final class RuntimeMain {
     static void printStatus(RuntimeState s, RuntimeSettings settings) {
         System.out.println();
         System.out.printf("  %-10s %-46s %s%n", "component", "address", "state");
-        System.out.printf("  %-10s %-46s %s%n", "kafka", s.kafkaBootstrapServers(), s.kafkaPid() == 0 ? "STOPPED" : "up");
+        System.out.printf(
+                "  %-10s %-46s %s%n", "kafka", s.kafkaBootstrapServers(), s.kafkaPid() == 0 ? "STOPPED" : "up");
         System.out.printf("  %-10s %-46s %s%n", "postgres", s.jdbcUrl(), s.postgresPid() == 0 ? "STOPPED" : "up");
         for (RuntimeState.Service svc : s.services()) {
             boolean ready = ServiceProcess.isReady(svc.url());
             String name = svc.instance() == 0 ? svc.name() : svc.name() + "-" + (svc.instance() + 1);
             System.out.printf("  %-10s %-46s %s%n", name, svc.url(), ready ? "ready" : "NOT READY");
         }
-        s.services().stream().filter(svc -> svc.name().equals("reporting")).findFirst().ifPresent(r -> {
-            System.out.println();
-            System.out.println("  Console: " + consoleUrl(r.url(), "", settings));
-        });
+        s.services().stream()
+                .filter(svc -> svc.name().equals("reporting"))
+                .findFirst()
+                .ifPresent(r -> {
+                    System.out.println();
+                    System.out.println("  Console: " + consoleUrl(r.url(), "", settings));
+                });
         System.out.println();
     }
 

@@ -18,8 +18,8 @@ import java.util.Map;
  * @param portOffset     added to every service's HTTP port, to run a second platform beside one on the default
  *                       ports ({@code EMOSTREAM_PORT_OFFSET})
  */
-public record RuntimeSettings(Path home, Path repo, int kafkaPort, int controllerPort, int postgresPort,
-                              int partitions, int portOffset) {
+public record RuntimeSettings(
+        Path home, Path repo, int kafkaPort, int controllerPort, int postgresPort, int partitions, int portOffset) {
 
     public static final String DATABASE = "emostream";
     public static final String DB_USER = "emostream";
@@ -32,10 +32,14 @@ public record RuntimeSettings(Path home, Path repo, int kafkaPort, int controlle
     public static final int MAX_INSTANCES = 4;
 
     public static RuntimeSettings fromEnv(Map<String, String> env) {
-        Path repo = Path.of(env.getOrDefault("EMOSTREAM_REPO", ".")).toAbsolutePath().normalize();
+        Path repo = Path.of(env.getOrDefault("EMOSTREAM_REPO", "."))
+                .toAbsolutePath()
+                .normalize();
         return new RuntimeSettings(
-                Path.of(env.getOrDefault("EMOSTREAM_HOME", repo.resolve(".emostream").toString()))
-                        .toAbsolutePath().normalize(),
+                Path.of(env.getOrDefault(
+                                "EMOSTREAM_HOME", repo.resolve(".emostream").toString()))
+                        .toAbsolutePath()
+                        .normalize(),
                 repo,
                 Integer.parseInt(env.getOrDefault("EMOSTREAM_KAFKA_PORT", "19092")),
                 Integer.parseInt(env.getOrDefault("EMOSTREAM_KAFKA_CONTROLLER_PORT", "19093")),
@@ -86,8 +90,8 @@ public record RuntimeSettings(Path home, Path repo, int kafkaPort, int controlle
                 new java.security.SecureRandom().nextBytes(b);
                 java.nio.file.Files.writeString(file, java.util.HexFormat.of().formatHex(b));
                 try {
-                    java.nio.file.Files.setPosixFilePermissions(file,
-                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+                    java.nio.file.Files.setPosixFilePermissions(
+                            file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
                 } catch (UnsupportedOperationException ignored) {
                     // not a POSIX file system
                 }
@@ -100,18 +104,30 @@ public record RuntimeSettings(Path home, Path repo, int kafkaPort, int controlle
 
     public RuntimeSettings with(String flag, String value) {
         return switch (flag) {
-            case "--home" -> new RuntimeSettings(Path.of(value).toAbsolutePath().normalize(), repo, kafkaPort,
-                    controllerPort, postgresPort, partitions, portOffset);
-            case "--kafka-port" -> new RuntimeSettings(home, repo, Integer.parseInt(value), controllerPort,
-                    postgresPort, partitions, portOffset);
-            case "--controller-port" -> new RuntimeSettings(home, repo, kafkaPort, Integer.parseInt(value),
-                    postgresPort, partitions, portOffset);
-            case "--postgres-port" -> new RuntimeSettings(home, repo, kafkaPort, controllerPort,
-                    Integer.parseInt(value), partitions, portOffset);
-            case "--partitions" -> new RuntimeSettings(home, repo, kafkaPort, controllerPort, postgresPort,
-                    Integer.parseInt(value), portOffset);
-            case "--port-offset" -> new RuntimeSettings(home, repo, kafkaPort, controllerPort, postgresPort,
-                    partitions, Integer.parseInt(value));
+            case "--home" ->
+                new RuntimeSettings(
+                        Path.of(value).toAbsolutePath().normalize(),
+                        repo,
+                        kafkaPort,
+                        controllerPort,
+                        postgresPort,
+                        partitions,
+                        portOffset);
+            case "--kafka-port" ->
+                new RuntimeSettings(
+                        home, repo, Integer.parseInt(value), controllerPort, postgresPort, partitions, portOffset);
+            case "--controller-port" ->
+                new RuntimeSettings(
+                        home, repo, kafkaPort, Integer.parseInt(value), postgresPort, partitions, portOffset);
+            case "--postgres-port" ->
+                new RuntimeSettings(
+                        home, repo, kafkaPort, controllerPort, Integer.parseInt(value), partitions, portOffset);
+            case "--partitions" ->
+                new RuntimeSettings(
+                        home, repo, kafkaPort, controllerPort, postgresPort, Integer.parseInt(value), portOffset);
+            case "--port-offset" ->
+                new RuntimeSettings(
+                        home, repo, kafkaPort, controllerPort, postgresPort, partitions, Integer.parseInt(value));
             default -> throw new IllegalArgumentException("unknown option " + flag);
         };
     }

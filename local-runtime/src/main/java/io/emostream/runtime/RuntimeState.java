@@ -13,8 +13,15 @@ import java.util.Optional;
  * What the supervisor publishes about itself in {@code <home>/runtime.json}, so {@code up}, {@code status} and
  * {@code down} (other processes) can find it.
  */
-public record RuntimeState(long pid, String state, String kafkaBootstrapServers, String jdbcUrl, long kafkaPid,
-                           long postgresPid, List<Service> services, String message) {
+public record RuntimeState(
+        long pid,
+        String state,
+        String kafkaBootstrapServers,
+        String jdbcUrl,
+        long kafkaPid,
+        long postgresPid,
+        List<Service> services,
+        String message) {
 
     public static final String STARTING = "starting";
     public static final String READY = "ready";
@@ -23,8 +30,7 @@ public record RuntimeState(long pid, String state, String kafkaBootstrapServers,
     public static final String FAILED = "failed";
 
     /** A service JVM; {@code instance} 0 is the one {@code up} starts, further ones come from {@code scale}. */
-    public record Service(String name, int instance, String url, long pid) {
-    }
+    public record Service(String name, int instance, String url, long pid) {}
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 

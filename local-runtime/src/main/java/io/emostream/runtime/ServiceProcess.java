@@ -16,7 +16,8 @@ import java.util.Map;
 /** One running service JVM. */
 final class ServiceProcess implements AutoCloseable {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final ServiceSpec spec;
     private final int instance;
@@ -52,19 +53,28 @@ final class ServiceProcess implements AutoCloseable {
         if (instance > 0) {
             String replica = spec.name() + "-" + (instance + 1);
             env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
-            env.put("EMOSTREAM_STATE_DIR", settings.home().resolve("state").resolve(replica).toString());
+            env.put(
+                    "EMOSTREAM_STATE_DIR",
+                    settings.home().resolve("state").resolve(replica).toString());
             // part of inference's transactional ids: two replicas with the same one would fence each other
             env.put("EMOSTREAM_INFERENCE_INSTANCE_ID", "local-" + (instance + 1));
         }
         env.putAll(extraEnv);
         List<String> jvm = new ArrayList<>(List.of(
                 "-javaagent:" + ChildProcesses.ownCodeSource(),
-                "-Xmx" + spec.maxHeap(), "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError",
+                "-Xmx" + spec.maxHeap(),
+                "-XX:+UseG1GC",
+                "-XX:+ExitOnOutOfMemoryError",
                 "-Dai.djl.offline=true",
-                "-jar", jar.toString()));
+                "-jar",
+                jar.toString()));
         Path log = settings.logs().resolve(spec.name() + (instance == 0 ? "" : "-" + (instance + 1)) + ".log");
-        return new ServiceProcess(spec, instance, settings.serviceUrl(spec, instance),
-                ChildProcesses.start(ChildProcesses.javaCommand(jvm), log, env), log);
+        return new ServiceProcess(
+                spec,
+                instance,
+                settings.serviceUrl(spec, instance),
+                ChildProcesses.start(ChildProcesses.javaCommand(jvm), log, env),
+                log);
     }
 
     /** The configuration every service reads, as environment variables (MicroProfile Config naming). */
@@ -76,7 +86,9 @@ final class ServiceProcess implements AutoCloseable {
         env.put("QUARKUS_DATASOURCE_USERNAME", RuntimeSettings.DB_USER);
         env.put("QUARKUS_DATASOURCE_PASSWORD", RuntimeSettings.DB_PASSWORD);
         env.put("EMOSTREAM_MODELS_DIR", settings.repo().resolve("models").toString());
-        env.put("EMOSTREAM_STATE_DIR", settings.home().resolve("state").resolve(spec.name()).toString());
+        env.put(
+                "EMOSTREAM_STATE_DIR",
+                settings.home().resolve("state").resolve(spec.name()).toString());
         // one key for this installation's APIs (ingest uploads, reporting results); analyze sends it
         env.put("EMOSTREAM_REPORTING_API_KEYS", settings.apiKey());
         env.put("EMOSTREAM_INGEST_API_KEYS", settings.apiKey());
@@ -123,7 +135,8 @@ final class ServiceProcess implements AutoCloseable {
     void awaitReady(Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         HttpRequest req = HttpRequest.newBuilder(URI.create(url + "/q/health/ready"))
-                .timeout(Duration.ofSeconds(3)).build();
+                .timeout(Duration.ofSeconds(3))
+                .build();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IOException(spec.name() + " exited with code " + process.exitValue() + "; see " + log);
@@ -139,8 +152,12 @@ final class ServiceProcess implements AutoCloseable {
     /** The HTTP status of {@code /q/health/live}, or -1 when it does not answer (e.g. still starting). */
     int liveness() {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create(url + "/q/health/live"))
-                    .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+            return HTTP.send(
+                            HttpRequest.newBuilder(URI.create(url + "/q/health/live"))
+                                    .timeout(Duration.ofSeconds(3))
+                                    .build(),
+                            HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
         } catch (IOException e) {
             return -1;
         } catch (InterruptedException e) {
@@ -156,7 +173,8 @@ final class ServiceProcess implements AutoCloseable {
 
     static boolean isReady(String url) {
         return isReady(HttpRequest.newBuilder(URI.create(url + "/q/health/ready"))
-                .timeout(Duration.ofSeconds(3)).build());
+                .timeout(Duration.ofSeconds(3))
+                .build());
     }
 
     private static boolean isReady(HttpRequest req) {

@@ -25,7 +25,9 @@ public record ServiceSpec(String name, int port, String maxHeap) {
     }
 
     public static ServiceSpec named(String name) {
-        return ALL.stream().filter(s -> s.name.equals(name)).findFirst()
+        return ALL.stream()
+                .filter(s -> s.name.equals(name))
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unknown service '" + name + "'; known: "
                         + ALL.stream().map(ServiceSpec::name).toList()));
     }

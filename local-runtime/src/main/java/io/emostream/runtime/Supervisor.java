@@ -23,6 +23,7 @@ public final class Supervisor {
 
     /** Liveness checks in a row that must fail before a service is killed and restarted (Kubernetes' default 3). */
     static final int LIVENESS_FAILURES = 3;
+
     static final long LIVENESS_PERIOD_MS = 10_000;
 
     private final RuntimeSettings settings;
@@ -34,6 +35,7 @@ public final class Supervisor {
     private volatile KafkaBroker kafka;
     /** Serialises control requests and infrastructure restarts with {@link #stop()}. */
     private final Object infra = new Object();
+
     private FileChannel lockChannel;
     private FileLock lock;
     private volatile RuntimeState state;
@@ -65,18 +67,31 @@ public final class Supervisor {
         lock();
         clearControlRequests();
         long pid = ProcessHandle.current().pid();
-        state = new RuntimeState(pid, RuntimeState.STARTING, settings.bootstrapServers(), settings.jdbcUrl(), 0, 0,
-                List.of(), "starting PostgreSQL");
+        state = new RuntimeState(
+                pid,
+                RuntimeState.STARTING,
+                settings.bootstrapServers(),
+                settings.jdbcUrl(),
+                0,
+                0,
+                List.of(),
+                "starting PostgreSQL");
         state.write(settings.home());
 
-        log("starting PostgreSQL on port " + settings.postgresPort() + " (data " + settings.home().resolve("postgres") + ")");
-        postgres = new PostgresServer(settings.home().resolve("postgres"), settings.postgresPort(),
+        log("starting PostgreSQL on port " + settings.postgresPort() + " (data "
+                + settings.home().resolve("postgres") + ")");
+        postgres = new PostgresServer(
+                settings.home().resolve("postgres"),
+                settings.postgresPort(),
                 settings.logs().resolve("postgres.log"));
         postgres.start();
 
         writeState(RuntimeState.STARTING, "starting Kafka");
         log("starting Kafka (KRaft) on port " + settings.kafkaPort());
-        kafka = new KafkaBroker(settings.home().resolve("kafka"), settings.kafkaPort(), settings.controllerPort(),
+        kafka = new KafkaBroker(
+                settings.home().resolve("kafka"),
+                settings.kafkaPort(),
+                settings.controllerPort(),
                 settings.logs().resolve("kafka.log"));
         kafka.start(Duration.ofSeconds(90));
         List<String> created = TopicCreator.createAll(settings.bootstrapServers(), settings.partitions());
@@ -144,8 +159,8 @@ public final class Supervisor {
                 }
                 int n = restarts.merge(name, 1, Integer::sum);
                 long delay = Math.min(30_000L, 1000L << Math.min(5, n - 1));
-                log(name + " exited unexpectedly; restarting in " + delay + " ms (restart #" + n + ", see "
-                        + p.log() + ")");
+                log(name + " exited unexpectedly; restarting in " + delay + " ms (restart #" + n + ", see " + p.log()
+                        + ")");
                 ChildProcesses.sleep(delay);
                 synchronized (running) {
                     if (stopping.get()) {
@@ -155,8 +170,8 @@ public final class Supervisor {
                         continue; // scaled in meanwhile: it was meant to go
                     }
                     try {
-                        ServiceProcess restarted = ServiceProcess.start(p.spec(), p.instance(), settings,
-                                java.util.Map.of());
+                        ServiceProcess restarted =
+                                ServiceProcess.start(p.spec(), p.instance(), settings, java.util.Map.of());
                         running.set(running.indexOf(p), restarted);
                         startedAt.put(name, System.nanoTime());
                     } catch (Exception e) {
@@ -239,8 +254,9 @@ public final class Supervisor {
                             startPostgres();
                         }
                     }
-                    default -> throw new IllegalArgumentException("unknown action '" + cmd[1]
-                            + "'; use stop, start or restart");
+                    default ->
+                        throw new IllegalArgumentException(
+                                "unknown action '" + cmd[1] + "'; use stop, start or restart");
                 }
                 return Control.OK;
             }
@@ -297,8 +313,11 @@ public final class Supervisor {
             return;
         }
         log("starting Kafka (KRaft) on port " + settings.kafkaPort());
-        KafkaBroker k = new KafkaBroker(settings.home().resolve("kafka"), settings.kafkaPort(),
-                settings.controllerPort(), settings.logs().resolve("kafka.log"));
+        KafkaBroker k = new KafkaBroker(
+                settings.home().resolve("kafka"),
+                settings.kafkaPort(),
+                settings.controllerPort(),
+                settings.logs().resolve("kafka.log"));
         kafka = k;
         try {
             k.start(Duration.ofSeconds(90));
@@ -325,7 +344,9 @@ public final class Supervisor {
             return;
         }
         log("starting PostgreSQL on port " + settings.postgresPort());
-        PostgresServer pg = new PostgresServer(settings.home().resolve("postgres"), settings.postgresPort(),
+        PostgresServer pg = new PostgresServer(
+                settings.home().resolve("postgres"),
+                settings.postgresPort(),
                 settings.logs().resolve("postgres.log"));
         pg.start();
         postgres = pg;
@@ -350,7 +371,9 @@ public final class Supervisor {
         lock = lockChannel.tryLock();
         if (lock == null) {
             lockChannel.close();
-            String pid = RuntimeState.read(settings.home()).map(s -> " (pid " + s.pid() + ")").orElse("");
+            String pid = RuntimeState.read(settings.home())
+                    .map(s -> " (pid " + s.pid() + ")")
+                    .orElse("");
             throw new IllegalStateException("the local runtime in " + settings.home() + " is already running" + pid
                     + "; use `./emostream down` to stop it");
         }
@@ -422,8 +445,15 @@ public final class Supervisor {
         }
         KafkaBroker k = kafka;
         PostgresServer pg = postgres;
-        state = new RuntimeState(state.pid(), s, state.kafkaBootstrapServers(), state.jdbcUrl(),
-                k == null ? 0 : k.pid(), pg == null ? 0 : pg.pid(), svc, message);
+        state = new RuntimeState(
+                state.pid(),
+                s,
+                state.kafkaBootstrapServers(),
+                state.jdbcUrl(),
+                k == null ? 0 : k.pid(),
+                pg == null ? 0 : pg.pid(),
+                svc,
+                message);
         try {
             state.write(settings.home());
         } catch (IOException e) {
@@ -437,10 +467,12 @@ public final class Supervisor {
         for (String sig : List.of("TERM", "INT")) {
             try {
                 sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> {
-                    Thread t = new Thread(() -> {
-                        shutdown.run();
-                        System.exit(0);
-                    }, "signal-" + sig);
+                    Thread t = new Thread(
+                            () -> {
+                                shutdown.run();
+                                System.exit(0);
+                            },
+                            "signal-" + sig);
                     t.start();
                 });
             } catch (IllegalArgumentException e) {
@@ -450,7 +482,8 @@ public final class Supervisor {
     }
 
     static void log(String message) {
-        System.out.println("[emostream] " + java.time.LocalTime.now(java.time.ZoneId.systemDefault()).withNano(0) + " " + message);
+        System.out.println("[emostream] "
+                + java.time.LocalTime.now(java.time.ZoneId.systemDefault()).withNano(0) + " " + message);
         System.out.flush();
     }
 }

@@ -14,8 +14,7 @@ import java.util.concurrent.TimeUnit;
 /** Creates every platform topic ({@link Topics#ALL}) that does not exist yet; existing topics are left as they are. */
 public final class TopicCreator {
 
-    private TopicCreator() {
-    }
+    private TopicCreator() {}
 
     /** @return the names of the topics that were created now */
     public static List<String> createAll(String bootstrapServers, int partitions) throws Exception {

@@ -54,13 +54,15 @@ class ControlTest {
     void aRefusedRequestThrowsWithTheSupervisorsReason() {
         supervisor(c -> "error: instances must be 1..4");
         assertThatThrownBy(() -> Control.send(home, "scale fusion 9", Duration.ofSeconds(10)))
-                .isInstanceOf(IllegalStateException.class).hasMessage("instances must be 1..4");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("instances must be 1..4");
     }
 
     @Test
     void noSupervisorMeansATimeoutThatSaysSoAndNoRequestLeftForALaterOne() throws Exception {
         assertThatThrownBy(() -> Control.send(home, "kafka restart", Duration.ofMillis(300)))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("did not answer 'kafka restart'");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("did not answer 'kafka restart'");
         assertThat(Control.pending(home)).isEmpty();
     }
 }

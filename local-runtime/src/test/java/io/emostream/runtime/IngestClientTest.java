@@ -59,8 +59,8 @@ class IngestClientTest {
     }
 
     private IngestClient client(int attempts) {
-        return new IngestClient("http://localhost:" + server.getAddress().getPort(), "k-1", attempts,
-                Duration.ofSeconds(5));
+        return new IngestClient(
+                "http://localhost:" + server.getAddress().getPort(), "k-1", attempts, Duration.ofSeconds(5));
     }
 
     @Test
@@ -70,15 +70,21 @@ class IngestClientTest {
                 x.close(); // dies under the upload: no status line, the client reads EOF
                 return;
             }
-            answer(x, 202, "application/json", "{\"recordingId\":\"call-1\",\"utteranceIds\":[\"call-1#0\",\"call-1#1\"]}");
+            answer(
+                    x,
+                    202,
+                    "application/json",
+                    "{\"recordingId\":\"call-1\",\"utteranceIds\":[\"call-1#0\",\"call-1#1\"]}");
         };
-        IngestClient.Accepted a = client(5).upload("call-1", "call.wav", new byte[]{1, 2, 3}, null);
+        IngestClient.Accepted a = client(5).upload("call-1", "call.wav", new byte[] {1, 2, 3}, null);
 
         assertThat(a.utteranceIds()).containsExactly("call-1#0", "call-1#1");
         assertThat(uploads.get()).isEqualTo(2);
         assertThat(idempotencyKeys).containsExactly("call-1", "call-1");
         assertThat(apiKeys).containsExactly("k-1", "k-1");
-        assertThat(readyChecks.get()).as("waited for the service before sending again").isPositive();
+        assertThat(readyChecks.get())
+                .as("waited for the service before sending again")
+                .isPositive();
     }
 
     @Test
@@ -91,15 +97,22 @@ class IngestClientTest {
             }
             answer(x, 202, "application/json", "{\"recordingId\":\"call-2\",\"utteranceIds\":[]}");
         };
-        assertThat(client(5).upload("call-2", "call.wav", new byte[]{1}, "hello").recordingId()).isEqualTo("call-2");
+        assertThat(client(5)
+                        .upload("call-2", "call.wav", new byte[] {1}, "hello")
+                        .recordingId())
+                .isEqualTo("call-2");
         assertThat(uploads.get()).isEqualTo(2);
     }
 
     @Test
     void aRefusalIsReportedInItsOwnWords() {
-        behaviour = (attempt, x) -> answer(x, 415, "application/problem+json", "{\"title\":\"Unsupported or "
-                + "unreadable audio\",\"status\":415,\"detail\":\"not a readable audio file\"}");
-        assertThatThrownBy(() -> client(5).upload("bad", "bad.wav", new byte[]{1}, null))
+        behaviour = (attempt, x) -> answer(
+                x,
+                415,
+                "application/problem+json",
+                "{\"title\":\"Unsupported or "
+                        + "unreadable audio\",\"status\":415,\"detail\":\"not a readable audio file\"}");
+        assertThatThrownBy(() -> client(5).upload("bad", "bad.wav", new byte[] {1}, null))
                 .isInstanceOf(IngestClient.Rejected.class)
                 .hasMessage("415 Unsupported or unreadable audio: not a readable audio file");
         assertThat(uploads.get()).as("a refusal is final").isEqualTo(1);
@@ -107,13 +120,24 @@ class IngestClientTest {
 
     @Test
     void aRecordingUploadedBeforeIsFoundByItsStatus() throws Exception {
-        server.createContext("/recordings/call-9/status", x -> answer(x, 200, "application/json",
-                "{\"recordingId\":\"call-9\",\"state\":\"SEGMENTED\",\"utteranceCount\":2}"));
-        behaviour = (attempt, x) -> answer(x, 409, "application/problem+json",
+        server.createContext(
+                "/recordings/call-9/status",
+                x -> answer(
+                        x,
+                        200,
+                        "application/json",
+                        "{\"recordingId\":\"call-9\",\"state\":\"SEGMENTED\",\"utteranceCount\":2}"));
+        behaviour = (attempt, x) -> answer(
+                x,
+                409,
+                "application/problem+json",
                 "{\"title\":\"Recording exists\",\"status\":409,\"detail\":\"recording 'call-9' already exists\"}");
-        assertThatThrownBy(() -> client(5).upload("call-9", "call.wav", new byte[]{1}, null))
-                .isInstanceOfSatisfying(IngestClient.Rejected.class, e -> assertThat(e.status()).isEqualTo(409));
-        assertThat(client(5).existing("call-9")).get().extracting(IngestClient.Accepted::utteranceIds)
+        assertThatThrownBy(() -> client(5).upload("call-9", "call.wav", new byte[] {1}, null))
+                .isInstanceOfSatisfying(
+                        IngestClient.Rejected.class, e -> assertThat(e.status()).isEqualTo(409));
+        assertThat(client(5).existing("call-9"))
+                .get()
+                .extracting(IngestClient.Accepted::utteranceIds)
                 .isEqualTo(List.of("call-9#0", "call-9#1"));
         assertThat(client(5).existing("call-10")).isEmpty();
     }
@@ -125,7 +149,7 @@ class IngestClientTest {
             port = s.getLocalPort(); // closed again: nothing listens there
         }
         IngestClient nobody = new IngestClient("http://localhost:" + port, "k-1", 2, Duration.ofMillis(600));
-        assertThatThrownBy(() -> nobody.upload("x", "x.wav", new byte[]{1}, null))
+        assertThatThrownBy(() -> nobody.upload("x", "x.wav", new byte[] {1}, null))
                 .isInstanceOf(IngestClient.Unavailable.class)
                 .hasMessage("ingest gave no answer after 2 attempts (last: ingest is not reachable at the moment "
                         + "(connection refused))");

@@ -76,10 +76,13 @@ class LocalRuntimeIT {
         assertThat(state.postgresPid()).isPositive();
 
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap()))) {
-            var topics = admin.describeTopics(Topics.ALL.stream().map(Topics.TopicSpec::name).toList())
-                    .allTopicNames().get(30, TimeUnit.SECONDS);
+            var topics = admin.describeTopics(
+                            Topics.ALL.stream().map(Topics.TopicSpec::name).toList())
+                    .allTopicNames()
+                    .get(30, TimeUnit.SECONDS);
             assertThat(topics).hasSize(Topics.ALL.size());
-            assertThat(topics.values()).allSatisfy(t -> assertThat(t.partitions()).hasSize(Topics.DEFAULT_PARTITIONS));
+            assertThat(topics.values())
+                    .allSatisfy(t -> assertThat(t.partitions()).hasSize(Topics.DEFAULT_PARTITIONS));
         }
     }
 
@@ -93,7 +96,8 @@ class LocalRuntimeIT {
     @Test
     @Order(3)
     void writesAndReadsPostgres() throws Exception {
-        try (Connection c = db(); Statement s = c.createStatement()) {
+        try (Connection c = db();
+                Statement s = c.createStatement()) {
             s.execute("CREATE TABLE lifecycle (id int PRIMARY KEY, note text)");
             s.execute("INSERT INTO lifecycle VALUES (1, 'survives restarts')");
         }
@@ -146,21 +150,29 @@ class LocalRuntimeIT {
 
     // ---------------------------------------------------------------------------------------------------------
 
-    private record Result(int code, String output) {
-    }
+    private record Result(int code, String output) {}
 
     private static Result cli(String... args) throws Exception {
         Path target = Path.of("target");
         String jar;
         try (Stream<Path> files = Files.list(target)) {
-            jar = files.filter(p -> p.getFileName().toString().equals("local-runtime.jar")).findFirst()
-                    .orElseThrow(() -> new IllegalStateException("run after `package`")).toString();
+            jar = files.filter(p -> p.getFileName().toString().equals("local-runtime.jar"))
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalStateException("run after `package`"))
+                    .toString();
         }
         String cp = jar + ":" + target.resolve("lib").toAbsolutePath() + "/*";
         List<String> cmd = new ArrayList<>(List.of(ChildProcesses.javaBin(), "-cp", cp, RuntimeMain.class.getName()));
         cmd.addAll(List.of(args));
-        cmd.addAll(List.of("--home", home.toString(), "--kafka-port", Integer.toString(kafkaPort),
-                "--controller-port", Integer.toString(controllerPort), "--postgres-port", Integer.toString(pgPort)));
+        cmd.addAll(List.of(
+                "--home",
+                home.toString(),
+                "--kafka-port",
+                Integer.toString(kafkaPort),
+                "--controller-port",
+                Integer.toString(controllerPort),
+                "--postgres-port",
+                Integer.toString(pgPort)));
         if (args[0].equals("down")) {
             cmd = cmd.subList(0, cmd.size() - 6); // down only needs --home
         }
@@ -179,23 +191,31 @@ class LocalRuntimeIT {
     }
 
     private static void produce(String key, String value) throws Exception {
-        try (var producer = new KafkaProducer<String, String>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
-                ProducerConfig.ACKS_CONFIG, "all",
-                // as the services send: the broker must be able to decompress lz4 batches
-                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"), new StringSerializer(), new StringSerializer())) {
+        try (var producer = new KafkaProducer<String, String>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
+                        ProducerConfig.ACKS_CONFIG, "all",
+                        // as the services send: the broker must be able to decompress lz4 batches
+                        ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"),
+                new StringSerializer(),
+                new StringSerializer())) {
             producer.send(new ProducerRecord<>(Topics.TRANSCRIPTS, key, value)).get(30, TimeUnit.SECONDS);
         }
     }
 
     private static List<String> consumeAll() {
         List<String> keys = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<String, String>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(),
+        try (var consumer = new KafkaConsumer<String, String>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap(),
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest"),
+                new StringDeserializer(),
                 new StringDeserializer())) {
             List<TopicPartition> parts = consumer.partitionsFor(Topics.TRANSCRIPTS).stream()
-                    .map(pi -> new TopicPartition(pi.topic(), pi.partition())).toList();
+                    .map(pi -> new TopicPartition(pi.topic(), pi.partition()))
+                    .toList();
             consumer.assign(parts);
             consumer.seekToBeginning(parts);
             Map<TopicPartition, Long> end = consumer.endOffsets(parts);
@@ -210,26 +230,32 @@ class LocalRuntimeIT {
     }
 
     private static Connection db() throws Exception {
-        return DriverManager.getConnection("jdbc:postgresql://localhost:" + pgPort + "/" + RuntimeSettings.DATABASE,
-                RuntimeSettings.DB_USER, RuntimeSettings.DB_PASSWORD);
+        return DriverManager.getConnection(
+                "jdbc:postgresql://localhost:" + pgPort + "/" + RuntimeSettings.DATABASE,
+                RuntimeSettings.DB_USER,
+                RuntimeSettings.DB_PASSWORD);
     }
 
     private static String readNote() throws Exception {
-        try (Connection c = db(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT note FROM lifecycle WHERE id = 1")) {
+        try (Connection c = db();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT note FROM lifecycle WHERE id = 1")) {
             return rs.next() ? rs.getString(1) : null;
         }
     }
 
     private static void assertGone(long... pids) {
         for (long pid : pids) {
-            assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).as("process %d still alive", pid).isEmpty();
+            assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive))
+                    .as("process %d still alive", pid)
+                    .isEmpty();
         }
     }
 
     private static void awaitDead(long pid, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline && ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isPresent()) {
+        while (System.nanoTime() < deadline
+                && ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isPresent()) {
             Thread.sleep(100);
         }
         assertGone(pid);

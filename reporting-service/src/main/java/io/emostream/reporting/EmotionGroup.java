@@ -9,6 +9,9 @@ import java.util.Map;
  * @param counts            utterances per fused label, every canonical label present
  * @param meanProbabilities the mean fused distribution
  */
-public record EmotionGroup(String key, long utterances, double meanConfidence, Map<String, Long> counts,
-                           Map<String, Double> meanProbabilities) {
-}
+public record EmotionGroup(
+        String key,
+        long utterances,
+        double meanConfidence,
+        Map<String, Long> counts,
+        Map<String, Double> meanProbabilities) {}

@@ -7,6 +7,4 @@ import java.util.List;
  *
  * @param truncated true when more groups matched than {@code limit}
  */
-public record EmotionStats(String groupBy, String timeZone, List<EmotionGroup> groups, int limit,
-                           boolean truncated) {
-}
+public record EmotionStats(String groupBy, String timeZone, List<EmotionGroup> groups, int limit, boolean truncated) {}

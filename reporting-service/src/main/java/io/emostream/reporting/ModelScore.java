@@ -13,13 +13,17 @@ import java.util.Map;
  * @param dimensions the text model's dimensional scores by name (e.g. valence, arousal, dominance on EmoBank's 1-5
  *                   scale); absent when the model has none
  */
-public record ModelScore(String model, String modelVersion, String label, Double confidence,
-                         Map<String, Double> probabilities,
-                         @JsonInclude(JsonInclude.Include.NON_NULL) Instant scoredAt,
-                         @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Double> dimensions) {
+public record ModelScore(
+        String model,
+        String modelVersion,
+        String label,
+        Double confidence,
+        Map<String, Double> probabilities,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Instant scoredAt,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Double> dimensions) {
 
-    public ModelScore(String model, String modelVersion, String label, Double confidence,
-                      Map<String, Double> probabilities) {
+    public ModelScore(
+            String model, String modelVersion, String label, Double confidence, Map<String, Double> probabilities) {
         this(model, modelVersion, label, confidence, probabilities, null, null);
     }
 }

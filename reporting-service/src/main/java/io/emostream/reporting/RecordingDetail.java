@@ -11,8 +11,11 @@ import java.util.Map;
  * @param lowConfidenceUtterances  utterances whose confidence is under the configured threshold
  * @param timelineTruncated        true when the recording has more utterances than the timeline limit
  */
-public record RecordingDetail(RecordingSummary recording, Map<String, Long> labelCounts,
-                              Map<String, Double> meanProbabilities, long lowConfidenceUtterances,
-                              double lowConfidenceThreshold, List<TimelineEntry> timeline,
-                              boolean timelineTruncated) {
-}
+public record RecordingDetail(
+        RecordingSummary recording,
+        Map<String, Long> labelCounts,
+        Map<String, Double> meanProbabilities,
+        long lowConfidenceUtterances,
+        double lowConfidenceThreshold,
+        List<TimelineEntry> timeline,
+        boolean timelineTruncated) {}

@@ -13,9 +13,19 @@ import java.util.List;
  * @param dominantEmotion    the most frequent label among its utterances (ties: canonical order)
  * @param startedAt          its first utterance's event time, or its status time when it has none
  */
-public record RecordingSummary(String recordingId, String state, String failureReason, String failureDetail,
-                               Long durationMs, Boolean hasTranscript, Integer expectedUtterances,
-                               int utteranceCount, List<String> speakers, String dominantEmotion,
-                               Double meanConfidence, Instant firstEventTime, Instant lastEventTime,
-                               Instant startedAt, Instant updatedAt) {
-}
+public record RecordingSummary(
+        String recordingId,
+        String state,
+        String failureReason,
+        String failureDetail,
+        Long durationMs,
+        Boolean hasTranscript,
+        Integer expectedUtterances,
+        int utteranceCount,
+        List<String> speakers,
+        String dominantEmotion,
+        Double meanConfidence,
+        Instant firstEventTime,
+        Instant lastEventTime,
+        Instant startedAt,
+        Instant updatedAt) {}

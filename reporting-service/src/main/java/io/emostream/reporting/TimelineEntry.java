@@ -8,7 +8,16 @@ import java.util.Map;
  * @param speech the speech model's score (null if it never came)
  * @param text   the text model's score (null for speech-only utterances)
  */
-public record TimelineEntry(String utteranceId, int index, long startMs, long endMs, String speaker,
-                            String transcript, String label, double confidence, String modalities,
-                            Map<String, Double> probabilities, ModelScore speech, ModelScore text) {
-}
+public record TimelineEntry(
+        String utteranceId,
+        int index,
+        long startMs,
+        long endMs,
+        String speaker,
+        String transcript,
+        String label,
+        double confidence,
+        String modalities,
+        Map<String, Double> probabilities,
+        ModelScore speech,
+        ModelScore text) {}

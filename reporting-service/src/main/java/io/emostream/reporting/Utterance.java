@@ -12,9 +12,26 @@ import java.util.Map;
  * @param updatedAt  when reporting last changed it (e.g. a correction)
  * @param traceId    the OpenTelemetry trace of its recording (ingest → inference → fusion → this row), or null
  */
-public record Utterance(String utteranceId, String recordingId, int index, long startMs, long endMs, String speaker,
-                        String transcript, String label, double confidence, Map<String, Double> probabilities,
-                        String modalities, String fusionMode, double speechWeight, double textWeight,
-                        ModelScore speech, ModelScore text, boolean correction, Instant eventTime, Instant fusedAt,
-                        Instant ingestedAt, Instant updatedAt, String traceId) {
-}
+public record Utterance(
+        String utteranceId,
+        String recordingId,
+        int index,
+        long startMs,
+        long endMs,
+        String speaker,
+        String transcript,
+        String label,
+        double confidence,
+        Map<String, Double> probabilities,
+        String modalities,
+        String fusionMode,
+        double speechWeight,
+        double textWeight,
+        ModelScore speech,
+        ModelScore text,
+        boolean correction,
+        Instant eventTime,
+        Instant fusedAt,
+        Instant ingestedAt,
+        Instant updatedAt,
+        String traceId) {}

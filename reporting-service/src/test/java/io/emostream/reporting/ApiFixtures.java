@@ -32,8 +32,7 @@ public final class ApiFixtures {
 
     private static boolean seeded;
 
-    private ApiFixtures() {
-    }
+    private ApiFixtures() {}
 
     public static synchronized void seed(SinkWriter writer) throws Exception {
         if (seeded) {
@@ -50,12 +49,23 @@ public final class ApiFixtures {
                 .result(Fixtures.speechOnly("api-r2", 0, "api-agent", Emotion.HAPPY, 0.8, r2, r2.plusSeconds(5)))
                 .result(Fixtures.both("api-r2", 1, "api-customer-2", Emotion.SAD, 0.6, r2.plusSeconds(1)));
         Instant failedAt = DAY.plusSeconds(12 * 3600);
-        b.status(new RecordingStatus(RecordingStatus.SCHEMA_VERSION, "api-r3", RecordingStatus.State.FAILED, null,
-                null, null, FailureReason.AUDIO_CORRUPT, "truncated", failedAt, null), failedAt);
+        b.status(
+                new RecordingStatus(
+                        RecordingStatus.SCHEMA_VERSION,
+                        "api-r3",
+                        RecordingStatus.State.FAILED,
+                        null,
+                        null,
+                        null,
+                        FailureReason.AUDIO_CORRUPT,
+                        "truncated",
+                        failedAt,
+                        null),
+                failedAt);
         Emotion[] cycle = {Emotion.NEUTRAL, Emotion.HAPPY, Emotion.SURPRISE};
         for (int i = 0; i < BULK_SIZE; i++) {
-            b.result(Fixtures.both("api-bulk", i, "api-pager", cycle[i % 3], 0.5 + (i % 5) / 10.0,
-                    BULK.plusSeconds(i)));
+            b.result(
+                    Fixtures.both("api-bulk", i, "api-pager", cycle[i % 3], 0.5 + (i % 5) / 10.0, BULK.plusSeconds(i)));
         }
         writer.write(b.build());
         seeded = true;
@@ -68,7 +78,9 @@ public final class ApiFixtures {
 
     /** Without a key; URLs are sent as written (already percent-encoded), JSON decimals read as doubles. */
     static RequestSpecification plain() {
-        return RestAssured.given().urlEncodingEnabled(false).config(RestAssured.config().jsonConfig(
-                JsonConfig.jsonConfig().numberReturnType(JsonPathConfig.NumberReturnType.DOUBLE)));
+        return RestAssured.given()
+                .urlEncodingEnabled(false)
+                .config(RestAssured.config()
+                        .jsonConfig(JsonConfig.jsonConfig().numberReturnType(JsonPathConfig.NumberReturnType.DOUBLE)));
     }
 }

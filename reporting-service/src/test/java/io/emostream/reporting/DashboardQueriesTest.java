@@ -68,7 +68,9 @@ class DashboardQueriesTest {
         String datasources = Files.readString(Dashboards.root().resolve("provisioning/datasources/emostream.yaml"));
         Set<String> uids = new LinkedHashSet<>();
         for (JsonNode d : Dashboards.all()) {
-            assertThat(uids.add(d.path("uid").asText())).as("dashboard uids are unique").isTrue();
+            assertThat(uids.add(d.path("uid").asText()))
+                    .as("dashboard uids are unique")
+                    .isTrue();
             for (Dashboards.Query q : Dashboards.queries(d)) {
                 assertThat(datasources).as(q.where()).contains("uid: " + q.datasourceUid());
                 assertThat(q.text()).as(q.where()).isNotBlank();
@@ -94,7 +96,9 @@ class DashboardQueriesTest {
                         String sql = GrafanaSql.expand(q.text(), vars, FROM, TO, INTERVAL);
                         mostRows = Math.max(mostRows, run(c, q, sql));
                     }
-                    assertThat(mostRows).as("%s returns rows for the fixtures", q.where()).isPositive();
+                    assertThat(mostRows)
+                            .as("%s returns rows for the fixtures", q.where())
+                            .isPositive();
                     checked++;
                 }
             }
@@ -115,7 +119,9 @@ class DashboardQueriesTest {
                     }
                 }
                 if (q.format().equals("time_series")) {
-                    assertThat(timeColumn).as("%s: a time series needs a 'time' column", q.where()).isPositive();
+                    assertThat(timeColumn)
+                            .as("%s: a time series needs a 'time' column", q.where())
+                            .isPositive();
                 }
                 int rows = 0;
                 double lastTime = Double.NEGATIVE_INFINITY;
@@ -123,7 +129,8 @@ class DashboardQueriesTest {
                     rows++;
                     if (q.format().equals("time_series")) {
                         double t = rs.getDouble(timeColumn);
-                        assertThat(t).as("%s: Grafana needs time series sorted by time", q.where())
+                        assertThat(t)
+                                .as("%s: Grafana needs time series sorted by time", q.where())
                                 .isGreaterThanOrEqualTo(lastTime);
                         lastTime = t;
                     }
@@ -142,7 +149,9 @@ class DashboardQueriesTest {
         combos.add(new HashMap<>());
         for (Dashboards.Variable v : vars) {
             List<String> values = values(c, v);
-            assertThat(values).as("variable %s / %s has values", v.dashboard(), v.name()).isNotEmpty();
+            assertThat(values)
+                    .as("variable %s / %s has values", v.dashboard(), v.name())
+                    .isNotEmpty();
             List<GrafanaSql.Selection> choices = new ArrayList<>();
             if (v.includeAll()) {
                 choices.add(GrafanaSql.Selection.all(values, v.allValue()));
@@ -172,7 +181,8 @@ class DashboardQueriesTest {
         assertThat(v.type()).as("variable %s", v.name()).isEqualTo("query");
         String sql = GrafanaSql.expand(v.query(), Map.of(), FROM, TO, INTERVAL);
         List<String> values = new ArrayList<>();
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
             while (rs.next()) {
                 values.add(rs.getString(1));
             }
@@ -194,33 +204,42 @@ class DashboardQueriesTest {
                 }
             }
         }
-        assertThat(declared.keySet()).as("every metric a dashboard uses is declared in grafana/metrics.txt")
+        assertThat(declared.keySet())
+                .as("every metric a dashboard uses is declared in grafana/metrics.txt")
                 .containsAll(used);
         assertThat(used).as("metrics.txt lists nothing that no dashboard uses").containsAll(declared.keySet());
         for (Map.Entry<String, String> m : declared.entrySet()) {
             if (m.getValue().equals("reporting") || m.getValue().equals("quarkus")) {
-                assertThat(exposed).as("reporting-service's /q/metrics exposes %s", m.getKey()).contains(m.getKey());
+                assertThat(exposed)
+                        .as("reporting-service's /q/metrics exposes %s", m.getKey())
+                        .contains(m.getKey());
             }
         }
     }
 
     @Test
     void everyPromQlExpressionParses() throws Exception {
-        assumeTrue(onPath("promtool"), "promtool not installed (Debian: apt-get install prometheus); syntax not checked");
+        assumeTrue(
+                onPath("promtool"), "promtool not installed (Debian: apt-get install prometheus); syntax not checked");
         StringBuilder rules = new StringBuilder("groups:\n  - name: dashboards\n    rules:\n");
         int n = 0;
         for (JsonNode d : Dashboards.all()) {
             for (Dashboards.Query q : Dashboards.queries(d)) {
                 if (!q.isSql()) {
-                    rules.append("      - record: dashboard:query").append(n++).append("\n        expr: ")
+                    rules.append("      - record: dashboard:query")
+                            .append(n++)
+                            .append("\n        expr: ")
                             .append(new com.fasterxml.jackson.databind.ObjectMapper()
-                                    .writeValueAsString(PromQl.expand(q.text()))).append('\n');
+                                    .writeValueAsString(PromQl.expand(q.text())))
+                            .append('\n');
                 }
             }
         }
         Path file = Files.createTempFile("dashboard-rules", ".yml");
         Files.writeString(file, rules);
-        Process p = new ProcessBuilder("promtool", "check", "rules", file.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("promtool", "check", "rules", file.toString())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(out).isZero();
@@ -231,15 +250,15 @@ class DashboardQueriesTest {
     @Test
     void theReaderRoleCanReadButNotWrite() throws Exception {
         try (Connection c = DriverManager.getConnection(RealInfra.jdbcUrl(), READER, READER);
-             Statement s = c.createStatement()) {
+                Statement s = c.createStatement()) {
             try (ResultSet rs = s.executeQuery("SELECT count(*) FROM utterances")) {
                 assertThat(rs.next()).isTrue();
             }
             try (ResultSet rs = s.executeQuery("SELECT count(*) FROM recordings")) {
                 assertThat(rs.next()).isTrue();
             }
-            for (String write : List.of("DELETE FROM utterances", "UPDATE recordings SET state = NULL",
-                    "CREATE TABLE sneaky (x int)")) {
+            for (String write : List.of(
+                    "DELETE FROM utterances", "UPDATE recordings SET state = NULL", "CREATE TABLE sneaky (x int)")) {
                 try {
                     s.execute(write);
                     fail("the reader role could run: " + write);

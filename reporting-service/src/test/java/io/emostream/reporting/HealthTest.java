@@ -17,8 +17,10 @@ class HealthTest {
 
     @Test
     void readyWhenTheBrokerAnswers() {
-        given().when().get("/q/health/ready")
-                .then().statusCode(200)
+        given().when()
+                .get("/q/health/ready")
+                .then()
+                .statusCode(200)
                 .body("status", is("UP"))
                 .body("checks.name", hasItem("Kafka connection health check"))
                 .body("checks.name", hasItem("Database connections health check"));
@@ -26,8 +28,6 @@ class HealthTest {
 
     @Test
     void exposesPrometheusMetrics() {
-        given().when().get("/q/metrics")
-                .then().statusCode(200)
-                .body(containsString("jvm_memory_used_bytes"));
+        given().when().get("/q/metrics").then().statusCode(200).body(containsString("jvm_memory_used_bytes"));
     }
 }

@@ -24,27 +24,40 @@ import static org.assertj.core.api.Assertions.assertThat;
 class OpenApiTest {
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = ' ', value = {
-            "/recordings cursor,emotion,from,limit,lowConfidence,search,speaker,state,to",
-            "/recordings/{id} id",
-            "/utterances cursor,from,label,limit,minConfidence,order,recording,speaker,to",
-            "/utterances/{id} id",
-            "/utterances/export.csv from,label,limit,minConfidence,order,recording,speaker,to",
-            "/stats/emotions from,groupBy,label,limit,minConfidence,recording,speaker,timeZone,to",
-    })
+    @CsvSource(
+            delimiter = ' ',
+            value = {
+                "/recordings cursor,emotion,from,limit,lowConfidence,search,speaker,state,to",
+                "/recordings/{id} id",
+                "/utterances cursor,from,label,limit,minConfidence,order,recording,speaker,to",
+                "/utterances/{id} id",
+                "/utterances/export.csv from,label,limit,minConfidence,order,recording,speaker,to",
+                "/stats/emotions from,groupBy,label,limit,minConfidence,recording,speaker,timeZone,to",
+            })
     void everyGetDocumentsExactlyTheParametersItAccepts(String path, String names) {
-        JsonPath doc = plain().get("/q/openapi?format=json").then().statusCode(200).extract().jsonPath();
+        JsonPath doc = plain().get("/q/openapi?format=json")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
         List<Map<String, Object>> parameters = doc.getList("paths.'" + path + "'.get.parameters");
-        assertThat(parameters).extracting(p -> (String) p.get("name"))
-                .containsExactlyInAnyOrder(names.split(","));
+        assertThat(parameters).extracting(p -> (String) p.get("name")).containsExactlyInAnyOrder(names.split(","));
         assertThat(parameters).allSatisfy(p -> {
             assertThat(p.get("in")).isEqualTo(p.get("name").equals("id") ? "path" : "query");
-            assertThat((String) p.get("description")).as("description of %s", p.get("name")).isNotBlank();
+            assertThat((String) p.get("description"))
+                    .as("description of %s", p.get("name"))
+                    .isNotBlank();
         });
 
-        String query = parameters.stream().filter(p -> p.get("in").equals("query")).map(p -> (String) p.get("name"))
-                .sorted().toList().toString();
-        api().get(path.replace("{id}", "api-r1%230") + "?zz=1").then().statusCode(400)
+        String query = parameters.stream()
+                .filter(p -> p.get("in").equals("query"))
+                .map(p -> (String) p.get("name"))
+                .sorted()
+                .toList()
+                .toString();
+        api().get(path.replace("{id}", "api-r1%230") + "?zz=1")
+                .then()
+                .statusCode(400)
                 .body("detail", org.hamcrest.Matchers.is("unknown query parameter 'zz'; allowed: " + query));
     }
 }

@@ -48,12 +48,34 @@ class RescoreTest {
     /** neutral 0.4, the rest 0.1 each: weak enough that a clearly angry voice turns the fused label. */
     private static final Distribution MILD_TEXT = peaked(Emotion.NEUTRAL, 0.4);
 
-    private static EmotionScore score(Modality m, String rec, int i, Distribution p, String version,
-                                      Instant scoredAt, Map<String, Double> dimensions) {
+    private static EmotionScore score(
+            Modality m,
+            String rec,
+            int i,
+            Distribution p,
+            String version,
+            Instant scoredAt,
+            Map<String, Double> dimensions) {
         String model = m == Modality.SPEECH ? "ser-crnn" : "ter-minilm-cnn";
-        return new EmotionScore(EmotionScore.SCHEMA_VERSION, UtteranceId.of(rec, i), rec, i, m, i * 2000L,
-                i * 2000L + 1500, "agent", true, m == Modality.TEXT ? "text " + i : null, new ModelRef(model, version),
-                p, p.label(), p.confidence(), new InferenceTiming(1, 5, 8, 1), T0, scoredAt, dimensions);
+        return new EmotionScore(
+                EmotionScore.SCHEMA_VERSION,
+                UtteranceId.of(rec, i),
+                rec,
+                i,
+                m,
+                i * 2000L,
+                i * 2000L + 1500,
+                "agent",
+                true,
+                m == Modality.TEXT ? "text " + i : null,
+                new ModelRef(model, version),
+                p,
+                p.label(),
+                p.confidence(),
+                new InferenceTiming(1, 5, 8, 1),
+                T0,
+                scoredAt,
+                dimensions);
     }
 
     private static EmotionScore speech(String rec, int i, Distribution p, String version, Instant scoredAt) {
@@ -66,14 +88,31 @@ class RescoreTest {
 
     /** What fusion emits for these inputs (FIXED mode; either may be null). */
     private static FusedEmotion fused(EmotionScore s, EmotionScore t, boolean correction, Instant fusedAt) {
-        ScoreFusion.Combined c = ScoreFusion.defaults(FusionMode.FIXED).combine(
-                s == null ? null : s.probabilities(), t == null ? null : t.probabilities());
+        ScoreFusion.Combined c = ScoreFusion.defaults(FusionMode.FIXED)
+                .combine(s == null ? null : s.probabilities(), t == null ? null : t.probabilities());
         EmotionScore first = s != null ? s : t;
         Modalities m = s == null ? Modalities.TEXT_ONLY : t == null ? Modalities.SPEECH_ONLY : Modalities.BOTH;
-        return new FusedEmotion(FusedEmotion.SCHEMA_VERSION, first.utteranceId(), first.recordingId(), first.index(),
-                first.startMs(), first.endMs(), first.speaker(), t == null ? null : t.text(), m, FusionMode.FIXED,
-                c.speechWeight(), c.textWeight(), s, t, c.probabilities(), c.probabilities().label(),
-                c.probabilities().confidence(), correction, T0, fusedAt);
+        return new FusedEmotion(
+                FusedEmotion.SCHEMA_VERSION,
+                first.utteranceId(),
+                first.recordingId(),
+                first.index(),
+                first.startMs(),
+                first.endMs(),
+                first.speaker(),
+                t == null ? null : t.text(),
+                m,
+                FusionMode.FIXED,
+                c.speechWeight(),
+                c.textWeight(),
+                s,
+                t,
+                c.probabilities(),
+                c.probabilities().label(),
+                c.probabilities().confidence(),
+                correction,
+                T0,
+                fusedAt);
     }
 
     private static Map<String, Object> utterance(String id) throws Exception {
@@ -95,15 +134,23 @@ class RescoreTest {
         send(fused(s2, null, true, LATER.plusMillis(5)));
         awaitSinkCaughtUp();
 
-        Distribution expected = ScoreFusion.defaults(FusionMode.FIXED).combine(ANGRY_VOICE, MILD_TEXT)
+        Distribution expected = ScoreFusion.defaults(FusionMode.FIXED)
+                .combine(ANGRY_VOICE, MILD_TEXT)
                 .probabilities();
-        assertThat(expected.label()).as("the re-score must change the fused label").isEqualTo(Emotion.ANGRY);
+        assertThat(expected.label())
+                .as("the re-score must change the fused label")
+                .isEqualTo(Emotion.ANGRY);
         Map<String, Object> u = utterance("rs-a#0");
-        assertThat(u).containsEntry("label", "angry").containsEntry("modalities", "BOTH")
+        assertThat(u)
+                .containsEntry("label", "angry")
+                .containsEntry("modalities", "BOTH")
                 .containsEntry("correction", true)
-                .containsEntry("speech_model_version", "2.0.0").containsEntry("speech_label", "angry")
-                .containsEntry("text_model", "ter-minilm-cnn").containsEntry("text_model_version", "1.0.0")
-                .containsEntry("text_label", "neutral").containsEntry("transcript", "text 0");
+                .containsEntry("speech_model_version", "2.0.0")
+                .containsEntry("speech_label", "angry")
+                .containsEntry("text_model", "ter-minilm-cnn")
+                .containsEntry("text_model_version", "1.0.0")
+                .containsEntry("text_label", "neutral")
+                .containsEntry("transcript", "text 0");
         assertThat((Double) u.get("confidence")).isCloseTo(expected.confidence(), within(1e-9));
         assertThat((Double) u.get("p_angry")).isCloseTo(expected.get(Emotion.ANGRY), within(1e-9));
         assertThat((Double) u.get("p_neutral")).isCloseTo(expected.get(Emotion.NEUTRAL), within(1e-9));
@@ -111,9 +158,12 @@ class RescoreTest {
         assertThat(u.get("text_probs").toString()).contains("\"neutral\": 0.4");
         assertThat(u.get("speech_scored_at").toString()).startsWith("2029-06-04");
         assertThat(row("SELECT dominant_emotion FROM recordings WHERE recording_id = 'rs-a'"))
-                .as("the recording aggregates follow").containsEntry("dominant_emotion", "angry");
+                .as("the recording aggregates follow")
+                .containsEntry("dominant_emotion", "angry");
         assertThat(row("SELECT sum(c_angry) AS angry, sum(c_neutral) AS neutral FROM emotion_hourly "
-                + "WHERE recording_id = 'rs-a'")).containsEntry("angry", 1L).containsEntry("neutral", 0L);
+                        + "WHERE recording_id = 'rs-a'"))
+                .containsEntry("angry", 1L)
+                .containsEntry("neutral", 0L);
     }
 
     @Test
@@ -130,13 +180,21 @@ class RescoreTest {
         send(fused(null, t1, false, T0.plus(Duration.ofHours(2)).plusMillis(5)));
         awaitSinkCaughtUp();
 
-        assertThat(utterance("rs-b#0")).containsEntry("modalities", "BOTH").containsEntry("speech_model", "ser-crnn")
-                .containsEntry("speech_label", "angry").containsEntry("correction", false);
+        assertThat(utterance("rs-b#0"))
+                .containsEntry("modalities", "BOTH")
+                .containsEntry("speech_model", "ser-crnn")
+                .containsEntry("speech_label", "angry")
+                .containsEntry("correction", false);
         Map<String, Object> u1 = utterance("rs-b#1");
-        assertThat(u1).containsEntry("modalities", "BOTH").containsEntry("speech_model", "ser-crnn")
-                .containsEntry("speech_label", "angry").containsEntry("text_label", "neutral")
-                .containsEntry("transcript", "text 1").containsEntry("correction", true);
-        Distribution expected = ScoreFusion.defaults(FusionMode.FIXED).combine(ANGRY_VOICE, MILD_TEXT)
+        assertThat(u1)
+                .containsEntry("modalities", "BOTH")
+                .containsEntry("speech_model", "ser-crnn")
+                .containsEntry("speech_label", "angry")
+                .containsEntry("text_label", "neutral")
+                .containsEntry("transcript", "text 1")
+                .containsEntry("correction", true);
+        Distribution expected = ScoreFusion.defaults(FusionMode.FIXED)
+                .combine(ANGRY_VOICE, MILD_TEXT)
                 .probabilities();
         assertThat((Double) u1.get("p_angry")).isCloseTo(expected.get(Emotion.ANGRY), within(1e-9));
         assertThat(u1).containsEntry("label", expected.label().label());
@@ -160,9 +218,12 @@ class RescoreTest {
         send(original);
         awaitSinkCaughtUp();
         Map<String, Object> after = utterance("rs-c#0");
-        assertThat(after).containsEntry("speech_model_version", "2.0.0").containsEntry("label", "angry")
+        assertThat(after)
+                .containsEntry("speech_model_version", "2.0.0")
+                .containsEntry("label", "angry")
                 .containsEntry("text_model_version", "1.0.0")
-                .containsEntry("p_angry", before.get("p_angry")).containsEntry("updated_at", before.get("updated_at"));
+                .containsEntry("p_angry", before.get("p_angry"))
+                .containsEntry("updated_at", before.get("updated_at"));
     }
 
     @Test
@@ -174,12 +235,18 @@ class RescoreTest {
         send(fused(s, null, false, T0.plusMillis(10))); // an older speech-only record keeps them too
         awaitSinkCaughtUp();
         assertThat(utterance("rs-d#0").get("text_dimensions").toString()).contains("\"valence\": 2.1");
-        api().get("/utterances/rs-d%230").then().statusCode(200)
+        api().get("/utterances/rs-d%230")
+                .then()
+                .statusCode(200)
                 .body("text.dimensions.valence", closeTo(2.1, 1e-9))
                 .body("text.dimensions.arousal", closeTo(3.6, 1e-9))
                 .body("text.scoredAt", is("2029-06-01T09:00:00.030Z"))
                 .body("speech.dimensions", nullValue());
-        String[] csv = api().get("/utterances/export.csv?recording=rs-d").then().statusCode(200).extract().asString()
+        String[] csv = api().get("/utterances/export.csv?recording=rs-d")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString()
                 .split("\r\n");
         assertThat(csv[0]).contains(",text_confidence,text_valence,text_arousal,text_dominance,correction,");
         assertThat(csv[1]).contains(",2.1,3.6,2.9,false,");

@@ -53,14 +53,23 @@ class SinkTest {
         send(both("sink-a", 2, "customer", Emotion.ANGRY, 0.6, T0.plusSeconds(3)));
         awaitSinkCaughtUp();
 
-        assertThat(count("SELECT count(*) FROM utterances WHERE recording_id = 'sink-a'")).isEqualTo(3);
+        assertThat(count("SELECT count(*) FROM utterances WHERE recording_id = 'sink-a'"))
+                .isEqualTo(3);
         Map<String, Object> u = row("SELECT * FROM utterances WHERE utterance_id = 'sink-a#1'");
-        assertThat(u).containsEntry("idx", 1).containsEntry("start_ms", 2000L).containsEntry("end_ms", 3500L)
-                .containsEntry("speaker", "customer").containsEntry("label", "angry")
-                .containsEntry("modalities", "BOTH").containsEntry("fusion_mode", "FIXED")
-                .containsEntry("speech_model", "ser-crnn").containsEntry("speech_model_version", "1.0.0")
-                .containsEntry("text_model", "ter-minilm-cnn").containsEntry("speech_label", "angry")
-                .containsEntry("correction", false).containsEntry("transcript", "utterance 1 of sink-a");
+        assertThat(u)
+                .containsEntry("idx", 1)
+                .containsEntry("start_ms", 2000L)
+                .containsEntry("end_ms", 3500L)
+                .containsEntry("speaker", "customer")
+                .containsEntry("label", "angry")
+                .containsEntry("modalities", "BOTH")
+                .containsEntry("fusion_mode", "FIXED")
+                .containsEntry("speech_model", "ser-crnn")
+                .containsEntry("speech_model_version", "1.0.0")
+                .containsEntry("text_model", "ter-minilm-cnn")
+                .containsEntry("speech_label", "angry")
+                .containsEntry("correction", false)
+                .containsEntry("transcript", "utterance 1 of sink-a");
         assertThat((Double) u.get("confidence")).isCloseTo(0.8, within(1e-9));
         assertThat((Double) u.get("p_angry")).isCloseTo(0.8, within(1e-9));
         assertThat((Double) u.get("p_neutral")).isCloseTo(0.2 / 6, within(1e-9));
@@ -69,9 +78,13 @@ class SinkTest {
         assertThat(u.get("ingested_at")).isNotNull();
 
         Map<String, Object> r = row("SELECT * FROM recordings WHERE recording_id = 'sink-a'");
-        assertThat(r).containsEntry("state", "SEGMENTED").containsEntry("expected_utterances", 3)
-                .containsEntry("utterance_count", 3).containsEntry("duration_ms", 6000L)
-                .containsEntry("dominant_emotion", "angry").containsEntry("speakers", List.of("agent", "customer"));
+        assertThat(r)
+                .containsEntry("state", "SEGMENTED")
+                .containsEntry("expected_utterances", 3)
+                .containsEntry("utterance_count", 3)
+                .containsEntry("duration_ms", 6000L)
+                .containsEntry("dominant_emotion", "angry")
+                .containsEntry("speakers", List.of("agent", "customer"));
         assertThat(r.get("first_event_time").toString()).contains("09:00:01");
         assertThat(r.get("last_event_time").toString()).contains("09:00:03");
     }
@@ -80,10 +93,12 @@ class SinkTest {
     void eachRowKeepsTheTraceItsRecordCarried() throws Exception {
         String trace = "4bf92f3577b34da6a3ce929d0e0e4736";
         FusedEmotion f = both("sink-trace", 0, "agent", Emotion.HAPPY, 0.8, T0);
-        ProducerRecord<String, byte[]> traced = new ProducerRecord<>(Topics.EMOTIONS, f.utteranceId(),
-                EventSerdes.FUSED_EMOTION.serialize(Topics.EMOTIONS, f));
-        traced.headers().add(KafkaTracing.TRACEPARENT,
-                ("00-" + trace + "-00f067aa0ba902b7-01").getBytes(StandardCharsets.UTF_8));
+        ProducerRecord<String, byte[]> traced = new ProducerRecord<>(
+                Topics.EMOTIONS, f.utteranceId(), EventSerdes.FUSED_EMOTION.serialize(Topics.EMOTIONS, f));
+        traced.headers()
+                .add(
+                        KafkaTracing.TRACEPARENT,
+                        ("00-" + trace + "-00f067aa0ba902b7-01").getBytes(StandardCharsets.UTF_8));
         TestKafka.producer().send(traced).get(30, java.util.concurrent.TimeUnit.SECONDS);
         send(both("sink-trace", 1, "agent", Emotion.HAPPY, 0.8, T0.plusSeconds(1)));
         awaitSinkCaughtUp();
@@ -102,42 +117,60 @@ class SinkTest {
     @Test
     void replaysAndCorrectionsLeaveOneRowWithTheRightResult() throws Exception {
         FusedEmotion single = speechOnly("sink-b", 0, "agent", Emotion.SAD, 0.5, T0, T0.plusSeconds(10));
-        FusedEmotion correction = both("sink-b", 0, "agent", Emotion.HAPPY, 0.9, T0, T0.plusSeconds(20), true,
-                "1.0.0");
+        FusedEmotion correction = both("sink-b", 0, "agent", Emotion.HAPPY, 0.9, T0, T0.plusSeconds(20), true, "1.0.0");
         send(single);
         send(correction);
-        send(single);      // a replayed older record must not undo the correction
-        send(correction);  // the same record again changes nothing
+        send(single); // a replayed older record must not undo the correction
+        send(correction); // the same record again changes nothing
         send(both("sink-b", 1, "agent", Emotion.HAPPY, 0.9, T0.plusSeconds(1)));
         send(both("sink-b", 1, "agent", Emotion.HAPPY, 0.9, T0.plusSeconds(1)));
         awaitSinkCaughtUp();
 
-        assertThat(count("SELECT count(*) FROM utterances WHERE recording_id = 'sink-b'")).isEqualTo(2);
+        assertThat(count("SELECT count(*) FROM utterances WHERE recording_id = 'sink-b'"))
+                .isEqualTo(2);
         assertThat(row("SELECT label, modalities, correction FROM utterances WHERE utterance_id = 'sink-b#0'"))
-                .containsEntry("label", "happy").containsEntry("modalities", "BOTH").containsEntry("correction", true);
+                .containsEntry("label", "happy")
+                .containsEntry("modalities", "BOTH")
+                .containsEntry("correction", true);
         assertThat(row("SELECT utterance_count, dominant_emotion FROM recordings WHERE recording_id = 'sink-b'"))
-                .containsEntry("utterance_count", 2).containsEntry("dominant_emotion", "happy");
+                .containsEntry("utterance_count", 2)
+                .containsEntry("dominant_emotion", "happy");
         assertThat(row("SELECT sum(utterances) AS n, sum(c_happy) AS happy, sum(c_sad) AS sad FROM emotion_hourly "
-                + "WHERE recording_id = 'sink-b'")).containsEntry("n", 2L).containsEntry("happy", 2L)
+                        + "WHERE recording_id = 'sink-b'"))
+                .containsEntry("n", 2L)
+                .containsEntry("happy", 2L)
                 .containsEntry("sad", 0L);
 
         // re-running the pipeline with a new model version replaces the result
         send(both("sink-b", 0, "agent", Emotion.FEAR, 0.7, T0, T0.plusSeconds(60), false, "2.0.0"));
         awaitSinkCaughtUp();
         assertThat(row("SELECT label, speech_model_version FROM utterances WHERE utterance_id = 'sink-b#0'"))
-                .containsEntry("label", "fear").containsEntry("speech_model_version", "2.0.0");
-        assertThat(count("SELECT count(*) FROM utterances WHERE recording_id = 'sink-b'")).isEqualTo(2);
+                .containsEntry("label", "fear")
+                .containsEntry("speech_model_version", "2.0.0");
+        assertThat(count("SELECT count(*) FROM utterances WHERE recording_id = 'sink-b'"))
+                .isEqualTo(2);
     }
 
     @Test
     void failedRecordingsKeepTheirReasonAndOlderStatusesDoNotWin() throws Exception {
-        send(new RecordingStatus(RecordingStatus.SCHEMA_VERSION, "sink-c", RecordingStatus.State.FAILED, null, null,
-                null, FailureReason.AUDIO_CORRUPT, "truncated at 12 s", T0.plusSeconds(5), null));
+        send(new RecordingStatus(
+                RecordingStatus.SCHEMA_VERSION,
+                "sink-c",
+                RecordingStatus.State.FAILED,
+                null,
+                null,
+                null,
+                FailureReason.AUDIO_CORRUPT,
+                "truncated at 12 s",
+                T0.plusSeconds(5),
+                null));
         send(status("sink-c", RecordingStatus.State.ACCEPTED, 0, T0)); // older: ignored
         awaitSinkCaughtUp();
         assertThat(row("SELECT * FROM recordings WHERE recording_id = 'sink-c'"))
-                .containsEntry("state", "FAILED").containsEntry("failure_reason", "AUDIO_CORRUPT")
-                .containsEntry("failure_detail", "truncated at 12 s").containsEntry("utterance_count", 0);
+                .containsEntry("state", "FAILED")
+                .containsEntry("failure_reason", "AUDIO_CORRUPT")
+                .containsEntry("failure_detail", "truncated at 12 s")
+                .containsEntry("utterance_count", 0);
     }
 
     @Test
@@ -151,21 +184,31 @@ class SinkTest {
                 .containsEntry("utterance_count", 1);
         send(Topics.EMOTIONS, "sink-d#0", null);
         awaitSinkCaughtUp();
-        assertThat(count("SELECT count(*) FROM utterances WHERE recording_id = 'sink-d'")).isZero();
-        assertThat(count("SELECT count(*) FROM recordings WHERE recording_id = 'sink-d'")).isZero();
-        assertThat(count("SELECT count(*) FROM emotion_hourly WHERE recording_id = 'sink-d'")).isZero();
+        assertThat(count("SELECT count(*) FROM utterances WHERE recording_id = 'sink-d'"))
+                .isZero();
+        assertThat(count("SELECT count(*) FROM recordings WHERE recording_id = 'sink-d'"))
+                .isZero();
+        assertThat(count("SELECT count(*) FROM emotion_hourly WHERE recording_id = 'sink-d'"))
+                .isZero();
     }
 
     @Test
     void malformedRecordsAreDeadLetteredWithoutStallingThePartition() throws Exception {
         byte[] garbage = "{not json".getBytes(StandardCharsets.UTF_8);
         RecordMetadata bad = send(Topics.EMOTIONS, "sink-e#0", garbage);
-        byte[] future = new String(EventSerdes.FUSED_EMOTION.serialize(Topics.EMOTIONS,
-                both("sink-e", 0, "agent", Emotion.SAD, 0.6, T0)), StandardCharsets.UTF_8)
-                .replace("\"schemaVersion\":1", "\"schemaVersion\":99").getBytes(StandardCharsets.UTF_8);
+        byte[] future = new String(
+                        EventSerdes.FUSED_EMOTION.serialize(
+                                Topics.EMOTIONS, both("sink-e", 0, "agent", Emotion.SAD, 0.6, T0)),
+                        StandardCharsets.UTF_8)
+                .replace("\"schemaVersion\":1", "\"schemaVersion\":99")
+                .getBytes(StandardCharsets.UTF_8);
         send(Topics.EMOTIONS, "sink-e#0", future);
-        send(Topics.EMOTIONS, "sink-e#0", EventSerdes.FUSED_EMOTION.serialize(Topics.EMOTIONS,
-                both("sink-e", 1, "agent", Emotion.SAD, 0.6, T0))); // key is not the record's id
+        send(
+                Topics.EMOTIONS,
+                "sink-e#0",
+                EventSerdes.FUSED_EMOTION.serialize(
+                        Topics.EMOTIONS,
+                        both("sink-e", 1, "agent", Emotion.SAD, 0.6, T0))); // key is not the record's id
         FusedEmotion longSpeaker = both("sink-e", 0, "x".repeat(300), Emotion.SAD, 0.6, T0);
         send(longSpeaker);
         FusedEmotion nul = both("sink-e", 0, "agent\u0000", Emotion.HAPPY, 0.6, T0); // stored, NUL replaced
@@ -173,13 +216,18 @@ class SinkTest {
         awaitSinkCaughtUp();
 
         assertThat(row("SELECT label, speaker FROM utterances WHERE utterance_id = 'sink-e#0'"))
-                .containsEntry("label", "happy").containsEntry("speaker", "agent\uFFFD");
-        List<ConsumerRecord<String, byte[]>> dead = TestKafka.await(Topics.DEADLETTER,
-                r -> r.key() != null && r.key().startsWith("sink-e#"), 4, Duration.ofSeconds(30));
+                .containsEntry("label", "happy")
+                .containsEntry("speaker", "agent\uFFFD");
+        List<ConsumerRecord<String, byte[]>> dead = TestKafka.await(
+                Topics.DEADLETTER, r -> r.key() != null && r.key().startsWith("sink-e#"), 4, Duration.ofSeconds(30));
         assertThat(dead).hasSize(4);
-        assertThat(dead).extracting(r -> DeadLetter.fromHeaders(r.headers()).reason()).containsExactly(
-                FailureReason.MALFORMED_EVENT, FailureReason.UNSUPPORTED_SCHEMA_VERSION, FailureReason.INVALID_KEY,
-                FailureReason.MALFORMED_EVENT);
+        assertThat(dead)
+                .extracting(r -> DeadLetter.fromHeaders(r.headers()).reason())
+                .containsExactly(
+                        FailureReason.MALFORMED_EVENT,
+                        FailureReason.UNSUPPORTED_SCHEMA_VERSION,
+                        FailureReason.INVALID_KEY,
+                        FailureReason.MALFORMED_EVENT);
         DeadLetter first = DeadLetter.fromHeaders(dead.get(0).headers());
         assertThat(first.sourceTopic()).isEqualTo(Topics.EMOTIONS);
         assertThat(first.sourcePartition()).isEqualTo(bad.partition());
@@ -197,19 +245,21 @@ class SinkTest {
         try {
             m = send(both("sink-f", 0, "agent", Emotion.SURPRISE, 0.6, T0));
             Thread.sleep(2500);
-            assertThat(count("SELECT count(*) FROM utterances WHERE recording_id = 'sink-f'")).isZero();
+            assertThat(count("SELECT count(*) FROM utterances WHERE recording_id = 'sink-f'"))
+                    .isZero();
             assertThat(committed(new TopicPartition(m.topic(), m.partition()))).isLessThanOrEqualTo(m.offset());
         } finally {
             Fixtures.execute("GRANT INSERT, UPDATE ON utterances TO " + RealInfra.DB_USER);
         }
         awaitSinkCaughtUp();
-        assertThat(count("SELECT count(*) FROM utterances WHERE recording_id = 'sink-f'")).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM utterances WHERE recording_id = 'sink-f'"))
+                .isEqualTo(1);
         assertThat(committed(new TopicPartition(m.topic(), m.partition()))).isEqualTo(m.offset() + 1);
     }
 
     private static long committed(TopicPartition tp) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                RealInfra.kafkaBootstrapServers()))) {
+        try (Admin admin =
+                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, RealInfra.kafkaBootstrapServers()))) {
             return Fixtures.committed(admin).getOrDefault(tp, 0L);
         }
     }
@@ -228,10 +278,12 @@ class SinkTest {
         send(both(good, 0, "agent", Emotion.HAPPY, 0.8, T0));
         awaitSinkCaughtUp();
 
-        assertThat(count("SELECT count(*) FROM utterances WHERE recording_id = '" + good + "'")).isEqualTo(1);
-        assertThat(count("SELECT count(*) FROM utterances WHERE recording_id = 'fault-throw-sink'")).isZero();
-        List<ConsumerRecord<String, byte[]>> dead = TestKafka.await(Topics.DEADLETTER,
-                r -> bad.utteranceId().equals(r.key()), 1, Duration.ofSeconds(30));
+        assertThat(count("SELECT count(*) FROM utterances WHERE recording_id = '" + good + "'"))
+                .isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM utterances WHERE recording_id = 'fault-throw-sink'"))
+                .isZero();
+        List<ConsumerRecord<String, byte[]>> dead =
+                TestKafka.await(Topics.DEADLETTER, r -> bad.utteranceId().equals(r.key()), 1, Duration.ofSeconds(30));
         assertThat(dead).hasSize(1);
         assertThat(dead.get(0).value()).isEqualTo(badBytes);
         DeadLetter dl = DeadLetter.fromHeaders(dead.get(0).headers());
@@ -246,7 +298,9 @@ class SinkTest {
     void aDeadConsumerLoopTurnsLivenessDownAndIsStartedAgain() throws Exception {
         awaitSinkCaughtUp();
         Thread sink = Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().equals("reporting-sink")).findFirst().orElseThrow();
+                .filter(t -> t.getName().equals("reporting-sink"))
+                .findFirst()
+                .orElseThrow();
         sink.interrupt(); // its poll throws InterruptException: this run of the loop ends on an error
         boolean down = false;
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
@@ -262,8 +316,12 @@ class SinkTest {
         }
         send(both("sink-after-restart", 0, "agent", Emotion.HAPPY, 0.8, T0));
         awaitSinkCaughtUp();
-        assertThat(count("SELECT count(*) FROM utterances WHERE recording_id = 'sink-after-restart'")).isEqualTo(1);
-        io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200)
+        assertThat(count("SELECT count(*) FROM utterances WHERE recording_id = 'sink-after-restart'"))
+                .isEqualTo(1);
+        io.restassured.RestAssured.given()
+                .get("/q/metrics")
+                .then()
+                .statusCode(200)
                 .body(org.hamcrest.Matchers.containsString("emostream_reporting_sink_restarts_total 1.0"));
     }
 }

@@ -34,8 +34,7 @@ public final class RealInfra {
     /** Cleanups the Kafka test kit wanted as shutdown hooks (deleting its directories); run once it has stopped. */
     private static final List<Runnable> AFTER_KAFKA_STOPPED = new CopyOnWriteArrayList<>();
 
-    private RealInfra() {
-    }
+    private RealInfra() {}
 
     public static synchronized String kafkaBootstrapServers() {
         if (kafka == null) {
@@ -71,10 +70,10 @@ public final class RealInfra {
         Exit.setHaltProcedure((code, message) -> brokerWantedToTerminate("halt", code, message));
         try {
             KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                    .setCombined(true)
-                    .setNumBrokerNodes(1)
-                    .setNumControllerNodes(1)
-                    .build())
+                            .setCombined(true)
+                            .setNumBrokerNodes(1)
+                            .setNumControllerNodes(1)
+                            .build())
                     .setConfigProp("offsets.topic.replication.factor", "1")
                     .setConfigProp("offsets.topic.num.partitions", "6")
                     .setConfigProp("transaction.state.log.replication.factor", "1")
@@ -83,7 +82,8 @@ public final class RealInfra {
                     .setConfigProp("group.initial.rebalance.delay.ms", "0")
                     .setConfigProp("auto.create.topics.enable", "false")
                     .setConfigProp("message.max.bytes", Integer.toString(Topics.MAX_RECORDING_MESSAGE_BYTES))
-                    .setConfigProp("socket.request.max.bytes",
+                    .setConfigProp(
+                            "socket.request.max.bytes",
                             Integer.toString(Topics.MAX_RECORDING_MESSAGE_BYTES + 20 * 1024 * 1024))
                     .build();
             cluster.format();
@@ -113,7 +113,8 @@ public final class RealInfra {
     private static EmbeddedPostgres startPostgres() {
         try {
             EmbeddedPostgres pg = EmbeddedPostgres.builder().start();
-            try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            try (Connection c = pg.getPostgresDatabase().getConnection();
+                    Statement s = c.createStatement()) {
                 s.execute("CREATE ROLE " + DB_USER + " LOGIN PASSWORD '" + DB_PASSWORD + "'");
                 s.execute("CREATE ROLE emostream_reader LOGIN PASSWORD 'emostream_reader'");
                 s.execute("CREATE DATABASE " + DB_NAME + " OWNER " + DB_USER);

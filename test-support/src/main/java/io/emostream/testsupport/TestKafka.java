@@ -1,5 +1,6 @@
 package io.emostream.testsupport;
 
+import io.emostream.contracts.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -20,15 +21,12 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-import io.emostream.contracts.Topics;
-
 /** Producing to and reading from the real test broker, as a user of the platform would. */
 public final class TestKafka {
 
     private static KafkaProducer<String, byte[]> producer;
 
-    private TestKafka() {
-    }
+    private TestKafka() {}
 
     public static synchronized KafkaProducer<String, byte[]> producer() {
         if (producer == null) {
@@ -59,12 +57,13 @@ public final class TestKafka {
      * Reads {@code topic} from the beginning (read_committed, no consumer group) until {@code count} records match,
      * or the timeout passes; returns the matching records in the order read.
      */
-    public static List<ConsumerRecord<String, byte[]>> await(String topic, Predicate<ConsumerRecord<String, byte[]>> match,
-                                                             int count, Duration timeout) {
+    public static List<ConsumerRecord<String, byte[]>> await(
+            String topic, Predicate<ConsumerRecord<String, byte[]>> match, int count, Duration timeout) {
         List<ConsumerRecord<String, byte[]>> found = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer = consumer()) {
             List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             consumer.assign(parts);
             consumer.seekToBeginning(parts);
             long deadline = System.nanoTime() + timeout.toNanos();
@@ -80,11 +79,13 @@ public final class TestKafka {
     }
 
     /** All records currently on {@code topic} that match, reading up to the end offsets at the time of the call. */
-    public static List<ConsumerRecord<String, byte[]>> readAll(String topic, Predicate<ConsumerRecord<String, byte[]>> match) {
+    public static List<ConsumerRecord<String, byte[]>> readAll(
+            String topic, Predicate<ConsumerRecord<String, byte[]>> match) {
         List<ConsumerRecord<String, byte[]>> found = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer = consumer()) {
             List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             consumer.assign(parts);
             consumer.seekToBeginning(parts);
             Map<TopicPartition, Long> end = consumer.endOffsets(parts);

@@ -26,13 +26,21 @@ public final class DeadLetterDeserializationHandler implements DeserializationEx
     }
 
     @Override
-    public DeserializationHandlerResponse handle(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record,
-                                                 Exception exception) {
-        DeadLetter dl = new DeadLetter(FailureReason.MALFORMED_EVENT, "cannot deserialize: "
-                + Failures.describe(exception), record.topic(), record.partition(), record.offset(),
-                DeadLetterSender.service(configs), Instant.now());
-        return DeadLetterSender.send(configs, dl, dl.toRecord(record.key(), record.value(), record.headers(),
-                Failures.MAX_INLINE_BYTES))
-                ? DeserializationHandlerResponse.CONTINUE : DeserializationHandlerResponse.FAIL;
+    public DeserializationHandlerResponse handle(
+            ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
+        DeadLetter dl = new DeadLetter(
+                FailureReason.MALFORMED_EVENT,
+                "cannot deserialize: " + Failures.describe(exception),
+                record.topic(),
+                record.partition(),
+                record.offset(),
+                DeadLetterSender.service(configs),
+                Instant.now());
+        return DeadLetterSender.send(
+                        configs,
+                        dl,
+                        dl.toRecord(record.key(), record.value(), record.headers(), Failures.MAX_INLINE_BYTES))
+                ? DeserializationHandlerResponse.CONTINUE
+                : DeserializationHandlerResponse.FAIL;
     }
 }

@@ -34,21 +34,38 @@ public final class DeadLetterProcessingHandler implements ProcessingExceptionHan
     @Override
     public ProcessingHandlerResponse handle(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
         if (record == null || context.offset() < 0) {
-            LOG.errorf(exception, "punctuation of %s in task %s failed; the task fails and retries it",
-                    context.processorNodeId(), context.taskId());
+            LOG.errorf(
+                    exception,
+                    "punctuation of %s in task %s failed; the task fails and retries it",
+                    context.processorNodeId(),
+                    context.taskId());
             return ProcessingHandlerResponse.FAIL;
         }
-        LOG.errorf(exception, "processing %s-%d@%d failed in %s", context.topic(), context.partition(),
-                context.offset(), context.processorNodeId());
-        DeadLetter dl = new DeadLetter(FailureReason.PROCESSING_FAILED, Failures.describe(exception), context.topic(),
-                context.partition(), context.offset(), DeadLetterSender.service(configs), Instant.now());
+        LOG.errorf(
+                exception,
+                "processing %s-%d@%d failed in %s",
+                context.topic(),
+                context.partition(),
+                context.offset(),
+                context.processorNodeId());
+        DeadLetter dl = new DeadLetter(
+                FailureReason.PROCESSING_FAILED,
+                Failures.describe(exception),
+                context.topic(),
+                context.partition(),
+                context.offset(),
+                DeadLetterSender.service(configs),
+                Instant.now());
         byte[] key = context.sourceRawKey() != null ? context.sourceRawKey() : bytes(record.key());
         byte[] value = context.sourceRawValue() != null ? context.sourceRawValue() : bytes(record.value());
-        boolean sent = DeadLetterSender.send(configs, dl, dl.toRecord(key, value, context.headers(), Failures.MAX_INLINE_BYTES));
+        boolean sent = DeadLetterSender.send(
+                configs, dl, dl.toRecord(key, value, context.headers(), Failures.MAX_INLINE_BYTES));
         return sent ? ProcessingHandlerResponse.CONTINUE : ProcessingHandlerResponse.FAIL;
     }
 
     static byte[] bytes(Object o) {
-        return o instanceof byte[] b ? b : o == null ? null : o.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return o instanceof byte[] b
+                ? b
+                : o == null ? null : o.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 }

@@ -29,24 +29,37 @@ public final class DeadLetterProductionHandler implements ProductionExceptionHan
     }
 
     @Override
-    public ProductionExceptionHandlerResponse handle(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record,
-                                                     Exception exception) {
+    public ProductionExceptionHandlerResponse handle(
+            ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
         return ProductionExceptionHandlerResponse.FAIL;
     }
 
     @Override
     @SuppressWarnings("rawtypes")
-    public ProductionExceptionHandlerResponse handleSerializationException(ErrorHandlerContext context,
-                                                                           ProducerRecord record, Exception exception,
-                                                                           SerializationExceptionOrigin origin) {
+    public ProductionExceptionHandlerResponse handleSerializationException(
+            ErrorHandlerContext context,
+            ProducerRecord record,
+            Exception exception,
+            SerializationExceptionOrigin origin) {
         if (context == null || context.offset() < 0 || context.topic() == null) {
             return ProductionExceptionHandlerResponse.FAIL; // from a punctuation: no input record to name
         }
-        DeadLetter dl = new DeadLetter(FailureReason.PROCESSING_FAILED, "an output record to " + record.topic()
-                + " cannot be serialized (" + origin + "): " + exception, context.topic(), context.partition(),
-                context.offset(), DeadLetterSender.service(configs), Instant.now());
-        return DeadLetterSender.send(configs, dl, dl.toRecord(context.sourceRawKey(), context.sourceRawValue(),
-                context.headers(), io.emostream.guard.Failures.MAX_INLINE_BYTES))
+        DeadLetter dl = new DeadLetter(
+                FailureReason.PROCESSING_FAILED,
+                "an output record to " + record.topic() + " cannot be serialized (" + origin + "): " + exception,
+                context.topic(),
+                context.partition(),
+                context.offset(),
+                DeadLetterSender.service(configs),
+                Instant.now());
+        return DeadLetterSender.send(
+                        configs,
+                        dl,
+                        dl.toRecord(
+                                context.sourceRawKey(),
+                                context.sourceRawValue(),
+                                context.headers(),
+                                io.emostream.guard.Failures.MAX_INLINE_BYTES))
                 ? ProductionExceptionHandlerResponse.CONTINUE
                 : ProductionExceptionHandlerResponse.FAIL;
     }

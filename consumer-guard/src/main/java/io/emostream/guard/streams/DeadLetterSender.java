@@ -2,7 +2,6 @@ package io.emostream.guard.streams;
 
 import io.emostream.contracts.DeadLetter;
 import io.emostream.contracts.KafkaClientConfig;
-import io.emostream.contracts.Topics;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -26,14 +25,13 @@ public final class DeadLetterSender {
     public static final String SERVICE_CONFIG = "emostream.service";
 
     private static KafkaProducer<byte[], byte[]> producer;
-    private static volatile Consumer<DeadLetter> listener = dl -> { };
+    private static volatile Consumer<DeadLetter> listener = dl -> {};
 
-    private DeadLetterSender() {
-    }
+    private DeadLetterSender() {}
 
     /** Called for every dead letter the handlers write (the service counts them in its metrics). */
     public static void onDeadLetter(Consumer<DeadLetter> l) {
-        listener = l == null ? dl -> { } : l;
+        listener = l == null ? dl -> {} : l;
     }
 
     static String service(Map<String, ?> configs) {
@@ -49,8 +47,9 @@ public final class DeadLetterSender {
     static boolean send(Map<String, ?> configs, DeadLetter dl, ProducerRecord<byte[], byte[]> record) {
         try {
             producer(configs).send(record).get(60, TimeUnit.SECONDS);
-            LOG.warnf("dead-lettered %s-%d@%d: %s %s", dl.sourceTopic(), dl.sourcePartition(), dl.sourceOffset(),
-                    dl.reason(), dl.detail());
+            LOG.warnf(
+                    "dead-lettered %s-%d@%d: %s %s",
+                    dl.sourceTopic(), dl.sourcePartition(), dl.sourceOffset(), dl.reason(), dl.detail());
             listener.accept(dl);
             return true;
         } catch (Exception e) {
@@ -61,8 +60,8 @@ public final class DeadLetterSender {
 
     private static synchronized KafkaProducer<byte[], byte[]> producer(Map<String, ?> configs) {
         if (producer == null) {
-            producer = new KafkaProducer<>(producerConfig(configs), new ByteArraySerializer(),
-                    new ByteArraySerializer());
+            producer =
+                    new KafkaProducer<>(producerConfig(configs), new ByteArraySerializer(), new ByteArraySerializer());
         }
         return producer;
     }

@@ -36,8 +36,8 @@ public final class GuardedProcessor implements Processor<byte[], byte[], byte[],
     private final Set<GuardKey> seen = new HashSet<>();
     private ProcessorContext<byte[], byte[]> context;
 
-    public GuardedProcessor(Processor<byte[], byte[], byte[], byte[]> delegate, PoisonGuard guard,
-                            String deadLetterSink) {
+    public GuardedProcessor(
+            Processor<byte[], byte[], byte[], byte[]> delegate, PoisonGuard guard, String deadLetterSink) {
         this.delegate = delegate;
         this.guard = guard;
         this.deadLetterSink = deadLetterSink;
@@ -65,8 +65,8 @@ public final class GuardedProcessor implements Processor<byte[], byte[], byte[],
                 return;
             }
             if (attempt.quarantined()) {
-                ProducerRecord<byte[], byte[]> dl = attempt.deadLetter(guard.service(), record.key(), record.value(),
-                        record.headers());
+                ProducerRecord<byte[], byte[]> dl =
+                        attempt.deadLetter(guard.service(), record.key(), record.value(), record.headers());
                 context.forward(new Record<>(dl.key(), dl.value(), record.timestamp(), dl.headers()), deadLetterSink);
                 return;
             }

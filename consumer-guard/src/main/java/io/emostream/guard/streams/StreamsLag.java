@@ -12,13 +12,13 @@ import org.apache.kafka.streams.KafkaStreams;
  */
 public final class StreamsLag {
 
-    private StreamsLag() {
-    }
+    private StreamsLag() {}
 
     /** @param prefix the service's meter prefix, e.g. {@code emostream.fusion} */
     public static void register(MeterRegistry registry, String prefix, KafkaStreams streams) {
         Gauge.builder(prefix + ".consumer.lag", streams, s -> ConsumerLag.fromMetrics(s.metrics()))
-                .description("Records on the consumed partitions not yet read").strongReference(true)
+                .description("Records on the consumed partitions not yet read")
+                .strongReference(true)
                 .register(registry);
     }
 }

@@ -18,8 +18,8 @@ public abstract class StreamsStateCheck implements HealthCheck {
     private final KafkaStreams streams;
     private final Set<KafkaStreams.State> up;
 
-    protected StreamsStateCheck(String name, KafkaStreams streams, KafkaStreams.State first,
-                                KafkaStreams.State... more) {
+    protected StreamsStateCheck(
+            String name, KafkaStreams streams, KafkaStreams.State first, KafkaStreams.State... more) {
         this.name = name;
         this.streams = streams;
         this.up = EnumSet.of(first, more);

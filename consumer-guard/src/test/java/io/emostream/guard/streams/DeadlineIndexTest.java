@@ -13,9 +13,11 @@ class DeadlineIndexTest {
             index.add(100 + i, "u#" + i);
         }
         index.add(500, "later#0");
-        assertThat(index.pollDue(200, 4)).extracting(DeadlineIndex.Due::key)
+        assertThat(index.pollDue(200, 4))
+                .extracting(DeadlineIndex.Due::key)
                 .containsExactly("u#0", "u#1", "u#2", "u#3");
-        assertThat(index.pollDue(200, 100)).extracting(DeadlineIndex.Due::key)
+        assertThat(index.pollDue(200, 100))
+                .extracting(DeadlineIndex.Due::key)
                 .containsExactly("u#4", "u#5", "u#6", "u#7", "u#8", "u#9");
         assertThat(index.size()).isEqualTo(1);
     }

@@ -25,8 +25,7 @@ public final class AudioFileReader {
         avutil.av_log_set_level(avutil.AV_LOG_QUIET);
     }
 
-    private AudioFileReader() {
-    }
+    private AudioFileReader() {}
 
     public static float[] read(Path file, int sampleRate) throws IOException {
         if (!Files.isRegularFile(file)) {

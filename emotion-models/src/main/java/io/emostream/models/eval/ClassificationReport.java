@@ -146,8 +146,14 @@ public final class ClassificationReport {
     /** A human-readable block: the three metrics, then the confusion matrix (rows = truth, columns = predicted). */
     public String format(String title) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "%s  n=%d  accuracy %.4f  UA %.4f  weighted-F1 %.4f%n", title, n,
-                accuracy(), unweightedAccuracy(), weightedF1()));
+        sb.append(String.format(
+                Locale.ROOT,
+                "%s  n=%d  accuracy %.4f  UA %.4f  weighted-F1 %.4f%n",
+                title,
+                n,
+                accuracy(),
+                unweightedAccuracy(),
+                weightedF1()));
         sb.append(String.format(Locale.ROOT, "%10s", "truth\\pred"));
         for (String l : labels) {
             sb.append(String.format(Locale.ROOT, "%9s", l.length() > 8 ? l.substring(0, 8) : l));
@@ -159,8 +165,10 @@ public final class ClassificationReport {
                 sb.append(String.format(Locale.ROOT, "%9d", v));
             }
             double r = recall(i);
-            sb.append(Double.isNaN(r) ? String.format(Locale.ROOT, "%9s%n", "-")
-                    : String.format(Locale.ROOT, "%9.3f%n", r));
+            sb.append(
+                    Double.isNaN(r)
+                            ? String.format(Locale.ROOT, "%9s%n", "-")
+                            : String.format(Locale.ROOT, "%9.3f%n", r));
         }
         return sb.toString();
     }

@@ -13,8 +13,7 @@ import java.util.Map;
 /** A small RFC 4180 CSV reader (quoted fields, doubled quotes, newlines inside quotes); first row is the header. */
 public final class Csv {
 
-    private Csv() {
-    }
+    private Csv() {}
 
     public static List<Map<String, String>> read(Path file) throws IOException {
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {

@@ -8,8 +8,8 @@ import io.emostream.contracts.EmotionLabels;
 import io.emostream.contracts.Modality;
 import io.emostream.models.EmotionModel;
 import io.emostream.models.ModelLoader;
-import io.emostream.models.ModelOptions;
 import io.emostream.models.ModelManifest;
+import io.emostream.models.ModelOptions;
 import io.emostream.models.Prediction;
 import io.emostream.models.TextEmotionModel;
 import io.emostream.models.TextInput;
@@ -42,12 +42,19 @@ import java.util.Optional;
  */
 public final class EvaluateCommand {
 
-    record Args(Path model, Path manifest, Path json, Path scores, int limit, int batch, Map<String, String> filters,
-                String device, int threads, boolean context) {
-    }
+    record Args(
+            Path model,
+            Path manifest,
+            Path json,
+            Path scores,
+            int limit,
+            int batch,
+            Map<String, String> filters,
+            String device,
+            int threads,
+            boolean context) {}
 
-    private EvaluateCommand() {
-    }
+    private EvaluateCommand() {}
 
     public static void main(String[] argv) {
         int code;
@@ -55,8 +62,9 @@ public final class EvaluateCommand {
             code = run(parse(argv), System.out);
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
-            System.err.println("usage: evaluate --model DIR --manifest CSV [--json OUT] [--scores OUT.csv] [--limit N] [--batch 16] "
-                    + "[--filter col=value]... [--device cpu|gpu|auto] [--threads 1] [--context true]");
+            System.err.println(
+                    "usage: evaluate --model DIR --manifest CSV [--json OUT] [--scores OUT.csv] [--limit N] [--batch 16] "
+                            + "[--filter col=value]... [--device cpu|gpu|auto] [--threads 1] [--context true]");
             code = 2;
         } catch (Exception e) {
             System.err.println("error: " + e);
@@ -125,18 +133,21 @@ public final class EvaluateCommand {
         }
         long t0 = System.nanoTime();
         Evaluation ev = new Evaluation();
-        try (EmotionModel<?> model = ModelLoader.load(args.model(), new ModelOptions(args.device(), args.threads(), 1, 1))) {
+        try (EmotionModel<?> model =
+                ModelLoader.load(args.model(), new ModelOptions(args.device(), args.threads(), 1, 1))) {
             Modality modality = model.manifest().modality();
             String column = modality == Modality.SPEECH ? "file" : "text";
             for (Map<String, String> r : selected) {
                 if (!r.containsKey(column) || !r.containsKey("emotion_original")) {
-                    throw new IllegalArgumentException(args.manifest() + " lacks a '" + column
-                            + "' or 'emotion_original' column (a " + modality.name().toLowerCase(Locale.ROOT) + " model)");
+                    throw new IllegalArgumentException(
+                            args.manifest() + " lacks a '" + column + "' or 'emotion_original' column (a "
+                                    + modality.name().toLowerCase(Locale.ROOT) + " model)");
                 }
                 break;
             }
             Map<Map<String, String>, TextInput> withContext = args.context() && modality == Modality.TEXT
-                    ? dialogueContext(selected, ((TextEmotionModel) model).contextTurns()) : Map.of();
+                    ? dialogueContext(selected, ((TextEmotionModel) model).contextTurns())
+                    : Map.of();
             List<Emotion> truths = new ArrayList<>();
             List<Object> inputs = new ArrayList<>();
             List<String> keys = new ArrayList<>();
@@ -174,9 +185,16 @@ public final class EvaluateCommand {
                 out.println("wrote " + args.scores());
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
-            out.printf(Locale.ROOT, "model %s on %s%s: %d rows evaluated, %d skipped (unmappable label), %d failed, %.1f s%n",
-                    model.manifest().ref(), args.manifest(), args.filters().isEmpty() ? "" : " " + args.filters(),
-                    ev.sevenClass().count(), ev.skippedUnmappable(), ev.failedRows(), seconds);
+            out.printf(
+                    Locale.ROOT,
+                    "model %s on %s%s: %d rows evaluated, %d skipped (unmappable label), %d failed, %.1f s%n",
+                    model.manifest().ref(),
+                    args.manifest(),
+                    args.filters().isEmpty() ? "" : " " + args.filters(),
+                    ev.sevenClass().count(),
+                    ev.skippedUnmappable(),
+                    ev.failedRows(),
+                    seconds);
             out.println();
             out.print(ev.sevenClass().format("7-class"));
             out.println();
@@ -193,7 +211,9 @@ public final class EvaluateCommand {
                 if (parent != null) {
                     Files.createDirectories(parent);
                 }
-                new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(args.json().toFile(), j);
+                new ObjectMapper()
+                        .enable(SerializationFeature.INDENT_OUTPUT)
+                        .writeValue(args.json().toFile(), j);
                 out.println();
                 out.println("wrote " + args.json());
             }
@@ -202,8 +222,14 @@ public final class EvaluateCommand {
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private static void score(EmotionModel<?> model, List<Object> inputs, List<Emotion> truths, List<String> keys,
-                              Evaluation ev, ScoreWriter sw) throws IOException {
+    private static void score(
+            EmotionModel<?> model,
+            List<Object> inputs,
+            List<Emotion> truths,
+            List<String> keys,
+            Evaluation ev,
+            ScoreWriter sw)
+            throws IOException {
         if (inputs.isEmpty()) {
             return;
         }
@@ -223,12 +249,10 @@ public final class EvaluateCommand {
                 }
 
                 @Override
-                public void warmUp() {
-                }
+                public void warmUp() {}
 
                 @Override
-                public void close() {
-                }
+                public void close() {}
             };
         }
         try {
@@ -269,7 +293,8 @@ public final class EvaluateCommand {
             if (!r.containsKey("dialogue_id") || !r.containsKey("utterance_id")) {
                 throw new IllegalArgumentException("--context needs dialogue_id and utterance_id columns");
             }
-            dialogues.computeIfAbsent(r.getOrDefault("split", "") + "|" + r.get("dialogue_id"), k -> new ArrayList<>())
+            dialogues
+                    .computeIfAbsent(r.getOrDefault("split", "") + "|" + r.get("dialogue_id"), k -> new ArrayList<>())
                     .add(r);
         }
         java.util.IdentityHashMap<Map<String, String>, TextInput> out = new java.util.IdentityHashMap<>();
@@ -278,7 +303,8 @@ public final class EvaluateCommand {
             for (int i = 0; i < d.size(); i++) {
                 List<TextInput.Turn> prev = new ArrayList<>();
                 for (int j = Math.max(0, i - Math.max(turns, 0)); j < i; j++) {
-                    prev.add(new TextInput.Turn(d.get(j).get("speaker"), d.get(j).get("text")));
+                    prev.add(
+                            new TextInput.Turn(d.get(j).get("speaker"), d.get(j).get("text")));
                 }
                 out.put(d.get(i), new TextInput(d.get(i).get("text"), d.get(i).get("speaker"), prev));
             }
@@ -312,8 +338,7 @@ public final class EvaluateCommand {
         }
 
         static String quote(String s) {
-            return s.contains(",") || s.contains("\"") || s.contains("\n")
-                    ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+            return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
         }
 
         @Override

@@ -17,8 +17,10 @@ public final class Evaluation {
 
     private static final List<Emotion> FOUR = new ArrayList<>(Emotion.FOUR_CLASS);
 
-    private final ClassificationReport seven = new ClassificationReport(Emotion.ALL.stream().map(Emotion::label).toList());
-    private final ClassificationReport four = new ClassificationReport(FOUR.stream().map(Emotion::label).toList());
+    private final ClassificationReport seven =
+            new ClassificationReport(Emotion.ALL.stream().map(Emotion::label).toList());
+    private final ClassificationReport four =
+            new ClassificationReport(FOUR.stream().map(Emotion::label).toList());
     private final Map<String, Integer> unmappable = new TreeMap<>();
     private final Map<String, Integer> failed = new TreeMap<>();
 

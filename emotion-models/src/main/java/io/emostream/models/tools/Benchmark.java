@@ -29,8 +29,7 @@ public final class Benchmark {
     static final String TEXT_WORDS = "I really can't believe you just said that to me in front of everyone here "
             + "today after all we have been through together";
 
-    private Benchmark() {
-    }
+    private Benchmark() {}
 
     public static void main(String[] args) throws Exception {
         Path models = Path.of(args.length > 0 ? args[0] : "models");
@@ -44,9 +43,13 @@ public final class Benchmark {
             }
         }
         ModelOptions o = new ModelOptions("cpu", 1, 1, 1);
-        System.out.printf(Locale.ROOT, "cores %d, load average %.2f, intra-op threads 1, inter-op threads 1, batch 1, "
-                + "%d iterations%n", Runtime.getRuntime().availableProcessors(),
-                java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), iterations);
+        System.out.printf(
+                Locale.ROOT,
+                "cores %d, load average %.2f, intra-op threads 1, inter-op threads 1, batch 1, " + "%d iterations%n",
+                Runtime.getRuntime().availableProcessors(),
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                        .getSystemLoadAverage(),
+                iterations);
 
         try (SpeechEmotionModel ser = SpeechEmotionModel.load(models.resolve("ser-default"), o)) {
             float[] a = new float[3 * ser.manifest().sampleRate()];
@@ -69,35 +72,53 @@ public final class Benchmark {
             }
             String text20 = text;
             System.out.printf(Locale.ROOT, "TER input: \"%s\" = %d tokens%n", text20, ids[0].length);
-            report("TER " + ter.manifest().ref() + ", end to end (tokenize + encoder " + ter.encoder().engine()
-                    + " + head PyTorch)", time(() -> ter.predict(text20), iterations));
+            report(
+                    "TER " + ter.manifest().ref() + ", end to end (tokenize + encoder "
+                            + ter.encoder().engine() + " + head PyTorch)",
+                    time(() -> ter.predict(text20), iterations));
             if (ter.contextTurns() > 0) {
-                List<TextInput.Turn> turns = List.of(new TextInput.Turn("A", "So what did the doctor say about it?"),
+                List<TextInput.Turn> turns = List.of(
+                        new TextInput.Turn("A", "So what did the doctor say about it?"),
                         new TextInput.Turn("B", "He said I need to rest for a few weeks."),
                         new TextInput.Turn("A", "That sounds really hard, I am sorry."));
                 TextInput cached = new TextInput(text20, "B", turns);
-                report("  with 3 previous turns, turns already encoded (cache hit)",
+                report(
+                        "  with 3 previous turns, turns already encoded (cache hit)",
                         time(() -> ter.predictWithContext(List.of(cached)), iterations));
                 int[] n = {0};
-                report("  with 3 previous turns, 1 new turn per call (a conversation)", time(() -> {
-                    n[0]++;
-                    List<TextInput.Turn> t = List.of(turns.get(1), turns.get(2),
-                            new TextInput.Turn("A", "That sounds really hard, I am sorry " + n[0] + " times."));
-                    return ter.predictWithContext(List.of(new TextInput(text20, "B", t)));
-                }, iterations));
-                report("  with 3 previous turns, none encoded before (worst case)", time(() -> {
-                    n[0]++;
-                    List<TextInput.Turn> t = new java.util.ArrayList<>();
-                    for (TextInput.Turn x : turns) {
-                        t.add(new TextInput.Turn(x.speaker(), x.text() + " " + n[0]));
-                    }
-                    return ter.predictWithContext(List.of(new TextInput(text20, "B", t)));
-                }, iterations));
+                report(
+                        "  with 3 previous turns, 1 new turn per call (a conversation)",
+                        time(
+                                () -> {
+                                    n[0]++;
+                                    List<TextInput.Turn> t = List.of(
+                                            turns.get(1),
+                                            turns.get(2),
+                                            new TextInput.Turn(
+                                                    "A", "That sounds really hard, I am sorry " + n[0] + " times."));
+                                    return ter.predictWithContext(List.of(new TextInput(text20, "B", t)));
+                                },
+                                iterations));
+                report(
+                        "  with 3 previous turns, none encoded before (worst case)",
+                        time(
+                                () -> {
+                                    n[0]++;
+                                    List<TextInput.Turn> t = new java.util.ArrayList<>();
+                                    for (TextInput.Turn x : turns) {
+                                        t.add(new TextInput.Turn(x.speaker(), x.text() + " " + n[0]));
+                                    }
+                                    return ter.predictWithContext(List.of(new TextInput(text20, "B", t)));
+                                },
+                                iterations));
             }
             long[][] tokens = ids;
-            report("  encoder only, " + ter.manifest().encoder().path("onnxResource").asText() + ", ONNX Runtime",
+            report(
+                    "  encoder only, "
+                            + ter.manifest().encoder().path("onnxResource").asText() + ", ONNX Runtime",
                     time(() -> ter.encoder().encode(tokens), iterations));
-            boolean minilm = ter.manifest().encoder().path("onnxResource").asText().equals("all-minilm-l6-v2.onnx");
+            boolean minilm =
+                    ter.manifest().encoder().path("onnxResource").asText().equals("all-minilm-l6-v2.onnx");
             if (!minilm) {
                 // the previous encoder, for comparison (its jar stays on the classpath)
                 com.fasterxml.jackson.databind.JsonNode prev = new com.fasterxml.jackson.databind.ObjectMapper()
@@ -105,8 +126,10 @@ public final class Benchmark {
                                 + "\"all-minilm-l6-v2-tokenizer.json\",\"hiddenSize\":384}");
                 try (TextEncoder old = TextEncoder.load(prev, ter.manifest().maxTokens(), o, null)) {
                     long[][] oldIds = old.tokenize(List.of(text20));
-                    report("  encoder only, all-minilm-l6-v2.onnx (fp32, v1), ONNX Runtime, " + oldIds[0].length
-                            + " tokens", time(() -> old.encode(oldIds), iterations));
+                    report(
+                            "  encoder only, all-minilm-l6-v2.onnx (fp32, v1), ONNX Runtime, " + oldIds[0].length
+                                    + " tokens",
+                            time(() -> old.encode(oldIds), iterations));
                 }
             }
             if (minilm && ts != null && Files.isRegularFile(ts)) {
@@ -143,8 +166,13 @@ public final class Benchmark {
     }
 
     static void report(String what, double[] sorted) {
-        System.out.printf(Locale.ROOT, "%-80s min %6.2f  p50 %6.2f  p90 %6.2f  p99 %6.2f ms%n", what,
-                sorted[0], sorted[sorted.length / 2], sorted[(int) (sorted.length * 0.9)],
+        System.out.printf(
+                Locale.ROOT,
+                "%-80s min %6.2f  p50 %6.2f  p90 %6.2f  p99 %6.2f ms%n",
+                what,
+                sorted[0],
+                sorted[sorted.length / 2],
+                sorted[(int) (sorted.length * 0.9)],
                 sorted[Math.min(sorted.length - 1, (int) (sorted.length * 0.99))]);
     }
 }

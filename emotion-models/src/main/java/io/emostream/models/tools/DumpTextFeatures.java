@@ -28,8 +28,7 @@ import java.util.Map;
  */
 public final class DumpTextFeatures {
 
-    private DumpTextFeatures() {
-    }
+    private DumpTextFeatures() {}
 
     public static void main(String[] args) throws IOException {
         if (args.length < 3) {
@@ -42,9 +41,12 @@ public final class DumpTextFeatures {
         ModelOptions o = new ModelOptions("auto", Integer.getInteger("threads", 1), 1, 1);
         long t0 = System.nanoTime();
         try (TextEncoder enc = TextEncoder.load(m.encoder(), m.maxTokens(), o, null);
-             DataOutputStream feats = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(Path.of(args[2] + ".f32")), 1 << 20));
-             DataOutputStream lens = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(Path.of(args[2] + ".len"))));
-             DataOutputStream idOut = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(Path.of(args[2] + ".ids"))))) {
+                DataOutputStream feats = new DataOutputStream(
+                        new BufferedOutputStream(Files.newOutputStream(Path.of(args[2] + ".f32")), 1 << 20));
+                DataOutputStream lens = new DataOutputStream(
+                        new BufferedOutputStream(Files.newOutputStream(Path.of(args[2] + ".len"))));
+                DataOutputStream idOut = new DataOutputStream(
+                        new BufferedOutputStream(Files.newOutputStream(Path.of(args[2] + ".ids"))))) {
             ByteBuffer bb = ByteBuffer.allocate(enc.hiddenSize() * 4).order(ByteOrder.LITTLE_ENDIAN);
             ByteBuffer ib = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
             // length-sorted batches inside chunks (little padding), written back in CSV order

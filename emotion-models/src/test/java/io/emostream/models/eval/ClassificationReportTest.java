@@ -20,7 +20,7 @@ class ClassificationReportTest {
             r.add(p[0], p[1]);
         }
         // confusion [[3,1,0],[2,2,0],[0,1,1]]; recall .75/.5/.5; precision .6/.5/1; F1 2/3, 1/2, 2/3
-        assertThat(r.confusion()).isDeepEqualTo(new long[][]{{3, 1, 0}, {2, 2, 0}, {0, 1, 1}});
+        assertThat(r.confusion()).isDeepEqualTo(new long[][] {{3, 1, 0}, {2, 2, 0}, {0, 1, 1}});
         assertThat(r.accuracy()).isCloseTo(0.6, within(1e-12));
         assertThat(r.unweightedAccuracy()).isCloseTo(1.75 / 3, within(1e-12));
         assertThat(r.weightedF1()).isCloseTo((4 * (2.0 / 3) + 4 * 0.5 + 2 * (2.0 / 3)) / 10, within(1e-12));

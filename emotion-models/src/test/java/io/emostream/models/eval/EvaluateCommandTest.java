@@ -45,15 +45,26 @@ class EvaluateCommandTest {
             Files.createDirectories(f.getParent());
             TestModels.writeWav(f, TestModels.tone(8000 + 9000 * i, 110 + 40 * i, i), 16000);
             files.add(f);
-            csv.append("clips/u").append(i).append(".wav,gen,s1,x,").append(labels[i]).append(",,t,1\n");
+            csv.append("clips/u")
+                    .append(i)
+                    .append(".wav,gen,s1,x,")
+                    .append(labels[i])
+                    .append(",,t,1\n");
         }
         csv.append("clips/missing.wav,gen,s1,x,angry,angry,t,1\n");
         Path manifest = dir.resolve("manifest.csv");
         Files.writeString(manifest, csv);
         Path json = dir.resolve("out").resolve("eval.json");
 
-        String printed = run("--model", TestModels.ser().toString(), "--manifest", manifest.toString(),
-                "--json", json.toString(), "--batch", "3");
+        String printed = run(
+                "--model",
+                TestModels.ser().toString(),
+                "--manifest",
+                manifest.toString(),
+                "--json",
+                json.toString(),
+                "--batch",
+                "3");
 
         int[][] cm7 = new int[7][7];
         int[][] cm4 = new int[4][4];
@@ -66,7 +77,8 @@ class EvaluateCommandTest {
                 Prediction p = m.predict(AudioFileReader.read(files.get(i), 16000));
                 cm7[truth.ordinal()][p.canonical().label().ordinal()]++;
                 if (truth.inFourClass()) {
-                    cm4[FOUR.indexOf(truth)][FOUR.indexOf(p.canonical().fourClass().label())]++;
+                    cm4[FOUR.indexOf(truth)][
+                            FOUR.indexOf(p.canonical().fourClass().label())]++;
                 }
             }
         }
@@ -77,8 +89,11 @@ class EvaluateCommandTest {
         assertThat(j.path("failed").asInt()).isEqualTo(1);
         assertExact(j.path("sevenClass"), cm7);
         assertExact(j.path("fourClass"), cm4);
-        assertThat(printed).contains("6 rows evaluated, 1 skipped (unmappable label), 1 failed")
-                .contains("7-class").contains("4-class").contains("wrote");
+        assertThat(printed)
+                .contains("6 rows evaluated, 1 skipped (unmappable label), 1 failed")
+                .contains("7-class")
+                .contains("4-class")
+                .contains("wrote");
     }
 
     @Test
@@ -96,12 +111,25 @@ class EvaluateCommandTest {
                 This row is in train.,joy,happy,train,A,1,0,positive
                 """);
         Path json = dir.resolve("t.json");
-        run("--model", TestModels.ter().toString(), "--manifest", manifest.toString(), "--json", json.toString(),
-                "--filter", "split=test", "--batch", "2");
+        run(
+                "--model",
+                TestModels.ter().toString(),
+                "--manifest",
+                manifest.toString(),
+                "--json",
+                json.toString(),
+                "--filter",
+                "split=test",
+                "--batch",
+                "2");
         int[][] cm7 = new int[7][7];
         int[][] cm4 = new int[4][4];
-        List<String> texts = List.of("Oh, my God, I can't believe it!", "I hate you so much.",
-                "He said \"no\",\n and left.", "Whatever you want.", "Wait what?");
+        List<String> texts = List.of(
+                "Oh, my God, I can't believe it!",
+                "I hate you so much.",
+                "He said \"no\",\n and left.",
+                "Whatever you want.",
+                "Wait what?");
         List<Emotion> truths = List.of(Emotion.HAPPY, Emotion.ANGRY, Emotion.SAD, Emotion.NEUTRAL, Emotion.SURPRISE);
         try (TextEmotionModel m = TextEmotionModel.load(TestModels.ter(), TestModels.CPU)) {
             for (int i = 0; i < texts.size(); i++) {
@@ -109,7 +137,8 @@ class EvaluateCommandTest {
                 Emotion truth = truths.get(i);
                 cm7[truth.ordinal()][p.canonical().label().ordinal()]++;
                 if (truth.inFourClass()) {
-                    cm4[FOUR.indexOf(truth)][FOUR.indexOf(p.canonical().fourClass().label())]++;
+                    cm4[FOUR.indexOf(truth)][
+                            FOUR.indexOf(p.canonical().fourClass().label())]++;
                 }
             }
         }
@@ -119,9 +148,17 @@ class EvaluateCommandTest {
         assertExact(j.path("sevenClass"), cm7);
         assertExact(j.path("fourClass"), cm4);
 
-        run("--model", TestModels.ter().toString(), "--manifest", manifest.toString(), "--json", json.toString(),
-                "--limit", "2");
-        assertThat(new ObjectMapper().readTree(json.toFile()).path("evaluated").asInt()).isEqualTo(2);
+        run(
+                "--model",
+                TestModels.ter().toString(),
+                "--manifest",
+                manifest.toString(),
+                "--json",
+                json.toString(),
+                "--limit",
+                "2");
+        assertThat(new ObjectMapper().readTree(json.toFile()).path("evaluated").asInt())
+                .isEqualTo(2);
     }
 
     @Test
@@ -136,8 +173,15 @@ class EvaluateCommandTest {
                 Really?,surprise,test,B,8,0
                 """);
         Path scores = dir.resolve("scores.csv");
-        run("--model", TestModels.ter().toString(), "--manifest", manifest.toString(), "--context", "true",
-                "--scores", scores.toString());
+        run(
+                "--model",
+                TestModels.ter().toString(),
+                "--manifest",
+                manifest.toString(),
+                "--context",
+                "true",
+                "--scores",
+                scores.toString());
         List<String> lines = Files.readAllLines(scores);
         assertThat(lines).hasSize(5);
         assertThat(lines.get(0)).isEqualTo("key,truth,neutral,happy,sad,angry,fear,disgust,surprise");
@@ -145,8 +189,10 @@ class EvaluateCommandTest {
             List<TextInput> expected = List.of(
                     new TextInput("Really?", "B", List.of(new TextInput.Turn("A", "I got the job!"))),
                     TextInput.of("I got the job!"),
-                    new TextInput("That's amazing!", "B", List.of(new TextInput.Turn("A", "I got the job!"),
-                            new TextInput.Turn("B", "Really?"))),
+                    new TextInput(
+                            "That's amazing!",
+                            "B",
+                            List.of(new TextInput.Turn("A", "I got the job!"), new TextInput.Turn("B", "Really?"))),
                     TextInput.of("Really?"));
             List<Prediction> ps = m.predictWithContext(expected);
             for (int row = 0; row < 4; row++) {
@@ -154,24 +200,28 @@ class EvaluateCommandTest {
                 assertThat(cells[0]).isEqualTo(Integer.toString(row));
                 double[] p = ps.get(row).canonical().toArray();
                 for (int c = 0; c < 7; c++) {
-                    assertThat(Double.parseDouble(cells[2 + c])).as("row %d class %d", row, c)
+                    assertThat(Double.parseDouble(cells[2 + c]))
+                            .as("row %d class %d", row, c)
                             .isCloseTo(p[c], org.assertj.core.api.Assertions.within(1e-6));
                 }
             }
             if (m.contextTurns() > 0) {
-                assertThat(lines.get(1)).as("'Really?' after good news vs alone").isNotEqualTo(
-                        lines.get(4).replaceFirst("^3,", "0,"));
+                assertThat(lines.get(1))
+                        .as("'Really?' after good news vs alone")
+                        .isNotEqualTo(lines.get(4).replaceFirst("^3,", "0,"));
             }
         }
     }
 
     @Test
     void rejectsBadArguments() {
-        assertThatThrownBy(() -> EvaluateCommand.parse(new String[]{"--model", "x"}))
+        assertThatThrownBy(() -> EvaluateCommand.parse(new String[] {"--model", "x"}))
                 .hasMessageContaining("--manifest");
-        assertThatThrownBy(() -> EvaluateCommand.parse(new String[]{"--model", "x", "--manifest", "y", "--filter", "nope"}))
+        assertThatThrownBy(() ->
+                        EvaluateCommand.parse(new String[] {"--model", "x", "--manifest", "y", "--filter", "nope"}))
                 .hasMessageContaining("column=value");
-        assertThatThrownBy(() -> EvaluateCommand.parse(new String[]{"--bogus", "1"})).hasMessageContaining("unknown");
+        assertThatThrownBy(() -> EvaluateCommand.parse(new String[] {"--bogus", "1"}))
+                .hasMessageContaining("unknown");
     }
 
     private static String run(String... args) throws Exception {
@@ -188,7 +238,9 @@ class EvaluateCommandTest {
         for (int i = 0; i < k; i++) {
             for (int j = 0; j < k; j++) {
                 n += cm[i][j];
-                assertThat(report.path("confusion").get(i).get(j).asLong()).as("cm[%d][%d]", i, j).isEqualTo(cm[i][j]);
+                assertThat(report.path("confusion").get(i).get(j).asLong())
+                        .as("cm[%d][%d]", i, j)
+                        .isEqualTo(cm[i][j]);
             }
             tp += cm[i][i];
         }

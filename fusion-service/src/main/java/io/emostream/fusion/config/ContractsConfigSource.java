@@ -14,8 +14,9 @@ public class ContractsConfigSource implements ConfigSource {
 
     private static final Map<String, String> VALUES = Map.of(
             // the pipeline starts (and readiness turns UP) only once these exist
-            "quarkus.kafka-streams.topics", String.join(",", Topics.SCORES_SPEECH, Topics.SCORES_TEXT,
-                    Topics.EMOTIONS, Topics.DEADLETTER, Topics.ATTEMPTS),
+            "quarkus.kafka-streams.topics",
+            String.join(
+                    ",", Topics.SCORES_SPEECH, Topics.SCORES_TEXT, Topics.EMOTIONS, Topics.DEADLETTER, Topics.ATTEMPTS),
             // a dead letter carries a whole input record (up to the utterance limit) plus headers
             "kafka-streams.producer.max.request.size",
             Integer.toString(Topics.MAX_UTTERANCE_REQUEST_BYTES));

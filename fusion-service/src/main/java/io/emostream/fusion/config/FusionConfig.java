@@ -1,6 +1,5 @@
 package io.emostream.fusion.config;
 
-import io.emostream.contracts.FusionGate;
 import io.emostream.contracts.FusionMode;
 import io.emostream.contracts.ScoreFusion;
 import io.smallrye.config.ConfigMapping;

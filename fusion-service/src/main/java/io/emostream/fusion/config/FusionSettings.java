@@ -1,7 +1,7 @@
 package io.emostream.fusion.config;
 
-import io.emostream.contracts.FusionMode;
 import io.emostream.contracts.FusionGate;
+import io.emostream.contracts.FusionMode;
 import io.emostream.contracts.ScoreFusion;
 
 import java.time.Duration;
@@ -10,9 +10,16 @@ import java.time.Duration;
  * The settings the topology needs, as a plain value: built from {@link FusionConfig} in the service, directly in
  * tests and tools. Validates once, so a bad setting fails at startup with a readable message.
  */
-public record FusionSettings(FusionMode mode, double speechWeight, double textWeight, Duration window,
-                             Duration grace, Duration idleTimeout, Duration punctuationInterval,
-                             Duration emittedRetention, FusionGate gate) {
+public record FusionSettings(
+        FusionMode mode,
+        double speechWeight,
+        double textWeight,
+        Duration window,
+        Duration grace,
+        Duration idleTimeout,
+        Duration punctuationInterval,
+        Duration emittedRetention,
+        FusionGate gate) {
 
     /** The weights of the shipped GATED mode (training/fusion/fusion_eval.py; the table is in the README). */
     public static final String DEFAULT_GATE = ScoreFusion.DEFAULT_GATE;
@@ -33,26 +40,47 @@ public record FusionSettings(FusionMode mode, double speechWeight, double textWe
     }
 
     /** Settings with the shipped gate weights. */
-    public FusionSettings(FusionMode mode, double speechWeight, double textWeight, Duration window, Duration grace,
-                          Duration idleTimeout, Duration punctuationInterval, Duration emittedRetention) {
+    public FusionSettings(
+            FusionMode mode,
+            double speechWeight,
+            double textWeight,
+            Duration window,
+            Duration grace,
+            Duration idleTimeout,
+            Duration punctuationInterval,
+            Duration emittedRetention) {
         this(mode, speechWeight, textWeight, window, grace, idleTimeout, punctuationInterval, emittedRetention, null);
     }
 
     public static FusionSettings from(FusionConfig c) {
-        return new FusionSettings(c.mode(), c.speechWeight(), c.textWeight(), c.window(), c.grace(),
-                c.idleTimeout(), c.punctuationInterval(), c.emittedRetention(), FusionGate.parse(c.gate()));
+        return new FusionSettings(
+                c.mode(),
+                c.speechWeight(),
+                c.textWeight(),
+                c.window(),
+                c.grace(),
+                c.idleTimeout(),
+                c.punctuationInterval(),
+                c.emittedRetention(),
+                FusionGate.parse(c.gate()));
     }
 
     /** The service defaults (ScoreFusion's mode and weights, 30 s window, 5 s grace, 2 s idle, 1 s punctuation, 1 h retention). */
     public static FusionSettings defaults() {
-        return new FusionSettings(ScoreFusion.DEFAULT_MODE, ScoreFusion.DEFAULT_SPEECH_WEIGHT,
-                ScoreFusion.DEFAULT_TEXT_WEIGHT, Duration.ofSeconds(30),
-                Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofHours(1));
+        return new FusionSettings(
+                ScoreFusion.DEFAULT_MODE,
+                ScoreFusion.DEFAULT_SPEECH_WEIGHT,
+                ScoreFusion.DEFAULT_TEXT_WEIGHT,
+                Duration.ofSeconds(30),
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(1),
+                Duration.ofHours(1));
     }
 
     public FusionSettings withMode(FusionMode m) {
-        return new FusionSettings(m, speechWeight, textWeight, window, grace, idleTimeout, punctuationInterval,
-                emittedRetention, gate);
+        return new FusionSettings(
+                m, speechWeight, textWeight, window, grace, idleTimeout, punctuationInterval, emittedRetention, gate);
     }
 
     /** How long after its own timestamp a score waits for its partner. */

@@ -25,7 +25,10 @@ record Emitted(Modalities modalities, WaitingScore single, String speechModel, S
     }
 
     static Emitted alone(WaitingScore score, String model) {
-        return new Emitted(score.side().alone(), score, score.side() == Side.SPEECH ? model : null,
+        return new Emitted(
+                score.side().alone(),
+                score,
+                score.side() == Side.SPEECH ? model : null,
                 score.side() == Side.TEXT ? model : null);
     }
 
@@ -69,16 +72,23 @@ record Emitted(Modalities modalities, WaitingScore single, String speechModel, S
         byte[] sm = bytes(speechModel);
         byte[] tm = bytes(textModel);
         byte[] s = single == null ? new byte[0] : single.encode();
-        return ByteBuffer.allocate(2 + 2 + sm.length + 2 + tm.length + s.length).put(VERSION)
-                .put((byte) modalities.ordinal()).putShort((short) sm.length).put(sm).putShort((short) tm.length)
-                .put(tm).put(s).array();
+        return ByteBuffer.allocate(2 + 2 + sm.length + 2 + tm.length + s.length)
+                .put(VERSION)
+                .put((byte) modalities.ordinal())
+                .putShort((short) sm.length)
+                .put(sm)
+                .putShort((short) tm.length)
+                .put(tm)
+                .put(s)
+                .array();
     }
 
     static Emitted decode(byte[] bytes) {
         byte version = bytes[0];
         Modalities m = Modalities.values()[bytes[1]];
         if (version == 1) {
-            return m == Modalities.BOTH ? complete(null, null)
+            return m == Modalities.BOTH
+                    ? complete(null, null)
                     : new Emitted(m, WaitingScore.decode(bytes, 2), null, null);
         }
         if (version != VERSION) {
@@ -87,7 +97,9 @@ record Emitted(Modalities modalities, WaitingScore single, String speechModel, S
         ByteBuffer b = ByteBuffer.wrap(bytes, 2, bytes.length - 2);
         String sm = string(b);
         String tm = string(b);
-        return m == Modalities.BOTH ? complete(sm, tm) : new Emitted(m, WaitingScore.decode(bytes, b.position()), sm, tm);
+        return m == Modalities.BOTH
+                ? complete(sm, tm)
+                : new Emitted(m, WaitingScore.decode(bytes, b.position()), sm, tm);
     }
 
     private static byte[] bytes(String s) {

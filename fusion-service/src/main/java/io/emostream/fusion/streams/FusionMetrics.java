@@ -25,6 +25,7 @@ public final class FusionMetrics {
     private final MeterRegistry registry;
     /** [modalities][correction ? 1 : 0] */
     private final Counter[][] fused = new Counter[Modalities.values().length][2];
+
     private final Counter[] duplicates = new Counter[Side.values().length];
     private final Counter[] remapped = new Counter[Side.values().length];
     private final Counter[] rescored = new Counter[Side.values().length];
@@ -37,20 +38,26 @@ public final class FusionMetrics {
             for (int c = 0; c < 2; c++) {
                 fused[m.ordinal()][c] = Counter.builder("emostream.fusion.fused")
                         .description("Fused results emitted to emostream.emotions")
-                        .tag("modalities", m.name()).tag("mode", mode.name()).tag("correction", c == 1 ? "true" : "false")
+                        .tag("modalities", m.name())
+                        .tag("mode", mode.name())
+                        .tag("correction", c == 1 ? "true" : "false")
                         .register(registry);
             }
         }
         for (Side s : Side.values()) {
             duplicates[s.ordinal()] = Counter.builder("emostream.fusion.duplicates")
-                    .description("Scores dropped because their utterance already had that side from the same model version")
-                    .tag("modality", s.modality().name()).register(registry);
+                    .description(
+                            "Scores dropped because their utterance already had that side from the same model version")
+                    .tag("modality", s.modality().name())
+                    .register(registry);
             rescored[s.ordinal()] = Counter.builder("emostream.fusion.rescored")
                     .description("Scores of a new model version for an utterance side already emitted or waiting")
-                    .tag("modality", s.modality().name()).register(registry);
+                    .tag("modality", s.modality().name())
+                    .register(registry);
             remapped[s.ordinal()] = Counter.builder("emostream.fusion.labels.remapped")
                     .description("Scores whose non-canonical labels were mapped onto the canonical set")
-                    .tag("modality", s.modality().name()).register(registry);
+                    .tag("modality", s.modality().name())
+                    .register(registry);
         }
         joinLatency = Timer.builder("emostream.fusion.join.latency")
                 .description("From the later input's scoredAt to the fused result (fusedAt)")
@@ -95,8 +102,10 @@ public final class FusionMetrics {
     void deadLetter(String sourceTopic, FailureReason reason) {
         Counter.builder("emostream.fusion.deadletters")
                 .description("Input records sent to emostream.deadletter")
-                .tag("topic", sourceTopic).tag("reason", reason.name())
-                .register(registry).increment();
+                .tag("topic", sourceTopic)
+                .tag("reason", reason.name())
+                .register(registry)
+                .increment();
     }
 
     void adjustPending(long delta) {

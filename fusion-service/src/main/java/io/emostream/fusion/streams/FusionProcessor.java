@@ -69,6 +69,7 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
     private final Tracer tracer;
     /** The service's name, in its dead letters. */
     private final String service;
+
     private final ScoreReader reader = new ScoreReader();
     private final DeadlineIndex index = new DeadlineIndex();
     /**
@@ -76,6 +77,7 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
      * per-record cost). Bounded; the pending store stays the truth, a miss just re-reads the stored bytes.
      */
     private final Map<String, EmotionScore> parsedWaiting;
+
     private final long emittedBucketMs;
 
     private ProcessorContext<byte[], byte[]> context;
@@ -85,8 +87,13 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
     private long lastEmittedAt;
     private long reportedPending;
 
-    FusionProcessor(FusionSettings settings, FusionJoiner joiner, FusionMetrics metrics, Tracer tracer,
-                    String service, int parsedWaitingLimit) {
+    FusionProcessor(
+            FusionSettings settings,
+            FusionJoiner joiner,
+            FusionMetrics metrics,
+            Tracer tracer,
+            String service,
+            int parsedWaitingLimit) {
         this.settings = settings;
         this.joiner = joiner;
         this.metrics = metrics;
@@ -138,8 +145,17 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
         Side side = Side.ofTopic(meta.topic());
         ScoreReader.Read read = reader.read(side, record.key(), record.value());
         if (read instanceof ScoreReader.Invalid invalid) {
-            deadLetter(invalid.reason(), invalid.detail(), meta.topic(), meta.partition(), meta.offset(),
-                    record.key(), record.value(), record.headers(), record.timestamp(), now);
+            deadLetter(
+                    invalid.reason(),
+                    invalid.detail(),
+                    meta.topic(),
+                    meta.partition(),
+                    meta.offset(),
+                    record.key(),
+                    record.value(),
+                    record.headers(),
+                    record.timestamp(),
+                    now);
             return;
         }
         ScoreReader.Valid valid = (ScoreReader.Valid) read;
@@ -149,8 +165,13 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
         EmotionScore score = valid.score();
         String id = score.utteranceId();
         Header tp = record.headers() == null ? null : record.headers().lastHeader(KafkaTracing.TRACEPARENT);
-        WaitingScore arrived = new WaitingScore(side, record.timestamp() + settings.waitMs(), record.timestamp(),
-                meta.partition(), meta.offset(), tp == null ? null : new String(tp.value(), StandardCharsets.US_ASCII),
+        WaitingScore arrived = new WaitingScore(
+                side,
+                record.timestamp() + settings.waitMs(),
+                record.timestamp(),
+                meta.partition(),
+                meta.offset(),
+                tp == null ? null : new String(tp.value(), StandardCharsets.US_ASCII),
                 valid.bytes());
 
         String model = Emitted.modelKey(score.model());
@@ -168,8 +189,17 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
                 }
                 // another model version's score of a side not yet emitted: it replaces the waiting one (and keeps
                 // its deadline), so the utterance is fused once, from the newest score
-                pending.put(id, new WaitingScore(side, waiting.deadline(), arrived.timestamp(), arrived.partition(),
-                        arrived.offset(), arrived.traceparent(), arrived.score()).encode());
+                pending.put(
+                        id,
+                        new WaitingScore(
+                                        side,
+                                        waiting.deadline(),
+                                        arrived.timestamp(),
+                                        arrived.partition(),
+                                        arrived.offset(),
+                                        arrived.traceparent(),
+                                        arrived.score())
+                                .encode());
                 parsedWaiting.put(id, score);
                 metrics.rescored(side);
                 return;
@@ -261,8 +291,14 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
      * Fuses a stored score ({@code storedScore} if already parsed, else read from its bytes) with the one that just
      * arrived; {@code correction} when the stored one was emitted alone.
      */
-    private void fuseBoth(String id, WaitingScore stored, EmotionScore storedScore, WaitingScore arrived,
-                          EmotionScore arrivedScore, boolean correction, long now) {
+    private void fuseBoth(
+            String id,
+            WaitingScore stored,
+            EmotionScore storedScore,
+            WaitingScore arrived,
+            EmotionScore arrivedScore,
+            boolean correction,
+            long now) {
         if (storedScore == null) {
             storedScore = reread(id, stored);
         }
@@ -271,7 +307,14 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
         }
         EmotionScore speech = arrived.side() == Side.SPEECH ? arrivedScore : storedScore;
         EmotionScore text = arrived.side() == Side.TEXT ? arrivedScore : storedScore;
-        if (!emit(id, speech, text, correction, Math.max(stored.timestamp(), arrived.timestamp()), now, arrived,
+        if (!emit(
+                id,
+                speech,
+                text,
+                correction,
+                Math.max(stored.timestamp(), arrived.timestamp()),
+                now,
+                arrived,
                 stored)) {
             tooLarge(id, arrived, now);
             if (!correction) {
@@ -285,8 +328,15 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
      * @param trigger the score whose arrival (or expiry) causes this result: the parent of the fuse span
      * @param partner the other side's score when fusing both, else null: linked from the fuse span
      */
-    private boolean emit(String id, EmotionScore speech, EmotionScore text, boolean correction, long timestamp,
-                         long now, WaitingScore trigger, WaitingScore partner) {
+    private boolean emit(
+            String id,
+            EmotionScore speech,
+            EmotionScore text,
+            boolean correction,
+            long timestamp,
+            long now,
+            WaitingScore trigger,
+            WaitingScore partner) {
         FusedEmotion fused = joiner.fuse(speech, text, correction, Instant.ofEpochMilli(now));
         byte[] value = EventSerdes.FUSED_EMOTION.serialize(Topics.EMOTIONS, fused);
         if (value.length > MAX_RESULT_BYTES) {
@@ -294,7 +344,8 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
         }
         Span span = KafkaTracing.start(tracer, "fuse", trigger.side().topic(), id, traceHeaders(trigger), 0);
         if (partner != null) {
-            var link = Span.fromContext(KafkaTracing.extract(traceHeaders(partner))).getSpanContext();
+            var link = Span.fromContext(KafkaTracing.extract(traceHeaders(partner)))
+                    .getSpanContext();
             if (link.isValid()) {
                 span.addLink(link);
             }
@@ -303,16 +354,25 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
         span.setAttribute("emostream.label", fused.label().name());
         span.setAttribute("emostream.correction", correction);
         span.end();
-        context.forward(new Record<>(key(id), value, timestamp, KafkaTracing.inject(span, new RecordHeaders())),
+        context.forward(
+                new Record<>(key(id), value, timestamp, KafkaTracing.inject(span, new RecordHeaders())),
                 TopologyProducer.EMOTIONS_SINK);
         metrics.fused(fused);
         return true;
     }
 
     private void tooLarge(String id, WaitingScore input, long now) {
-        deadLetter(FailureReason.MALFORMED_EVENT, "the fused result would exceed the " + MAX_RESULT_BYTES
-                        + "-byte limit of " + Topics.EMOTIONS, input.side().topic(), input.partition(), input.offset(),
-                key(id), input.score(), null, input.timestamp(), now);
+        deadLetter(
+                FailureReason.MALFORMED_EVENT,
+                "the fused result would exceed the " + MAX_RESULT_BYTES + "-byte limit of " + Topics.EMOTIONS,
+                input.side().topic(),
+                input.partition(),
+                input.offset(),
+                key(id),
+                input.score(),
+                null,
+                input.timestamp(),
+                now);
     }
 
     /**
@@ -347,15 +407,30 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
         if (read instanceof ScoreReader.Valid v) {
             return v.score();
         }
-        Log.errorf("stored %s score from %s-%d@%d no longer reads (%s); skipped", stored.side(),
-                stored.side().topic(), stored.partition(), stored.offset(), ((ScoreReader.Invalid) read).detail());
+        Log.errorf(
+                "stored %s score from %s-%d@%d no longer reads (%s); skipped",
+                stored.side(),
+                stored.side().topic(),
+                stored.partition(),
+                stored.offset(),
+                ((ScoreReader.Invalid) read).detail());
         return null;
     }
 
-    private void deadLetter(FailureReason reason, String detail, String topic, int partition, long offset,
-                            byte[] key, byte[] value, Headers headers, long timestamp, long now) {
-        ProducerRecord<byte[], byte[]> dl = new DeadLetter(reason, detail, topic, partition, offset, service,
-                Instant.ofEpochMilli(now)).toRecord(key, value, headers);
+    private void deadLetter(
+            FailureReason reason,
+            String detail,
+            String topic,
+            int partition,
+            long offset,
+            byte[] key,
+            byte[] value,
+            Headers headers,
+            long timestamp,
+            long now) {
+        ProducerRecord<byte[], byte[]> dl = new DeadLetter(
+                        reason, detail, topic, partition, offset, service, Instant.ofEpochMilli(now))
+                .toRecord(key, value, headers);
         context.forward(new Record<>(dl.key(), dl.value(), timestamp, dl.headers()), TopologyProducer.DEADLETTER_SINK);
         metrics.deadLetter(topic, reason);
         Log.debugf("dead-lettered %s-%d@%d: %s %s", topic, partition, offset, reason, detail);

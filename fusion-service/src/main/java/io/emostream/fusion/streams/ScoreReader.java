@@ -28,8 +28,7 @@ import java.util.Optional;
 public final class ScoreReader {
 
     /** The outcome of reading one record. */
-    public sealed interface Read permits Valid, Invalid {
-    }
+    public sealed interface Read permits Valid, Invalid {}
 
     /**
      * A usable score.
@@ -37,12 +36,10 @@ public final class ScoreReader {
      * @param bytes    its JSON with canonical labels: the original bytes, or rewritten when labels were remapped
      * @param remapped whether non-canonical labels were mapped onto canonical ones
      */
-    public record Valid(EmotionScore score, byte[] bytes, boolean remapped) implements Read {
-    }
+    public record Valid(EmotionScore score, byte[] bytes, boolean remapped) implements Read {}
 
     /** A record fusion cannot use, and why. */
-    public record Invalid(FailureReason reason, String detail) implements Read {
-    }
+    public record Invalid(FailureReason reason, String detail) implements Read {}
 
     public Read read(Side side, byte[] key, byte[] value) {
         if (key == null || key.length == 0) {
@@ -71,12 +68,15 @@ public final class ScoreReader {
 
     private static Read check(Side side, String key, EmotionScore score, byte[] bytes, boolean remapped) {
         if (!key.equals(score.utteranceId())) {
-            return new Invalid(FailureReason.INVALID_KEY, "key '" + key + "' is not the score's utterance id '"
-                    + score.utteranceId() + "'");
+            return new Invalid(
+                    FailureReason.INVALID_KEY,
+                    "key '" + key + "' is not the score's utterance id '" + score.utteranceId() + "'");
         }
         if (score.modality() != side.modality()) {
-            return new Invalid(FailureReason.MALFORMED_EVENT, "a " + score.modality() + " score on "
-                    + side.topic() + ", which carries " + side.modality() + " scores");
+            return new Invalid(
+                    FailureReason.MALFORMED_EVENT,
+                    "a " + score.modality() + " score on " + side.topic() + ", which carries " + side.modality()
+                            + " scores");
         }
         return new Valid(score, bytes, remapped);
     }
@@ -99,8 +99,10 @@ public final class ScoreReader {
             Map.Entry<String, JsonNode> e = it.next();
             Optional<Emotion> canonical = EmotionLabels.toCanonical(e.getKey());
             if (canonical.isEmpty()) {
-                return new Invalid(FailureReason.MALFORMED_EVENT, "label '" + e.getKey()
-                        + "' in probabilities has no canonical emotion (canonical: " + Emotion.ALL + ")");
+                return new Invalid(
+                        FailureReason.MALFORMED_EVENT,
+                        "label '" + e.getKey() + "' in probabilities has no canonical emotion (canonical: "
+                                + Emotion.ALL + ")");
             }
             if (!e.getValue().isNumber()) {
                 return rejected;
@@ -110,7 +112,8 @@ public final class ScoreReader {
         }
         JsonNode label = obj.get("label");
         if (label != null && label.isTextual()) {
-            changed |= EmotionLabels.toCanonical(label.asText()).map(c -> !c.label().equals(label.asText()))
+            changed |= EmotionLabels.toCanonical(label.asText())
+                    .map(c -> !c.label().equals(label.asText()))
                     .orElse(true);
         }
         if (!changed) {

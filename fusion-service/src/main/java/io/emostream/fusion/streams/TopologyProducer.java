@@ -52,12 +52,13 @@ public class TopologyProducer {
     public static final String EMITTED_STORE = "fusion-emitted";
 
     /** Changelog records hold one score (at most the input topic's limit) plus a small envelope. */
-    private static final Map<String, String> CHANGELOG = Map.of(
-            "max.message.bytes", Integer.toString(Topics.MAX_UTTERANCE_MESSAGE_BYTES + 64 * 1024));
+    private static final Map<String, String> CHANGELOG =
+            Map.of("max.message.bytes", Integer.toString(Topics.MAX_UTTERANCE_MESSAGE_BYTES + 64 * 1024));
 
     private final FusionSettings settings;
     /** One set of meters however often the topology is built (the extension may build it more than once). */
     private final FusionMetrics metrics;
+
     private final Tracer tracer;
     private final PoisonGuard guard;
 
@@ -87,8 +88,8 @@ public class TopologyProducer {
 
     /** As {@link #buildTopology()}, keeping at most {@code parsedWaitingLimit} parsed waiting scores per task. */
     Topology buildTopology(int parsedWaitingLimit) {
-        FusionJoiner joiner = new FusionJoiner(settings.mode(), settings.speechWeight(), settings.textWeight(),
-                settings.gate(), Clock.systemUTC());
+        FusionJoiner joiner = new FusionJoiner(
+                settings.mode(), settings.speechWeight(), settings.textWeight(), settings.gate(), Clock.systemUTC());
 
         StoreBuilder<KeyValueStore<String, byte[]>> pending = Stores.keyValueStoreBuilder(
                         Stores.persistentKeyValueStore(PENDING_STORE), Serdes.String(), Serdes.ByteArray())
@@ -96,27 +97,45 @@ public class TopologyProducer {
                 .withCachingEnabled()
                 .withLoggingEnabled(CHANGELOG);
         StoreBuilder<WindowStore<String, byte[]>> emitted = Stores.windowStoreBuilder(
-                        Stores.persistentWindowStore(EMITTED_STORE, FusionProcessor.emittedStoreRetention(settings),
-                                Duration.ofMillis(1), false),
-                        Serdes.String(), Serdes.ByteArray())
+                        Stores.persistentWindowStore(
+                                EMITTED_STORE,
+                                FusionProcessor.emittedStoreRetention(settings),
+                                Duration.ofMillis(1),
+                                false),
+                        Serdes.String(),
+                        Serdes.ByteArray())
                 .withLoggingEnabled(CHANGELOG);
 
         Topology topology = new Topology();
         ScoreTimestamps timestamps = new ScoreTimestamps();
-        topology.addSource(AutoOffsetReset.earliest(), SPEECH_SOURCE, timestamps, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer(), Topics.SCORES_SPEECH);
-        topology.addSource(AutoOffsetReset.earliest(), TEXT_SOURCE, timestamps, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer(), Topics.SCORES_TEXT);
+        topology.addSource(
+                AutoOffsetReset.earliest(),
+                SPEECH_SOURCE,
+                timestamps,
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer(),
+                Topics.SCORES_SPEECH);
+        topology.addSource(
+                AutoOffsetReset.earliest(),
+                TEXT_SOURCE,
+                timestamps,
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer(),
+                Topics.SCORES_TEXT);
         // under the consumer guard: a score whose processing kills the JVM is quarantined after a few attempts
-        topology.addProcessor(FUSION, () -> new GuardedProcessor(
+        topology.addProcessor(
+                FUSION,
+                () -> new GuardedProcessor(
                         new FusionProcessor(settings, joiner, metrics, tracer, guard.service(), parsedWaitingLimit),
-                        guard, DEADLETTER_SINK),
-                SPEECH_SOURCE, TEXT_SOURCE);
+                        guard,
+                        DEADLETTER_SINK),
+                SPEECH_SOURCE,
+                TEXT_SOURCE);
         topology.addStateStore(pending, FUSION);
         topology.addStateStore(emitted, FUSION);
         topology.addSink(EMOTIONS_SINK, Topics.EMOTIONS, new ByteArraySerializer(), new ByteArraySerializer(), FUSION);
-        topology.addSink(DEADLETTER_SINK, Topics.DEADLETTER, new ByteArraySerializer(), new ByteArraySerializer(),
-                FUSION);
+        topology.addSink(
+                DEADLETTER_SINK, Topics.DEADLETTER, new ByteArraySerializer(), new ByteArraySerializer(), FUSION);
         return topology;
     }
 }

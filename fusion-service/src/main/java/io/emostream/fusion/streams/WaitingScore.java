@@ -13,18 +13,27 @@ import java.util.Arrays;
  * @param timestamp   the input record's timestamp
  * @param traceparent the input record's W3C {@code traceparent} header, or null
  */
-record WaitingScore(Side side, long deadline, long timestamp, int partition, long offset, String traceparent,
-                    byte[] score) {
+record WaitingScore(
+        Side side, long deadline, long timestamp, int partition, long offset, String traceparent, byte[] score) {
 
     /** Version 1 (no trace) is still read, so state written before tracing restores. */
     private static final byte VERSION = 2;
+
     private static final int HEADER_V1 = 1 + 1 + 8 + 8 + 4 + 8;
 
     byte[] encode() {
         byte[] tp = traceparent == null ? new byte[0] : traceparent.getBytes(StandardCharsets.US_ASCII);
         return ByteBuffer.allocate(HEADER_V1 + 1 + tp.length + score.length)
-                .put(VERSION).put((byte) side.ordinal()).putLong(deadline).putLong(timestamp)
-                .putInt(partition).putLong(offset).put((byte) tp.length).put(tp).put(score).array();
+                .put(VERSION)
+                .put((byte) side.ordinal())
+                .putLong(deadline)
+                .putLong(timestamp)
+                .putInt(partition)
+                .putLong(offset)
+                .put((byte) tp.length)
+                .put(tp)
+                .put(score)
+                .array();
     }
 
     static WaitingScore decode(byte[] bytes) {
@@ -51,7 +60,13 @@ record WaitingScore(Side side, long deadline, long timestamp, int partition, lon
             }
             start += 1 + n;
         }
-        return new WaitingScore(side, deadline, timestamp, partition, offset, traceparent,
+        return new WaitingScore(
+                side,
+                deadline,
+                timestamp,
+                partition,
+                offset,
+                traceparent,
                 Arrays.copyOfRange(bytes, start, bytes.length));
     }
 }

@@ -46,8 +46,8 @@ class ScoreReaderTest {
 
     @Test
     void anotherModelsLabelNamesAreMappedOntoTheCanonicalLabels() {
-        String json = withProbabilities("rec-1#0",
-                "{\"anger\":0.5,\"mad\":0.1,\"joy\":0.2,\"calm\":0.15,\"Neutral\":0.05}", "anger");
+        String json = withProbabilities(
+                "rec-1#0", "{\"anger\":0.5,\"mad\":0.1,\"joy\":0.2,\"calm\":0.15,\"Neutral\":0.05}", "anger");
 
         ScoreReader.Read read = reader.read(Side.SPEECH, b("rec-1#0"), b(json));
 
@@ -59,7 +59,8 @@ class ScoreReaderTest {
             assertThat(v.score().label()).isEqualTo(Emotion.ANGRY);
             assertThat(v.score().confidence()).isCloseTo(0.6, within(1e-12));
             // what is stored for the join reads back on the fast path
-            assertThat(EventSerdes.EMOTION_SCORE.deserialize(Topics.SCORES_SPEECH, v.bytes())).isEqualTo(v.score());
+            assertThat(EventSerdes.EMOTION_SCORE.deserialize(Topics.SCORES_SPEECH, v.bytes()))
+                    .isEqualTo(v.score());
         });
     }
 
@@ -77,11 +78,15 @@ class ScoreReaderTest {
 
     @Test
     void probabilitiesThatAreNotADistributionAreRejected() {
-        for (String probs : new String[] {"{\"angry\":-0.5,\"sad\":1.5}", "{\"angry\":0}", "{\"angry\":\"high\"}",
-                "[0.5,0.5]"}) {
-            ScoreReader.Read read = reader.read(Side.SPEECH, b("rec-1#0"), b(withProbabilities("rec-1#0", probs, "angry")));
-            assertThat(read).as(probs).isInstanceOfSatisfying(ScoreReader.Invalid.class,
-                    i -> assertThat(i.reason()).isEqualTo(FailureReason.MALFORMED_EVENT));
+        for (String probs :
+                new String[] {"{\"angry\":-0.5,\"sad\":1.5}", "{\"angry\":0}", "{\"angry\":\"high\"}", "[0.5,0.5]"}) {
+            ScoreReader.Read read =
+                    reader.read(Side.SPEECH, b("rec-1#0"), b(withProbabilities("rec-1#0", probs, "angry")));
+            assertThat(read)
+                    .as(probs)
+                    .isInstanceOfSatisfying(
+                            ScoreReader.Invalid.class,
+                            i -> assertThat(i.reason()).isEqualTo(FailureReason.MALFORMED_EVENT));
         }
     }
 
@@ -95,10 +100,12 @@ class ScoreReaderTest {
         String future = new String(speechJson("rec-1#0"), StandardCharsets.UTF_8)
                 .replace("\"schemaVersion\":1", "\"schemaVersion\":99");
         assertThat(reader.read(Side.SPEECH, b("rec-1#0"), b(future)))
-                .isInstanceOfSatisfying(ScoreReader.Invalid.class,
+                .isInstanceOfSatisfying(
+                        ScoreReader.Invalid.class,
                         i -> assertThat(i.reason()).isEqualTo(FailureReason.UNSUPPORTED_SCHEMA_VERSION));
         assertThat(reader.read(Side.SPEECH, b("rec-1#0"), new byte[0]))
-                .isInstanceOfSatisfying(ScoreReader.Invalid.class,
+                .isInstanceOfSatisfying(
+                        ScoreReader.Invalid.class,
                         i -> assertThat(i.reason()).isEqualTo(FailureReason.MALFORMED_EVENT));
     }
 
@@ -107,8 +114,10 @@ class ScoreReaderTest {
         byte[] json = speechJson("rec-1#0");
 
         for (byte[] key : new byte[][] {null, new byte[0], b("rec-1"), b("rec-1#1")}) {
-            assertThat(reader.read(Side.SPEECH, key, json)).isInstanceOfSatisfying(ScoreReader.Invalid.class,
-                    i -> assertThat(i.reason()).isEqualTo(FailureReason.INVALID_KEY));
+            assertThat(reader.read(Side.SPEECH, key, json))
+                    .isInstanceOfSatisfying(
+                            ScoreReader.Invalid.class,
+                            i -> assertThat(i.reason()).isEqualTo(FailureReason.INVALID_KEY));
         }
     }
 

@@ -12,8 +12,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ScoreTimestampsTest {
 
     private static ConsumerRecord<Object, Object> at(long timestamp) {
-        return new ConsumerRecord<>("t", 0, 0, timestamp, TimestampType.CREATE_TIME, 0, 0, "k", "v",
-                new RecordHeaders(), Optional.empty());
+        return new ConsumerRecord<>(
+                "t", 0, 0, timestamp, TimestampType.CREATE_TIME, 0, 0, "k", "v", new RecordHeaders(), Optional.empty());
     }
 
     @Test

@@ -71,13 +71,20 @@ class TopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbConfig.class);
-        driver = new TopologyTestDriver(new TopologyProducer(settings, registry, tracing.get(KafkaTracing.SCOPE),
-                PoisonGuard.disabled("fusion-service")).buildTopology(parsedWaitingLimit), props, T0);
+        driver = new TopologyTestDriver(
+                new TopologyProducer(
+                                settings,
+                                registry,
+                                tracing.get(KafkaTracing.SCOPE),
+                                PoisonGuard.disabled("fusion-service"))
+                        .buildTopology(parsedWaitingLimit),
+                props,
+                T0);
         speech = driver.createInputTopic(Topics.SCORES_SPEECH, new StringSerializer(), new ByteArraySerializer());
         text = driver.createInputTopic(Topics.SCORES_TEXT, new StringSerializer(), new ByteArraySerializer());
         emotions = driver.createOutputTopic(Topics.EMOTIONS, new StringDeserializer(), EventSerdes.FUSED_EMOTION);
-        deadLetters = driver.createOutputTopic(Topics.DEADLETTER, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer());
+        deadLetters =
+                driver.createOutputTopic(Topics.DEADLETTER, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     /** The join mechanics are tested with the FIXED mode, whose numbers are easy to state. */
@@ -134,7 +141,8 @@ class TopologyTest {
         assertThat(f.eventTime()).isEqualTo(Scores.INGESTED);
         assertThat(f.fusedAt()).as("processing time, from the wall clock").isEqualTo(T0);
         assertThat(emotions.isEmpty()).isTrue();
-        assertThat(counter("emostream.fusion.fused", "modalities", "BOTH", "correction", "false")).isEqualTo(1);
+        assertThat(counter("emostream.fusion.fused", "modalities", "BOTH", "correction", "false"))
+                .isEqualTo(1);
 
         advanceWallClock(WAIT.multipliedBy(2));
         assertThat(emotions.isEmpty()).as("nothing left to expire").isTrue();
@@ -145,15 +153,22 @@ class TopologyTest {
         start();
         String trace = "4bf92f3577b34da6a3ce929d0e0e4736";
         sendTraced(Scores.speech("rec-t#0", ANGRY_VOICE), T0, "00-" + trace + "-00000000000000a1-01");
-        sendTraced(Scores.text("rec-t#0", "Give it back", NEUTRAL_TEXT), T0.plusMillis(200),
+        sendTraced(
+                Scores.text("rec-t#0", "Give it back", NEUTRAL_TEXT),
+                T0.plusMillis(200),
                 "00-" + trace + "-00000000000000b2-01");
         String joined = traceparent(emotions.readRecord());
-        assertThat(joined).startsWith("00-" + trace + "-")
-                .doesNotContain("00000000000000a1").doesNotContain("00000000000000b2");
+        assertThat(joined)
+                .startsWith("00-" + trace + "-")
+                .doesNotContain("00000000000000a1")
+                .doesNotContain("00000000000000b2");
 
         // a side emitted alone after waiting in the store keeps the trace it arrived with
         String other = "0af7651916cd43dd8448eb211c80319c";
-        sendTraced(Scores.text("rec-t#1", "Hello", NEUTRAL_TEXT), T0.plusSeconds(1), "00-" + other + "-00000000000000c3-01");
+        sendTraced(
+                Scores.text("rec-t#1", "Hello", NEUTRAL_TEXT),
+                T0.plusSeconds(1),
+                "00-" + other + "-00000000000000c3-01");
         advanceWallClock(WAIT.multipliedBy(2));
         assertThat(traceparent(emotions.readRecord())).startsWith("00-" + other + "-");
     }
@@ -161,23 +176,30 @@ class TopologyTest {
     @Test
     void storedScoresWrittenBeforeTracingStillRead() {
         byte[] score = "{}".getBytes(StandardCharsets.UTF_8);
-        byte[] v1 = java.nio.ByteBuffer.allocate(30 + score.length).put((byte) 1).put((byte) Side.TEXT.ordinal())
-                .putLong(5).putLong(4).putInt(3).putLong(2).put(score).array();
+        byte[] v1 = java.nio.ByteBuffer.allocate(30 + score.length)
+                .put((byte) 1)
+                .put((byte) Side.TEXT.ordinal())
+                .putLong(5)
+                .putLong(4)
+                .putInt(3)
+                .putLong(2)
+                .put(score)
+                .array();
         WaitingScore w = WaitingScore.decode(v1);
         assertThat(w.side()).isEqualTo(Side.TEXT);
         assertThat(w.offset()).isEqualTo(2);
         assertThat(w.traceparent()).isNull();
         assertThat(w.score()).isEqualTo(score);
-        WaitingScore v2 = new WaitingScore(Side.SPEECH, 5, 4, 3, 2, "00-0af7651916cd43dd8448eb211c80319c-00000000000000c3-01",
-                score);
+        WaitingScore v2 = new WaitingScore(
+                Side.SPEECH, 5, 4, 3, 2, "00-0af7651916cd43dd8448eb211c80319c-00000000000000c3-01", score);
         assertThat(WaitingScore.decode(v2.encode())).usingRecursiveComparison().isEqualTo(v2);
     }
 
     private void sendTraced(EmotionScore s, Instant at, String traceparent) {
         RecordHeaders h = new RecordHeaders();
         h.add(KafkaTracing.TRACEPARENT, traceparent.getBytes(StandardCharsets.UTF_8));
-        (s.modality() == Modality.SPEECH ? speech : text).pipeInput(
-                new TestRecord<>(s.utteranceId(), EventSerdes.EMOTION_SCORE.serialize(null, s), h, at));
+        (s.modality() == Modality.SPEECH ? speech : text)
+                .pipeInput(new TestRecord<>(s.utteranceId(), EventSerdes.EMOTION_SCORE.serialize(null, s), h, at));
     }
 
     private static String traceparent(TestRecord<String, FusedEmotion> r) {
@@ -263,7 +285,9 @@ class TopologyTest {
             advanceWallClock(Duration.ofSeconds(1));
             send(Scores.speech("rec-x#" + i, ANGRY_VOICE, false), T0.plusMillis(i * 333L));
         }
-        assertThat(emotions.readValuesToList()).extracting(FusedEmotion::utteranceId).doesNotContain("rec-e#0");
+        assertThat(emotions.readValuesToList())
+                .extracting(FusedEmotion::utteranceId)
+                .doesNotContain("rec-e#0");
 
         send(Scores.text("rec-e#0", "I said no", NEUTRAL_TEXT), T0.plusSeconds(21));
         FusedEmotion joined = emotions.readValue();
@@ -294,7 +318,9 @@ class TopologyTest {
 
         send(t, T0.plusSeconds(50));
         TestRecord<String, FusedEmotion> corrected = emotions.readRecord();
-        assertThat(corrected.key()).as("same key: a compacted topic keeps only the correction").isEqualTo("rec-g#2");
+        assertThat(corrected.key())
+                .as("same key: a compacted topic keeps only the correction")
+                .isEqualTo("rec-g#2");
         assertThat(corrected.value().modalities()).isEqualTo(Modalities.BOTH);
         assertThat(corrected.value().correction()).isTrue();
         assertThat(corrected.value().speech()).isEqualTo(s);
@@ -303,8 +329,11 @@ class TopologyTest {
         send(t, T0.plusSeconds(51));
         send(s, T0.plusSeconds(52));
         advanceWallClock(WAIT.multipliedBy(2));
-        assertThat(emotions.isEmpty()).as("no second correction, no re-emission").isTrue();
-        assertThat(counter("emostream.fusion.fused", "modalities", "BOTH", "correction", "true")).isEqualTo(1);
+        assertThat(emotions.isEmpty())
+                .as("no second correction, no re-emission")
+                .isTrue();
+        assertThat(counter("emostream.fusion.fused", "modalities", "BOTH", "correction", "true"))
+                .isEqualTo(1);
         assertThat(counter("emostream.fusion.duplicates", "modality", "TEXT")).isEqualTo(1);
         assertThat(counter("emostream.fusion.duplicates", "modality", "SPEECH")).isEqualTo(1);
     }
@@ -332,10 +361,25 @@ class TopologyTest {
 
     /** The same score from another model version, with other probabilities and a later scoredAt. */
     private static EmotionScore rescored(EmotionScore s, String version, Distribution p) {
-        return new EmotionScore(s.schemaVersion(), s.utteranceId(), s.recordingId(), s.index(), s.modality(),
-                s.startMs(), s.endMs(), s.speaker(), s.hasTranscript(), s.text(),
-                new ModelRef(s.model().name(), version), p, p.label(), p.confidence(), s.timing(), s.ingestedAt(),
-                s.scoredAt().plus(Duration.ofDays(3)), s.dimensions());
+        return new EmotionScore(
+                s.schemaVersion(),
+                s.utteranceId(),
+                s.recordingId(),
+                s.index(),
+                s.modality(),
+                s.startMs(),
+                s.endMs(),
+                s.speaker(),
+                s.hasTranscript(),
+                s.text(),
+                new ModelRef(s.model().name(), version),
+                p,
+                p.label(),
+                p.confidence(),
+                s.timing(),
+                s.ingestedAt(),
+                s.scoredAt().plus(Duration.ofDays(3)),
+                s.dimensions());
     }
 
     @Test
@@ -348,14 +392,18 @@ class TopologyTest {
         assertThat(emotions.readValue().modalities()).isEqualTo(Modalities.BOTH);
 
         send(s, T0.plusSeconds(60)); // a redelivery of the same model version
-        assertThat(emotions.isEmpty()).as("same (utterance, side, model version): dropped").isTrue();
+        assertThat(emotions.isEmpty())
+                .as("same (utterance, side, model version): dropped")
+                .isTrue();
 
         EmotionScore s2 = rescored(s, "2.0.0", p(0.05, 0.8, 0.05, 0.025, 0.025, 0.025, 0.025));
         send(s2, T0.plusSeconds(61));
         TestRecord<String, FusedEmotion> out = emotions.readRecord();
         assertThat(out.key()).isEqualTo("rec-r#0");
         FusedEmotion f = out.value();
-        assertThat(f.correction()).as("a re-score supersedes part of the earlier result").isTrue();
+        assertThat(f.correction())
+                .as("a re-score supersedes part of the earlier result")
+                .isTrue();
         assertThat(f.modalities()).as("it carries only the re-scored modality").isEqualTo(Modalities.SPEECH_ONLY);
         assertThat(f.speech()).isEqualTo(s2);
         assertThat(f.text()).isNull();
@@ -421,9 +469,12 @@ class TopologyTest {
     void otherModelsLabelsAreMappedBeforeFusing() {
         start();
         EmotionScore t = Scores.text("rec-j#0", "I am so happy for you", p(0.1, 0.8, 0.02, 0.02, 0.02, 0.02, 0.02));
-        String json = new String(EventSerdes.EMOTION_SCORE.serialize(null, Scores.speech("rec-j#0", ANGRY_VOICE)),
-                StandardCharsets.UTF_8).replaceFirst("\"probabilities\":\\{[^}]*}",
-                "\"probabilities\":{\"joy\":0.7,\"excited\":0.1,\"calm\":0.2}").replace("\"angry\"", "\"joy\"");
+        String json = new String(
+                        EventSerdes.EMOTION_SCORE.serialize(null, Scores.speech("rec-j#0", ANGRY_VOICE)),
+                        StandardCharsets.UTF_8)
+                .replaceFirst(
+                        "\"probabilities\":\\{[^}]*}", "\"probabilities\":{\"joy\":0.7,\"excited\":0.1,\"calm\":0.2}")
+                .replace("\"angry\"", "\"joy\"");
 
         speech.pipeInput("rec-j#0", json.getBytes(StandardCharsets.UTF_8), T0);
         send(t, T0.plusMillis(5));
@@ -435,21 +486,25 @@ class TopologyTest {
         assertThat(f.probabilities().get(Emotion.HAPPY)).isCloseTo((0.6 * 0.8 + 0.8) / 1.6, within(1e-9));
         assertThat(f.label()).isEqualTo(Emotion.HAPPY);
         assertThat(deadLetters.isEmpty()).isTrue();
-        assertThat(counter("emostream.fusion.labels.remapped", "modality", "SPEECH")).isEqualTo(1);
+        assertThat(counter("emostream.fusion.labels.remapped", "modality", "SPEECH"))
+                .isEqualTo(1);
     }
 
     @Test
     void unusableRecordsGoToTheDeadLetterTopicAndTheStreamContinues() {
         start();
-        byte[] unknownLabel = new String(EventSerdes.EMOTION_SCORE.serialize(null, Scores.speech("rec-k#0", ANGRY_VOICE)),
-                StandardCharsets.UTF_8).replaceFirst("\"probabilities\":\\{[^}]*}",
-                "\"probabilities\":{\"angry\":0.5,\"banana\":0.5}").getBytes(StandardCharsets.UTF_8);
+        byte[] unknownLabel = new String(
+                        EventSerdes.EMOTION_SCORE.serialize(null, Scores.speech("rec-k#0", ANGRY_VOICE)),
+                        StandardCharsets.UTF_8)
+                .replaceFirst("\"probabilities\":\\{[^}]*}", "\"probabilities\":{\"angry\":0.5,\"banana\":0.5}")
+                .getBytes(StandardCharsets.UTF_8);
         RecordHeaders headers = new RecordHeaders();
         headers.add("trace-id", "abc".getBytes(StandardCharsets.UTF_8));
 
         speech.pipeInput(new TestRecord<>("rec-k#0", unknownLabel, headers, T0));
         text.pipeInput("rec-k#1", "{not json".getBytes(StandardCharsets.UTF_8), T0);
-        speech.pipeInput("bad key", EventSerdes.EMOTION_SCORE.serialize(null, Scores.speech("rec-k#2", ANGRY_VOICE)), T0);
+        speech.pipeInput(
+                "bad key", EventSerdes.EMOTION_SCORE.serialize(null, Scores.speech("rec-k#2", ANGRY_VOICE)), T0);
         text.pipeInput("rec-k#3", EventSerdes.EMOTION_SCORE.serialize(null, Scores.speech("rec-k#3", ANGRY_VOICE)), T0);
         // the stream carries on: a good pair right after is fused
         send(Scores.speech("rec-k#4", ANGRY_VOICE), T0.plusMillis(1));
@@ -467,15 +522,19 @@ class TopologyTest {
         assertThat(dl.sourceTopic()).isEqualTo(Topics.SCORES_SPEECH);
         assertThat(dl.sourceOffset()).isEqualTo(0);
         assertThat(dl.service()).isEqualTo("fusion-service");
-        assertThat(dead).extracting(r -> DeadLetter.fromHeaders(r.headers()).reason()).containsExactly(
-                FailureReason.MALFORMED_EVENT, FailureReason.MALFORMED_EVENT, FailureReason.INVALID_KEY,
-                FailureReason.MALFORMED_EVENT);
+        assertThat(dead)
+                .extracting(r -> DeadLetter.fromHeaders(r.headers()).reason())
+                .containsExactly(
+                        FailureReason.MALFORMED_EVENT,
+                        FailureReason.MALFORMED_EVENT,
+                        FailureReason.INVALID_KEY,
+                        FailureReason.MALFORMED_EVENT);
         assertThat(DeadLetter.fromHeaders(dead.get(1).headers()).sourceTopic()).isEqualTo(Topics.SCORES_TEXT);
 
         List<FusedEmotion> out = emotions.readValuesToList();
         assertThat(out).extracting(FusedEmotion::utteranceId).containsExactly("rec-k#4");
-        assertThat(counter("emostream.fusion.deadletters", "topic", Topics.SCORES_SPEECH, "reason",
-                "MALFORMED_EVENT")).isEqualTo(1);
+        assertThat(counter("emostream.fusion.deadletters", "topic", Topics.SCORES_SPEECH, "reason", "MALFORMED_EVENT"))
+                .isEqualTo(1);
     }
 
     @Test
@@ -487,8 +546,7 @@ class TopologyTest {
 
             FusedEmotion f = emotions.readValue();
             assertThat(f.mode()).isEqualTo(mode);
-            assertThat(f.label()).as(mode.name())
-                    .isEqualTo(mode == FusionMode.FIXED ? Emotion.NEUTRAL : Emotion.ANGRY);
+            assertThat(f.label()).as(mode.name()).isEqualTo(mode == FusionMode.FIXED ? Emotion.NEUTRAL : Emotion.ANGRY);
             assertThat(f.speechWeight() + f.textWeight()).isCloseTo(1.0, within(1e-12));
             driver.close();
             driver = null;
@@ -508,7 +566,8 @@ class TopologyTest {
 
         List<FusedEmotion> out = emotions.readValuesToList();
         assertThat(out).extracting(FusedEmotion::utteranceId).containsExactly("rec-n#0", "rec-n#1", "rec-n#2");
-        assertThat(out).extracting(FusedEmotion::modalities)
+        assertThat(out)
+                .extracting(FusedEmotion::modalities)
                 .containsExactly(Modalities.BOTH, Modalities.BOTH, Modalities.TEXT_ONLY);
         assertThat(out).extracting(f -> f.text().text()).containsExactly("words 0", "words 1", "words 2");
     }
@@ -516,7 +575,14 @@ class TopologyTest {
     @Test
     void anEmittedUtteranceIsRememberedForTheRetentionThenForgotten() {
         FusionSettings d = FusionSettings.defaults();
-        start(new FusionSettings(d.mode(), 0.6, 1.0, d.window(), d.grace(), d.idleTimeout(), d.punctuationInterval(),
+        start(new FusionSettings(
+                d.mode(),
+                0.6,
+                1.0,
+                d.window(),
+                d.grace(),
+                d.idleTimeout(),
+                d.punctuationInterval(),
                 Duration.ofMinutes(2)));
         EmotionScore s = Scores.speech("rec-m#0", ANGRY_VOICE, false);
 
@@ -524,7 +590,9 @@ class TopologyTest {
         send(s, T0);
         advanceWallClock(Duration.ofSeconds(119));
         send(s, T0.plusSeconds(119));
-        assertThat(emotions.readValuesToList()).as("remembered for the whole retention").hasSize(1);
+        assertThat(emotions.readValuesToList())
+                .as("remembered for the whole retention")
+                .hasSize(1);
 
         // the emitted store is bounded: long after the retention the utterance is forgotten
         for (int i = 0; i < 6; i++) {
@@ -533,6 +601,8 @@ class TopologyTest {
         }
         emotions.readValuesToList();
         send(s, T0.plusSeconds(1000));
-        assertThat(emotions.readValuesToList()).extracting(FusedEmotion::utteranceId).containsExactly("rec-m#0");
+        assertThat(emotions.readValuesToList())
+                .extracting(FusedEmotion::utteranceId)
+                .containsExactly("rec-m#0");
     }
 }

@@ -3,11 +3,11 @@ package io.emostream.inference.health;
 import io.emostream.contracts.Modality;
 import io.emostream.inference.messaging.WorkerManager;
 import io.emostream.inference.model.ModelRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
-import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.Locale;
 

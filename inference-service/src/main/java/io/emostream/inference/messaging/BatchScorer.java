@@ -12,9 +12,9 @@ import io.emostream.models.EmotionModel;
 import io.emostream.models.Prediction;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
-import org.jboss.logging.Logger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -47,8 +47,7 @@ public final class BatchScorer<I> {
     }
 
     /** A polled record and when it reached this worker. */
-    public record Arrived(ConsumerRecord<byte[], byte[]> record, long arrivedNanos) {
-    }
+    public record Arrived(ConsumerRecord<byte[], byte[]> record, long arrivedNanos) {}
 
     private final EmotionModel<I> model;
     private final Decoder<I> decoder;
@@ -62,8 +61,13 @@ public final class BatchScorer<I> {
      * @param tracer  one span per scored utterance, a child of the input record's trace ({@link KafkaTracing})
      * @param service the service's name, in its dead letters ({@link io.emostream.guard.PoisonGuard#service()})
      */
-    public BatchScorer(EmotionModel<I> model, Decoder<I> decoder, String outputTopic, InferenceMetrics metrics,
-                       Tracer tracer, String service) {
+    public BatchScorer(
+            EmotionModel<I> model,
+            Decoder<I> decoder,
+            String outputTopic,
+            InferenceMetrics metrics,
+            Tracer tracer,
+            String service) {
         this.model = model;
         this.decoder = decoder;
         this.outputTopic = outputTopic;
@@ -114,8 +118,8 @@ public final class BatchScorer<I> {
         for (int i = 0; i < decoded.size(); i++) {
             double queueMs = (start - ok.get(i).arrivedNanos()) / 1e6;
             metrics.queued(queueMs, forward);
-            InferenceTiming timing = new InferenceTiming(queueMs, forward / 1e6, decoded.size(),
-                    predictions.get(i).windows());
+            InferenceTiming timing = new InferenceTiming(
+                    queueMs, forward / 1e6, decoded.size(), predictions.get(i).windows());
             out.add(scoreRecord(ok.get(i), decoded.get(i).score(modelRef(), predictions.get(i), timing, now)));
         }
         metrics.scored(decoded.size());
@@ -132,11 +136,19 @@ public final class BatchScorer<I> {
                 metrics.batch(1, forward);
                 double queueMs = (start - ok.get(i).arrivedNanos()) / 1e6;
                 metrics.queued(queueMs, forward);
-                out.add(scoreRecord(ok.get(i), decoded.get(i).score(modelRef(), p,
-                        new InferenceTiming(queueMs, forward / 1e6, 1, p.windows()), Instant.now())));
+                out.add(scoreRecord(
+                        ok.get(i),
+                        decoded.get(i)
+                                .score(
+                                        modelRef(),
+                                        p,
+                                        new InferenceTiming(queueMs, forward / 1e6, 1, p.windows()),
+                                        Instant.now())));
                 metrics.scored(1);
             } catch (RuntimeException e) {
-                out.add(deadLetter(ok.get(i).record(), FailureReason.MODEL_FAILURE,
+                out.add(deadLetter(
+                        ok.get(i).record(),
+                        FailureReason.MODEL_FAILURE,
                         model.manifest().ref() + " failed on this input: " + e.getMessage()));
             }
         }
@@ -146,20 +158,27 @@ public final class BatchScorer<I> {
     /** The score record, carrying the trace of a span from the input's arrival to now. */
     private ProducerRecord<byte[], byte[]> scoreRecord(Arrived input, EmotionScore s) {
         ConsumerRecord<byte[], byte[]> r = input.record();
-        Span span = KafkaTracing.start(tracer, spanName, r.topic(), s.utteranceId(), r.headers(),
+        Span span = KafkaTracing.start(
+                tracer,
+                spanName,
+                r.topic(),
+                s.utteranceId(),
+                r.headers(),
                 KafkaTracing.epochNanos(input.arrivedNanos()));
         span.setAttribute("emostream.model", s.model().toString());
         span.setAttribute("emostream.batch_size", (long) s.timing().batchSize());
         span.setAttribute("emostream.forward_ms", s.timing().inferenceMs());
         span.end();
-        ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(outputTopic, s.utteranceId().getBytes(StandardCharsets.UTF_8),
+        ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(
+                outputTopic,
+                s.utteranceId().getBytes(StandardCharsets.UTF_8),
                 EventSerdes.EMOTION_SCORE.serialize(outputTopic, s));
         KafkaTracing.inject(span, out.headers());
         return out;
     }
 
-    private ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> r, FailureReason reason,
-                                                      String detail) {
+    private ProducerRecord<byte[], byte[]> deadLetter(
+            ConsumerRecord<byte[], byte[]> r, FailureReason reason, String detail) {
         metrics.deadLettered(reason);
         LOG.warnf("dead-lettering %s-%d@%d: %s %s", r.topic(), r.partition(), r.offset(), reason, detail);
         return new DeadLetter(reason, detail, r.topic(), r.partition(), r.offset(), service, Instant.now())

@@ -1,19 +1,19 @@
 package io.emostream.inference.messaging;
 
-import io.emostream.contracts.ModelRef;
-import io.emostream.contracts.Modality;
 import io.emostream.contracts.FailureReason;
+import io.emostream.contracts.Modality;
+import io.emostream.contracts.ModelRef;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /** Meters of a modality's workers ({@code emostream.inference.*}), tagged by modality and model. */
 public final class InferenceMetrics {
@@ -31,32 +31,57 @@ public final class InferenceMetrics {
     private final Counter restarted;
 
     public InferenceMetrics(MeterRegistry registry, Modality modality, ModelRef model) {
-        Tags tags = Tags.of("modality", modality.name().toLowerCase(Locale.ROOT), "model", model.name(),
-                "version", model.version());
+        Tags tags = Tags.of(
+                "modality",
+                modality.name().toLowerCase(Locale.ROOT),
+                "model",
+                model.name(),
+                "version",
+                model.version());
         this.registry = registry;
         this.tags = tags;
-        utterances = Counter.builder("emostream.inference.utterances").description("Utterances scored")
-                .tags(tags).register(registry);
+        utterances = Counter.builder("emostream.inference.utterances")
+                .description("Utterances scored")
+                .tags(tags)
+                .register(registry);
         latency = Timer.builder("emostream.inference.latency")
                 .description("From arrival in the worker to its score, per utterance (queue + forward pass)")
-                .tags(tags).publishPercentileHistogram().register(registry);
-        Gauge.builder("emostream.inference.consumer.lag", lagByWorker,
+                .tags(tags)
+                .publishPercentileHistogram()
+                .register(registry);
+        Gauge.builder(
+                        "emostream.inference.consumer.lag",
+                        lagByWorker,
                         m -> m.values().stream().mapToLong(Long::longValue).sum())
-                .description("Records on the workers' partitions not yet read").tags(tags).register(registry);
+                .description("Records on the workers' partitions not yet read")
+                .tags(tags)
+                .register(registry);
         batchSize = DistributionSummary.builder("emostream.inference.batch.size")
-                .description("Utterances per forward pass").tags(tags).register(registry);
-        queueTime = Timer.builder("emostream.inference.queue").description("From arrival to forward pass")
-                .tags(tags).publishPercentiles(0.5, 0.99).register(registry);
-        inferenceTime = Timer.builder("emostream.inference.forward").description("Forward pass of one batch")
-                .tags(tags).publishPercentiles(0.5, 0.99).register(registry);
+                .description("Utterances per forward pass")
+                .tags(tags)
+                .register(registry);
+        queueTime = Timer.builder("emostream.inference.queue")
+                .description("From arrival to forward pass")
+                .tags(tags)
+                .publishPercentiles(0.5, 0.99)
+                .register(registry);
+        inferenceTime = Timer.builder("emostream.inference.forward")
+                .description("Forward pass of one batch")
+                .tags(tags)
+                .publishPercentiles(0.5, 0.99)
+                .register(registry);
         aborted = Counter.builder("emostream.inference.transactions.aborted")
                 .description("Batches whose transaction was aborted and whose records were read again")
-                .tags(tags).register(registry);
+                .tags(tags)
+                .register(registry);
         recreated = Counter.builder("emostream.inference.clients.recreated")
                 .description("Times a worker replaced Kafka clients that had become unusable (e.g. a fenced producer)")
-                .tags(tags).register(registry);
+                .tags(tags)
+                .register(registry);
         restarted = Counter.builder("emostream.inference.workers.restarted")
-                .description("Workers that died and were started again").tags(tags).register(registry);
+                .description("Workers that died and were started again")
+                .tags(tags)
+                .register(registry);
     }
 
     public void transactionAborted() {
@@ -97,7 +122,11 @@ public final class InferenceMetrics {
     }
 
     public void deadLettered(FailureReason reason) {
-        Counter.builder("emostream.inference.deadletters").description("Input records sent to emostream.deadletter")
-                .tags(tags).tag("reason", reason.name()).register(registry).increment();
+        Counter.builder("emostream.inference.deadletters")
+                .description("Input records sent to emostream.deadletter")
+                .tags(tags)
+                .tag("reason", reason.name())
+                .register(registry)
+                .increment();
     }
 }

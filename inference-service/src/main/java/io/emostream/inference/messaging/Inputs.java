@@ -22,8 +22,7 @@ import java.util.List;
 /** How each modality's records are read: audio utterances (PCM + meta header) and text utterances (JSON). */
 public final class Inputs {
 
-    private Inputs() {
-    }
+    private Inputs() {}
 
     public static BatchScorer.Decoded<float[]> audio(ConsumerRecord<byte[], byte[]> r) {
         UtteranceAudio meta = AudioRecords.meta(r.headers());
@@ -65,7 +64,8 @@ public final class Inputs {
             throw malformed("the utterance has no text");
         }
         List<TextInput.Turn> context = u.context().stream()
-                .map(t -> new TextInput.Turn(t.speaker(), t.text())).toList();
+                .map(t -> new TextInput.Turn(t.speaker(), t.text()))
+                .toList();
         TextInput input = new TextInput(u.text(), u.speaker(), context);
         return new BatchScorer.Decoded<>() {
             @Override
@@ -83,8 +83,9 @@ public final class Inputs {
     private static void requireKey(ConsumerRecord<byte[], byte[]> r, String utteranceId) {
         String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
         if (!utteranceId.equals(key)) {
-            throw new JsonSerde.MalformedEventException(FailureReason.INVALID_KEY, "record key '" + key
-                    + "' is not the utterance id '" + utteranceId + "'");
+            throw new JsonSerde.MalformedEventException(
+                    FailureReason.INVALID_KEY,
+                    "record key '" + key + "' is not the utterance id '" + utteranceId + "'");
         }
     }
 

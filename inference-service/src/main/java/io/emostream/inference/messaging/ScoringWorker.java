@@ -8,7 +8,6 @@ import io.emostream.guard.Attempt;
 import io.emostream.guard.Failures;
 import io.emostream.guard.GuardKey;
 import io.emostream.guard.PoisonGuard;
-import org.jboss.logging.Logger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -28,6 +27,7 @@ import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -78,19 +78,45 @@ public final class ScoringWorker implements Runnable {
     private KafkaConsumer<byte[], byte[]> consumer;
     private KafkaProducer<byte[], byte[]> producer;
 
-    public ScoringWorker(String name, String inputTopic, String groupId, String transactionalId,
-                         Map<String, Object> kafka, BatchScorer<?> scorer, int maxBatch, Duration maxWait) {
-        this(name, inputTopic, groupId, transactionalId, kafka, scorer, maxBatch, maxWait, PoisonGuard.disabled(),
-                Duration.ofSeconds(1), Duration.ofSeconds(30));
+    public ScoringWorker(
+            String name,
+            String inputTopic,
+            String groupId,
+            String transactionalId,
+            Map<String, Object> kafka,
+            BatchScorer<?> scorer,
+            int maxBatch,
+            Duration maxWait) {
+        this(
+                name,
+                inputTopic,
+                groupId,
+                transactionalId,
+                kafka,
+                scorer,
+                maxBatch,
+                maxWait,
+                PoisonGuard.disabled(),
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(30));
     }
 
     /**
      * @param guard      the consumer guard every record is an attempt under
      * @param minBackoff first wait after a failed transaction or unusable clients; doubles up to {@code maxBackoff}
      */
-    public ScoringWorker(String name, String inputTopic, String groupId, String transactionalId,
-                         Map<String, Object> kafka, BatchScorer<?> scorer, int maxBatch, Duration maxWait,
-                         PoisonGuard guard, Duration minBackoff, Duration maxBackoff) {
+    public ScoringWorker(
+            String name,
+            String inputTopic,
+            String groupId,
+            String transactionalId,
+            Map<String, Object> kafka,
+            BatchScorer<?> scorer,
+            int maxBatch,
+            Duration maxWait,
+            PoisonGuard guard,
+            Duration minBackoff,
+            Duration maxBackoff) {
         this.name = name;
         this.inputTopic = inputTopic;
         this.groupId = groupId;
@@ -215,8 +241,12 @@ public final class ScoringWorker implements Runnable {
 
     /** The clients are unusable: drop what is held (uncommitted, so it is read again), close, wait, start over. */
     private void recoverClients(KafkaException e) {
-        LOG.errorf(e, "%s: its Kafka clients failed (%s); uncommitted work is read again by new clients in %s",
-                name, e.getClass().getSimpleName(), backoff);
+        LOG.errorf(
+                e,
+                "%s: its Kafka clients failed (%s); uncommitted work is read again by new clients in %s",
+                name,
+                e.getClass().getSimpleName(),
+                backoff);
         scorer.metrics().clientsRecreated();
         subscribed = false;
         pending.clear();
@@ -345,14 +375,17 @@ public final class ScoringWorker implements Runnable {
     }
 
     private List<GuardKey> keys(Collection<TopicPartition> partitions) {
-        return partitions.stream().map(tp -> new GuardKey(groupId, tp.topic(), tp.partition())).toList();
+        return partitions.stream()
+                .map(tp -> new GuardKey(groupId, tp.topic(), tp.partition()))
+                .toList();
     }
 
     /** Commits the batch's outputs and offsets in one transaction; false when it was aborted (and rewound). */
     private boolean commit(List<BatchScorer.Arrived> batch, List<ProducerRecord<byte[], byte[]>> outputs) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (BatchScorer.Arrived a : batch) {
-            offsets.merge(new TopicPartition(a.record().topic(), a.record().partition()),
+            offsets.merge(
+                    new TopicPartition(a.record().topic(), a.record().partition()),
                     new OffsetAndMetadata(a.record().offset() + 1),
                     (x, y) -> x.offset() >= y.offset() ? x : y);
         }
@@ -364,8 +397,12 @@ public final class ScoringWorker implements Runnable {
             producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
             producer.commitTransaction();
             return true;
-        } catch (ProducerFencedException | InvalidProducerEpochException | OutOfOrderSequenceException
-                 | AuthorizationException | UnsupportedVersionException | InterruptException e) {
+        } catch (ProducerFencedException
+                | InvalidProducerEpochException
+                | OutOfOrderSequenceException
+                | AuthorizationException
+                | UnsupportedVersionException
+                | InterruptException e) {
             throw e; // the producer is unusable: new clients (run) or the end of this worker (interrupt)
         } catch (KafkaException e) {
             LOG.warnf("%s: transaction failed (%s); re-reading its records in %s", name, e.getMessage(), backoff);
@@ -381,7 +418,10 @@ public final class ScoringWorker implements Runnable {
     private void rewind() {
         Map<TopicPartition, Long> first = new HashMap<>();
         for (BatchScorer.Arrived a : pending) {
-            first.merge(new TopicPartition(a.record().topic(), a.record().partition()), a.record().offset(), Math::min);
+            first.merge(
+                    new TopicPartition(a.record().topic(), a.record().partition()),
+                    a.record().offset(),
+                    Math::min);
         }
         first.forEach((tp, off) -> {
             if (consumer.assignment().contains(tp)) {

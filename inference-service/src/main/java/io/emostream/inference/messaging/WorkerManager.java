@@ -48,9 +48,13 @@ public class WorkerManager {
     private final ServiceThreads threads = new ServiceThreads();
     private volatile boolean stopping;
 
-    public WorkerManager(InferenceConfig config, ModelRegistry models, MeterRegistry meters,
-                         @Identifier("default-kafka-broker") Map<String, Object> kafka, Tracer tracer,
-                         PoisonGuard guard) {
+    public WorkerManager(
+            InferenceConfig config,
+            ModelRegistry models,
+            MeterRegistry meters,
+            @Identifier("default-kafka-broker") Map<String, Object> kafka,
+            Tracer tracer,
+            PoisonGuard guard) {
         this.config = config;
         this.models = models;
         this.meters = meters;
@@ -108,12 +112,23 @@ public class WorkerManager {
             return;
         }
         String m = modality.name().toLowerCase(Locale.ROOT);
-        InferenceMetrics metrics = new InferenceMetrics(meters, modality, model.manifest().ref());
+        InferenceMetrics metrics =
+                new InferenceMetrics(meters, modality, model.manifest().ref());
         BatchScorer<?> scorer = modality == Modality.SPEECH
-                ? new BatchScorer<>((EmotionModel<float[]>) model, Inputs::audio, Topics.SCORES_SPEECH, metrics, tracer,
+                ? new BatchScorer<>(
+                        (EmotionModel<float[]>) model,
+                        Inputs::audio,
+                        Topics.SCORES_SPEECH,
+                        metrics,
+                        tracer,
                         guard.service())
-                : new BatchScorer<>(((TextEmotionModel) model).contextual(), Inputs::text, Topics.SCORES_TEXT, metrics,
-                        tracer, guard.service());
+                : new BatchScorer<>(
+                        ((TextEmotionModel) model).contextual(),
+                        Inputs::text,
+                        Topics.SCORES_TEXT,
+                        metrics,
+                        tracer,
+                        guard.service());
         String group = config.groupPrefix() + "-" + m;
         int n = config.workers();
         List<Slot> started = new ArrayList<>(n);
@@ -121,16 +136,28 @@ public class WorkerManager {
             // one transactional id per worker, stable across restarts: a restarted worker fences its predecessor
             String transactionalId = group + "-" + config.instanceId() + (k == 0 ? "" : "-" + k);
             String name = "inference-" + m + (n == 1 ? "" : "-" + k);
-            Slot slot = new Slot(name, () -> new ScoringWorker(name,
-                    modality == Modality.SPEECH ? Topics.UTTERANCES_AUDIO : Topics.UTTERANCES_TEXT, group,
-                    transactionalId, kafka, scorer, config.batch().maxSize(), config.batch().maxWait(), guard,
-                    config.retryBackoff(), config.maxRetryBackoff()), metrics);
+            Slot slot = new Slot(
+                    name,
+                    () -> new ScoringWorker(
+                            name,
+                            modality == Modality.SPEECH ? Topics.UTTERANCES_AUDIO : Topics.UTTERANCES_TEXT,
+                            group,
+                            transactionalId,
+                            kafka,
+                            scorer,
+                            config.batch().maxSize(),
+                            config.batch().maxWait(),
+                            guard,
+                            config.retryBackoff(),
+                            config.maxRetryBackoff()),
+                    metrics);
             slot.start(threads);
             started.add(slot);
         }
         workers.put(modality, List.copyOf(started));
-        Log.infof("%s: %d worker(s) started in group %s, batches of up to %d within %s", m, n, group,
-                config.batch().maxSize(), config.batch().maxWait());
+        Log.infof(
+                "%s: %d worker(s) started in group %s, batches of up to %d within %s",
+                m, n, group, config.batch().maxSize(), config.batch().maxWait());
     }
 
     /** Restarts the workers whose loop ended, each after its back-off. */
@@ -185,12 +212,17 @@ public class WorkerManager {
     }
 
     private List<ScoringWorker> all() {
-        return workers.values().stream().flatMap(List::stream).map(s -> s.worker).toList();
+        return workers.values().stream()
+                .flatMap(List::stream)
+                .map(s -> s.worker)
+                .toList();
     }
 
     /** The modalities this instance is configured to serve. */
     public java.util.List<Modality> modalities() {
-        return config.modalities().stream().map(s -> Modality.valueOf(s.trim().toUpperCase(Locale.ROOT))).toList();
+        return config.modalities().stream()
+                .map(s -> Modality.valueOf(s.trim().toUpperCase(Locale.ROOT)))
+                .toList();
     }
 
     /** Every worker of the modality is consuming. */
@@ -215,11 +247,13 @@ public class WorkerManager {
             ScoringWorker w = s.worker;
             if (!w.isAlive()) {
                 String why = w.death() == null ? "stopped" : "died: " + w.death();
-                String next = s.restartAt == 0 ? "" : ", restarting in "
-                        + Math.max(0, TimeUnit.NANOSECONDS.toMillis(s.restartAt - now)) + " ms";
+                String next = s.restartAt == 0
+                        ? ""
+                        : ", restarting in " + Math.max(0, TimeUnit.NANOSECONDS.toMillis(s.restartAt - now)) + " ms";
                 problems.add(s.name + " " + why + next);
             } else if (w.sinceProgress().compareTo(config.stuckAfter()) > 0) {
-                problems.add(s.name + " stuck: no progress for " + w.sinceProgress().toSeconds() + " s");
+                problems.add(
+                        s.name + " stuck: no progress for " + w.sinceProgress().toSeconds() + " s");
             }
         }
         return problems;

@@ -31,8 +31,7 @@ public class ModelRegistry {
 
     /** Loads and warms up the model of a modality; failures are kept for the readiness check. */
     public synchronized EmotionModel<?> load(Modality modality) {
-        Path dir = Path.of(config.modelsDir(),
-                modality == Modality.SPEECH ? config.speechModel() : config.textModel());
+        Path dir = Path.of(config.modelsDir(), modality == Modality.SPEECH ? config.speechModel() : config.textModel());
         ModelOptions options = new ModelOptions(config.device(), config.intraOpThreads(), config.interOpThreads());
         try {
             long t0 = System.nanoTime();
@@ -42,8 +41,9 @@ public class ModelRegistry {
             model.warmUp();
             models.put(modality, model);
             failures.remove(modality);
-            Log.infof("%s model %s loaded from %s and warmed up in %d ms", modality, model.manifest().ref(), dir,
-                    (System.nanoTime() - t0) / 1_000_000);
+            Log.infof(
+                    "%s model %s loaded from %s and warmed up in %d ms",
+                    modality, model.manifest().ref(), dir, (System.nanoTime() - t0) / 1_000_000);
             return model;
         } catch (RuntimeException e) {
             failures.put(modality, e.getMessage());

@@ -42,11 +42,14 @@ class CrashRestartTest {
         String out = "crash-test-out-" + run;
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", RealInfra.kafkaBootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(in, 6, (short) 1), new NewTopic(out, 6, (short) 1)))
-                    .all().get(30, TimeUnit.SECONDS);
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
         }
         for (int i = 0; i < UTTERANCES; i++) {
-            ProducerRecord<String, byte[]> r = TestUtterances.text("crash", i, i % 2 == 0
-                    ? "I am really upset about this, number " + i : "Thanks, that is great, number " + i);
+            ProducerRecord<String, byte[]> r = TestUtterances.text(
+                    "crash",
+                    i,
+                    i % 2 == 0 ? "I am really upset about this, number " + i : "Thanks, that is great, number " + i);
             TestKafka.send(new ProducerRecord<>(in, r.key(), r.value()));
         }
         String group = "crash-test-" + run;
@@ -57,7 +60,9 @@ class CrashRestartTest {
             long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
             while (committedScores(out).size() < 30) {
                 assertThat(first.isAlive()).as("first worker died on its own").isTrue();
-                assertThat(System.nanoTime()).as("first worker never committed 30 scores").isLessThan(deadline);
+                assertThat(System.nanoTime())
+                        .as("first worker never committed 30 scores")
+                        .isLessThan(deadline);
                 Thread.sleep(50);
             }
         } finally {
@@ -87,28 +92,47 @@ class CrashRestartTest {
     private static Process startWorker(String group, String txId, String in, String out, String name) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         File log = new File("target/crash-test-" + name + ".log");
-        return new ProcessBuilder(java, "-Xmx1g", "-Dai.djl.offline=true",
-                "-Djava.util.logging.manager=org.jboss.logmanager.LogManager", "-cp", System.getProperty("java.class.path"),
-                WorkerChild.class.getName(), RealInfra.kafkaBootstrapServers(), group, txId, in, out)
-                .redirectErrorStream(true).redirectOutput(log).start();
+        return new ProcessBuilder(
+                        java,
+                        "-Xmx1g",
+                        "-Dai.djl.offline=true",
+                        "-Djava.util.logging.manager=org.jboss.logmanager.LogManager",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        WorkerChild.class.getName(),
+                        RealInfra.kafkaBootstrapServers(),
+                        group,
+                        txId,
+                        in,
+                        out)
+                .redirectErrorStream(true)
+                .redirectOutput(log)
+                .start();
     }
 
     /** Keys of the committed records on {@code topic} (read_committed, from the beginning). */
     private static List<String> committedScores(String topic) {
         List<String> keys = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, RealInfra.kafkaBootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(),
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        RealInfra.kafkaBootstrapServers(),
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed"),
+                new StringDeserializer(),
                 new ByteArrayDeserializer())) {
             List<TopicPartition> parts = c.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             c.assign(parts);
             c.seekToBeginning(parts);
             Map<TopicPartition, Long> end = c.endOffsets(parts);
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(100))) {
-                    keys.add(EventSerdes.EMOTION_SCORE.deserialize(topic, r.value()).utteranceId());
+                    keys.add(EventSerdes.EMOTION_SCORE
+                            .deserialize(topic, r.value())
+                            .utteranceId());
                 }
             }
         }

@@ -13,6 +13,10 @@ import io.emostream.testsupport.RealInfra;
 import io.emostream.testsupport.TestKafka;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -28,10 +32,6 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import io.quarkus.test.common.TestResourceScope;
-import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -75,25 +75,43 @@ class WorkerRecoveryTest {
         admin.close();
     }
 
-    private record Setup(String in, String out, String group, SimpleMeterRegistry registry, ScoringWorker worker) {
-    }
+    private record Setup(String in, String out, String group, SimpleMeterRegistry registry, ScoringWorker worker) {}
 
     private static Setup start(Map<String, String> outConfig) throws Exception {
         String run = UUID.randomUUID().toString().substring(0, 8);
         String in = "recovery-in-" + run;
         String out = "recovery-out-" + run;
         admin.createTopics(List.of(new NewTopic(in, 3, (short) 1), new NewTopic(out, 3, (short) 1).configs(outConfig)))
-                .all().get(30, TimeUnit.SECONDS);
+                .all()
+                .get(30, TimeUnit.SECONDS);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        BatchScorer<TextInput> scorer = new BatchScorer<>(model, Inputs::text, out,
+        BatchScorer<TextInput> scorer = new BatchScorer<>(
+                model,
+                Inputs::text,
+                out,
                 new InferenceMetrics(registry, Modality.TEXT, model.manifest().ref()),
-                OpenTelemetry.noop().getTracer(KafkaTracing.SCOPE), "inference-service");
+                OpenTelemetry.noop().getTracer(KafkaTracing.SCOPE),
+                "inference-service");
         String group = "recovery-" + run;
-        ScoringWorker worker = new ScoringWorker("recovery-" + run, in, group, group + "-tx",
+        ScoringWorker worker = new ScoringWorker(
+                "recovery-" + run,
+                in,
+                group,
+                group + "-tx",
                 // a refused batch is retried by the producer until its delivery timeout: keep that short here
-                Map.of("bootstrap.servers", RealInfra.kafkaBootstrapServers(), "request.timeout.ms", 3000,
-                        "delivery.timeout.ms", 4000), scorer, 4, Duration.ofMillis(20),
-                io.emostream.guard.PoisonGuard.disabled(), Duration.ofMillis(200), Duration.ofSeconds(1));
+                Map.of(
+                        "bootstrap.servers",
+                        RealInfra.kafkaBootstrapServers(),
+                        "request.timeout.ms",
+                        3000,
+                        "delivery.timeout.ms",
+                        4000),
+                scorer,
+                4,
+                Duration.ofMillis(20),
+                io.emostream.guard.PoisonGuard.disabled(),
+                Duration.ofMillis(200),
+                Duration.ofSeconds(1));
         new Thread(worker, "recovery-worker-" + run).start();
         return new Setup(in, out, group, registry, worker);
     }
@@ -111,12 +129,20 @@ class WorkerRecoveryTest {
         Setup s = start(Map.of("max.message.bytes", "200"));
         try {
             produce(s.in(), "abort", 0, 30);
-            await(() -> s.registry().get("emostream.inference.transactions.aborted").counter().count() >= 2,
+            await(
+                    () -> s.registry()
+                                    .get("emostream.inference.transactions.aborted")
+                                    .counter()
+                                    .count()
+                            >= 2,
                     "transactions aborted");
             assertThat(committedKeys(s.out())).isEmpty();
-            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, s.out()),
-                    List.of(new AlterConfigOp(new ConfigEntry("max.message.bytes", "8388608"),
-                            AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS);
+            admin.incrementalAlterConfigs(Map.of(
+                            new ConfigResource(ConfigResource.Type.TOPIC, s.out()),
+                            List.of(new AlterConfigOp(
+                                    new ConfigEntry("max.message.bytes", "8388608"), AlterConfigOp.OpType.SET))))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
             await(() -> committedKeys(s.out()).size() >= 30, "all 30 scored after the topic was fixed");
             assertExactlyOnce(committedKeys(s.out()), 30);
             assertThat(s.worker().isAlive()).isTrue();
@@ -132,14 +158,23 @@ class WorkerRecoveryTest {
             produce(s.in(), "fenced", 0, 30);
             await(() -> committedKeys(s.out()).size() >= 5, "first scores");
             // another producer with the worker's transactional id: the worker's producer is fenced
-            try (KafkaProducer<byte[], byte[]> usurper = new KafkaProducer<>(Map.of(
-                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, RealInfra.kafkaBootstrapServers(),
-                    ProducerConfig.TRANSACTIONAL_ID_CONFIG, s.group() + "-tx"),
-                    new ByteArraySerializer(), new ByteArraySerializer())) {
+            try (KafkaProducer<byte[], byte[]> usurper = new KafkaProducer<>(
+                    Map.of(
+                            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                            RealInfra.kafkaBootstrapServers(),
+                            ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                            s.group() + "-tx"),
+                    new ByteArraySerializer(),
+                    new ByteArraySerializer())) {
                 usurper.initTransactions();
             }
             produce(s.in(), "fenced", 30, 60);
-            await(() -> s.registry().get("emostream.inference.clients.recreated").counter().count() >= 1,
+            await(
+                    () -> s.registry()
+                                    .get("emostream.inference.clients.recreated")
+                                    .counter()
+                                    .count()
+                            >= 1,
                     "clients recreated after the fencing");
             await(() -> committedKeys(s.out()).size() >= 60, "all 60 scored");
             assertExactlyOnce(committedKeys(s.out()), 60);
@@ -167,19 +202,26 @@ class WorkerRecoveryTest {
     /** Utterance ids of the committed scores on {@code topic} (read_committed, from the beginning). */
     private static List<String> committedKeys(String topic) {
         List<String> keys = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, RealInfra.kafkaBootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(),
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        RealInfra.kafkaBootstrapServers(),
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed"),
+                new StringDeserializer(),
                 new ByteArrayDeserializer())) {
             List<TopicPartition> parts = c.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             c.assign(parts);
             c.seekToBeginning(parts);
             Map<TopicPartition, Long> end = c.endOffsets(parts);
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(100))) {
-                    keys.add(EventSerdes.EMOTION_SCORE.deserialize(topic, r.value()).utteranceId());
+                    keys.add(EventSerdes.EMOTION_SCORE
+                            .deserialize(topic, r.value())
+                            .utteranceId());
                 }
             }
         }

@@ -47,8 +47,7 @@ public final class AudioDecoder {
      * @param declaredMicros the container's duration, 0 when unknown
      * @param sanitised      samples that were NaN/Inf or outside [-1, 1]
      */
-    public record Info(int channels, long samples, String format, int sourceRate, long declaredMicros,
-                       long sanitised) {
+    public record Info(int channels, long samples, String format, int sourceRate, long declaredMicros, long sanitised) {
 
         public long durationMs() {
             return PcmAudio.durationMs((int) Math.min(Integer.MAX_VALUE, samples));
@@ -115,7 +114,8 @@ public final class AudioDecoder {
                 g.startUnsafe();
             } catch (FrameGrabber.Exception | RuntimeException e) {
                 // javacv reports every open failure of a stream the same way: treat it as unreadable input
-                throw new IngestException(FailureReason.AUDIO_UNREADABLE,
+                throw new IngestException(
+                        FailureReason.AUDIO_UNREADABLE,
                         "not a readable audio file (no supported container/codec found)");
             }
             if (!g.hasAudio() || g.getAudioChannels() <= 0) {
@@ -123,19 +123,21 @@ public final class AudioDecoder {
             }
             int channels = g.getAudioChannels();
             if (channels > MAX_CHANNELS) {
-                throw new IngestException(FailureReason.AUDIO_UNREADABLE, "the audio has " + channels
-                        + " channels; at most " + MAX_CHANNELS + " are supported");
+                throw new IngestException(
+                        FailureReason.AUDIO_UNREADABLE,
+                        "the audio has " + channels + " channels; at most " + MAX_CHANNELS + " are supported");
             }
             AVFormatContext fc = g.getFormatContext();
             String format = fc.iformat() == null ? "?" : fc.iformat().name().getString();
             long declared = audioMicros(fc, g.getAudioStream(), g.getLengthInTime());
-            boolean exact = declared > 0
-                    && fc.duration_estimation_method() != avformat.AVFMT_DURATION_FROM_BITRATE;
+            boolean exact = declared > 0 && fc.duration_estimation_method() != avformat.AVFMT_DURATION_FROM_BITRATE;
             if (declared > 0 && declared / 1_000_000.0 * PcmAudio.SAMPLE_RATE > maxSamples) {
                 throw tooLong();
             }
-            int sourceRate = g.getAudioStream() >= 0 && fc.streams(g.getAudioStream()).codecpar() != null
-                    ? fc.streams(g.getAudioStream()).codecpar().sample_rate() : 0;
+            int sourceRate =
+                    g.getAudioStream() >= 0 && fc.streams(g.getAudioStream()).codecpar() != null
+                            ? fc.streams(g.getAudioStream()).codecpar().sample_rate()
+                            : 0;
 
             float[][] out = new float[channels][4096];
             long total = 0;
@@ -145,7 +147,8 @@ public final class AudioDecoder {
                 try {
                     frame = g.grabSamples();
                 } catch (FrameGrabber.Exception e) {
-                    throw new IngestException(FailureReason.AUDIO_CORRUPT,
+                    throw new IngestException(
+                            FailureReason.AUDIO_CORRUPT,
                             "decoding failed after " + total * 1000 / PcmAudio.SAMPLE_RATE + " ms: " + e.getMessage());
                 }
                 if (frame == null) {
@@ -183,14 +186,20 @@ public final class AudioDecoder {
                 throw new IngestException(FailureReason.AUDIO_EMPTY, "the audio stream has no samples");
             }
             if (errors.errors > 0) {
-                throw new IngestException(FailureReason.AUDIO_CORRUPT, "the decoder reported " + errors.errors
-                        + " error(s) inside the stream, first: " + errors.first);
+                throw new IngestException(
+                        FailureReason.AUDIO_CORRUPT,
+                        "the decoder reported " + errors.errors + " error(s) inside the stream, first: "
+                                + errors.first);
             }
             long decodedMicros = total * 1_000_000L / PcmAudio.SAMPLE_RATE;
             if (exact && decodedMicros < declared - Math.max(250_000L, declared / 50)) {
-                throw new IngestException(FailureReason.AUDIO_CORRUPT, String.format(java.util.Locale.ROOT,
-                        "truncated: the file declares %.2f s of audio but only %.2f s decode",
-                        declared / 1e6, decodedMicros / 1e6));
+                throw new IngestException(
+                        FailureReason.AUDIO_CORRUPT,
+                        String.format(
+                                java.util.Locale.ROOT,
+                                "truncated: the file declares %.2f s of audio but only %.2f s decode",
+                                declared / 1e6,
+                                decodedMicros / 1e6));
             }
             return new Info(channels, total, format, sourceRate, declared, sanitised);
         } finally {
@@ -219,7 +228,8 @@ public final class AudioDecoder {
     }
 
     private IngestException tooLong() {
-        return new IngestException(FailureReason.AUDIO_TOO_LONG, "the recording is longer than the limit of "
-                + maxSamples / PcmAudio.SAMPLE_RATE + " s");
+        return new IngestException(
+                FailureReason.AUDIO_TOO_LONG,
+                "the recording is longer than the limit of " + maxSamples / PcmAudio.SAMPLE_RATE + " s");
     }
 }

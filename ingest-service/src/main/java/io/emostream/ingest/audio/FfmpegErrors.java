@@ -23,8 +23,7 @@ final class FfmpegErrors extends LogCallback {
         String first;
     }
 
-    private FfmpegErrors() {
-    }
+    private FfmpegErrors() {}
 
     /** Starts counting for the calling thread. */
     static Count begin() {

@@ -11,8 +11,7 @@ import java.util.Optional;
  */
 final class TruncationCheck {
 
-    private TruncationCheck() {
-    }
+    private TruncationCheck() {}
 
     /** A description of the truncation, or empty when the header is consistent (or absent, or "unknown length"). */
     static Optional<String> check(ByteBuffer b) {
@@ -36,8 +35,8 @@ final class TruncationCheck {
                 }
                 long available = b.limit() - (pos + 8L);
                 return size > available + 2
-                        ? Optional.of("truncated: the WAV header declares " + size + " bytes of audio but the file holds "
-                        + available)
+                        ? Optional.of("truncated: the WAV header declares " + size
+                                + " bytes of audio but the file holds " + available)
                         : Optional.empty();
             }
             pos += 8 + (int) Math.min(size + (size & 1), Integer.MAX_VALUE - pos - 8);
@@ -48,12 +47,13 @@ final class TruncationCheck {
     private static Optional<String> mp3(ByteBuffer b) {
         int start = 0;
         if (b.limit() >= 10 && ascii(b, 0, "ID3")) {
-            start = 10 + ((b.get(6) & 0x7f) << 21 | (b.get(7) & 0x7f) << 14 | (b.get(8) & 0x7f) << 7 | (b.get(9) & 0x7f));
+            start = 10
+                    + ((b.get(6) & 0x7f) << 21 | (b.get(7) & 0x7f) << 14 | (b.get(8) & 0x7f) << 7 | (b.get(9) & 0x7f));
         }
         if (start + 4 > b.limit() || (b.get(start) & 0xff) != 0xff || (b.get(start + 1) & 0xe0) != 0xe0) {
             return Optional.empty();
         }
-        int version = (b.get(start + 1) >> 3) & 3;  // 3 = MPEG-1
+        int version = (b.get(start + 1) >> 3) & 3; // 3 = MPEG-1
         int channelMode = (b.get(start + 3) >> 6) & 3; // 3 = mono
         int sideInfo = version == 3 ? (channelMode == 3 ? 17 : 32) : (channelMode == 3 ? 9 : 17);
         int tag = start + 4 + sideInfo;
@@ -68,7 +68,8 @@ final class TruncationCheck {
         long declared = u32be(b, bytesField);
         long available = (long) b.limit() - start;
         return declared > available + 512
-                ? Optional.of("truncated: the MP3 header declares " + declared + " bytes but the file holds " + available)
+                ? Optional.of(
+                        "truncated: the MP3 header declares " + declared + " bytes but the file holds " + available)
                 : Optional.empty();
     }
 
@@ -109,10 +110,16 @@ final class TruncationCheck {
     }
 
     private static long u32le(ByteBuffer b, int o) {
-        return (b.get(o) & 0xffL) | (b.get(o + 1) & 0xffL) << 8 | (b.get(o + 2) & 0xffL) << 16 | (b.get(o + 3) & 0xffL) << 24;
+        return (b.get(o) & 0xffL)
+                | (b.get(o + 1) & 0xffL) << 8
+                | (b.get(o + 2) & 0xffL) << 16
+                | (b.get(o + 3) & 0xffL) << 24;
     }
 
     private static long u32be(ByteBuffer b, int o) {
-        return (b.get(o) & 0xffL) << 24 | (b.get(o + 1) & 0xffL) << 16 | (b.get(o + 2) & 0xffL) << 8 | (b.get(o + 3) & 0xffL);
+        return (b.get(o) & 0xffL) << 24
+                | (b.get(o + 1) & 0xffL) << 16
+                | (b.get(o + 2) & 0xffL) << 8
+                | (b.get(o + 3) & 0xffL);
     }
 }

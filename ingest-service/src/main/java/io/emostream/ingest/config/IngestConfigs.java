@@ -10,8 +10,7 @@ import java.util.Map;
 /** {@link IngestConfig} outside Quarkus (tools, benchmarks, plain tests): the documented defaults plus overrides. */
 public final class IngestConfigs {
 
-    private IngestConfigs() {
-    }
+    private IngestConfigs() {}
 
     /** @param overrides e.g. {@code emostream.ingest.max-duration=60s} */
     public static IngestConfig of(Map<String, String> overrides) {

@@ -30,18 +30,25 @@ public class StreamsSizing implements ConfigSourceFactory {
     @Override
     public Iterable<ConfigSource> getConfigSources(ConfigSourceContext context) {
         ConfigValue v = context.getValue("emostream.ingest.max-duration");
-        Duration maxDuration = v == null || v.getValue() == null ? Duration.ofHours(4)
-                : new DurationConverter().convert(v.getValue());
+        Duration maxDuration =
+                v == null || v.getValue() == null ? Duration.ofHours(4) : new DurationConverter().convert(v.getValue());
         long tx = transactionTimeoutMs(maxDuration);
-        return List.of(new PropertiesConfigSource(Map.of(
-                // the pipeline starts (and readiness turns UP) only once these exist
-                "quarkus.kafka-streams.topics", String.join(",", Topics.RECORDINGS, Topics.TRANSCRIPTS,
-                        Topics.RECORDING_STATUS, Topics.ATTEMPTS),
-                // recordings up to the input limit can be dead-lettered whole
-                "kafka-streams.producer.max.request.size", Integer.toString(Topics.MAX_RECORDING_MESSAGE_BYTES),
-                TRANSACTION_TIMEOUT, Long.toString(tx),
-                // a poll loop that processes one such recording must not be taken for dead either
-                MAX_POLL_INTERVAL, Long.toString(tx + 60_000)), "emostream-ingest-streams-sizing", 50));
+        return List.of(new PropertiesConfigSource(
+                Map.of(
+                        // the pipeline starts (and readiness turns UP) only once these exist
+                        "quarkus.kafka-streams.topics",
+                        String.join(
+                                ",", Topics.RECORDINGS, Topics.TRANSCRIPTS, Topics.RECORDING_STATUS, Topics.ATTEMPTS),
+                        // recordings up to the input limit can be dead-lettered whole
+                        "kafka-streams.producer.max.request.size",
+                        Integer.toString(Topics.MAX_RECORDING_MESSAGE_BYTES),
+                        TRANSACTION_TIMEOUT,
+                        Long.toString(tx),
+                        // a poll loop that processes one such recording must not be taken for dead either
+                        MAX_POLL_INTERVAL,
+                        Long.toString(tx + 60_000)),
+                "emostream-ingest-streams-sizing",
+                50));
     }
 
     /**

@@ -8,6 +8,10 @@ import java.util.List;
  * @param utteranceIds the utterances the recording will produce (empty while it waits for a transcript)
  * @param statusUrl    where to follow its progress
  */
-public record AcceptedRecording(String recordingId, String status, List<String> utteranceIds, Long durationMs,
-                                boolean hasTranscript, String statusUrl) {
-}
+public record AcceptedRecording(
+        String recordingId,
+        String status,
+        List<String> utteranceIds,
+        Long durationMs,
+        boolean hasTranscript,
+        String statusUrl) {}

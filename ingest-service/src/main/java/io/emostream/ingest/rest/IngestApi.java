@@ -20,34 +20,88 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
  * {@link #REF} + name from the operations.
  */
 @OpenAPIDefinition(
-        info = @Info(title = "EmoStream ingest API", version = "1.0",
-                description = "Upload recordings (with their transcripts) and follow them through ingest. Errors are "
-                        + "RFC 9457 problem details (application/problem+json)."),
+        info =
+                @Info(
+                        title = "EmoStream ingest API",
+                        version = "1.0",
+                        description =
+                                "Upload recordings (with their transcripts) and follow them through ingest. Errors are "
+                                        + "RFC 9457 problem details (application/problem+json)."),
         security = @SecurityRequirement(name = IngestApi.API_KEY),
-        components = @Components(responses = {
-                @APIResponse(name = IngestApi.BAD_REQUEST, responseCode = "400",
-                        description = "Malformed transcript or parameters",
-                        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class))),
-                @APIResponse(name = IngestApi.UNAUTHORIZED, responseCode = "401",
-                        description = "No X-API-Key header, or a key that is not accepted",
-                        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class))),
-                @APIResponse(name = IngestApi.NOT_FOUND, responseCode = "404", description = "Unknown recording",
-                        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class))),
-                @APIResponse(name = IngestApi.CONFLICT, responseCode = "409",
-                        description = "The recordingId belongs to another upload",
-                        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class))),
-                @APIResponse(name = IngestApi.TOO_LARGE, responseCode = "413", description = "Recording too large",
-                        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class))),
-                @APIResponse(name = IngestApi.NOT_AUDIO, responseCode = "415", description = "Not decodable audio",
-                        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class))),
-                @APIResponse(name = IngestApi.UNUSABLE, responseCode = "422",
-                        description = "Empty, corrupt, truncated or too long audio; transcript outside the audio",
-                        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class))),
-                @APIResponse(name = IngestApi.BUSY, responseCode = "429",
-                        description = "Too many uploads at once; retry after Retry-After seconds",
-                        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))}))
-@SecurityScheme(securitySchemeName = IngestApi.API_KEY, type = SecuritySchemeType.APIKEY,
-        in = SecuritySchemeIn.HEADER, apiKeyName = ApiKeys.HEADER)
+        components =
+                @Components(
+                        responses = {
+                            @APIResponse(
+                                    name = IngestApi.BAD_REQUEST,
+                                    responseCode = "400",
+                                    description = "Malformed transcript or parameters",
+                                    content =
+                                            @Content(
+                                                    mediaType = Problem.MEDIA_TYPE,
+                                                    schema = @Schema(implementation = Problem.class))),
+                            @APIResponse(
+                                    name = IngestApi.UNAUTHORIZED,
+                                    responseCode = "401",
+                                    description = "No X-API-Key header, or a key that is not accepted",
+                                    content =
+                                            @Content(
+                                                    mediaType = Problem.MEDIA_TYPE,
+                                                    schema = @Schema(implementation = Problem.class))),
+                            @APIResponse(
+                                    name = IngestApi.NOT_FOUND,
+                                    responseCode = "404",
+                                    description = "Unknown recording",
+                                    content =
+                                            @Content(
+                                                    mediaType = Problem.MEDIA_TYPE,
+                                                    schema = @Schema(implementation = Problem.class))),
+                            @APIResponse(
+                                    name = IngestApi.CONFLICT,
+                                    responseCode = "409",
+                                    description = "The recordingId belongs to another upload",
+                                    content =
+                                            @Content(
+                                                    mediaType = Problem.MEDIA_TYPE,
+                                                    schema = @Schema(implementation = Problem.class))),
+                            @APIResponse(
+                                    name = IngestApi.TOO_LARGE,
+                                    responseCode = "413",
+                                    description = "Recording too large",
+                                    content =
+                                            @Content(
+                                                    mediaType = Problem.MEDIA_TYPE,
+                                                    schema = @Schema(implementation = Problem.class))),
+                            @APIResponse(
+                                    name = IngestApi.NOT_AUDIO,
+                                    responseCode = "415",
+                                    description = "Not decodable audio",
+                                    content =
+                                            @Content(
+                                                    mediaType = Problem.MEDIA_TYPE,
+                                                    schema = @Schema(implementation = Problem.class))),
+                            @APIResponse(
+                                    name = IngestApi.UNUSABLE,
+                                    responseCode = "422",
+                                    description =
+                                            "Empty, corrupt, truncated or too long audio; transcript outside the audio",
+                                    content =
+                                            @Content(
+                                                    mediaType = Problem.MEDIA_TYPE,
+                                                    schema = @Schema(implementation = Problem.class))),
+                            @APIResponse(
+                                    name = IngestApi.BUSY,
+                                    responseCode = "429",
+                                    description = "Too many uploads at once; retry after Retry-After seconds",
+                                    content =
+                                            @Content(
+                                                    mediaType = Problem.MEDIA_TYPE,
+                                                    schema = @Schema(implementation = Problem.class)))
+                        }))
+@SecurityScheme(
+        securitySchemeName = IngestApi.API_KEY,
+        type = SecuritySchemeType.APIKEY,
+        in = SecuritySchemeIn.HEADER,
+        apiKeyName = ApiKeys.HEADER)
 public class IngestApi extends Application {
 
     static final String API_KEY = "apiKey";

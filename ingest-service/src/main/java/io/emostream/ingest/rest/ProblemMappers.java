@@ -17,8 +17,8 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response rejected(IngestException e, UriInfo uri) {
-        return Problems.response(Problems.statusOf(e.reason()), Problems.titleOf(e.reason()), e.getMessage(),
-                path(uri), e.reason());
+        return Problems.response(
+                Problems.statusOf(e.reason()), Problems.titleOf(e.reason()), e.getMessage(), path(uri), e.reason());
     }
 
     @ServerExceptionMapper
@@ -38,8 +38,9 @@ public class ProblemMappers {
             case 405 -> "method not allowed on " + path(uri);
             case 406 -> "cannot produce any of the accepted media types";
             case 413 -> "the request body is larger than allowed";
-            case 415 -> "send the audio as multipart/form-data (a 'file' part) or as the raw body with an audio/*, "
-                    + "video/* or application/octet-stream Content-Type";
+            case 415 ->
+                "send the audio as multipart/form-data (a 'file' part) or as the raw body with an audio/*, "
+                        + "video/* or application/octet-stream Content-Type";
             default -> status.getReasonPhrase();
         };
         return Problems.response(status.getStatusCode(), status.getReasonPhrase(), detail, path(uri), null);
@@ -48,8 +49,8 @@ public class ProblemMappers {
     @ServerExceptionMapper(priority = 10_000)
     public Response unexpected(Throwable e, UriInfo uri) {
         Log.errorf(e, "unexpected error on %s", path(uri));
-        return Problems.response(500, "Internal error", "the request failed unexpectedly; it has been logged",
-                path(uri), null);
+        return Problems.response(
+                500, "Internal error", "the request failed unexpectedly; it has been logged", path(uri), null);
     }
 
     static String path(UriInfo uri) {

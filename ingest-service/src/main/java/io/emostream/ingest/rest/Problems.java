@@ -10,16 +10,16 @@ import jakarta.ws.rs.core.Response;
  */
 final class Problems {
 
-    private Problems() {
-    }
+    private Problems() {}
 
     static Response response(int status, String title, String detail, String instance, FailureReason reason) {
         return builder(status, title, detail, instance, reason).build();
     }
 
-    static Response.ResponseBuilder builder(int status, String title, String detail, String instance,
-                                            FailureReason reason) {
-        Problem p = reason == null ? Problem.of(title, title, status, detail, instance)
+    static Response.ResponseBuilder builder(
+            int status, String title, String detail, String instance, FailureReason reason) {
+        Problem p = reason == null
+                ? Problem.of(title, title, status, detail, instance)
                 : Problem.rejected(reason, title, status, detail, instance);
         return Response.status(status).type(Problem.MEDIA_TYPE).entity(p);
     }

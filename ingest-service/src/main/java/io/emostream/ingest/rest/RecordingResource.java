@@ -5,8 +5,8 @@ import io.emostream.contracts.EventSerdes;
 import io.emostream.contracts.FailureReason;
 import io.emostream.contracts.RecordingStatus;
 import io.emostream.contracts.Topics;
-import io.emostream.ingest.config.IngestConfig;
 import io.emostream.ingest.IngestException;
+import io.emostream.ingest.config.IngestConfig;
 import io.emostream.ingest.streams.IngestTopology;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
@@ -60,12 +60,16 @@ public class RecordingResource {
     @POST
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Upload a recording (multipart)", description = "Form fields: file (required; any "
-            + "audio container/codec FFmpeg decodes), transcript (optional: JSON, WebVTT or plain text), "
-            + "recordingId, language, speakers (e.g. 0=agent,1=customer), awaitTranscript. Answers 202 with the "
-            + "utterance ids the recording will produce. Send an Idempotency-Key to make retries safe.")
-    @APIResponse(responseCode = "202", description = "Accepted (or, for a retry with the same Idempotency-Key, "
-            + "accepted before)", content = @Content(schema = @Schema(implementation = AcceptedRecording.class)))
+    @Operation(
+            summary = "Upload a recording (multipart)",
+            description = "Form fields: file (required; any "
+                    + "audio container/codec FFmpeg decodes), transcript (optional: JSON, WebVTT or plain text), "
+                    + "recordingId, language, speakers (e.g. 0=agent,1=customer), awaitTranscript. Answers 202 with the "
+                    + "utterance ids the recording will produce. Send an Idempotency-Key to make retries safe.")
+    @APIResponse(
+            responseCode = "202",
+            description = "Accepted (or, for a retry with the same Idempotency-Key, " + "accepted before)",
+            content = @Content(schema = @Schema(implementation = AcceptedRecording.class)))
     @APIResponse(responseCode = "400", ref = IngestApi.REF + IngestApi.BAD_REQUEST)
     @APIResponse(responseCode = "401", ref = IngestApi.REF + IngestApi.UNAUTHORIZED)
     @APIResponse(responseCode = "409", ref = IngestApi.REF + IngestApi.CONFLICT)
@@ -73,41 +77,65 @@ public class RecordingResource {
     @APIResponse(responseCode = "415", ref = IngestApi.REF + IngestApi.NOT_AUDIO)
     @APIResponse(responseCode = "422", ref = IngestApi.REF + IngestApi.UNUSABLE)
     @APIResponse(responseCode = "429", ref = IngestApi.REF + IngestApi.BUSY)
-    public Response uploadForm(@RestForm("file") FileUpload file, @RestForm("transcript") String transcript,
-                               @RestForm("recordingId") String recordingId, @RestForm("language") String language,
-                               @RestForm("speakers") String speakers,
-                               @RestForm("awaitTranscript") @DefaultValue("false") boolean awaitTranscript,
-                               @RestHeader(IDEMPOTENCY_KEY) String idempotencyKey,
-                               @RestHeader(ApiKeys.HEADER) String apiKey)
+    public Response uploadForm(
+            @RestForm("file") FileUpload file,
+            @RestForm("transcript") String transcript,
+            @RestForm("recordingId") String recordingId,
+            @RestForm("language") String language,
+            @RestForm("speakers") String speakers,
+            @RestForm("awaitTranscript") @DefaultValue("false") boolean awaitTranscript,
+            @RestHeader(IDEMPOTENCY_KEY) String idempotencyKey,
+            @RestHeader(ApiKeys.HEADER) String apiKey)
             throws IngestException, IOException {
         if (file == null || file.uploadedFile() == null) {
-            return Problems.response(400, "Missing file", "the multipart form needs a 'file' part with the audio",
-                    "/recordings", null);
+            return Problems.response(
+                    400, "Missing file", "the multipart form needs a 'file' part with the audio", "/recordings", null);
         }
         // Quarkus received the part into a temporary file and deletes it when the request ends
-        return answer(uploads.accept(new RecordingUploads.Upload(file.uploadedFile(), recordingId, language, speakers,
-                transcript, awaitTranscript, ApiKeys.callerOf(apiKey), idempotencyKey)));
+        return answer(uploads.accept(new RecordingUploads.Upload(
+                file.uploadedFile(),
+                recordingId,
+                language,
+                speakers,
+                transcript,
+                awaitTranscript,
+                ApiKeys.callerOf(apiKey),
+                idempotencyKey)));
     }
 
     @POST
     @Consumes({"audio/*", "video/*", MediaType.APPLICATION_OCTET_STREAM})
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Upload a recording (raw body)", description = "The body is the audio file. Without a "
-            + "transcript it is segmented by voice activity at once, unless awaitTranscript=true (then a "
-            + "transcript is expected on the transcripts topic). Send an Idempotency-Key to make retries safe.")
-    @APIResponse(responseCode = "202", description = "Accepted",
+    @Operation(
+            summary = "Upload a recording (raw body)",
+            description = "The body is the audio file. Without a "
+                    + "transcript it is segmented by voice activity at once, unless awaitTranscript=true (then a "
+                    + "transcript is expected on the transcripts topic). Send an Idempotency-Key to make retries safe.")
+    @APIResponse(
+            responseCode = "202",
+            description = "Accepted",
             content = @Content(schema = @Schema(implementation = AcceptedRecording.class)))
-    public Response uploadRaw(InputStream body, @QueryParam("recordingId") String recordingId,
-                              @QueryParam("language") String language, @QueryParam("speakers") String speakers,
-                              @QueryParam("awaitTranscript") @DefaultValue("false") boolean awaitTranscript,
-                              @RestHeader(IDEMPOTENCY_KEY) String idempotencyKey,
-                              @RestHeader(ApiKeys.HEADER) String apiKey)
+    public Response uploadRaw(
+            InputStream body,
+            @QueryParam("recordingId") String recordingId,
+            @QueryParam("language") String language,
+            @QueryParam("speakers") String speakers,
+            @QueryParam("awaitTranscript") @DefaultValue("false") boolean awaitTranscript,
+            @RestHeader(IDEMPOTENCY_KEY) String idempotencyKey,
+            @RestHeader(ApiKeys.HEADER) String apiKey)
             throws IngestException, IOException {
         java.nio.file.Path file = Files.createTempFile("emostream-upload-", ".audio");
         try {
             receive(body, file);
-            return answer(uploads.accept(new RecordingUploads.Upload(file, recordingId, language, speakers, null,
-                    awaitTranscript, ApiKeys.callerOf(apiKey), idempotencyKey)));
+            return answer(uploads.accept(new RecordingUploads.Upload(
+                    file,
+                    recordingId,
+                    language,
+                    speakers,
+                    null,
+                    awaitTranscript,
+                    ApiKeys.callerOf(apiKey),
+                    idempotencyKey)));
         } finally {
             Files.deleteIfExists(file);
         }
@@ -122,8 +150,9 @@ public class RecordingResource {
             for (int n; (n = body.read(buf)) > 0; ) {
                 total += n;
                 if (total > limit) {
-                    throw new IngestException(FailureReason.AUDIO_TOO_LARGE, "the recording is larger than the "
-                            + "limit of " + limit + " bytes");
+                    throw new IngestException(
+                            FailureReason.AUDIO_TOO_LARGE,
+                            "the recording is larger than the " + "limit of " + limit + " bytes");
                 }
                 out.write(buf, 0, n);
             }
@@ -139,23 +168,35 @@ public class RecordingResource {
     public Response status(@Parameter(description = "recording id") @PathParam("id") String id) {
         byte[] value;
         try {
-            value = streams.store(StoreQueryParameters.fromNameAndType(IngestTopology.STATUS_STORE,
-                    QueryableStoreTypes.<String, byte[]>keyValueStore())).get(id);
+            value = streams.store(StoreQueryParameters.fromNameAndType(
+                            IngestTopology.STATUS_STORE, QueryableStoreTypes.<String, byte[]>keyValueStore()))
+                    .get(id);
         } catch (InvalidStateStoreException e) {
-            return Problems.response(503, "Not ready", "the status store is still loading; retry shortly",
-                    "/recordings/" + id + "/status", null);
+            return Problems.response(
+                    503,
+                    "Not ready",
+                    "the status store is still loading; retry shortly",
+                    "/recordings/" + id + "/status",
+                    null);
         }
         if (value == null) {
-            return Problems.response(404, "Unknown recording", "no recording '" + id + "' is known",
-                    "/recordings/" + id + "/status", null);
+            return Problems.response(
+                    404,
+                    "Unknown recording",
+                    "no recording '" + id + "' is known",
+                    "/recordings/" + id + "/status",
+                    null);
         }
         // the upload digest is bookkeeping for retries, not for callers
-        return Response.ok(EventSerdes.RECORDING_STATUS.deserialize(Topics.RECORDING_STATUS, value)
-                .withUploadDigest(null)).build();
+        return Response.ok(EventSerdes.RECORDING_STATUS
+                        .deserialize(Topics.RECORDING_STATUS, value)
+                        .withUploadDigest(null))
+                .build();
     }
 
     private static Response answer(RecordingUploads.Answer a) {
-        Response.ResponseBuilder r = Response.accepted(a.accepted()).location(URI.create(a.accepted().statusUrl()));
+        Response.ResponseBuilder r =
+                Response.accepted(a.accepted()).location(URI.create(a.accepted().statusUrl()));
         if (a.replayed()) {
             r.header("Idempotent-Replayed", "true");
         }

@@ -9,10 +9,10 @@ import io.emostream.contracts.RecordingStatus;
 import io.emostream.contracts.Topics;
 import io.emostream.contracts.Transcript;
 import io.emostream.contracts.UtteranceId;
-import io.emostream.ingest.config.IngestConfig;
 import io.emostream.ingest.IngestException;
 import io.emostream.ingest.RecordingMeta;
 import io.emostream.ingest.UploadHeaders;
+import io.emostream.ingest.config.IngestConfig;
 import io.emostream.ingest.segment.RecordingSegmenter;
 import io.emostream.ingest.transcript.TranscriptParser;
 import io.opentelemetry.context.Context;
@@ -51,13 +51,18 @@ import java.util.concurrent.TimeoutException;
 public class RecordingUploads {
 
     /** An upload as received: the audio in a temporary file, the rest as sent. */
-    public record Upload(Path file, String recordingId, String language, String speakers, String transcript,
-                         boolean awaitTranscript, String caller, String idempotencyKey) {
-    }
+    public record Upload(
+            Path file,
+            String recordingId,
+            String language,
+            String speakers,
+            String transcript,
+            boolean awaitTranscript,
+            String caller,
+            String idempotencyKey) {}
 
     /** The answer, and whether it repeats the answer to an earlier request with the same Idempotency-Key. */
-    public record Answer(AcceptedRecording accepted, boolean replayed) {
-    }
+    public record Answer(AcceptedRecording accepted, boolean replayed) {}
 
     private final IngestConfig config;
     private final RecordingSegmenter segmenter;
@@ -67,8 +72,8 @@ public class RecordingUploads {
     // the producer needs the recording as one array: one upload at a time is in the heap (the rest wait on disk)
     private final Semaphore publishing = new Semaphore(1, true);
 
-    public RecordingUploads(IngestConfig config, UploadClaims claims,
-                            @Identifier("default-kafka-broker") Map<String, Object> kafka) {
+    public RecordingUploads(
+            IngestConfig config, UploadClaims claims, @Identifier("default-kafka-broker") Map<String, Object> kafka) {
         this.config = config;
         this.claims = claims;
         this.segmenter = new RecordingSegmenter(config);
@@ -89,13 +94,17 @@ public class RecordingUploads {
     }
 
     public Answer accept(Upload u) throws IngestException, IOException {
-        String key = u.idempotencyKey() == null || u.idempotencyKey().isBlank() ? null : u.idempotencyKey().strip();
+        String key = u.idempotencyKey() == null || u.idempotencyKey().isBlank()
+                ? null
+                : u.idempotencyKey().strip();
         if (key != null && !key.matches("[\\x21-\\x7e]{1,255}")) {
-            throw ProblemException.badRequest("Invalid Idempotency-Key",
+            throw ProblemException.badRequest(
+                    "Invalid Idempotency-Key",
                     "the Idempotency-Key must be 1-255 visible ASCII characters (a UUID is a good choice)");
         }
         String digest = key == null ? null : sha256("upload\n" + u.caller() + "\n" + key);
-        String id = u.recordingId() != null && !u.recordingId().isBlank() ? u.recordingId().strip()
+        String id = u.recordingId() != null && !u.recordingId().isBlank()
+                ? u.recordingId().strip()
                 // a retry without a recordingId must land on the same id: derive it from the key
                 : key != null ? "rec-" + sha256("id\n" + u.caller() + "\n" + key) : "rec-" + UUID.randomUUID();
         var invalid = UtteranceId.recordingIdProblem(id);
@@ -120,19 +129,28 @@ public class RecordingUploads {
     }
 
     /** @return the status it was accepted with */
-    private RecordingStatus validateAndPublish(Upload u, String id, String digest) throws IngestException,
-            IOException {
-        String language = u.language() == null || u.language().isBlank() ? null : u.language().strip();
+    private RecordingStatus validateAndPublish(Upload u, String id, String digest) throws IngestException, IOException {
+        String language = u.language() == null || u.language().isBlank()
+                ? null
+                : u.language().strip();
         Map<Integer, String> speakers = RecordingMeta.parseSpeakers(u.speakers());
-        Transcript transcript = u.transcript() == null || u.transcript().isBlank() ? null
+        Transcript transcript = u.transcript() == null || u.transcript().isBlank()
+                ? null
                 : parser.parse(u.transcript().getBytes(StandardCharsets.UTF_8), null, id, language);
-        RecordingSegmenter.Result validated = segmenter.validate(RecordingSegmenter.Audio.of(u.file()),
-                new RecordingMeta(id, language, speakers, transcript));
+        RecordingSegmenter.Result validated = segmenter.validate(
+                RecordingSegmenter.Audio.of(u.file()), new RecordingMeta(id, language, speakers, transcript));
         boolean waits = transcript == null && u.awaitTranscript();
-        RecordingStatus status = new RecordingStatus(RecordingStatus.SCHEMA_VERSION, id,
+        RecordingStatus status = new RecordingStatus(
+                RecordingStatus.SCHEMA_VERSION,
+                id,
                 waits ? RecordingStatus.State.AWAITING_TRANSCRIPT : RecordingStatus.State.ACCEPTED,
-                waits ? null : validated.utterances(), validated.audio().durationMs(), transcript != null, null, null,
-                Instant.now(), digest);
+                waits ? null : validated.utterances(),
+                validated.audio().durationMs(),
+                transcript != null,
+                null,
+                null,
+                Instant.now(),
+                digest);
 
         boolean statusSent = false;
         publishing.acquireUninterruptibly();
@@ -146,26 +164,41 @@ public class RecordingUploads {
                 recording.headers().add(RecordingHeaders.LANGUAGE, language.getBytes(StandardCharsets.UTF_8));
             }
             if (!speakers.isEmpty()) {
-                recording.headers().add(RecordingHeaders.SPEAKERS,
-                        RecordingMeta.formatSpeakers(speakers).getBytes(StandardCharsets.UTF_8));
+                recording
+                        .headers()
+                        .add(
+                                RecordingHeaders.SPEAKERS,
+                                RecordingMeta.formatSpeakers(speakers).getBytes(StandardCharsets.UTF_8));
             }
             if (transcript != null) {
-                recording.headers().add(RecordingHeaders.TRANSCRIPT,
-                        EventSerdes.TRANSCRIPT.serialize(Topics.TRANSCRIPTS, transcript));
+                recording
+                        .headers()
+                        .add(
+                                RecordingHeaders.TRANSCRIPT,
+                                EventSerdes.TRANSCRIPT.serialize(Topics.TRANSCRIPTS, transcript));
             } else if (!u.awaitTranscript()) {
-                recording.headers().add(RecordingHeaders.TRANSCRIPT_MODE,
-                        RecordingHeaders.TRANSCRIPT_MODE_NONE.getBytes(StandardCharsets.UTF_8));
+                recording
+                        .headers()
+                        .add(
+                                RecordingHeaders.TRANSCRIPT_MODE,
+                                RecordingHeaders.TRANSCRIPT_MODE_NONE.getBytes(StandardCharsets.UTF_8));
             }
-            recording.headers().add(UploadHeaders.VALIDATED,
-                    UploadHeaders.validated(validated.audio(), audio.length, UploadHeaders.crc32c(audio)));
+            recording
+                    .headers()
+                    .add(
+                            UploadHeaders.VALIDATED,
+                            UploadHeaders.validated(validated.audio(), audio.length, UploadHeaders.crc32c(audio)));
             if (digest != null) {
                 recording.headers().add(UploadHeaders.UPLOAD_DIGEST, digest.getBytes(StandardCharsets.UTF_8));
             }
             // the request's trace (the caller's traceparent, else the one this request started) becomes the recording's
             KafkaTracing.inject(Context.current(), recording.headers());
             // status first, so the status endpoint knows the recording before the stream reports on it
-            producer.send(new ProducerRecord<>(Topics.RECORDING_STATUS, id,
-                    EventSerdes.RECORDING_STATUS.serialize(Topics.RECORDING_STATUS, status))).get(30, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(
+                            Topics.RECORDING_STATUS,
+                            id,
+                            EventSerdes.RECORDING_STATUS.serialize(Topics.RECORDING_STATUS, status)))
+                    .get(30, TimeUnit.SECONDS);
             statusSent = true;
             producer.send(recording).get(60, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -189,8 +222,9 @@ public class RecordingUploads {
     }
 
     private IngestException tooLarge(long size) {
-        return new IngestException(FailureReason.AUDIO_TOO_LARGE, "the recording has " + size
-                + " bytes, over the limit of " + config.maxRecordingBytes());
+        return new IngestException(
+                FailureReason.AUDIO_TOO_LARGE,
+                "the recording has " + size + " bytes, over the limit of " + config.maxRecordingBytes());
     }
 
     private static String sha256(String s) {

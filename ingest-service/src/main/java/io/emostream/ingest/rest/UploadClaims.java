@@ -31,8 +31,7 @@ public class UploadClaims {
     private static final long RETRY_AFTER_SECONDS = 5;
 
     /** Held as the status (counts), not the answer (which lists every utterance id). */
-    private record Accepted(String digest, RecordingStatus status) {
-    }
+    private record Accepted(String digest, RecordingStatus status) {}
 
     private final KafkaStreams streams;
     private final Map<String, String> inFlight = new ConcurrentHashMap<>();
@@ -57,14 +56,17 @@ public class UploadClaims {
     Optional<AcceptedRecording> claim(String id, String digest) {
         String other = inFlight.putIfAbsent(id, digest == null ? "" : digest);
         if (other != null) {
-            throw ProblemException.conflict(other.equals(digest)
-                    ? "this upload (same Idempotency-Key) is still being processed; retry shortly"
-                    : "recording '" + id + "' is being uploaded by another request", RETRY_AFTER_SECONDS);
+            throw ProblemException.conflict(
+                    other.equals(digest)
+                            ? "this upload (same Idempotency-Key) is still being processed; retry shortly"
+                            : "recording '" + id + "' is being uploaded by another request",
+                    RETRY_AFTER_SECONDS);
         }
         RecordingStatus known;
         try {
-            byte[] value = streams.store(StoreQueryParameters.fromNameAndType(IngestTopology.STATUS_STORE,
-                    QueryableStoreTypes.<String, byte[]>keyValueStore())).get(id);
+            byte[] value = streams.store(StoreQueryParameters.fromNameAndType(
+                            IngestTopology.STATUS_STORE, QueryableStoreTypes.<String, byte[]>keyValueStore()))
+                    .get(id);
             known = value == null ? null : EventSerdes.RECORDING_STATUS.deserialize(Topics.RECORDING_STATUS, value);
         } catch (InvalidStateStoreException e) {
             inFlight.remove(id);
@@ -74,7 +76,8 @@ public class UploadClaims {
         Accepted mine = known == null ? recent.get(id) : null;
         if (known != null || mine != null) {
             inFlight.remove(id);
-            return known != null ? replay(id, digest, known.uploadDigest(), answerOf(known))
+            return known != null
+                    ? replay(id, digest, known.uploadDigest(), answerOf(known))
                     : replay(id, digest, mine.digest(), answerOf(mine.status()));
         }
         return Optional.empty();
@@ -88,18 +91,25 @@ public class UploadClaims {
         inFlight.remove(id);
     }
 
-    private static Optional<AcceptedRecording> replay(String id, String digest, String ownerDigest,
-                                                      AcceptedRecording answer) {
+    private static Optional<AcceptedRecording> replay(
+            String id, String digest, String ownerDigest, AcceptedRecording answer) {
         if (digest != null && Objects.equals(digest, ownerDigest)) {
             return Optional.of(answer);
         }
-        throw ProblemException.conflict("recording '" + id + "' already exists; choose another recordingId (a "
-                + "retry of the upload that created it must send the same Idempotency-Key)", null);
+        throw ProblemException.conflict(
+                "recording '" + id + "' already exists; choose another recordingId (a "
+                        + "retry of the upload that created it must send the same Idempotency-Key)",
+                null);
     }
 
     static AcceptedRecording answerOf(RecordingStatus s) {
-        return new AcceptedRecording(s.recordingId(), s.state().name(), s.utteranceIds(), s.durationMs(),
-                Boolean.TRUE.equals(s.hasTranscript()), statusUrl(s.recordingId()));
+        return new AcceptedRecording(
+                s.recordingId(),
+                s.state().name(),
+                s.utteranceIds(),
+                s.durationMs(),
+                Boolean.TRUE.equals(s.hasTranscript()),
+                statusUrl(s.recordingId()));
     }
 
     static String statusUrl(String id) {

@@ -42,9 +42,14 @@ public class UploadLimiter {
         }
         if (!slots.tryAcquire()) {
             metrics.uploadRefusedBusy();
-            return Problems.builder(429, "Too many uploads", "ingest is already processing " + max
-                            + " uploads; retry in " + retryAfterSeconds + " s", request.getUriInfo().getPath(), null)
-                    .header(HttpHeaders.RETRY_AFTER, retryAfterSeconds).build();
+            return Problems.builder(
+                            429,
+                            "Too many uploads",
+                            "ingest is already processing " + max + " uploads; retry in " + retryAfterSeconds + " s",
+                            request.getUriInfo().getPath(),
+                            null)
+                    .header(HttpHeaders.RETRY_AFTER, retryAfterSeconds)
+                    .build();
         }
         routing.addEndHandler(done -> slots.release());
         return null;

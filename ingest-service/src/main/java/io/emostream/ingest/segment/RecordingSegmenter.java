@@ -2,11 +2,11 @@ package io.emostream.ingest.segment;
 
 import io.emostream.contracts.FailureReason;
 import io.emostream.contracts.PcmAudio;
-import io.emostream.ingest.config.IngestConfig;
 import io.emostream.ingest.IngestException;
 import io.emostream.ingest.RecordingMeta;
 import io.emostream.ingest.Utterance;
 import io.emostream.ingest.audio.AudioDecoder;
+import io.emostream.ingest.config.IngestConfig;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,8 +25,7 @@ import java.util.function.Consumer;
 public final class RecordingSegmenter {
 
     /** The outcome of a successful segmentation. */
-    public record Result(AudioDecoder.Info audio, int utterances, boolean hasTranscript) {
-    }
+    public record Result(AudioDecoder.Info audio, int utterances, boolean hasTranscript) {}
 
     /** The bytes of a recording: in the heap (a Kafka record) or in a file (a REST upload). */
     @FunctionalInterface
@@ -50,9 +49,14 @@ public final class RecordingSegmenter {
     public RecordingSegmenter(IngestConfig config) {
         IngestConfig.Segmentation s = config.segmentation();
         this.decoder = new AudioDecoder(config.maxDuration().toMillis());
-        this.vad = VoiceActivitySegmenter.Settings.fromMillis(s.maxUtterance().toMillis(),
-                s.minUtterance().toMillis(), s.minSilence().toMillis(), s.padding().toMillis(), s.thresholdDb(),
-                s.minThresholdDbfs(), s.maxThresholdDbfs());
+        this.vad = VoiceActivitySegmenter.Settings.fromMillis(
+                s.maxUtterance().toMillis(),
+                s.minUtterance().toMillis(),
+                s.minSilence().toMillis(),
+                s.padding().toMillis(),
+                s.thresholdDb(),
+                s.minThresholdDbfs(),
+                s.maxThresholdDbfs());
         this.maxSamples = s.maxUtterance().toMillis() * PcmAudio.SAMPLE_RATE / 1000;
         this.toleranceSamples = s.transcriptTolerance().toMillis() * PcmAudio.SAMPLE_RATE / 1000;
     }
@@ -69,12 +73,10 @@ public final class RecordingSegmenter {
      */
     public Result validate(Audio audio, RecordingMeta meta) throws IngestException {
         if (meta.transcript() != null) {
-            AudioDecoder.Info info = audio.decode(decoder, (c, n) -> {
-            });
+            AudioDecoder.Info info = audio.decode(decoder, (c, n) -> {});
             return new Result(info, plan(info, meta).size(), true);
         }
-        VoiceActivity vad = new VoiceActivity(meta, u -> {
-        });
+        VoiceActivity vad = new VoiceActivity(meta, u -> {});
         AudioDecoder.Info info = audio.decode(decoder, vad);
         checkChannels(info, meta);
         return new Result(info, vad.finish(), false);
@@ -88,9 +90,16 @@ public final class RecordingSegmenter {
             throws IngestException {
         if (meta.transcript() != null) {
             List<PlannedUtterance> plan = plan(info, meta);
-            TranscriptCutter cutter = new TranscriptCutter(plan, (u, samples) -> out.accept(new Utterance(u.index(),
-                    ms(u.startSample()), ms(u.startSample() + samples.length), u.speaker(), u.channel(), u.text(),
-                    samples)));
+            TranscriptCutter cutter = new TranscriptCutter(
+                    plan,
+                    (u, samples) -> out.accept(new Utterance(
+                            u.index(),
+                            ms(u.startSample()),
+                            ms(u.startSample() + samples.length),
+                            u.speaker(),
+                            u.channel(),
+                            u.text(),
+                            samples)));
             Mixer mixer = new Mixer();
             audio.decode(decoder, (c, n) -> cutter.accept(c, mixer.mix(c, n), n));
             cutter.finish();
@@ -110,8 +119,10 @@ public final class RecordingSegmenter {
     private static void checkChannels(AudioDecoder.Info info, RecordingMeta meta) throws IngestException {
         for (int channel : meta.speakers().keySet()) {
             if (channel >= info.channels()) {
-                throw new IngestException(FailureReason.MALFORMED_EVENT, "speakers names channel " + channel
-                        + " but the recording has " + info.channels() + " channel(s)");
+                throw new IngestException(
+                        FailureReason.MALFORMED_EVENT,
+                        "speakers names channel " + channel + " but the recording has " + info.channels()
+                                + " channel(s)");
             }
         }
     }
@@ -153,8 +164,10 @@ public final class RecordingSegmenter {
     }
 
     private VoiceActivitySegmenter vadFor(Integer channel, String speaker, int[] count, Consumer<Utterance> out) {
-        return new VoiceActivitySegmenter(vad, (start, samples) -> out.accept(new Utterance(count[0]++, ms(start),
-                ms(start + samples.length), speaker, channel, null, samples)));
+        return new VoiceActivitySegmenter(
+                vad,
+                (start, samples) -> out.accept(new Utterance(
+                        count[0]++, ms(start), ms(start + samples.length), speaker, channel, null, samples)));
     }
 
     private static long ms(long samples) {

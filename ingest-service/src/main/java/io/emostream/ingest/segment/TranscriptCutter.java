@@ -48,8 +48,8 @@ public final class TranscriptCutter {
             long from = Math.max(position, o.u.startSample());
             long to = Math.min(blockEnd, o.u.endSample());
             if (to > from) {
-                System.arraycopy(src, (int) (from - position), o.samples, (int) (from - o.u.startSample()),
-                        (int) (to - from));
+                System.arraycopy(
+                        src, (int) (from - position), o.samples, (int) (from - o.u.startSample()), (int) (to - from));
             }
             if (o.u.endSample() <= blockEnd) {
                 out.accept(o.u, o.samples);

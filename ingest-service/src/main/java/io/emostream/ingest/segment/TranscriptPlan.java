@@ -18,13 +18,12 @@ import java.util.Map;
  */
 public final class TranscriptPlan {
 
-    private TranscriptPlan() {
-    }
+    private TranscriptPlan() {}
 
-    public static List<PlannedUtterance> plan(Transcript t, long totalSamples, Map<Integer, String> speakers,
-                                              long maxSamples, long toleranceSamples) throws IngestException {
-        record Span(long start, long end, String speaker, String text) {
-        }
+    public static List<PlannedUtterance> plan(
+            Transcript t, long totalSamples, Map<Integer, String> speakers, long maxSamples, long toleranceSamples)
+            throws IngestException {
+        record Span(long start, long end, String speaker, String text) {}
         List<Span> spans = new ArrayList<>();
         if (!t.isTimed()) {
             spans.add(new Span(0, totalSamples, null, t.text().strip()));
@@ -33,9 +32,14 @@ public final class TranscriptPlan {
                 long start = Math.round(s.start() * PcmAudio.SAMPLE_RATE);
                 long end = Math.round(s.end() * PcmAudio.SAMPLE_RATE);
                 if (start >= totalSamples || end > totalSamples + toleranceSamples) {
-                    throw new IngestException(FailureReason.TRANSCRIPT_OUT_OF_RANGE, String.format(
-                            java.util.Locale.ROOT, "segment [%.3f s, %.3f s] lies outside the audio (%.3f s long)",
-                            s.start(), s.end(), totalSamples / (double) PcmAudio.SAMPLE_RATE));
+                    throw new IngestException(
+                            FailureReason.TRANSCRIPT_OUT_OF_RANGE,
+                            String.format(
+                                    java.util.Locale.ROOT,
+                                    "segment [%.3f s, %.3f s] lies outside the audio (%.3f s long)",
+                                    s.start(),
+                                    s.end(),
+                                    totalSamples / (double) PcmAudio.SAMPLE_RATE));
                 }
                 String text = s.text() == null ? "" : s.text().strip();
                 if (!text.isEmpty()) {
@@ -53,11 +57,14 @@ public final class TranscriptPlan {
             for (int p = 0; p < pieces; p++) {
                 long from = span.start() + length * p / pieces;
                 long to = span.start() + length * (p + 1) / pieces;
-                String text = pieces == 1 ? span.text()
-                        : String.join(" ", java.util.Arrays.copyOfRange(words,
-                        words.length * p / pieces, words.length * (p + 1) / pieces));
-                plan.add(new PlannedUtterance(plan.size(), from, to, span.speaker(), channel,
-                        text.isEmpty() ? null : text));
+                String text = pieces == 1
+                        ? span.text()
+                        : String.join(
+                                " ",
+                                java.util.Arrays.copyOfRange(
+                                        words, words.length * p / pieces, words.length * (p + 1) / pieces));
+                plan.add(new PlannedUtterance(
+                        plan.size(), from, to, span.speaker(), channel, text.isEmpty() ? null : text));
             }
         }
         return plan;

@@ -21,20 +21,38 @@ public final class VoiceActivitySegmenter {
     }
 
     /** Settings in samples and dB. */
-    public record Settings(int maxSamples, int minSpeechSamples, int minSilenceSamples, int paddingSamples,
-                           double thresholdDb, double minThresholdDbfs, double maxThresholdDbfs) {
+    public record Settings(
+            int maxSamples,
+            int minSpeechSamples,
+            int minSilenceSamples,
+            int paddingSamples,
+            double thresholdDb,
+            double minThresholdDbfs,
+            double maxThresholdDbfs) {
 
-        public static Settings fromMillis(long maxMs, long minMs, long silenceMs, long paddingMs, double thresholdDb,
-                                          double minThresholdDbfs, double maxThresholdDbfs) {
+        public static Settings fromMillis(
+                long maxMs,
+                long minMs,
+                long silenceMs,
+                long paddingMs,
+                double thresholdDb,
+                double minThresholdDbfs,
+                double maxThresholdDbfs) {
             int perMs = PcmAudio.SAMPLE_RATE / 1000;
-            return new Settings((int) (maxMs * perMs), (int) (minMs * perMs), (int) (silenceMs * perMs),
-                    (int) (paddingMs * perMs), thresholdDb, minThresholdDbfs, maxThresholdDbfs);
+            return new Settings(
+                    (int) (maxMs * perMs),
+                    (int) (minMs * perMs),
+                    (int) (silenceMs * perMs),
+                    (int) (paddingMs * perMs),
+                    thresholdDb,
+                    minThresholdDbfs,
+                    maxThresholdDbfs);
         }
     }
 
     static final int FRAME = PcmAudio.SAMPLE_RATE / 50; // 20 ms
-    private static final int BLOCK_FRAMES = 15;           // 300 ms
-    private static final int BLOCKS = 10;                 // floor over the last 3 s
+    private static final int BLOCK_FRAMES = 15; // 300 ms
+    private static final int BLOCKS = 10; // floor over the last 3 s
 
     private final Settings s;
     private final Output out;
@@ -60,9 +78,9 @@ public final class VoiceActivitySegmenter {
     private int bufLen;
     private long bufStart;
     private double[] frameDb;
-    private int frames;          // frames fully inside buf (after the pre-roll offset)
-    private int preRollLen;      // samples of pre-roll at the start of buf
-    private int lastSpeechEnd;   // buf index just after the last speech frame
+    private int frames; // frames fully inside buf (after the pre-roll offset)
+    private int preRollLen; // samples of pre-roll at the start of buf
+    private int lastSpeechEnd; // buf index just after the last speech frame
     private int speechSamples;
     private int silenceRun;
 

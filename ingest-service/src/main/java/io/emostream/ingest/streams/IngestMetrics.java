@@ -32,17 +32,23 @@ public class IngestMetrics {
 
     public IngestMetrics(MeterRegistry registry) {
         this.registry = registry;
-        this.utterances = Counter.builder("emostream.ingest.utterances").description("Utterances published")
+        this.utterances = Counter.builder("emostream.ingest.utterances")
+                .description("Utterances published")
                 .register(registry);
-        this.audioSeconds = DistributionSummary.builder("emostream.ingest.audio.duration").baseUnit("seconds")
-                .description("Duration of segmented recordings").register(registry);
+        this.audioSeconds = DistributionSummary.builder("emostream.ingest.audio.duration")
+                .baseUnit("seconds")
+                .description("Duration of segmented recordings")
+                .register(registry);
         this.segmentation = Timer.builder("emostream.ingest.segmentation")
-                .description("Decode, validate and cut one recording").register(registry);
+                .description("Decode, validate and cut one recording")
+                .register(registry);
         registry.gauge("emostream.ingest.awaiting.transcript", awaitingTranscript);
         FunctionCounter.builder("emostream.ingest.decode.passes", AudioDecoder.class, x -> AudioDecoder.passes())
-                .description("Decoding passes over recordings (REST validation and stream cutting)").register(registry);
+                .description("Decoding passes over recordings (REST validation and stream cutting)")
+                .register(registry);
         this.uploadsRefusedBusy = Counter.builder("emostream.ingest.uploads.refused.busy")
-                .description("REST uploads answered 429 (over max-concurrent-uploads)").register(registry);
+                .description("REST uploads answered 429 (over max-concurrent-uploads)")
+                .register(registry);
     }
 
     /** {@code emostream_ingest_consumer_lag}, once the app exists. */
@@ -53,7 +59,9 @@ public class IngestMetrics {
     /** {@code emostream_ingest_uploads_active}: uploads holding one of the {@code max} slots. */
     public void uploadSlots(Semaphore slots, int max) {
         Gauge.builder("emostream.ingest.uploads.active", slots, s -> max - s.availablePermits())
-                .description("REST uploads being received or processed").strongReference(true).register(registry);
+                .description("REST uploads being received or processed")
+                .strongReference(true)
+                .register(registry);
     }
 
     public void uploadRefusedBusy() {
@@ -72,7 +80,8 @@ public class IngestMetrics {
     }
 
     public void deadLettered(FailureReason reason, String sourceTopic) {
-        registry.counter("emostream.ingest.deadletters", "reason", reason.name(), "topic", sourceTopic).increment();
+        registry.counter("emostream.ingest.deadletters", "reason", reason.name(), "topic", sourceTopic)
+                .increment();
     }
 
     public void awaiting(long delta) {

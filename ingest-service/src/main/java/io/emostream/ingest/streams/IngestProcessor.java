@@ -9,8 +9,8 @@ import io.emostream.guard.Attempt;
 import io.emostream.guard.GuardKey;
 import io.emostream.guard.PoisonGuard;
 import io.emostream.guard.streams.GuardedProcessor;
-import io.emostream.ingest.config.IngestConfig;
 import io.emostream.ingest.IngestException;
+import io.emostream.ingest.config.IngestConfig;
 import io.emostream.ingest.segment.RecordingSegmenter;
 import io.emostream.ingest.transcript.TranscriptParser;
 import io.opentelemetry.api.trace.Tracer;
@@ -67,8 +67,13 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
     private RecordingPublisher publisher;
     private RecordingSource source;
 
-    IngestProcessor(IngestConfig config, RecordingSegmenter segmenter, IngestMetrics metrics,
-                    Supplier<RecordingSource> recordings, Tracer tracer, PoisonGuard guard) {
+    IngestProcessor(
+            IngestConfig config,
+            RecordingSegmenter segmenter,
+            IngestMetrics metrics,
+            Supplier<RecordingSource> recordings,
+            Tracer tracer,
+            PoisonGuard guard) {
         this.config = config;
         this.segmenter = segmenter;
         this.parser = new TranscriptParser(TranscriptParser.Limits.of(config));
@@ -81,8 +86,11 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
     @Override
     public void init(ProcessorContext<byte[], byte[]> context) {
         this.context = context;
-        this.rendezvous = new TranscriptRendezvous(context.getStateStore(IngestTopology.WAITING_STORE),
-                context.getStateStore(IngestTopology.TRANSCRIPT_STORE), config.transcriptRetention(), metrics);
+        this.rendezvous = new TranscriptRendezvous(
+                context.getStateStore(IngestTopology.WAITING_STORE),
+                context.getStateStore(IngestTopology.TRANSCRIPT_STORE),
+                config.transcriptRetention(),
+                metrics);
         this.publisher = new RecordingPublisher(context, config, segmenter, metrics, tracer, guard.service());
         this.source = recordings.get();
         context.schedule(config.expiryCheckInterval(), PunctuationType.WALL_CLOCK_TIME, this::expire);
@@ -102,7 +110,8 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
     @Override
     public void quarantined(Record<byte[], byte[]> r, Attempt attempt) {
         RecordMetadata source = context.recordMetadata().orElseThrow();
-        Origin origin = new Origin(source.topic(), source.partition(), source.offset(), r.key(), r.value(), r.headers());
+        Origin origin =
+                new Origin(source.topic(), source.partition(), source.offset(), r.key(), r.value(), r.headers());
         String id = recordingId(r.key());
         if (id != null && Topics.RECORDINGS.equals(source.topic())) {
             publisher.fail(id, origin, null, new IngestException(FailureReason.PROCESSING_CRASHED, attempt.detail()));
@@ -121,20 +130,32 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
             return;
         }
         if (r.value() == null || r.value().length == 0) {
-            publisher.fail(id, origin, null,
+            publisher.fail(
+                    id,
+                    origin,
+                    null,
                     new IngestException(FailureReason.AUDIO_EMPTY, "the recording is empty (0 bytes)"));
             return;
         }
         if (r.value().length > config.maxRecordingBytes()) {
-            publisher.fail(id, origin, null, new IngestException(FailureReason.AUDIO_TOO_LARGE, "the recording has "
-                    + r.value().length + " bytes, over the limit of " + config.maxRecordingBytes()));
+            publisher.fail(
+                    id,
+                    origin,
+                    null,
+                    new IngestException(
+                            FailureReason.AUDIO_TOO_LARGE,
+                            "the recording has " + r.value().length + " bytes, over the limit of "
+                                    + config.maxRecordingBytes()));
             return;
         }
         String inline = header(r.headers(), RecordingHeaders.TRANSCRIPT);
         String mode = header(r.headers(), RecordingHeaders.TRANSCRIPT_MODE);
         if (inline != null) {
             try {
-                Transcript t = parser.parse(inline.getBytes(StandardCharsets.UTF_8), null, id,
+                Transcript t = parser.parse(
+                        inline.getBytes(StandardCharsets.UTF_8),
+                        null,
+                        id,
                         header(r.headers(), RecordingHeaders.LANGUAGE));
                 publisher.publish(id, origin, t, null);
             } catch (IngestException e) {
@@ -149,18 +170,29 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
         Optional<KeptTranscript> kept = rendezvous.takeTranscript(id);
         if (kept.isPresent()) {
             KeptTranscript k = kept.get();
-            Origin tOrigin = new Origin(Topics.TRANSCRIPTS, k.partition(), k.offset(), r.key(), k.raw(),
+            Origin tOrigin = new Origin(
+                    Topics.TRANSCRIPTS,
+                    k.partition(),
+                    k.offset(),
+                    r.key(),
+                    k.raw(),
                     contentTypeHeaders(k.contentType()));
             try {
-                publisher.publish(id, origin, parser.parse(k.raw(), k.contentType(), id,
-                        header(r.headers(), RecordingHeaders.LANGUAGE)), tOrigin);
+                publisher.publish(
+                        id,
+                        origin,
+                        parser.parse(k.raw(), k.contentType(), id, header(r.headers(), RecordingHeaders.LANGUAGE)),
+                        tOrigin);
             } catch (IngestException e) {
                 publisher.fail(id, origin, tOrigin, e);
             }
             return;
         }
         long now = context.currentSystemTimeMs();
-        rendezvous.await(id, new WaitingRecording(partition, offset, now, now + config.transcriptWait().toMillis()));
+        rendezvous.await(
+                id,
+                new WaitingRecording(
+                        partition, offset, now, now + config.transcriptWait().toMillis()));
         publisher.awaitingTranscript(id, now, r.headers());
     }
 
@@ -183,8 +215,8 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
         }
         Optional<WaitingRecording> w = rendezvous.waitingFor(id);
         if (w.isEmpty()) {
-            rendezvous.keep(id, new KeptTranscript(r.value(), contentType, partition, offset,
-                    context.currentSystemTimeMs()));
+            rendezvous.keep(
+                    id, new KeptTranscript(r.value(), contentType, partition, offset, context.currentSystemTimeMs()));
             return;
         }
         release(id, w.get(), transcript, origin);
@@ -195,8 +227,8 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
     /** A waiting recording goes on: with its transcript, or speech-only when {@code transcript} is null. */
     private void release(String id, WaitingRecording w, Transcript transcript, Origin transcriptOrigin) {
         // segmented outside its own record's processing: an attempt of its own under the consumer guard
-        Attempt attempt = guard.before(new GuardKey(context.applicationId(), Topics.RECORDINGS, w.partition()),
-                w.offset());
+        Attempt attempt =
+                guard.before(new GuardKey(context.applicationId(), Topics.RECORDINGS, w.partition()), w.offset());
         try {
             release(id, w, transcript, transcriptOrigin, attempt);
         } finally {
@@ -204,34 +236,44 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
         }
     }
 
-    private void release(String id, WaitingRecording w, Transcript transcript, Origin transcriptOrigin,
-                         Attempt attempt) {
+    private void release(
+            String id, WaitingRecording w, Transcript transcript, Origin transcriptOrigin, Attempt attempt) {
         rendezvous.stopWaiting(id, w);
         var fetched = source.fetch(w.partition(), w.offset(), Duration.ofSeconds(60));
         if (fetched.isEmpty()) {
             // retention removed the bytes before the transcript came: nothing left to segment
-            LOG.errorf("recording %s at %s-%d@%d is gone (retention); it cannot be segmented", id,
-                    Topics.RECORDINGS, w.partition(), w.offset());
-            publisher.failedStatus(id, FailureReason.AUDIO_EMPTY, "the recording expired from " + Topics.RECORDINGS
-                    + " before its transcript arrived");
+            LOG.errorf(
+                    "recording %s at %s-%d@%d is gone (retention); it cannot be segmented",
+                    id, Topics.RECORDINGS, w.partition(), w.offset());
+            publisher.failedStatus(
+                    id,
+                    FailureReason.AUDIO_EMPTY,
+                    "the recording expired from " + Topics.RECORDINGS + " before its transcript arrived");
             if (transcriptOrigin != null) {
-                publisher.deadLetter(transcriptOrigin, FailureReason.TRANSCRIPT_WITHOUT_RECORDING,
+                publisher.deadLetter(
+                        transcriptOrigin,
+                        FailureReason.TRANSCRIPT_WITHOUT_RECORDING,
                         "its recording expired before the transcript arrived");
             }
             return;
         }
         ConsumerRecord<byte[], byte[]> rec = fetched.get();
-        Origin origin = new Origin(Topics.RECORDINGS, rec.partition(), rec.offset(), rec.key(), rec.value(),
-                rec.headers());
+        Origin origin =
+                new Origin(Topics.RECORDINGS, rec.partition(), rec.offset(), rec.key(), rec.value(), rec.headers());
         if (attempt.quarantined()) {
             publisher.fail(id, origin, null, new IngestException(FailureReason.PROCESSING_CRASHED, attempt.detail()));
             return;
         }
         guard.injectFaults(rec.key());
         if (transcript != null) {
-            Transcript withLanguage = transcript.language() != null ? transcript
-                    : new Transcript(transcript.schemaVersion(), transcript.recordingId(),
-                    header(rec.headers(), RecordingHeaders.LANGUAGE), transcript.text(), transcript.segments());
+            Transcript withLanguage = transcript.language() != null
+                    ? transcript
+                    : new Transcript(
+                            transcript.schemaVersion(),
+                            transcript.recordingId(),
+                            header(rec.headers(), RecordingHeaders.LANGUAGE),
+                            transcript.text(),
+                            transcript.segments());
             publisher.publish(id, origin, withLanguage, transcriptOrigin);
         } else {
             publisher.publish(id, origin, null, null);
@@ -250,8 +292,14 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
         }
         for (KeyValue<String, KeptTranscript> stale : rendezvous.dropStale(now, MAX_STALE_PER_TICK)) {
             KeptTranscript k = stale.value;
-            publisher.deadLetter(new Origin(Topics.TRANSCRIPTS, k.partition(), k.offset(),
-                    stale.key.getBytes(StandardCharsets.UTF_8), k.raw(), contentTypeHeaders(k.contentType())),
+            publisher.deadLetter(
+                    new Origin(
+                            Topics.TRANSCRIPTS,
+                            k.partition(),
+                            k.offset(),
+                            stale.key.getBytes(StandardCharsets.UTF_8),
+                            k.raw(),
+                            contentTypeHeaders(k.contentType())),
                     FailureReason.TRANSCRIPT_WITHOUT_RECORDING,
                     "no recording '" + stale.key + "' arrived within " + config.transcriptRetention());
         }
@@ -269,8 +317,8 @@ final class IngestProcessor implements Processor<byte[], byte[], byte[], byte[]>
 
     // ---- helpers -----------------------------------------------------------------------------------------------
 
-    private static final String INVALID_KEY = "the record key must be a recording id (" + UtteranceId.RECORDING_ID_RULE
-            + ")";
+    private static final String INVALID_KEY =
+            "the record key must be a recording id (" + UtteranceId.RECORDING_ID_RULE + ")";
 
     private static String recordingId(byte[] key) {
         if (key == null) {

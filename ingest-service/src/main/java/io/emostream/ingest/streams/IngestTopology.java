@@ -15,6 +15,5 @@ public final class IngestTopology {
     static final String STATUS_SINK = "recording-status";
     static final String DLQ_SINK = "dead-letters";
 
-    private IngestTopology() {
-    }
+    private IngestTopology() {}
 }

@@ -20,8 +20,8 @@ final class RecordingFetcher implements RecordingSource {
 
     RecordingFetcher(Map<String, Object> kafkaConfig) {
         String clientId = "ingest-recording-fetcher-" + System.identityHashCode(this);
-        this.consumer = new KafkaConsumer<>(config(kafkaConfig, clientId), new ByteArrayDeserializer(),
-                new ByteArrayDeserializer());
+        this.consumer = new KafkaConsumer<>(
+                config(kafkaConfig, clientId), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     /** Bootstrap servers and every security setting (sasl.*, ssl.*) of the service's Kafka settings; no group. */

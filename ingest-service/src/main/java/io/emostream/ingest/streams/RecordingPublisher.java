@@ -12,11 +12,11 @@ import io.emostream.contracts.Topics;
 import io.emostream.contracts.Transcript;
 import io.emostream.contracts.UtteranceAudio;
 import io.emostream.contracts.UtteranceText;
-import io.emostream.ingest.config.IngestConfig;
 import io.emostream.ingest.IngestException;
 import io.emostream.ingest.RecordingMeta;
 import io.emostream.ingest.UploadHeaders;
 import io.emostream.ingest.Utterance;
+import io.emostream.ingest.config.IngestConfig;
 import io.emostream.ingest.segment.RecordingSegmenter;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
@@ -53,8 +53,13 @@ final class RecordingPublisher {
     /** The service's name, in its dead letters. */
     private final String service;
 
-    RecordingPublisher(ProcessorContext<byte[], byte[]> context, IngestConfig config, RecordingSegmenter segmenter,
-                       IngestMetrics metrics, Tracer tracer, String service) {
+    RecordingPublisher(
+            ProcessorContext<byte[], byte[]> context,
+            IngestConfig config,
+            RecordingSegmenter segmenter,
+            IngestMetrics metrics,
+            Tracer tracer,
+            String service) {
         this.context = context;
         this.config = config;
         this.segmenter = segmenter;
@@ -69,7 +74,8 @@ final class RecordingPublisher {
      */
     void publish(String id, Origin origin, Transcript transcript, Origin transcriptOrigin) {
         Headers h = origin.headers();
-        String language = transcript != null && transcript.language() != null ? transcript.language()
+        String language = transcript != null && transcript.language() != null
+                ? transcript.language()
                 : IngestProcessor.header(h, RecordingHeaders.LANGUAGE);
         long started = System.nanoTime();
         Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
@@ -78,8 +84,11 @@ final class RecordingPublisher {
         span.setAttribute("emostream.recording_id", id);
         Headers traced = KafkaTracing.inject(span, new RecordHeaders());
         try {
-            RecordingMeta meta = new RecordingMeta(id, language,
-                    RecordingMeta.parseSpeakers(IngestProcessor.header(h, RecordingHeaders.SPEAKERS)), transcript);
+            RecordingMeta meta = new RecordingMeta(
+                    id,
+                    language,
+                    RecordingMeta.parseSpeakers(IngestProcessor.header(h, RecordingHeaders.SPEAKERS)),
+                    transcript);
             List<UtteranceText> texts = new ArrayList<>();
             Consumer<Utterance> out = u -> {
                 forwardUtterance(id, u, language, transcript != null, now, traced, texts);
@@ -97,11 +106,19 @@ final class RecordingPublisher {
                 // already sent did), each with the previous segments in transcript order as its context
                 forwardTexts(texts, traced, now);
             }
-            metrics.recordingSegmented(count[0], result.audio().samples() / (double) PcmAudio.SAMPLE_RATE,
-                    System.nanoTime() - started);
+            metrics.recordingSegmented(
+                    count[0], result.audio().samples() / (double) PcmAudio.SAMPLE_RATE, System.nanoTime() - started);
             span.setAttribute("emostream.utterances", count[0]);
-            status(new RecordingStatus(RecordingStatus.SCHEMA_VERSION, id, RecordingStatus.State.SEGMENTED, count[0],
-                    result.audio().durationMs(), result.hasTranscript(), null, null, now,
+            status(new RecordingStatus(
+                    RecordingStatus.SCHEMA_VERSION,
+                    id,
+                    RecordingStatus.State.SEGMENTED,
+                    count[0],
+                    result.audio().durationMs(),
+                    result.hasTranscript(),
+                    null,
+                    null,
+                    now,
                     UploadHeaders.uploadDigest(h)));
         } catch (IngestException e) {
             span.setStatus(StatusCode.ERROR, e.reason().name());
@@ -110,17 +127,36 @@ final class RecordingPublisher {
             LOG.errorf(e, "unexpected failure segmenting %s", id);
             span.recordException(e);
             span.setStatus(StatusCode.ERROR, FailureReason.AUDIO_CORRUPT.name());
-            fail(id, origin, transcriptOrigin, new IngestException(FailureReason.AUDIO_CORRUPT,
-                    "the recording could not be processed (an internal error, logged by ingest-service)"));
+            fail(
+                    id,
+                    origin,
+                    transcriptOrigin,
+                    new IngestException(
+                            FailureReason.AUDIO_CORRUPT,
+                            "the recording could not be processed (an internal error, logged by ingest-service)"));
         } finally {
             span.end();
         }
     }
 
-    private void forwardUtterance(String id, Utterance u, String language, boolean transcribed, Instant now,
-                                  Headers traced, List<UtteranceText> texts) {
-        UtteranceAudio meta = new UtteranceAudio(id, u.index(), u.startMs(), u.endMs(), u.speaker(), u.channel(),
-                transcribed && u.text() != null, language, now);
+    private void forwardUtterance(
+            String id,
+            Utterance u,
+            String language,
+            boolean transcribed,
+            Instant now,
+            Headers traced,
+            List<UtteranceText> texts) {
+        UtteranceAudio meta = new UtteranceAudio(
+                id,
+                u.index(),
+                u.startMs(),
+                u.endMs(),
+                u.speaker(),
+                u.channel(),
+                transcribed && u.text() != null,
+                language,
+                now);
         ProducerRecord<String, byte[]> audio = AudioRecords.record(meta, PcmAudio.encode(u.samples()));
         byte[] key = meta.utteranceId().getBytes(StandardCharsets.UTF_8);
         long ts = now.toEpochMilli();
@@ -139,13 +175,26 @@ final class RecordingPublisher {
         int k = Math.max(0, config.textContextTurns());
         List<UtteranceText.Turn> previous = new ArrayList<>();
         for (UtteranceText t : texts) {
-            List<UtteranceText.Turn> ctx = List.copyOf(previous.subList(Math.max(0, previous.size() - k),
-                    previous.size()));
-            UtteranceText out = new UtteranceText(t.recordingId(), t.index(), t.startMs(), t.endMs(), t.speaker(),
-                    t.language(), t.text(), t.ingestedAt(), ctx);
+            List<UtteranceText.Turn> ctx =
+                    List.copyOf(previous.subList(Math.max(0, previous.size() - k), previous.size()));
+            UtteranceText out = new UtteranceText(
+                    t.recordingId(),
+                    t.index(),
+                    t.startMs(),
+                    t.endMs(),
+                    t.speaker(),
+                    t.language(),
+                    t.text(),
+                    t.ingestedAt(),
+                    ctx);
             byte[] key = out.utteranceId().getBytes(StandardCharsets.UTF_8);
-            context.forward(new Record<>(key, EventSerdes.UTTERANCE_TEXT.serialize(Topics.UTTERANCES_TEXT, out),
-                    now.toEpochMilli(), new RecordHeaders(traced.toArray())), IngestTopology.TEXT_SINK);
+            context.forward(
+                    new Record<>(
+                            key,
+                            EventSerdes.UTTERANCE_TEXT.serialize(Topics.UTTERANCES_TEXT, out),
+                            now.toEpochMilli(),
+                            new RecordHeaders(traced.toArray())),
+                    IngestTopology.TEXT_SINK);
             if (!t.text().isBlank()) {
                 previous.add(new UtteranceText.Turn(t.speaker(), t.text()));
             }
@@ -164,9 +213,16 @@ final class RecordingPublisher {
 
     /** The status of a recording that waits for its transcript. */
     void awaitingTranscript(String id, long now, Headers recordingHeaders) {
-        status(new RecordingStatus(RecordingStatus.SCHEMA_VERSION, id, RecordingStatus.State.AWAITING_TRANSCRIPT,
-                null, null, null, null, "waiting up to " + config.transcriptWait().toSeconds()
-                + " s for a transcript on " + Topics.TRANSCRIPTS, Instant.ofEpochMilli(now),
+        status(new RecordingStatus(
+                RecordingStatus.SCHEMA_VERSION,
+                id,
+                RecordingStatus.State.AWAITING_TRANSCRIPT,
+                null,
+                null,
+                null,
+                null,
+                "waiting up to " + config.transcriptWait().toSeconds() + " s for a transcript on " + Topics.TRANSCRIPTS,
+                Instant.ofEpochMilli(now),
                 UploadHeaders.uploadDigest(recordingHeaders)));
     }
 
@@ -176,13 +232,25 @@ final class RecordingPublisher {
     }
 
     private RecordingStatus failed(String id, FailureReason reason, String detail) {
-        return new RecordingStatus(RecordingStatus.SCHEMA_VERSION, id, RecordingStatus.State.FAILED, null, null,
-                null, reason, detail, Instant.ofEpochMilli(context.currentSystemTimeMs()), null);
+        return new RecordingStatus(
+                RecordingStatus.SCHEMA_VERSION,
+                id,
+                RecordingStatus.State.FAILED,
+                null,
+                null,
+                null,
+                reason,
+                detail,
+                Instant.ofEpochMilli(context.currentSystemTimeMs()),
+                null);
     }
 
     private void status(RecordingStatus s) {
-        context.forward(new Record<>(s.recordingId().getBytes(StandardCharsets.UTF_8),
-                EventSerdes.RECORDING_STATUS.serialize(Topics.RECORDING_STATUS, s), context.currentSystemTimeMs()),
+        context.forward(
+                new Record<>(
+                        s.recordingId().getBytes(StandardCharsets.UTF_8),
+                        EventSerdes.RECORDING_STATUS.serialize(Topics.RECORDING_STATUS, s),
+                        context.currentSystemTimeMs()),
                 IngestTopology.STATUS_SINK);
     }
 
@@ -190,12 +258,19 @@ final class RecordingPublisher {
     void deadLetter(Origin o, FailureReason reason, String detail) {
         LOG.warnf("dead-lettering %s-%d@%d: %s %s", o.topic(), o.partition(), o.offset(), reason, detail);
         metrics.deadLettered(reason, o.topic());
-        DeadLetter dl = new DeadLetter(reason, detail, o.topic(), o.partition(), o.offset(), service,
+        DeadLetter dl = new DeadLetter(
+                reason,
+                detail,
+                o.topic(),
+                o.partition(),
+                o.offset(),
+                service,
                 Instant.ofEpochMilli(context.currentSystemTimeMs()));
         // an oversize original goes by reference: it stays on its topic, the dead letter says where
-        ProducerRecord<byte[], byte[]> pr = dl.toRecord(o.key(), o.value(), o.headers(),
-                config.deadLetterMaxInlineBytes());
-        context.forward(new Record<>(pr.key(), pr.value(), context.currentSystemTimeMs(), pr.headers()),
+        ProducerRecord<byte[], byte[]> pr =
+                dl.toRecord(o.key(), o.value(), o.headers(), config.deadLetterMaxInlineBytes());
+        context.forward(
+                new Record<>(pr.key(), pr.value(), context.currentSystemTimeMs(), pr.headers()),
                 IngestTopology.DLQ_SINK);
     }
 }

@@ -1,11 +1,11 @@
 package io.emostream.ingest.streams;
 
 import io.emostream.contracts.Topics;
-import io.emostream.ingest.config.IngestConfig;
-import io.emostream.ingest.segment.RecordingSegmenter;
 import io.emostream.guard.PoisonGuard;
 import io.emostream.guard.streams.DeadLetterSender;
 import io.emostream.guard.streams.GuardedProcessor;
+import io.emostream.ingest.config.IngestConfig;
+import io.emostream.ingest.segment.RecordingSegmenter;
 import io.opentelemetry.api.trace.Tracer;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
@@ -41,9 +41,12 @@ public class TopologyProducer {
     private final Tracer tracer;
     private final PoisonGuard guard;
 
-    public TopologyProducer(IngestConfig config, IngestMetrics metrics,
-                            @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, Tracer tracer,
-                            PoisonGuard guard) {
+    public TopologyProducer(
+            IngestConfig config,
+            IngestMetrics metrics,
+            @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig,
+            Tracer tracer,
+            PoisonGuard guard) {
         this.config = config;
         this.metrics = metrics;
         this.kafkaConfig = kafkaConfig;
@@ -67,8 +70,12 @@ public class TopologyProducer {
      * @param tracer spans of each recording's processing ({@link io.emostream.contracts.KafkaTracing})
      * @param guard  the consumer guard: a recording whose processing kills the JVM is quarantined
      */
-    public static Topology build(IngestConfig config, IngestMetrics metrics, Map<String, Object> kafkaConfig,
-                                 Tracer tracer, PoisonGuard guard) {
+    public static Topology build(
+            IngestConfig config,
+            IngestMetrics metrics,
+            Map<String, Object> kafkaConfig,
+            Tracer tracer,
+            PoisonGuard guard) {
         return build(config, metrics, () -> new RecordingFetcher(kafkaConfig), tracer, guard);
     }
 
@@ -76,33 +83,79 @@ public class TopologyProducer {
      * @param recordings where each task reads a waiting recording's bytes back from when it is released (one per
      *                   task, closed with it): the recordings topic in production
      */
-    static Topology build(IngestConfig config, IngestMetrics metrics, Supplier<RecordingSource> recordings,
-                          Tracer tracer, PoisonGuard guard) {
+    static Topology build(
+            IngestConfig config,
+            IngestMetrics metrics,
+            Supplier<RecordingSource> recordings,
+            Tracer tracer,
+            PoisonGuard guard) {
         RecordingSegmenter segmenter = new RecordingSegmenter(config);
         Topology t = new Topology();
-        t.addSource(IngestTopology.RECORDINGS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+        t.addSource(
+                IngestTopology.RECORDINGS_SOURCE,
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer(),
                 Topics.RECORDINGS);
-        t.addSource(IngestTopology.TRANSCRIPTS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+        t.addSource(
+                IngestTopology.TRANSCRIPTS_SOURCE,
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer(),
                 Topics.TRANSCRIPTS);
-        t.addProcessor(IngestTopology.PROCESSOR, () -> new GuardedProcessor(
-                        new IngestProcessor(config, segmenter, metrics, recordings, tracer, guard), guard,
+        t.addProcessor(
+                IngestTopology.PROCESSOR,
+                () -> new GuardedProcessor(
+                        new IngestProcessor(config, segmenter, metrics, recordings, tracer, guard),
+                        guard,
                         IngestTopology.DLQ_SINK),
-                IngestTopology.RECORDINGS_SOURCE, IngestTopology.TRANSCRIPTS_SOURCE);
-        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(IngestTopology.WAITING_STORE),
-                Serdes.String(), Serdes.ByteArray()), IngestTopology.PROCESSOR);
-        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(IngestTopology.TRANSCRIPT_STORE),
-                Serdes.String(), Serdes.ByteArray()), IngestTopology.PROCESSOR);
-        t.addSink(IngestTopology.AUDIO_SINK, Topics.UTTERANCES_AUDIO, new ByteArraySerializer(),
-                new ByteArraySerializer(), IngestTopology.PROCESSOR);
-        t.addSink(IngestTopology.TEXT_SINK, Topics.UTTERANCES_TEXT, new ByteArraySerializer(),
-                new ByteArraySerializer(), IngestTopology.PROCESSOR);
-        t.addSink(IngestTopology.STATUS_SINK, Topics.RECORDING_STATUS, new ByteArraySerializer(),
-                new ByteArraySerializer(), IngestTopology.PROCESSOR);
-        t.addSink(IngestTopology.DLQ_SINK, Topics.DEADLETTER, new ByteArraySerializer(), new ByteArraySerializer(),
+                IngestTopology.RECORDINGS_SOURCE,
+                IngestTopology.TRANSCRIPTS_SOURCE);
+        t.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(IngestTopology.WAITING_STORE),
+                        Serdes.String(),
+                        Serdes.ByteArray()),
                 IngestTopology.PROCESSOR);
-        t.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(IngestTopology.STATUS_STORE),
-                        Serdes.String(), Serdes.ByteArray()).withLoggingDisabled(), "status-source",
-                new StringDeserializer(), new ByteArrayDeserializer(), Topics.RECORDING_STATUS, "status-updater",
+        t.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(IngestTopology.TRANSCRIPT_STORE),
+                        Serdes.String(),
+                        Serdes.ByteArray()),
+                IngestTopology.PROCESSOR);
+        t.addSink(
+                IngestTopology.AUDIO_SINK,
+                Topics.UTTERANCES_AUDIO,
+                new ByteArraySerializer(),
+                new ByteArraySerializer(),
+                IngestTopology.PROCESSOR);
+        t.addSink(
+                IngestTopology.TEXT_SINK,
+                Topics.UTTERANCES_TEXT,
+                new ByteArraySerializer(),
+                new ByteArraySerializer(),
+                IngestTopology.PROCESSOR);
+        t.addSink(
+                IngestTopology.STATUS_SINK,
+                Topics.RECORDING_STATUS,
+                new ByteArraySerializer(),
+                new ByteArraySerializer(),
+                IngestTopology.PROCESSOR);
+        t.addSink(
+                IngestTopology.DLQ_SINK,
+                Topics.DEADLETTER,
+                new ByteArraySerializer(),
+                new ByteArraySerializer(),
+                IngestTopology.PROCESSOR);
+        t.addGlobalStore(
+                Stores.keyValueStoreBuilder(
+                                Stores.inMemoryKeyValueStore(IngestTopology.STATUS_STORE),
+                                Serdes.String(),
+                                Serdes.ByteArray())
+                        .withLoggingDisabled(),
+                "status-source",
+                new StringDeserializer(),
+                new ByteArrayDeserializer(),
+                Topics.RECORDING_STATUS,
+                "status-updater",
                 () -> new Processor<String, byte[], Void, Void>() {
                     private KeyValueStore<String, byte[]> store;
 

@@ -32,8 +32,11 @@ final class TranscriptRendezvous {
     private long awaitingReported;
 
     /** Called when the task initialises, after its stores are restored: indexes what they hold. */
-    TranscriptRendezvous(KeyValueStore<String, byte[]> waiting, KeyValueStore<String, byte[]> transcripts,
-                         Duration retention, IngestMetrics metrics) {
+    TranscriptRendezvous(
+            KeyValueStore<String, byte[]> waiting,
+            KeyValueStore<String, byte[]> transcripts,
+            Duration retention,
+            IngestMetrics metrics) {
         this.waiting = waiting;
         this.transcripts = transcripts;
         this.retentionMs = retention.toMillis();

@@ -6,8 +6,8 @@ import com.fasterxml.jackson.core.JsonToken;
 import io.emostream.contracts.FailureReason;
 import io.emostream.contracts.Json;
 import io.emostream.contracts.Transcript;
-import io.emostream.ingest.config.IngestConfig;
 import io.emostream.ingest.IngestException;
+import io.emostream.ingest.config.IngestConfig;
 
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -35,8 +35,8 @@ public final class TranscriptParser {
     public record Limits(int maxBytes, int maxSegments, int maxOverlapping) {
 
         public static Limits of(IngestConfig config) {
-            return new Limits(config.maxTranscriptBytes(), config.maxTranscriptSegments(),
-                    config.maxOverlappingSegments());
+            return new Limits(
+                    config.maxTranscriptBytes(), config.maxTranscriptSegments(), config.maxOverlappingSegments());
         }
     }
 
@@ -61,8 +61,9 @@ public final class TranscriptParser {
             throw malformed("the transcript is empty");
         }
         if (bytes.length > limits.maxBytes()) {
-            throw new IngestException(FailureReason.TRANSCRIPT_TOO_LARGE, "the transcript has " + bytes.length
-                    + " bytes, over the limit of " + limits.maxBytes());
+            throw new IngestException(
+                    FailureReason.TRANSCRIPT_TOO_LARGE,
+                    "the transcript has " + bytes.length + " bytes, over the limit of " + limits.maxBytes());
         }
         String text = utf8(bytes);
         if (text.startsWith("\uFEFF")) {
@@ -107,16 +108,22 @@ public final class TranscriptParser {
                 open--;
             }
             if (++open > limits.maxOverlapping()) {
-                throw new IngestException(FailureReason.TRANSCRIPT_OVERLAP, String.format(Locale.ROOT,
-                        "more than %d segments overlap at %.3f s; at most %d may cover the same moment",
-                        limits.maxOverlapping(), starts[i], limits.maxOverlapping()));
+                throw new IngestException(
+                        FailureReason.TRANSCRIPT_OVERLAP,
+                        String.format(
+                                Locale.ROOT,
+                                "more than %d segments overlap at %.3f s; at most %d may cover the same moment",
+                                limits.maxOverlapping(),
+                                starts[i],
+                                limits.maxOverlapping()));
             }
         }
     }
 
     private IngestException tooManySegments() {
-        return new IngestException(FailureReason.TRANSCRIPT_TOO_LARGE, "the transcript has more than "
-                + limits.maxSegments() + " segments, the limit");
+        return new IngestException(
+                FailureReason.TRANSCRIPT_TOO_LARGE,
+                "the transcript has more than " + limits.maxSegments() + " segments, the limit");
     }
 
     /** Streams the JSON, so a transcript with too many segments is refused before it is all in memory. */
@@ -144,8 +151,8 @@ public final class TranscriptParser {
             }
         } catch (JsonProcessingException e) {
             var at = e.getLocation();
-            throw malformed("the transcript is not valid JSON" + (at == null ? "" : " (line " + at.getLineNr()
-                    + ", column " + at.getColumnNr() + ")"));
+            throw malformed("the transcript is not valid JSON"
+                    + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
         } catch (java.io.IOException e) {
             throw malformed("the transcript could not be read");
         }
@@ -160,8 +167,12 @@ public final class TranscriptParser {
         if (!timed && (whole == null || whole.isBlank())) {
             throw malformed("the transcript has neither \"text\" nor \"segments\"");
         }
-        return new Transcript(Transcript.SCHEMA_VERSION, recordingId, lang != null ? lang : language,
-                timed ? null : whole, timed ? segments : List.of());
+        return new Transcript(
+                Transcript.SCHEMA_VERSION,
+                recordingId,
+                lang != null ? lang : language,
+                timed ? null : whole,
+                timed ? segments : List.of());
     }
 
     private List<Transcript.Segment> segments(JsonParser p) throws IngestException, java.io.IOException {
@@ -234,8 +245,8 @@ public final class TranscriptParser {
         return switch (p.currentToken()) {
             case VALUE_NULL -> null;
             case VALUE_STRING -> p.getText();
-            default -> throw malformed(what.startsWith("segment") ? what + " must be text"
-                    : "\"" + what + "\" must be text");
+            default ->
+                throw malformed(what.startsWith("segment") ? what + " must be text" : "\"" + what + "\" must be text");
         };
     }
 
@@ -287,7 +298,9 @@ public final class TranscriptParser {
                 payload.append(lines[i].trim());
                 i++;
             }
-            String cueText = unescape(TAG.matcher(payload).replaceAll("")).replaceAll("\\s+", " ").strip();
+            String cueText = unescape(TAG.matcher(payload).replaceAll(""))
+                    .replaceAll("\\s+", " ")
+                    .strip();
             if (!cueText.isEmpty()) {
                 if (segments.size() == limits.maxSegments()) {
                     throw tooManySegments();
@@ -310,15 +323,22 @@ public final class TranscriptParser {
     }
 
     private static String unescape(String s) {
-        return s.replace("&lt;", "<").replace("&gt;", ">").replace("&nbsp;", " ").replace("&lrm;", "")
-                .replace("&rlm;", "").replace("&amp;", "&");
+        return s.replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&nbsp;", " ")
+                .replace("&lrm;", "")
+                .replace("&rlm;", "")
+                .replace("&amp;", "&");
     }
 
     private static String utf8(byte[] bytes) throws IngestException {
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+                    .decode(java.nio.ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw malformed("the transcript is not UTF-8 text");
         }

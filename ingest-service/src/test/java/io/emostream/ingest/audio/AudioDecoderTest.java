@@ -60,10 +60,40 @@ class AudioDecoderTest {
 
     @Test
     void nonAudioBytesAreUnreadable() {
-        assertReason("this is a text file, not audio\n".repeat(50).getBytes(StandardCharsets.UTF_8),
+        assertReason(
+                "this is a text file, not audio\n".repeat(50).getBytes(StandardCharsets.UTF_8),
                 FailureReason.AUDIO_UNREADABLE);
-        byte[] png = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R', 0, 0, 0, 1,
-                0, 0, 0, 1, 8, 6, 0, 0, 0};
+        byte[] png = {
+            (byte) 0x89,
+            'P',
+            'N',
+            'G',
+            '\r',
+            '\n',
+            0x1a,
+            '\n',
+            0,
+            0,
+            0,
+            13,
+            'I',
+            'H',
+            'D',
+            'R',
+            0,
+            0,
+            0,
+            1,
+            0,
+            0,
+            0,
+            1,
+            8,
+            6,
+            0,
+            0,
+            0
+        };
         assertReason(png, FailureReason.AUDIO_UNREADABLE);
     }
 
@@ -78,29 +108,31 @@ class AudioDecoderTest {
     void videoWhoseAudioEndsEarlierIsNotTruncated() throws Exception {
         // 12 s of video, 5.3 s of audio: the container says 12 s, the audio stream 5.3 s, and only it counts
         byte[] mp4 = AudioFixtures.videoWithShorterAudio(12, 44_100, SIGNAL_44K);
-        AudioDecoder.Info info = decoder.decode(mp4, (c, n) -> {
-        });
+        AudioDecoder.Info info = decoder.decode(mp4, (c, n) -> {});
         assertThat(info.durationMs()).isCloseTo(5300L, within(120L));
     }
 
     @ParameterizedTest
-    @EnumSource(value = Format.class, names = {"WAV", "FLAC", "M4A_AAC", "OGG_OPUS", "MP3"})
+    @EnumSource(
+            value = Format.class,
+            names = {"WAV", "FLAC", "M4A_AAC", "OGG_OPUS", "MP3"})
     void truncatedRecordingsAreCorrupt(Format format) {
         int rate = format == Format.OGG_OPUS ? 48_000 : 44_100;
         float[] x = AudioFixtures.pattern(rate, 0.5, 1.5, 0.8, 2.0, 0.5);
         byte[] cut = AudioFixtures.head(AudioFixtures.encode(format, rate, x), 0.6);
-        assertThatThrownBy(() -> decoder.decode(cut, (c, n) -> {
-        })).isInstanceOfSatisfying(IngestException.class,
-                e -> assertThat(e.reason()).isIn(FailureReason.AUDIO_CORRUPT, FailureReason.AUDIO_UNREADABLE));
+        assertThatThrownBy(() -> decoder.decode(cut, (c, n) -> {}))
+                .isInstanceOfSatisfying(
+                        IngestException.class,
+                        e -> assertThat(e.reason()).isIn(FailureReason.AUDIO_CORRUPT, FailureReason.AUDIO_UNREADABLE));
     }
 
     @Test
     void recordingsOverTheDurationLimitAreRejected() {
         byte[] file = AudioFixtures.encode(Format.FLAC, 44_100, SIGNAL_44K);
         AudioDecoder strict = new AudioDecoder(3_000);
-        assertThatThrownBy(() -> strict.decode(file, (c, n) -> {
-        })).isInstanceOfSatisfying(IngestException.class,
-                e -> assertThat(e.reason()).isEqualTo(FailureReason.AUDIO_TOO_LONG));
+        assertThatThrownBy(() -> strict.decode(file, (c, n) -> {}))
+                .isInstanceOfSatisfying(
+                        IngestException.class, e -> assertThat(e.reason()).isEqualTo(FailureReason.AUDIO_TOO_LONG));
     }
 
     @Test
@@ -118,7 +150,8 @@ class AudioDecoderTest {
     }
 
     private void assertReason(byte[] data, FailureReason reason) {
-        assertThatThrownBy(() -> decoder.decode(data, (c, n) -> {
-        })).isInstanceOfSatisfying(IngestException.class, e -> assertThat(e.reason()).isEqualTo(reason));
+        assertThatThrownBy(() -> decoder.decode(data, (c, n) -> {}))
+                .isInstanceOfSatisfying(
+                        IngestException.class, e -> assertThat(e.reason()).isEqualTo(reason));
     }
 }

@@ -20,12 +20,15 @@ class StreamsSizingTest {
 
     @Test
     void topicsAndRequestSizeComeFromContractsAndTimeoutsFromMaxDuration() {
-        SmallRyeConfig config = new SmallRyeConfigBuilder().withSources(new StreamsSizing()).build();
-        assertThat(config.getValue("quarkus.kafka-streams.topics", String.class)).isEqualTo(String.join(",",
-                Topics.RECORDINGS, Topics.TRANSCRIPTS, Topics.RECORDING_STATUS, Topics.ATTEMPTS));
+        SmallRyeConfig config =
+                new SmallRyeConfigBuilder().withSources(new StreamsSizing()).build();
+        assertThat(config.getValue("quarkus.kafka-streams.topics", String.class))
+                .isEqualTo(String.join(
+                        ",", Topics.RECORDINGS, Topics.TRANSCRIPTS, Topics.RECORDING_STATUS, Topics.ATTEMPTS));
         assertThat(config.getValue("kafka-streams.producer.max.request.size", Integer.class))
                 .isEqualTo(Topics.MAX_RECORDING_MESSAGE_BYTES);
-        assertThat(config.getValue(StreamsSizing.TRANSACTION_TIMEOUT, Long.class)).isEqualTo(420_000L);
+        assertThat(config.getValue(StreamsSizing.TRANSACTION_TIMEOUT, Long.class))
+                .isEqualTo(420_000L);
         assertThat(config.getValue(StreamsSizing.MAX_POLL_INTERVAL, Long.class)).isEqualTo(480_000L);
     }
 }

@@ -39,7 +39,8 @@ class RecordingSegmenterTest {
         assertThat(u).allSatisfy(x -> assertThat(x.text()).isNull());
         assertThat(u.get(0).startMs()).isCloseTo(300L, within(60L));
         assertThat(u.get(1).endMs()).isCloseTo(5000L, within(60L));
-        assertThat(u.get(0).samples().length / 16).isEqualTo((int) (u.get(0).endMs() - u.get(0).startMs()));
+        assertThat(u.get(0).samples().length / 16)
+                .isEqualTo((int) (u.get(0).endMs() - u.get(0).startMs()));
     }
 
     @Test
@@ -56,9 +57,12 @@ class RecordingSegmenterTest {
 
     @Test
     void timedTranscriptDecidesTheCutsAndCarriesTheText() throws Exception {
-        Transcript t = Transcript.timed("rec", "en", List.of(
-                new Transcript.Segment(2.6, 4.8, "customer", "second"),
-                new Transcript.Segment(0.3, 2.2, "agent", "first")));
+        Transcript t = Transcript.timed(
+                "rec",
+                "en",
+                List.of(
+                        new Transcript.Segment(2.6, 4.8, "customer", "second"),
+                        new Transcript.Segment(0.3, 2.2, "agent", "first")));
         List<Utterance> u = run(mp3, new RecordingMeta("rec", "en", Map.of(), t));
         assertThat(u).extracting(Utterance::text).containsExactly("first", "second");
         assertThat(u).extracting(Utterance::index).containsExactly(0, 1);
@@ -70,8 +74,10 @@ class RecordingSegmenterTest {
 
     @Test
     void untimedTextCoversTheWholeRecording() throws Exception {
-        List<Utterance> u = run(mp3, new RecordingMeta("rec", "en", Map.of(),
-                Transcript.untimed("rec", "en", "Dogs are sitting by the door")));
+        List<Utterance> u = run(
+                mp3,
+                new RecordingMeta(
+                        "rec", "en", Map.of(), Transcript.untimed("rec", "en", "Dogs are sitting by the door")));
         assertThat(u).hasSize(1);
         assertThat(u.get(0).startMs()).isZero();
         assertThat(u.get(0).endMs()).isCloseTo(5300L, within(120L));
@@ -82,8 +88,17 @@ class RecordingSegmenterTest {
     void longTranscriptSegmentsAreSplitWithTheirWords() throws Exception {
         RecordingSegmenter short2s = new RecordingSegmenter(TestConfig.withMaxUtterance("2s"));
         List<Utterance> u = new ArrayList<>();
-        short2s.segment(mp3, new RecordingMeta("rec", null, Map.of(),
-                Transcript.timed("rec", null, List.of(new Transcript.Segment(0, 5, null, "one two three four five six")))), u::add);
+        short2s.segment(
+                mp3,
+                new RecordingMeta(
+                        "rec",
+                        null,
+                        Map.of(),
+                        Transcript.timed(
+                                "rec",
+                                null,
+                                List.of(new Transcript.Segment(0, 5, null, "one two three four five six")))),
+                u::add);
         assertThat(u).hasSize(3);
         assertThat(u).extracting(Utterance::text).containsExactly("one two", "three four", "five six");
         assertThat(u).allSatisfy(x -> assertThat(x.endMs() - x.startMs()).isLessThanOrEqualTo(2000));
@@ -91,12 +106,16 @@ class RecordingSegmenterTest {
 
     @Test
     void segmentsOutsideTheAudioRejectTheRecordingBeforeAnythingIsCut() {
-        Transcript t = Transcript.timed("rec", "en", List.of(
-                new Transcript.Segment(0.3, 2.2, null, "ok"),
-                new Transcript.Segment(9.0, 12.0, null, "beyond the end")));
+        Transcript t = Transcript.timed(
+                "rec",
+                "en",
+                List.of(
+                        new Transcript.Segment(0.3, 2.2, null, "ok"),
+                        new Transcript.Segment(9.0, 12.0, null, "beyond the end")));
         List<Utterance> out = new ArrayList<>();
         assertThatThrownBy(() -> segmenter.segment(mp3, new RecordingMeta("rec", "en", Map.of(), t), out::add))
-                .isInstanceOfSatisfying(IngestException.class,
+                .isInstanceOfSatisfying(
+                        IngestException.class,
                         e -> assertThat(e.reason()).isEqualTo(FailureReason.TRANSCRIPT_OUT_OF_RANGE));
         assertThat(out).isEmpty();
     }
@@ -116,8 +135,8 @@ class RecordingSegmenterTest {
     @Test
     void channelMapNamingAMissingChannelIsRejected() {
         assertThatThrownBy(() -> run(mp3, new RecordingMeta("rec", null, Map.of(3, "x"), null)))
-                .isInstanceOfSatisfying(IngestException.class,
-                        e -> assertThat(e.reason()).isEqualTo(FailureReason.MALFORMED_EVENT));
+                .isInstanceOfSatisfying(
+                        IngestException.class, e -> assertThat(e.reason()).isEqualTo(FailureReason.MALFORMED_EVENT));
     }
 
     @Test
@@ -125,10 +144,18 @@ class RecordingSegmenterTest {
         Path file = Files.createTempFile("segmenter", ".mp3");
         try {
             Files.write(file, mp3);
-            for (RecordingMeta meta : List.of(new RecordingMeta("rec", "en", Map.of(), null),
-                    new RecordingMeta("rec", "en", Map.of(), Transcript.timed("rec", "en", List.of(
-                            new Transcript.Segment(0.3, 2.2, null, "first"),
-                            new Transcript.Segment(1.0, 4.8, null, "overlapping")))))) {
+            for (RecordingMeta meta : List.of(
+                    new RecordingMeta("rec", "en", Map.of(), null),
+                    new RecordingMeta(
+                            "rec",
+                            "en",
+                            Map.of(),
+                            Transcript.timed(
+                                    "rec",
+                                    "en",
+                                    List.of(
+                                            new Transcript.Segment(0.3, 2.2, null, "first"),
+                                            new Transcript.Segment(1.0, 4.8, null, "overlapping")))))) {
                 // validated from the uploaded file, cut from the record's bytes, as REST and the stream do
                 RecordingSegmenter.Result v = segmenter.validate(RecordingSegmenter.Audio.of(file), meta);
                 List<Utterance> cut = new ArrayList<>();

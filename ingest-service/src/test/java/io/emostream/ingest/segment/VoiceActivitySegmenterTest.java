@@ -14,13 +14,12 @@ class VoiceActivitySegmenterTest {
     private static final VoiceActivitySegmenter.Settings DEFAULTS =
             VoiceActivitySegmenter.Settings.fromMillis(30_000, 300, 500, 200, 12, -55, -35);
 
-    private record Cut(double start, double end) {
-    }
+    private record Cut(double start, double end) {}
 
     private static List<Cut> run(VoiceActivitySegmenter.Settings s, float[] x, int blockSize) {
         List<Cut> cuts = new ArrayList<>();
-        VoiceActivitySegmenter vad = new VoiceActivitySegmenter(s, (start, samples) ->
-                cuts.add(new Cut(start / 16000.0, (start + samples.length) / 16000.0)));
+        VoiceActivitySegmenter vad = new VoiceActivitySegmenter(
+                s, (start, samples) -> cuts.add(new Cut(start / 16000.0, (start + samples.length) / 16000.0)));
         for (int i = 0; i < x.length; i += blockSize) {
             vad.accept(x, i, Math.min(x.length, i + blockSize));
         }
@@ -57,7 +56,8 @@ class VoiceActivitySegmenterTest {
     @Test
     void longSpeechIsSplitAtPausesUnderTheMaximum() {
         // 3 x 4 s of speech with 0.3 s pauses (too short to end an utterance) and a 5 s maximum
-        VoiceActivitySegmenter.Settings max5 = VoiceActivitySegmenter.Settings.fromMillis(5_000, 300, 500, 200, 12, -55, -35);
+        VoiceActivitySegmenter.Settings max5 =
+                VoiceActivitySegmenter.Settings.fromMillis(5_000, 300, 500, 200, 12, -55, -35);
         float[] x = AudioFixtures.pattern(16_000, 0.5, 4.0, 0.3, 4.0, 0.3, 4.0, 0.5);
         List<Cut> cuts = run(max5, x, 1600);
         assertThat(cuts).hasSizeGreaterThanOrEqualTo(3);

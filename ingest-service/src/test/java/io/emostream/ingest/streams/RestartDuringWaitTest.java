@@ -1,5 +1,6 @@
 package io.emostream.ingest.streams;
 
+import io.emostream.contracts.KafkaTracing;
 import io.emostream.contracts.RecordingStatus;
 import io.emostream.contracts.Topics;
 import io.emostream.contracts.UtteranceText;
@@ -10,7 +11,6 @@ import io.emostream.ingest.TestConfig;
 import io.emostream.testsupport.RealInfra;
 import io.emostream.testsupport.TestKafka;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.emostream.contracts.KafkaTracing;
 import io.opentelemetry.api.OpenTelemetry;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -49,7 +49,8 @@ class RestartDuringWaitTest {
             TestKafka.send(Topics.TRANSCRIPTS, id, "It arrived after the restart".getBytes(StandardCharsets.UTF_8));
             List<UtteranceText> texts = IngestRecords.text(id, 1);
             assertThat(texts).extracting(UtteranceText::text).containsExactly("It arrived after the restart");
-            assertThat(IngestRecords.status(id, RecordingStatus.State.SEGMENTED).hasTranscript()).isTrue();
+            assertThat(IngestRecords.status(id, RecordingStatus.State.SEGMENTED).hasTranscript())
+                    .isTrue();
             second.close(Duration.ofSeconds(30));
         }
     }
@@ -65,10 +66,14 @@ class RestartDuringWaitTest {
         p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "latest");
         // Streams does not leave its group on close; a short session lets the restarted instance take over quickly
         p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), 6000);
-        KafkaStreams streams = new KafkaStreams(TopologyProducer.build(TestConfig.defaults(),
-                new IngestMetrics(new SimpleMeterRegistry()),
-                Map.of("bootstrap.servers", RealInfra.kafkaBootstrapServers()),
-                OpenTelemetry.noop().getTracer(KafkaTracing.SCOPE), PoisonGuard.disabled("ingest-service")), p);
+        KafkaStreams streams = new KafkaStreams(
+                TopologyProducer.build(
+                        TestConfig.defaults(),
+                        new IngestMetrics(new SimpleMeterRegistry()),
+                        Map.of("bootstrap.servers", RealInfra.kafkaBootstrapServers()),
+                        OpenTelemetry.noop().getTracer(KafkaTracing.SCOPE),
+                        PoisonGuard.disabled("ingest-service")),
+                p);
         streams.start();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (streams.state() != KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {

@@ -69,6 +69,7 @@ class TopologyTest {
     private final IngestMetrics metrics = new IngestMetrics(registry);
     /** Everything piped into the recordings topic, by offset (the one partition of the test driver). */
     private final List<ConsumerRecord<byte[], byte[]>> piped = new ArrayList<>();
+
     private TopologyTestDriver driver;
     private TestInputTopic<String, byte[]> recordings;
     private TestInputTopic<String, byte[]> transcripts;
@@ -78,8 +79,8 @@ class TopologyTest {
     private TestOutputTopic<String, byte[]> deadLetters;
 
     /** 0.5 s silence, 1.5 s speech, 0.8 s silence, 2 s speech, 0.5 s silence: two utterances by voice activity. */
-    private static final byte[] TWO_UTTERANCES = AudioFixtures.encode(AudioFixtures.Format.FLAC, 16_000,
-            AudioFixtures.pattern(16_000, 0.5, 1.5, 0.8, 2.0, 0.5));
+    private static final byte[] TWO_UTTERANCES = AudioFixtures.encode(
+            AudioFixtures.Format.FLAC, 16_000, AudioFixtures.pattern(16_000, 0.5, 1.5, 0.8, 2.0, 0.5));
 
     private void start(IngestConfig config) {
         Properties props = new Properties();
@@ -87,19 +88,26 @@ class TopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(TopologyProducer.build(config, metrics, PipedRecordings::new,
-                OpenTelemetry.noop().getTracer(KafkaTracing.SCOPE), PoisonGuard.disabled("ingest-service")), props, T0);
-        recordings = driver.createInputTopic(Topics.RECORDINGS, new StringSerializer(), new ByteArraySerializer(),
-                T0, Duration.ZERO);
-        transcripts = driver.createInputTopic(Topics.TRANSCRIPTS, new StringSerializer(), new ByteArraySerializer(),
-                T0, Duration.ZERO);
-        audio = driver.createOutputTopic(Topics.UTTERANCES_AUDIO, new StringDeserializer(),
-                new ByteArrayDeserializer());
+        driver = new TopologyTestDriver(
+                TopologyProducer.build(
+                        config,
+                        metrics,
+                        PipedRecordings::new,
+                        OpenTelemetry.noop().getTracer(KafkaTracing.SCOPE),
+                        PoisonGuard.disabled("ingest-service")),
+                props,
+                T0);
+        recordings = driver.createInputTopic(
+                Topics.RECORDINGS, new StringSerializer(), new ByteArraySerializer(), T0, Duration.ZERO);
+        transcripts = driver.createInputTopic(
+                Topics.TRANSCRIPTS, new StringSerializer(), new ByteArraySerializer(), T0, Duration.ZERO);
+        audio = driver.createOutputTopic(
+                Topics.UTTERANCES_AUDIO, new StringDeserializer(), new ByteArrayDeserializer());
         text = driver.createOutputTopic(Topics.UTTERANCES_TEXT, new StringDeserializer(), EventSerdes.UTTERANCE_TEXT);
-        status = driver.createOutputTopic(Topics.RECORDING_STATUS, new StringDeserializer(),
-                EventSerdes.RECORDING_STATUS);
-        deadLetters = driver.createOutputTopic(Topics.DEADLETTER, new StringDeserializer(),
-                new ByteArrayDeserializer());
+        status = driver.createOutputTopic(
+                Topics.RECORDING_STATUS, new StringDeserializer(), EventSerdes.RECORDING_STATUS);
+        deadLetters =
+                driver.createOutputTopic(Topics.DEADLETTER, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
     private void start() {
@@ -120,8 +128,18 @@ class TopologyTest {
             h.add(headers[i], headers[i + 1].getBytes(StandardCharsets.UTF_8));
         }
         byte[] key = id.getBytes(StandardCharsets.UTF_8);
-        piped.add(new ConsumerRecord<>(Topics.RECORDINGS, 0, piped.size(), T0.toEpochMilli(),
-                TimestampType.CREATE_TIME, key.length, bytes.length, key, bytes, h, Optional.empty()));
+        piped.add(new ConsumerRecord<>(
+                Topics.RECORDINGS,
+                0,
+                piped.size(),
+                T0.toEpochMilli(),
+                TimestampType.CREATE_TIME,
+                key.length,
+                bytes.length,
+                key,
+                bytes,
+                h,
+                Optional.empty()));
         recordings.pipeInput(new TestRecord<>(id, bytes, h));
     }
 
@@ -137,8 +155,7 @@ class TopologyTest {
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 
     private static UtteranceAudio meta(TestRecord<String, byte[]> r) {
@@ -154,9 +171,15 @@ class TopologyTest {
     @Test
     void recordingWithAnInlineTranscriptIsCutByItsSegments() {
         start();
-        String transcript = new String(EventSerdes.TRANSCRIPT.serialize(Topics.TRANSCRIPTS, Transcript.timed("r1",
-                "en", List.of(new Transcript.Segment(0.4, 2.1, "agent", "How can I help you?"),
-                        new Transcript.Segment(2.7, 4.9, "customer", "I want my money back!")))),
+        String transcript = new String(
+                EventSerdes.TRANSCRIPT.serialize(
+                        Topics.TRANSCRIPTS,
+                        Transcript.timed(
+                                "r1",
+                                "en",
+                                List.of(
+                                        new Transcript.Segment(0.4, 2.1, "agent", "How can I help you?"),
+                                        new Transcript.Segment(2.7, 4.9, "customer", "I want my money back!")))),
                 StandardCharsets.UTF_8);
         sendRecording("r1", TWO_UTTERANCES, RecordingHeaders.TRANSCRIPT, transcript);
 
@@ -168,7 +191,8 @@ class TopologyTest {
         assertThat(a.get(1).value().length / 2).isEqualTo((4900 - 2700) * 16); // 16 kHz s16le
 
         List<UtteranceText> texts = text.readValuesToList();
-        assertThat(texts).extracting(UtteranceText::text)
+        assertThat(texts)
+                .extracting(UtteranceText::text)
                 .containsExactly("How can I help you?", "I want my money back!");
         assertThat(texts).extracting(UtteranceText::language).containsOnly("en");
         assertThat(texts.get(0).context()).isEmpty();
@@ -189,7 +213,8 @@ class TopologyTest {
     void recordingWaitsAndItsTranscriptReleasesIt() {
         start();
         sendRecording("r2", TWO_UTTERANCES, RecordingHeaders.LANGUAGE, "en");
-        assertThat(status.readValuesToList()).extracting(RecordingStatus::state)
+        assertThat(status.readValuesToList())
+                .extracting(RecordingStatus::state)
                 .containsExactly(RecordingStatus.State.AWAITING_TRANSCRIPT);
         assertThat(audio.isEmpty()).isTrue();
         assertThat(awaitingGauge()).isEqualTo(1);
@@ -203,7 +228,8 @@ class TopologyTest {
             assertThat(t.language()).as("from the recording's header").isEqualTo("en");
             assertThat(t.startMs()).isZero();
         });
-        assertThat(audio.readRecordsToList()).singleElement()
+        assertThat(audio.readRecordsToList())
+                .singleElement()
                 .satisfies(r -> assertThat(meta(r).hasTranscript()).isTrue());
         assertThat(status.readValuesToList()).singleElement().satisfies(st -> {
             assertThat(st.state()).isEqualTo(RecordingStatus.State.SEGMENTED);
@@ -220,7 +246,9 @@ class TopologyTest {
     @Test
     void transcriptThatComesFirstIsKeptForItsRecording() {
         start();
-        transcripts.pipeInput(new TestRecord<>("r3", """
+        transcripts.pipeInput(new TestRecord<>(
+                "r3",
+                """
                 WEBVTT
 
                 00:00:00.400 --> 00:00:02.100
@@ -237,7 +265,8 @@ class TopologyTest {
 
         assertThat(text.readValuesToList()).extracting(UtteranceText::speaker).containsExactly("Agent", "Customer");
         assertThat(audio.readRecordsToList()).hasSize(2);
-        assertThat(status.readValuesToList()).extracting(RecordingStatus::state)
+        assertThat(status.readValuesToList())
+                .extracting(RecordingStatus::state)
                 .containsExactly(RecordingStatus.State.SEGMENTED);
         // taken: its retention ending later dead-letters nothing
         driver.advanceWallClockTime(Duration.ofHours(24));
@@ -268,8 +297,8 @@ class TopologyTest {
     @Test
     void expiryReleasesAtMostTheBatchPerCheckEarliestDeadlineFirst() {
         start(IngestConfigs.of(Map.of("emostream.ingest.expiry-batch", "2")));
-        byte[] one = AudioFixtures.encode(AudioFixtures.Format.WAV, 16_000,
-                AudioFixtures.pattern(16_000, 0.3, 1.0, 0.3));
+        byte[] one =
+                AudioFixtures.encode(AudioFixtures.Format.WAV, 16_000, AudioFixtures.pattern(16_000, 0.3, 1.0, 0.3));
         // ids in the reverse of their arrival, so the store's key order is not the deadline order
         for (String id : List.of("e5", "e4", "e3", "e2", "e1")) {
             sendRecording(id, one);
@@ -303,7 +332,8 @@ class TopologyTest {
 
         // dropped: its recording, coming now, waits for a transcript of its own
         sendRecording("r5", TWO_UTTERANCES);
-        assertThat(status.readValuesToList()).extracting(RecordingStatus::state)
+        assertThat(status.readValuesToList())
+                .extracting(RecordingStatus::state)
                 .containsExactly(RecordingStatus.State.AWAITING_TRANSCRIPT);
     }
 
@@ -319,11 +349,17 @@ class TopologyTest {
         assertThat(dls).extracting(TestRecord::key).containsExactly("not a valid id!", "also not valid!");
         assertThat(dls.get(0).value()).isEqualTo(TWO_UTTERANCES);
         assertThat(new String(dls.get(1).value(), StandardCharsets.UTF_8)).isEqualTo("Hello.");
-        assertThat(dls.get(0).headers().lastHeader(RecordingHeaders.TRANSCRIPT_MODE).value())
-                .as("original headers kept").isEqualTo("none".getBytes(StandardCharsets.UTF_8));
-        assertThat(dls).extracting(r -> DeadLetter.fromHeaders(r.headers()).reason())
+        assertThat(dls.get(0)
+                        .headers()
+                        .lastHeader(RecordingHeaders.TRANSCRIPT_MODE)
+                        .value())
+                .as("original headers kept")
+                .isEqualTo("none".getBytes(StandardCharsets.UTF_8));
+        assertThat(dls)
+                .extracting(r -> DeadLetter.fromHeaders(r.headers()).reason())
                 .containsOnly(FailureReason.INVALID_KEY);
-        assertThat(dls).extracting(r -> DeadLetter.fromHeaders(r.headers()).sourceTopic())
+        assertThat(dls)
+                .extracting(r -> DeadLetter.fromHeaders(r.headers()).sourceTopic())
                 .containsExactly(Topics.RECORDINGS, Topics.TRANSCRIPTS);
         assertThat(audio.isEmpty()).isTrue();
         assertThat(status.isEmpty()).as("no recording id, no status").isTrue();
@@ -370,7 +406,8 @@ class TopologyTest {
         assertThat(awaitingGauge()).isEqualTo(1);
         driver.advanceWallClockTime(Duration.ofSeconds(31));
         assertThat(audio.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly("r7#0", "r7#1");
-        assertThat(status.readValuesToList()).extracting(RecordingStatus::state)
+        assertThat(status.readValuesToList())
+                .extracting(RecordingStatus::state)
                 .containsExactly(RecordingStatus.State.SEGMENTED);
         assertThat(awaitingGauge()).isZero();
 

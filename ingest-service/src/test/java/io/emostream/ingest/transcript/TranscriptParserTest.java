@@ -53,9 +53,10 @@ class TranscriptParserTest {
                 <v.loud Customer>My order &amp; my refund</v>
                 never <i>came</i>.
                 """, null);
-        assertThat(t.segments()).containsExactly(
-                new Transcript.Segment(0.5, 2.0, "Agent", "Thank you for calling."),
-                new Transcript.Segment(2.5, 4.25, "Customer", "My order & my refund never came."));
+        assertThat(t.segments())
+                .containsExactly(
+                        new Transcript.Segment(0.5, 2.0, "Agent", "Thank you for calling."),
+                        new Transcript.Segment(2.5, 4.25, "Customer", "My order & my refund never came."));
     }
 
     @Test
@@ -68,8 +69,9 @@ class TranscriptParserTest {
         assertMalformed("WEBVTT\n\n00:00:01.000 -> 00:00:02.000\nbroken arrow\n", null);
         assertMalformed("WEBVTT\n\n00:00:03.000 --> 00:00:02.000\nbackwards\n", null);
         assertMalformed("   \n ", null);
-        assertThatThrownBy(() -> PARSER.parse(new byte[]{(byte) 0xff, (byte) 0xfe, 0x41}, null, "r", null))
-                .isInstanceOfSatisfying(IngestException.class,
+        assertThatThrownBy(() -> PARSER.parse(new byte[] {(byte) 0xff, (byte) 0xfe, 0x41}, null, "r", null))
+                .isInstanceOfSatisfying(
+                        IngestException.class,
                         e -> assertThat(e.reason()).isEqualTo(FailureReason.TRANSCRIPT_MALFORMED));
     }
 
@@ -84,24 +86,36 @@ class TranscriptParserTest {
         assertThat(t.recordingId()).isEqualTo("rec-1");
         assertThat(t.isTimed()).isTrue();
         assertThat(t.segments()).extracting(Transcript.Segment::end).containsExactly(1.5, 3.25);
-        assertThat(parse("{\"text\":\"just words\"}", "application/json").text()).isEqualTo("just words");
+        assertThat(parse("{\"text\":\"just words\"}", "application/json").text())
+                .isEqualTo("just words");
     }
 
     @Test
     void errorsAreInPlainWords() {
-        for (String bad : new String[]{"{\"segments\":[{\"start\":\"soon\",\"end\":2,\"text\":\"x\"}]}",
-                "{\"segments\":[{\"start\":1,\"end\":2}]}", "{\"segments\":[{\"end\":2,\"text\":\"x\"}]}",
-                "{\"segments\":{\"start\":1}}", "{\"schemaVersion\":\"one\",\"text\":\"x\"}",
-                "{\"schemaVersion\":2,\"text\":\"x\"}", "{\"text\":[1,2]}", "{\"text\":\"x\""}) {
+        for (String bad : new String[] {
+            "{\"segments\":[{\"start\":\"soon\",\"end\":2,\"text\":\"x\"}]}",
+            "{\"segments\":[{\"start\":1,\"end\":2}]}",
+            "{\"segments\":[{\"end\":2,\"text\":\"x\"}]}",
+            "{\"segments\":{\"start\":1}}",
+            "{\"schemaVersion\":\"one\",\"text\":\"x\"}",
+            "{\"schemaVersion\":2,\"text\":\"x\"}",
+            "{\"text\":[1,2]}",
+            "{\"text\":\"x\""
+        }) {
             assertThatThrownBy(() -> parse(bad, null)).as(bad).isInstanceOfSatisfying(IngestException.class, e -> {
                 assertThat(e.reason()).isEqualTo(FailureReason.TRANSCRIPT_MALFORMED);
-                assertThat(e.getMessage()).doesNotContainIgnoringCase("jackson").doesNotContain("Deserialization")
-                        .doesNotContain("java.").doesNotContain("`").doesNotContain("Source:");
+                assertThat(e.getMessage())
+                        .doesNotContainIgnoringCase("jackson")
+                        .doesNotContain("Deserialization")
+                        .doesNotContain("java.")
+                        .doesNotContain("`")
+                        .doesNotContain("Source:");
             });
         }
         assertThatThrownBy(() -> parse("{\"segments\":[{\"start\":1,\"end\":2}]}", null))
                 .hasMessage("segment 1 has no \"text\"");
-        assertThatThrownBy(() -> parse("{\"text\":\"x\"", null)).hasMessageStartingWith("the transcript is not valid JSON (line 1");
+        assertThatThrownBy(() -> parse("{\"text\":\"x\"", null))
+                .hasMessageStartingWith("the transcript is not valid JSON (line 1");
     }
 
     @Test
@@ -109,26 +123,39 @@ class TranscriptParserTest {
         assertReason("x".repeat(5000), FailureReason.TRANSCRIPT_TOO_LARGE);
         StringBuilder six = new StringBuilder("{\"segments\":[");
         for (int i = 0; i < 6; i++) {
-            six.append(i == 0 ? "" : ",").append("{\"start\":").append(i).append(",\"end\":").append(i + 1)
+            six.append(i == 0 ? "" : ",")
+                    .append("{\"start\":")
+                    .append(i)
+                    .append(",\"end\":")
+                    .append(i + 1)
                     .append(",\"text\":\"w\"}");
         }
         assertReason(six.append("]}").toString(), FailureReason.TRANSCRIPT_TOO_LARGE);
         assertReason("WEBVTT\n\n" + "00:01.000 --> 00:02.000\nw\n\n".repeat(6), FailureReason.TRANSCRIPT_TOO_LARGE);
         // three segments at once (0.5 s .. 1 s) with at most two allowed
-        assertReason("{\"segments\":[{\"start\":0,\"end\":1,\"text\":\"a\"},{\"start\":0.2,\"end\":2,\"text\":\"b\"},"
-                + "{\"start\":0.5,\"end\":3,\"text\":\"c\"}]}", FailureReason.TRANSCRIPT_OVERLAP);
+        assertReason(
+                "{\"segments\":[{\"start\":0,\"end\":1,\"text\":\"a\"},{\"start\":0.2,\"end\":2,\"text\":\"b\"},"
+                        + "{\"start\":0.5,\"end\":3,\"text\":\"c\"}]}",
+                FailureReason.TRANSCRIPT_OVERLAP);
         // touching segments do not overlap; two speakers at once are fine
-        assertThat(parse("{\"segments\":[{\"start\":0,\"end\":1,\"text\":\"a\"},{\"start\":1,\"end\":2,\"text\":\"b\"},"
-                + "{\"start\":1.5,\"end\":3,\"text\":\"c\"},{\"start\":2,\"end\":4,\"text\":\"d\"}]}", null).segments()).hasSize(4);
+        assertThat(parse(
+                                "{\"segments\":[{\"start\":0,\"end\":1,\"text\":\"a\"},{\"start\":1,\"end\":2,\"text\":\"b\"},"
+                                        + "{\"start\":1.5,\"end\":3,\"text\":\"c\"},{\"start\":2,\"end\":4,\"text\":\"d\"}]}",
+                                null)
+                        .segments())
+                .hasSize(4);
     }
 
     private static void assertReason(String s, FailureReason reason) {
-        assertThatThrownBy(() -> parse(s, null)).isInstanceOfSatisfying(IngestException.class,
-                e -> assertThat(e.reason()).isEqualTo(reason));
+        assertThatThrownBy(() -> parse(s, null))
+                .isInstanceOfSatisfying(
+                        IngestException.class, e -> assertThat(e.reason()).isEqualTo(reason));
     }
 
     private static void assertMalformed(String s, String type) {
-        assertThatThrownBy(() -> parse(s, type)).isInstanceOfSatisfying(IngestException.class,
-                e -> assertThat(e.reason()).isEqualTo(FailureReason.TRANSCRIPT_MALFORMED));
+        assertThatThrownBy(() -> parse(s, type))
+                .isInstanceOfSatisfying(
+                        IngestException.class,
+                        e -> assertThat(e.reason()).isEqualTo(FailureReason.TRANSCRIPT_MALFORMED));
     }
 }

@@ -23,8 +23,7 @@ import java.util.concurrent.TimeoutException;
 final class DeadLetterPublisher implements AutoCloseable {
 
     /** A record and why it was rejected. */
-    record Rejection(ConsumerRecord<byte[], byte[]> record, FailureReason reason, String detail) {
-    }
+    record Rejection(ConsumerRecord<byte[], byte[]> record, FailureReason reason, String detail) {}
 
     private final KafkaProducer<byte[], byte[]> producer;
     private final String service;
@@ -32,8 +31,8 @@ final class DeadLetterPublisher implements AutoCloseable {
     /** @param service the service's name, in its dead letters ({@link io.emostream.guard.PoisonGuard#service()}) */
     DeadLetterPublisher(Map<String, Object> kafkaConfig, String service) {
         this.service = service;
-        producer = new KafkaProducer<>(producerConfig(kafkaConfig), new ByteArraySerializer(),
-                new ByteArraySerializer());
+        producer =
+                new KafkaProducer<>(producerConfig(kafkaConfig), new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     /** The dead-letter producer's settings: the service's Kafka settings (security included) plus its own. */
@@ -51,8 +50,8 @@ final class DeadLetterPublisher implements AutoCloseable {
         List<Future<RecordMetadata>> sent = new ArrayList<>(rejections.size());
         for (Rejection r : rejections) {
             ConsumerRecord<byte[], byte[]> in = r.record();
-            DeadLetter dl = new DeadLetter(r.reason(), r.detail(), in.topic(), in.partition(), in.offset(), service,
-                    Instant.now());
+            DeadLetter dl = new DeadLetter(
+                    r.reason(), r.detail(), in.topic(), in.partition(), in.offset(), service, Instant.now());
             sent.add(producer.send(dl.toRecord(in.key(), in.value(), in.headers())));
         }
         for (Future<RecordMetadata> f : sent) {

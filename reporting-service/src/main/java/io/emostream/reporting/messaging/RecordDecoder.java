@@ -21,30 +21,24 @@ final class RecordDecoder {
 
     /** Timestamps outside this range do not fit a timestamptz (or are clearly wrong). */
     private static final Instant EARLIEST = Instant.parse("1900-01-01T00:00:00Z");
+
     private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
     /** Speakers are indexed; a B-tree entry must stay well under PostgreSQL's ~2.7 kB limit. */
     static final int MAX_SPEAKER = 256;
 
-    sealed interface Decoded permits Result, ResultTombstone, Status, StatusTombstone, Rejected {
-    }
+    sealed interface Decoded permits Result, ResultTombstone, Status, StatusTombstone, Rejected {}
 
-    record Result(FusedEmotion value) implements Decoded {
-    }
+    record Result(FusedEmotion value) implements Decoded {}
 
-    record ResultTombstone(String utteranceId) implements Decoded {
-    }
+    record ResultTombstone(String utteranceId) implements Decoded {}
 
-    record Status(RecordingStatus value, Instant at) implements Decoded {
-    }
+    record Status(RecordingStatus value, Instant at) implements Decoded {}
 
-    record StatusTombstone(String recordingId) implements Decoded {
-    }
+    record StatusTombstone(String recordingId) implements Decoded {}
 
-    record Rejected(FailureReason reason, String detail) implements Decoded {
-    }
+    record Rejected(FailureReason reason, String detail) implements Decoded {}
 
-    private RecordDecoder() {
-    }
+    private RecordDecoder() {}
 
     static Decoded decode(ConsumerRecord<byte[], byte[]> record) {
         String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
@@ -75,7 +69,8 @@ final class RecordDecoder {
             return new Rejected(FailureReason.MALFORMED_EVENT, problem);
         }
         if (!key.equals(f.utteranceId())) {
-            return new Rejected(FailureReason.INVALID_KEY,
+            return new Rejected(
+                    FailureReason.INVALID_KEY,
                     "key '" + key + "' is not the record's utterance id '" + f.utteranceId() + "'");
         }
         return new Result(f);
@@ -123,7 +118,8 @@ final class RecordDecoder {
         }
         RecordingStatus s = EventSerdes.RECORDING_STATUS.deserialize(Topics.RECORDING_STATUS, value);
         if (!key.equals(s.recordingId())) {
-            return new Rejected(FailureReason.INVALID_KEY,
+            return new Rejected(
+                    FailureReason.INVALID_KEY,
                     "key '" + key + "' is not the record's recording id '" + s.recordingId() + "'");
         }
         if (s.state() == null) {

@@ -47,51 +47,64 @@ public class ReportingMetrics {
         utteranceRows = upserted(registry, "utterances");
         recordingRows = upserted(registry, "recordings");
         deleted = Counter.builder("emostream.reporting.rows.deleted")
-                .description("Utterance rows deleted by tombstones").register(registry);
+                .description("Utterance rows deleted by tombstones")
+                .register(registry);
         superseded = Counter.builder("emostream.reporting.results.superseded")
                 .description("Results not applied because the stored result outranks them (replays)")
                 .register(registry);
         failures = Counter.builder("emostream.reporting.sink.failures")
-                .description("Batches whose write failed and will be retried").register(registry);
+                .description("Batches whose write failed and will be retried")
+                .register(registry);
         restarts = Counter.builder("emostream.reporting.sink.restarts")
-                .description("Times the sink's consumer loop died and was started again").register(registry);
+                .description("Times the sink's consumer loop died and was started again")
+                .register(registry);
         for (FailureReason reason : FailureReason.values()) {
-            deadLetters.put(reason, Counter.builder("emostream.reporting.deadletters")
-                    .description("Records sent to the dead-letter topic").tag("reason", reason.name())
-                    .register(registry));
+            deadLetters.put(
+                    reason,
+                    Counter.builder("emostream.reporting.deadletters")
+                            .description("Records sent to the dead-letter topic")
+                            .tag("reason", reason.name())
+                            .register(registry));
         }
         batchSize = DistributionSummary.builder("emostream.reporting.batch.size")
-                .description("Records per database transaction").register(registry);
+                .description("Records per database transaction")
+                .register(registry);
         sinkLatency = Timer.builder("emostream.reporting.sink.latency")
                 .description("Time to write one batch to PostgreSQL (one transaction)")
                 .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(30))
                 .register(registry);
         pipelineLatency = Timer.builder("emostream.reporting.pipeline.latency")
                 .description("From an utterance's event time to its row being stored")
                 .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(10)).maximumExpectedValue(Duration.ofHours(1))
+                .minimumExpectedValue(Duration.ofMillis(10))
+                .maximumExpectedValue(Duration.ofHours(1))
                 .register(registry);
         Gauge.builder("emostream.reporting.consumer.lag", lag, AtomicLong::get)
-                .description("Records on the consumed partitions not yet read").register(registry);
+                .description("Records on the consumed partitions not yet read")
+                .register(registry);
     }
 
     private static Counter consumed(MeterRegistry registry, String topic) {
-        return Counter.builder("emostream.reporting.records.consumed").description("Records read from Kafka")
-                .tag("topic", topic).register(registry);
+        return Counter.builder("emostream.reporting.records.consumed")
+                .description("Records read from Kafka")
+                .tag("topic", topic)
+                .register(registry);
     }
 
     private static Counter upserted(MeterRegistry registry, String table) {
-        return Counter.builder("emostream.reporting.rows.upserted").description("Rows inserted or updated")
-                .tag("table", table).register(registry);
+        return Counter.builder("emostream.reporting.rows.upserted")
+                .description("Rows inserted or updated")
+                .tag("table", table)
+                .register(registry);
     }
 
     void consumed(String topic, int n) {
         (Topics.EMOTIONS.equals(topic) ? emotionsConsumed : statusesConsumed).increment(n);
     }
 
-    void written(int records, int utterances, int recordings, int deletedRows, int supersededResults,
-                 long nanos) {
+    void written(int records, int utterances, int recordings, int deletedRows, int supersededResults, long nanos) {
         batchSize.record(records);
         sinkLatency.record(Duration.ofNanos(nanos));
         utteranceRows.increment(utterances);

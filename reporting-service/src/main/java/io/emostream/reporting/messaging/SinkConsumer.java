@@ -22,8 +22,8 @@ import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.apache.kafka.clients.consumer.CommitFailedException;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -60,9 +60,14 @@ import java.util.concurrent.TimeoutException;
 public class SinkConsumer {
 
     /** What the health check reports. */
-    public record State(boolean enabled, boolean running, Instant lastBatchAt, int consecutiveFailures,
-                        String lastError, int restarts, Duration sinceProgress) {
-    }
+    public record State(
+            boolean enabled,
+            boolean running,
+            Instant lastBatchAt,
+            int consecutiveFailures,
+            String lastError,
+            int restarts,
+            Duration sinceProgress) {}
 
     private final ReportingConfig.Sink config;
     private final Map<String, Object> kafkaConfig;
@@ -80,8 +85,13 @@ public class SinkConsumer {
     private volatile int consecutiveFailures;
     private volatile String lastError;
 
-    public SinkConsumer(ReportingConfig config, @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig,
-                        SinkWriter writer, ReportingMetrics metrics, Tracer tracer, PoisonGuard guard) {
+    public SinkConsumer(
+            ReportingConfig config,
+            @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig,
+            SinkWriter writer,
+            ReportingMetrics metrics,
+            Tracer tracer,
+            PoisonGuard guard) {
         this.config = config.sink();
         this.kafkaConfig = kafkaConfig;
         this.writer = writer;
@@ -141,9 +151,9 @@ public class SinkConsumer {
     }
 
     private void run() {
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerConfig(), new ByteArrayDeserializer(),
-                new ByteArrayDeserializer());
-             DeadLetterPublisher deadLetters = new DeadLetterPublisher(kafkaConfig, guard.service())) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
+                        consumerConfig(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+                DeadLetterPublisher deadLetters = new DeadLetterPublisher(kafkaConfig, guard.service())) {
             consumer = c;
             consuming = true;
             c.subscribe(List.of(Topics.EMOTIONS, Topics.RECORDING_STATUS), new ConsumerRebalanceListener() {
@@ -162,8 +172,8 @@ public class SinkConsumer {
                     // opened lazily, at each partition's first record
                 }
             });
-            Log.infof("sink consuming %s and %s as group %s", Topics.EMOTIONS, Topics.RECORDING_STATUS,
-                    config.groupId());
+            Log.infof(
+                    "sink consuming %s and %s as group %s", Topics.EMOTIONS, Topics.RECORDING_STATUS, config.groupId());
             Duration backoff = config.retryBackoff();
             while (running) {
                 ConsumerRecords<byte[], byte[]> records = c.poll(config.pollTimeout());
@@ -194,15 +204,17 @@ public class SinkConsumer {
     }
 
     private List<GuardKey> keys(Collection<TopicPartition> partitions) {
-        return partitions.stream().map(tp -> key(tp.topic(), tp.partition(), config.groupId())).toList();
+        return partitions.stream()
+                .map(tp -> key(tp.topic(), tp.partition(), config.groupId()))
+                .toList();
     }
 
     /**
      * One poll's records under the consumer guard: normally as one batch; in careful mode (the service died on one
      * of these partitions) one record per transaction, each after its marker, a quarantined one dead-lettered.
      */
-    private boolean processGuarded(KafkaConsumer<byte[], byte[]> c, DeadLetterPublisher deadLetters,
-                                   ConsumerRecords<byte[], byte[]> records) {
+    private boolean processGuarded(
+            KafkaConsumer<byte[], byte[]> c, DeadLetterPublisher deadLetters, ConsumerRecords<byte[], byte[]> records) {
         List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>(records.count());
         records.forEach(all::add);
         boolean careful = false;
@@ -249,14 +261,17 @@ public class SinkConsumer {
      * @param quarantined the guard's verdict when the one record given is quarantined: only dead-lettered
      */
     @SuppressWarnings("NonAtomicVolatileUpdate") // one writer (the consumer thread); health and metrics only read
-    private boolean process(KafkaConsumer<byte[], byte[]> c, DeadLetterPublisher deadLetters,
-                            List<ConsumerRecord<byte[], byte[]>> records, Attempt quarantined) {
+    private boolean process(
+            KafkaConsumer<byte[], byte[]> c,
+            DeadLetterPublisher deadLetters,
+            List<ConsumerRecord<byte[], byte[]>> records,
+            Attempt quarantined) {
         List<Decoded> decoded = new ArrayList<>(records.size());
         List<DeadLetterPublisher.Rejection> rejections = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r : records) {
             if (quarantined != null) {
-                rejections.add(new DeadLetterPublisher.Rejection(r, FailureReason.PROCESSING_CRASHED,
-                        quarantined.detail()));
+                rejections.add(
+                        new DeadLetterPublisher.Rejection(r, FailureReason.PROCESSING_CRASHED, quarantined.detail()));
                 continue;
             }
             try {
@@ -264,8 +279,8 @@ public class SinkConsumer {
                 decoded.add(new Decoded(r, RecordDecoder.decode(r)));
             } catch (RuntimeException e) {
                 Log.errorf(e, "processing %s-%d@%d threw", r.topic(), r.partition(), r.offset());
-                rejections.add(new DeadLetterPublisher.Rejection(r, FailureReason.PROCESSING_FAILED,
-                        Failures.describe(e)));
+                rejections.add(
+                        new DeadLetterPublisher.Rejection(r, FailureReason.PROCESSING_FAILED, Failures.describe(e)));
             }
         }
         SinkBatch batch = batchOf(decoded, rejections);
@@ -300,8 +315,9 @@ public class SinkConsumer {
             consecutiveFailures++;
             lastError = e.toString();
             metrics.failure();
-            Log.warnf("sink batch of %d records failed (%s); retrying from its first offsets", records.size(),
-                    e.getMessage());
+            Log.warnf(
+                    "sink batch of %d records failed (%s); retrying from its first offsets",
+                    records.size(), e.getMessage());
             rewind(c, records);
             return false;
         } catch (InterruptedException e) {
@@ -310,8 +326,7 @@ public class SinkConsumer {
         }
     }
 
-    private record Decoded(ConsumerRecord<byte[], byte[]> record, RecordDecoder.Decoded value) {
-    }
+    private record Decoded(ConsumerRecord<byte[], byte[]> record, RecordDecoder.Decoded value) {}
 
     private static SinkBatch batchOf(List<Decoded> decoded, List<DeadLetterPublisher.Rejection> rejections) {
         SinkBatch.Builder b = SinkBatch.builder();
@@ -338,8 +353,8 @@ public class SinkConsumer {
         for (Decoded d : decoded) {
             if (d.value() instanceof RecordDecoder.Result r) {
                 ConsumerRecord<byte[], byte[]> rec = d.record();
-                Span span = KafkaTracing.start(tracer, "store utterance", rec.topic(), r.value().utteranceId(),
-                        rec.headers(), start);
+                Span span = KafkaTracing.start(
+                        tracer, "store utterance", rec.topic(), r.value().utteranceId(), rec.headers(), start);
                 span.setAttribute("db.system.name", "postgresql");
                 span.setAttribute("emostream.label", r.value().label().name());
                 span.end();
@@ -369,14 +384,14 @@ public class SinkConsumer {
                 if (!refusedData(e)) {
                     throw e;
                 }
-                rejections.add(new DeadLetterPublisher.Rejection(d.record(), FailureReason.MALFORMED_EVENT,
-                        "PostgreSQL refused the row: " + e.getMessage()));
+                rejections.add(new DeadLetterPublisher.Rejection(
+                        d.record(), FailureReason.MALFORMED_EVENT, "PostgreSQL refused the row: " + e.getMessage()));
             } catch (RuntimeException e) {
                 if (!running) {
                     throw e;
                 }
-                rejections.add(new DeadLetterPublisher.Rejection(d.record(), FailureReason.PROCESSING_FAILED,
-                        Failures.describe(e)));
+                rejections.add(new DeadLetterPublisher.Rejection(
+                        d.record(), FailureReason.PROCESSING_FAILED, Failures.describe(e)));
             }
         }
         return new SinkWriter.Outcome(applied, deleted, statuses, recordings);
@@ -391,7 +406,9 @@ public class SinkConsumer {
     private void commit(KafkaConsumer<byte[], byte[]> c, List<ConsumerRecord<byte[], byte[]>> records) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> r : records) {
-            offsets.merge(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1),
+            offsets.merge(
+                    new TopicPartition(r.topic(), r.partition()),
+                    new OffsetAndMetadata(r.offset() + 1),
                     (x, y) -> x.offset() >= y.offset() ? x : y);
         }
         try {
@@ -415,18 +432,28 @@ public class SinkConsumer {
         });
     }
 
-    private void account(List<ConsumerRecord<byte[], byte[]>> records, SinkBatch batch, SinkWriter.Outcome outcome,
-                         List<DeadLetterPublisher.Rejection> rejections, long nanos) {
+    private void account(
+            List<ConsumerRecord<byte[], byte[]>> records,
+            SinkBatch batch,
+            SinkWriter.Outcome outcome,
+            List<DeadLetterPublisher.Rejection> rejections,
+            long nanos) {
         for (ConsumerRecord<byte[], byte[]> r : records) {
             metrics.consumed(r.topic(), 1);
         }
         for (DeadLetterPublisher.Rejection r : rejections) {
             metrics.deadLetter(r.reason());
-            Log.warnf("dead-lettered %s-%d@%d: %s %s", r.record().topic(), r.record().partition(),
-                    r.record().offset(), r.reason(), r.detail());
+            Log.warnf(
+                    "dead-lettered %s-%d@%d: %s %s",
+                    r.record().topic(), r.record().partition(), r.record().offset(), r.reason(), r.detail());
         }
-        metrics.written(records.size(), outcome.resultsApplied(), outcome.recordings(), outcome.resultsDeleted(),
-                Math.max(0, batch.results().size() - outcome.resultsApplied()), nanos);
+        metrics.written(
+                records.size(),
+                outcome.resultsApplied(),
+                outcome.recordings(),
+                outcome.resultsDeleted(),
+                Math.max(0, batch.results().size() - outcome.resultsApplied()),
+                nanos);
         Instant now = Instant.now();
         batch.results().forEach(r -> metrics.pipelineLatency(Duration.between(r.eventTime(), now)));
         lastBatchAt = now;

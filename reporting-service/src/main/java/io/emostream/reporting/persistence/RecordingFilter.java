@@ -13,8 +13,14 @@ import java.time.Instant;
  * @param search  recordings whose id contains this text, ignoring case
  * @param lowConfidenceUnder recordings with at least one utterance whose confidence is under this
  */
-public record RecordingFilter(Instant from, Instant to, Emotion dominantEmotion, String speaker, String state,
-                              String search, Double lowConfidenceUnder) {
+public record RecordingFilter(
+        Instant from,
+        Instant to,
+        Emotion dominantEmotion,
+        String speaker,
+        String state,
+        String search,
+        Double lowConfidenceUnder) {
 
     Where where() {
         return new Where()
@@ -25,7 +31,9 @@ public record RecordingFilter(Instant from, Instant to, Emotion dominantEmotion,
                 .add("state = ?", state)
                 .add("strpos(lower(recording_id), lower(?)) > 0", search)
                 // the (recording_id, idx) index finds a recording's utterances; the first low one ends the probe
-                .add("EXISTS (SELECT 1 FROM utterances u WHERE u.recording_id = recordings.recording_id "
-                        + "AND u.confidence < ?)", lowConfidenceUnder);
+                .add(
+                        "EXISTS (SELECT 1 FROM utterances u WHERE u.recording_id = recordings.recording_id "
+                                + "AND u.confidence < ?)",
+                        lowConfidenceUnder);
     }
 }

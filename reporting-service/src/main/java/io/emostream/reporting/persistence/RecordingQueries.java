@@ -43,7 +43,8 @@ public class RecordingQueries {
         String sql = "SELECT " + COLUMNS + " FROM recordings" + where.sql()
                 + " ORDER BY started_at DESC, recording_id DESC LIMIT ?";
         List<RecordingSummary> items = new ArrayList<>(limit + 1);
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setQueryTimeout(timeoutSeconds);
             ps.setInt(where.bind(ps, 1), limit + 1);
             try (ResultSet rs = ps.executeQuery()) {
@@ -64,8 +65,8 @@ public class RecordingQueries {
     public Optional<RecordingDetail> detail(String recordingId) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             RecordingSummary summary;
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT " + COLUMNS + " FROM recordings WHERE recording_id = ?")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("SELECT " + COLUMNS + " FROM recordings WHERE recording_id = ?")) {
                 ps.setQueryTimeout(timeoutSeconds);
                 ps.setString(1, recordingId);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -93,17 +94,26 @@ public class RecordingQueries {
             List<TimelineEntry> timeline = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("SELECT utterance_id, idx, start_ms, end_ms, speaker, "
                     + "transcript, label, confidence, modalities, " + Rows.PROBABILITY_COLUMNS + ", "
-                    + UtteranceQueries.SCORE_COLUMNS + " FROM utterances WHERE recording_id = ? ORDER BY idx LIMIT ?")) {
+                    + UtteranceQueries.SCORE_COLUMNS
+                    + " FROM utterances WHERE recording_id = ? ORDER BY idx LIMIT ?")) {
                 ps.setQueryTimeout(timeoutSeconds);
                 ps.setString(1, recordingId);
                 ps.setInt(2, config.maxTimeline() + 1);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        timeline.add(new TimelineEntry(rs.getString("utterance_id"), rs.getInt("idx"),
-                                rs.getLong("start_ms"), rs.getLong("end_ms"), rs.getString("speaker"),
-                                rs.getString("transcript"), rs.getString("label"), rs.getDouble("confidence"),
-                                rs.getString("modalities"), Rows.probabilities(rs, "p_"),
-                                UtteranceQueries.score(rs, "speech_"), UtteranceQueries.score(rs, "text_")));
+                        timeline.add(new TimelineEntry(
+                                rs.getString("utterance_id"),
+                                rs.getInt("idx"),
+                                rs.getLong("start_ms"),
+                                rs.getLong("end_ms"),
+                                rs.getString("speaker"),
+                                rs.getString("transcript"),
+                                rs.getString("label"),
+                                rs.getDouble("confidence"),
+                                rs.getString("modalities"),
+                                Rows.probabilities(rs, "p_"),
+                                UtteranceQueries.score(rs, "speech_"),
+                                UtteranceQueries.score(rs, "text_")));
                     }
                 }
             }
@@ -111,19 +121,34 @@ public class RecordingQueries {
             if (truncated) {
                 timeline.remove(timeline.size() - 1);
             }
-            return Optional.of(new RecordingDetail(summary, counts, summary.utteranceCount() == 0 ? null : means,
-                    low, config.lowConfidence(), timeline, truncated));
+            return Optional.of(new RecordingDetail(
+                    summary,
+                    counts,
+                    summary.utteranceCount() == 0 ? null : means,
+                    low,
+                    config.lowConfidence(),
+                    timeline,
+                    truncated));
         }
     }
 
     private static RecordingSummary summary(ResultSet rs) throws SQLException {
         java.sql.Array speakers = rs.getArray("speakers");
-        return new RecordingSummary(rs.getString("recording_id"), rs.getString("state"),
-                rs.getString("failure_reason"), rs.getString("failure_detail"), Sql.nullableLong(rs, "duration_ms"),
-                Sql.nullableBoolean(rs, "has_transcript"), Sql.nullableInt(rs, "expected_utterances"),
-                rs.getInt("utterance_count"), speakers == null ? List.of() : List.of((String[]) speakers.getArray()),
-                rs.getString("dominant_emotion"), Sql.nullableDouble(rs, "mean_confidence"),
-                Sql.instant(rs, "first_event_time"), Sql.instant(rs, "last_event_time"),
-                Sql.instant(rs, "started_at"), Sql.instant(rs, "updated_at"));
+        return new RecordingSummary(
+                rs.getString("recording_id"),
+                rs.getString("state"),
+                rs.getString("failure_reason"),
+                rs.getString("failure_detail"),
+                Sql.nullableLong(rs, "duration_ms"),
+                Sql.nullableBoolean(rs, "has_transcript"),
+                Sql.nullableInt(rs, "expected_utterances"),
+                rs.getInt("utterance_count"),
+                speakers == null ? List.of() : List.of((String[]) speakers.getArray()),
+                rs.getString("dominant_emotion"),
+                Sql.nullableDouble(rs, "mean_confidence"),
+                Sql.instant(rs, "first_event_time"),
+                Sql.instant(rs, "last_event_time"),
+                Sql.instant(rs, "started_at"),
+                Sql.instant(rs, "updated_at"));
     }
 }

@@ -22,8 +22,7 @@ import io.emostream.contracts.ScoreFusion;
  */
 final class ResultMerge {
 
-    private ResultMerge() {
-    }
+    private ResultMerge() {}
 
     /** The row after merging {@code r} into {@code current} (null: none stored), or null when nothing changes. */
     static UtteranceRow merge(UtteranceRow current, FusedEmotion r, String traceId) {
@@ -40,25 +39,55 @@ final class ResultMerge {
         UtteranceRow.Input s = takeS ? rs : current.speech();
         UtteranceRow.Input t = takeT ? rt : current.text();
         String trace = traceId != null ? traceId : current.traceId();
-        java.time.Instant eventTime = r.eventTime().isBefore(current.eventTime()) ? r.eventTime()
-                : current.eventTime();
+        java.time.Instant eventTime = r.eventTime().isBefore(current.eventTime()) ? r.eventTime() : current.eventTime();
         if ((s == null || takeS) && (t == null || takeT)) {
             UtteranceRow own = UtteranceRow.of(r, trace);
-            return new UtteranceRow(own.utteranceId(), own.recordingId(), own.index(), own.startMs(), own.endMs(),
-                    own.speaker(), own.transcript(), own.modalities(), own.mode(), own.speechWeight(),
-                    own.textWeight(), own.probabilities(), own.label(), own.confidence(), s, t, own.correction(),
-                    eventTime, own.fusedAt(), trace);
+            return new UtteranceRow(
+                    own.utteranceId(),
+                    own.recordingId(),
+                    own.index(),
+                    own.startMs(),
+                    own.endMs(),
+                    own.speaker(),
+                    own.transcript(),
+                    own.modalities(),
+                    own.mode(),
+                    own.speechWeight(),
+                    own.textWeight(),
+                    own.probabilities(),
+                    own.label(),
+                    own.confidence(),
+                    s,
+                    t,
+                    own.correction(),
+                    eventTime,
+                    own.fusedAt(),
+                    trace);
         }
         // one input from the result, the other stored: fuse them again with the one shared implementation
         ScoreFusion.Combined c = ScoreFusion.defaults(r.mode()).combine(s.probabilities(), t.probabilities());
         boolean textFromResult = takeT;
-        return new UtteranceRow(current.utteranceId(), current.recordingId(),
-                takeS ? r.index() : current.index(), takeS ? r.startMs() : current.startMs(),
+        return new UtteranceRow(
+                current.utteranceId(),
+                current.recordingId(),
+                takeS ? r.index() : current.index(),
+                takeS ? r.startMs() : current.startMs(),
                 takeS ? r.endMs() : current.endMs(),
                 textFromResult || current.text() == null ? r.speaker() : current.speaker(),
-                textFromResult ? r.transcript() : current.transcript(), Modalities.BOTH, r.mode().name(),
-                c.speechWeight(), c.textWeight(), c.probabilities(), c.probabilities().label(),
-                c.probabilities().confidence(), s, t, true, eventTime, r.fusedAt(), trace);
+                textFromResult ? r.transcript() : current.transcript(),
+                Modalities.BOTH,
+                r.mode().name(),
+                c.speechWeight(),
+                c.textWeight(),
+                c.probabilities(),
+                c.probabilities().label(),
+                c.probabilities().confidence(),
+                s,
+                t,
+                true,
+                eventTime,
+                r.fusedAt(),
+                trace);
     }
 
     /** Whether {@code candidate} (null: the result lacks this modality) is at least as new as {@code stored}. */

@@ -12,8 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
 final class Rows {
 
     /** The fused probability columns, e.g. {@code p_neutral}, as {"neutral": …}. */
-    static final String PROBABILITY_COLUMNS = String.join(", ",
-            Emotion.ALL.stream().map(e -> "p_" + e.label()).toList());
+    static final String PROBABILITY_COLUMNS =
+            String.join(", ", Emotion.ALL.stream().map(e -> "p_" + e.label()).toList());
 
     /** The canonical labels, computed once ({@link Emotion#label()} builds a new string on every call). */
     static final String[] LABELS = Emotion.ALL.stream().map(Emotion::label).toArray(String[]::new);
@@ -21,12 +21,11 @@ final class Rows {
     /** Column names per prefix, so reading a row builds no strings. */
     private static final Map<String, String[]> COLUMNS = new ConcurrentHashMap<>();
 
-    private Rows() {
-    }
+    private Rows() {}
 
     private static String[] columns(String prefix) {
-        return COLUMNS.computeIfAbsent(prefix, p -> java.util.Arrays.stream(LABELS).map(l -> p + l)
-                .toArray(String[]::new));
+        return COLUMNS.computeIfAbsent(
+                prefix, p -> java.util.Arrays.stream(LABELS).map(l -> p + l).toArray(String[]::new));
     }
 
     static Map<String, Double> probabilities(ResultSet rs, String prefix) throws SQLException {
@@ -69,7 +68,11 @@ final class Rows {
      * them, so reading a page allocates no JSON trees.
      */
     static String jsonColumns(String modality) {
-        return String.join(", ", Emotion.ALL.stream().map(e -> "(" + modality + "_probs->>'" + e.label()
-                + "')::float8 AS " + modality + "_p_" + e.label()).toList());
+        return String.join(
+                ", ",
+                Emotion.ALL.stream()
+                        .map(e -> "(" + modality + "_probs->>'" + e.label() + "')::float8 AS " + modality + "_p_"
+                                + e.label())
+                        .toList());
     }
 }

@@ -20,8 +20,7 @@ public final class SessionLimits {
     /** The datasource of the Kafka → PostgreSQL sink (and of the Flyway migrations). */
     public static final String SINK = "sink";
 
-    private SessionLimits() {
-    }
+    private SessionLimits() {}
 
     /** The SQL that sets both limits, in whole milliseconds (0 = none, as in PostgreSQL). */
     static String sql(Duration statement, Duration idleInTransaction) {
@@ -33,8 +32,8 @@ public final class SessionLimits {
         try (Statement st = c.createStatement()) {
             st.execute(sql);
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot set the session limits of a new database connection: "
-                    + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot set the session limits of a new database connection: " + e.getMessage(), e);
         }
     }
 

@@ -24,12 +24,15 @@ import java.util.TreeSet;
  * @param statuses          the latest status per recording
  * @param traceIds          the trace id each result's record carried, parallel to {@code results} (null: none)
  */
-public record SinkBatch(Set<String> deletedUtterances, List<FusedEmotion> results, Set<String> clearedStatuses,
-                        List<Status> statuses, List<String> traceIds) {
+public record SinkBatch(
+        Set<String> deletedUtterances,
+        List<FusedEmotion> results,
+        Set<String> clearedStatuses,
+        List<Status> statuses,
+        List<String> traceIds) {
 
     /** A recording status with the time it takes effect (its {@code updatedAt}, else the record's timestamp). */
-    public record Status(RecordingStatus status, Instant at) {
-    }
+    public record Status(RecordingStatus status, Instant at) {}
 
     public boolean isEmpty() {
         return deletedUtterances.isEmpty() && results.isEmpty() && clearedStatuses.isEmpty() && statuses.isEmpty();
@@ -85,8 +88,10 @@ public record SinkBatch(Set<String> deletedUtterances, List<FusedEmotion> result
         }
 
         public Builder status(RecordingStatus s, Instant at) {
-            statuses.merge(s.recordingId(), new Status(s, at), (current, candidate) ->
-                    candidate.at().isBefore(current.at()) ? current : candidate);
+            statuses.merge(
+                    s.recordingId(),
+                    new Status(s, at),
+                    (current, candidate) -> candidate.at().isBefore(current.at()) ? current : candidate);
             return this;
         }
 
@@ -97,8 +102,12 @@ public record SinkBatch(Set<String> deletedUtterances, List<FusedEmotion> result
         }
 
         public SinkBatch build() {
-            return new SinkBatch(Set.copyOf(deletedUtterances), List.copyOf(results), Set.copyOf(clearedStatuses),
-                    new ArrayList<>(statuses.values()), java.util.Collections.unmodifiableList(new ArrayList<>(traceIds)));
+            return new SinkBatch(
+                    Set.copyOf(deletedUtterances),
+                    List.copyOf(results),
+                    Set.copyOf(clearedStatuses),
+                    new ArrayList<>(statuses.values()),
+                    java.util.Collections.unmodifiableList(new ArrayList<>(traceIds)));
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.emostream.reporting.persistence;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import io.emostream.contracts.Distribution;
 import io.emostream.contracts.Emotion;
 import io.emostream.contracts.FusedEmotion;
@@ -7,8 +8,6 @@ import io.emostream.contracts.Json;
 import io.emostream.contracts.Modalities;
 import io.emostream.contracts.RecordingStatus;
 import jakarta.enterprise.context.ApplicationScoped;
-
-import com.fasterxml.jackson.core.type.TypeReference;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
@@ -69,11 +68,11 @@ public class SinkWriter {
             "DELETE FROM utterances WHERE utterance_id = ANY(?::text[]) RETURNING recording_id";
 
     /** The stored rows the batch's results merge into, locked until the transaction ends. */
-    private static final String SELECT_UTTERANCES = """
+    private static final String SELECT_UTTERANCES =
+            """
             SELECT utterance_id, recording_id, idx, start_ms, end_ms, speaker, transcript, modalities, fusion_mode,
                    speech_weight, text_weight, label, confidence, """ + Rows.PROBABILITY_COLUMNS + """
-            , speech_model, speech_model_version, COALESCE(speech_scored_at, fused_at) AS speech_at, """
-            + Rows.jsonColumns("speech") + """
+            , speech_model, speech_model_version, COALESCE(speech_scored_at, fused_at) AS speech_at, """ + Rows.jsonColumns("speech") + """
             , text_model, text_model_version, COALESCE(text_scored_at, fused_at) AS text_at, text_dimensions::text,
             """ + Rows.jsonColumns("text") + """
             , correction, event_time, fused_at, trace_id
@@ -203,18 +202,35 @@ public class SinkWriter {
         }
         try (PreparedStatement ps = c.prepareStatement(LOCK_RECORDINGS)) {
             ps.setArray(1, c.createArrayOf("text", recordingIds.toArray()));
-            ps.setArray(2, c.createArrayOf("text", recordingIds.stream()
-                    .map(id -> Sql.instant(firstEvent.get(id))).toArray()));
+            ps.setArray(
+                    2,
+                    c.createArrayOf(
+                            "text",
+                            recordingIds.stream()
+                                    .map(id -> Sql.instant(firstEvent.get(id)))
+                                    .toArray()));
             ps.executeUpdate();
         }
         if (!batch.clearedStatuses().isEmpty()) {
-            update(c, CLEAR_STATUSES, ps -> ps.setArray(1, c.createArrayOf("text", batch.clearedStatuses().toArray())));
+            update(
+                    c,
+                    CLEAR_STATUSES,
+                    ps -> ps.setArray(
+                            1, c.createArrayOf("text", batch.clearedStatuses().toArray())));
         }
         int statuses = batch.statuses().isEmpty() ? 0 : applyStatuses(c, batch.statuses());
         // only recordings whose utterances really changed need their aggregates recomputed: a replay costs little
         Set<String> changed = new TreeSet<>();
-        int deleted = batch.deletedUtterances().isEmpty() ? 0 : returning(c, DELETE_UTTERANCES,
-                ps -> ps.setArray(1, c.createArrayOf("text", batch.deletedUtterances().toArray())), changed);
+        int deleted = batch.deletedUtterances().isEmpty()
+                ? 0
+                : returning(
+                        c,
+                        DELETE_UTTERANCES,
+                        ps -> ps.setArray(
+                                1,
+                                c.createArrayOf(
+                                        "text", batch.deletedUtterances().toArray())),
+                        changed);
         int applied = batch.results().isEmpty() ? 0 : upsertResults(c, batch.results(), batch.traceIds(), changed);
         if (!changed.isEmpty()) {
             Object[] ids = changed.toArray();
@@ -237,11 +253,32 @@ public class SinkWriter {
             int i = 1;
             ps.setArray(i++, texts(c, statuses, s -> s.status().recordingId()));
             ps.setArray(i++, texts(c, statuses, s -> s.status().state().name()));
-            ps.setArray(i++, texts(c, statuses, s -> s.status().reason() == null ? null : s.status().reason().name()));
+            ps.setArray(
+                    i++,
+                    texts(
+                            c,
+                            statuses,
+                            s -> s.status().reason() == null
+                                    ? null
+                                    : s.status().reason().name()));
             ps.setArray(i++, texts(c, statuses, s -> Sql.text(s.status().detail())));
-            ps.setArray(i++, c.createArrayOf("int8", statuses.stream().map(s -> s.status().durationMs()).toArray()));
-            ps.setArray(i++, c.createArrayOf("bool", statuses.stream().map(s -> s.status().hasTranscript()).toArray()));
-            ps.setArray(i++, c.createArrayOf("int4", statuses.stream().map(s -> expected(s.status())).toArray()));
+            ps.setArray(
+                    i++,
+                    c.createArrayOf(
+                            "int8",
+                            statuses.stream().map(s -> s.status().durationMs()).toArray()));
+            ps.setArray(
+                    i++,
+                    c.createArrayOf(
+                            "bool",
+                            statuses.stream()
+                                    .map(s -> s.status().hasTranscript())
+                                    .toArray()));
+            ps.setArray(
+                    i++,
+                    c.createArrayOf(
+                            "int4",
+                            statuses.stream().map(s -> expected(s.status())).toArray()));
             ps.setArray(i, texts(c, statuses, s -> Sql.instant(s.at())));
         });
     }
@@ -273,33 +310,57 @@ public class SinkWriter {
             return 0;
         }
         List<UtteranceRow> w = new ArrayList<>(dirty.values());
-        returning(c, UPSERT_UTTERANCES, ps -> {
-            int i = 1;
-            ps.setArray(i++, texts(c, w, UtteranceRow::utteranceId));
-            ps.setArray(i++, texts(c, w, UtteranceRow::recordingId));
-            ps.setArray(i++, c.createArrayOf("int4", w.stream().map(UtteranceRow::index).toArray()));
-            ps.setArray(i++, c.createArrayOf("int8", w.stream().map(UtteranceRow::startMs).toArray()));
-            ps.setArray(i++, c.createArrayOf("int8", w.stream().map(UtteranceRow::endMs).toArray()));
-            ps.setArray(i++, texts(c, w, r -> Sql.text(r.speaker())));
-            ps.setArray(i++, texts(c, w, r -> Sql.text(r.transcript())));
-            ps.setArray(i++, texts(c, w, r -> r.modalities().name()));
-            ps.setArray(i++, texts(c, w, UtteranceRow::mode));
-            ps.setArray(i++, doubles(c, w, UtteranceRow::speechWeight));
-            ps.setArray(i++, doubles(c, w, UtteranceRow::textWeight));
-            ps.setArray(i++, texts(c, w, r -> r.label().label()));
-            ps.setArray(i++, doubles(c, w, UtteranceRow::confidence));
-            for (Emotion e : Emotion.ALL) {
-                ps.setArray(i++, doubles(c, w, r -> r.probabilities().get(e)));
-            }
-            i = bindInput(c, ps, i, w, UtteranceRow::speech);
-            i = bindInput(c, ps, i, w, UtteranceRow::text);
-            ps.setArray(i++, texts(c, w, r -> r.text() == null || r.text().dimensions() == null ? null
-                    : dimensionsJson(r.text().dimensions())));
-            ps.setArray(i++, c.createArrayOf("bool", w.stream().map(UtteranceRow::correction).toArray()));
-            ps.setArray(i++, texts(c, w, r -> Sql.instant(r.eventTime())));
-            ps.setArray(i++, texts(c, w, r -> Sql.instant(r.fusedAt())));
-            ps.setArray(i, texts(c, w, UtteranceRow::traceId));
-        }, changed);
+        returning(
+                c,
+                UPSERT_UTTERANCES,
+                ps -> {
+                    int i = 1;
+                    ps.setArray(i++, texts(c, w, UtteranceRow::utteranceId));
+                    ps.setArray(i++, texts(c, w, UtteranceRow::recordingId));
+                    ps.setArray(
+                            i++,
+                            c.createArrayOf(
+                                    "int4", w.stream().map(UtteranceRow::index).toArray()));
+                    ps.setArray(
+                            i++,
+                            c.createArrayOf(
+                                    "int8",
+                                    w.stream().map(UtteranceRow::startMs).toArray()));
+                    ps.setArray(
+                            i++,
+                            c.createArrayOf(
+                                    "int8", w.stream().map(UtteranceRow::endMs).toArray()));
+                    ps.setArray(i++, texts(c, w, r -> Sql.text(r.speaker())));
+                    ps.setArray(i++, texts(c, w, r -> Sql.text(r.transcript())));
+                    ps.setArray(i++, texts(c, w, r -> r.modalities().name()));
+                    ps.setArray(i++, texts(c, w, UtteranceRow::mode));
+                    ps.setArray(i++, doubles(c, w, UtteranceRow::speechWeight));
+                    ps.setArray(i++, doubles(c, w, UtteranceRow::textWeight));
+                    ps.setArray(i++, texts(c, w, r -> r.label().label()));
+                    ps.setArray(i++, doubles(c, w, UtteranceRow::confidence));
+                    for (Emotion e : Emotion.ALL) {
+                        ps.setArray(i++, doubles(c, w, r -> r.probabilities().get(e)));
+                    }
+                    i = bindInput(c, ps, i, w, UtteranceRow::speech);
+                    i = bindInput(c, ps, i, w, UtteranceRow::text);
+                    ps.setArray(
+                            i++,
+                            texts(
+                                    c,
+                                    w,
+                                    r -> r.text() == null || r.text().dimensions() == null
+                                            ? null
+                                            : dimensionsJson(r.text().dimensions())));
+                    ps.setArray(
+                            i++,
+                            c.createArrayOf(
+                                    "bool",
+                                    w.stream().map(UtteranceRow::correction).toArray()));
+                    ps.setArray(i++, texts(c, w, r -> Sql.instant(r.eventTime())));
+                    ps.setArray(i++, texts(c, w, r -> Sql.instant(r.fusedAt())));
+                    ps.setArray(i, texts(c, w, UtteranceRow::traceId));
+                },
+                changed);
         return applied;
     }
 
@@ -307,16 +368,36 @@ public class SinkWriter {
     private static Map<String, UtteranceRow> stored(Connection c, List<FusedEmotion> rs) throws SQLException {
         Map<String, UtteranceRow> rows = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement(SELECT_UTTERANCES)) {
-            ps.setArray(1, c.createArrayOf("text", rs.stream().map(FusedEmotion::utteranceId).distinct().toArray()));
+            ps.setArray(
+                    1,
+                    c.createArrayOf(
+                            "text",
+                            rs.stream()
+                                    .map(FusedEmotion::utteranceId)
+                                    .distinct()
+                                    .toArray()));
             try (ResultSet q = ps.executeQuery()) {
                 while (q.next()) {
-                    UtteranceRow row = new UtteranceRow(q.getString("utterance_id"), q.getString("recording_id"),
-                            q.getInt("idx"), q.getLong("start_ms"), q.getLong("end_ms"), q.getString("speaker"),
-                            q.getString("transcript"), Modalities.valueOf(q.getString("modalities")),
-                            q.getString("fusion_mode"), q.getDouble("speech_weight"), q.getDouble("text_weight"),
-                            distribution(q, "p_"), Emotion.fromLabel(q.getString("label")), q.getDouble("confidence"),
-                            input(q, "speech_", null), input(q, "text_", q.getString("text_dimensions")),
-                            q.getBoolean("correction"), Sql.instant(q, "event_time"), Sql.instant(q, "fused_at"),
+                    UtteranceRow row = new UtteranceRow(
+                            q.getString("utterance_id"),
+                            q.getString("recording_id"),
+                            q.getInt("idx"),
+                            q.getLong("start_ms"),
+                            q.getLong("end_ms"),
+                            q.getString("speaker"),
+                            q.getString("transcript"),
+                            Modalities.valueOf(q.getString("modalities")),
+                            q.getString("fusion_mode"),
+                            q.getDouble("speech_weight"),
+                            q.getDouble("text_weight"),
+                            distribution(q, "p_"),
+                            Emotion.fromLabel(q.getString("label")),
+                            q.getDouble("confidence"),
+                            input(q, "speech_", null),
+                            input(q, "text_", q.getString("text_dimensions")),
+                            q.getBoolean("correction"),
+                            Sql.instant(q, "event_time"),
+                            Sql.instant(q, "fused_at"),
                             q.getString("trace_id"));
                     rows.put(row.utteranceId(), row);
                 }
@@ -330,8 +411,12 @@ public class SinkWriter {
         if (model == null) {
             return null;
         }
-        return new UtteranceRow.Input(model, q.getString(prefix + "model_version"), distribution(q, prefix + "p_"),
-                Sql.instant(q, prefix + "at"), dimensions == null ? null : readDimensions(dimensions));
+        return new UtteranceRow.Input(
+                model,
+                q.getString(prefix + "model_version"),
+                distribution(q, prefix + "p_"),
+                Sql.instant(q, prefix + "at"),
+                dimensions == null ? null : readDimensions(dimensions));
     }
 
     private static Distribution distribution(ResultSet q, String prefix) throws SQLException {
@@ -340,7 +425,7 @@ public class SinkWriter {
 
     static Map<String, Double> readDimensions(String json) {
         try {
-            return Json.MAPPER.readValue(json, new TypeReference<LinkedHashMap<String, Double>>() { });
+            return Json.MAPPER.readValue(json, new TypeReference<LinkedHashMap<String, Double>>() {});
         } catch (java.io.IOException e) {
             throw new IllegalStateException("stored text_dimensions are not a JSON object of numbers: " + json, e);
         }
@@ -354,16 +439,60 @@ public class SinkWriter {
         }
     }
 
-    private static int bindInput(Connection c, PreparedStatement ps, int i, List<UtteranceRow> rows,
-                                 Function<UtteranceRow, UtteranceRow.Input> input) throws SQLException {
-        ps.setArray(i++, texts(c, rows, r -> input.apply(r) == null ? null : Sql.text(input.apply(r).model())));
-        ps.setArray(i++, texts(c, rows, r -> input.apply(r) == null ? null : Sql.text(input.apply(r).version())));
-        ps.setArray(i++, texts(c, rows, r -> input.apply(r) == null ? null
-                : input.apply(r).probabilities().label().label()));
-        ps.setArray(i++, c.createArrayOf("float8", rows.stream()
-                .map(r -> input.apply(r) == null ? null : input.apply(r).probabilities().confidence()).toArray()));
-        ps.setArray(i++, texts(c, rows, r -> input.apply(r) == null ? null : json(input.apply(r).probabilities())));
-        ps.setArray(i++, texts(c, rows, r -> input.apply(r) == null ? null : Sql.instant(input.apply(r).at())));
+    private static int bindInput(
+            Connection c,
+            PreparedStatement ps,
+            int i,
+            List<UtteranceRow> rows,
+            Function<UtteranceRow, UtteranceRow.Input> input)
+            throws SQLException {
+        ps.setArray(
+                i++,
+                texts(
+                        c,
+                        rows,
+                        r -> input.apply(r) == null
+                                ? null
+                                : Sql.text(input.apply(r).model())));
+        ps.setArray(
+                i++,
+                texts(
+                        c,
+                        rows,
+                        r -> input.apply(r) == null
+                                ? null
+                                : Sql.text(input.apply(r).version())));
+        ps.setArray(
+                i++,
+                texts(
+                        c,
+                        rows,
+                        r -> input.apply(r) == null
+                                ? null
+                                : input.apply(r).probabilities().label().label()));
+        ps.setArray(
+                i++,
+                c.createArrayOf(
+                        "float8",
+                        rows.stream()
+                                .map(r -> input.apply(r) == null
+                                        ? null
+                                        : input.apply(r).probabilities().confidence())
+                                .toArray()));
+        ps.setArray(
+                i++,
+                texts(
+                        c,
+                        rows,
+                        r -> input.apply(r) == null ? null : json(input.apply(r).probabilities())));
+        ps.setArray(
+                i++,
+                texts(
+                        c,
+                        rows,
+                        r -> input.apply(r) == null
+                                ? null
+                                : Sql.instant(input.apply(r).at())));
         return i;
     }
 

@@ -2,7 +2,8 @@ package io.emostream.reporting.persistence;
 
 /** Direction of a time-ordered list; ties are broken by id in the same direction. */
 public enum SortOrder {
-    ASC, DESC;
+    ASC,
+    DESC;
 
     String sql() {
         return name();

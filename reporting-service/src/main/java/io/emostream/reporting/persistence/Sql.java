@@ -8,8 +8,7 @@ import java.time.OffsetDateTime;
 /** Small conversions between Java values and what PostgreSQL accepts. */
 final class Sql {
 
-    private Sql() {
-    }
+    private Sql() {}
 
     /** PostgreSQL text cannot hold NUL characters: one in a transcript would otherwise fail the whole batch. */
     static String text(String s) {

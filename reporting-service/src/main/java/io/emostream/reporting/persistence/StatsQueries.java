@@ -51,10 +51,11 @@ public class StatsQueries {
         String from = allowRollup && rollupUsable(filter, groupBy, zone)
                 ? hybridSource(filter, groupBy, zone, params)
                 : rawSource(groupBy, zone, params, filter.where());
-        String sql = "SELECT key, sum(n) AS utterances, sum(sc) / sum(n) AS mean_conf" + partAggregates()
-                + " FROM (" + from + ") parts GROUP BY key ORDER BY " + order + " LIMIT ?";
+        String sql = "SELECT key, sum(n) AS utterances, sum(sc) / sum(n) AS mean_conf" + partAggregates() + " FROM ("
+                + from + ") parts GROUP BY key ORDER BY " + order + " LIMIT ?";
         List<EmotionGroup> groups = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setQueryTimeout(timeoutSeconds);
             int i = 1;
             for (Object p : params) {
@@ -64,10 +65,16 @@ public class StatsQueries {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     String key = groupBy.isTime()
-                            ? rs.getObject("key", OffsetDateTime.class).toInstant().toString()
+                            ? rs.getObject("key", OffsetDateTime.class)
+                                    .toInstant()
+                                    .toString()
                             : rs.getString("key");
-                    groups.add(new EmotionGroup(key, rs.getLong("utterances"), rs.getDouble("mean_conf"),
-                            Rows.counts(rs, "c_"), Rows.probabilities(rs, "m_")));
+                    groups.add(new EmotionGroup(
+                            key,
+                            rs.getLong("utterances"),
+                            rs.getDouble("mean_conf"),
+                            Rows.counts(rs, "c_"),
+                            Rows.probabilities(rs, "m_")));
                 }
             }
         }
@@ -93,8 +100,14 @@ public class StatsQueries {
                 .add("speaker = ?", f.speaker())
                 .add("hour >= ?", firstWhole)
                 .add("hour < ?", endWhole);
-        StringBuilder sql = new StringBuilder(select(groupBy.rollupExpression, "utterances AS n, sum_confidence AS sc"
-                + Rows.eachLabel(", c_%1$s, s_%1$s"), "emotion_hourly", rollup, groupBy, zone, params));
+        StringBuilder sql = new StringBuilder(select(
+                groupBy.rollupExpression,
+                "utterances AS n, sum_confidence AS sc" + Rows.eachLabel(", c_%1$s, s_%1$s"),
+                "emotion_hourly",
+                rollup,
+                groupBy,
+                zone,
+                params));
         List<String> edges = new ArrayList<>();
         List<Object> edgeParams = new ArrayList<>();
         if (f.from() != null && f.from().isBefore(firstWhole)) {
@@ -119,14 +132,19 @@ public class StatsQueries {
 
     /** One row per utterance, shaped like a rollup row. */
     private static String rawSource(GroupBy groupBy, ZoneId zone, List<Object> params, Where where) {
-        return select(groupBy.expression, "1 AS n, confidence AS sc"
-                + Rows.eachLabel(", (label = '%1$s')::int AS c_%1$s, p_%1$s AS s_%1$s"), "utterances", where, groupBy,
-                zone, params);
+        return select(
+                groupBy.expression,
+                "1 AS n, confidence AS sc" + Rows.eachLabel(", (label = '%1$s')::int AS c_%1$s, p_%1$s AS s_%1$s"),
+                "utterances",
+                where,
+                groupBy,
+                zone,
+                params);
     }
 
     /** {@code SELECT <key> AS key, <columns> FROM <table> WHERE …}; adds its parameters (a time key's zone first). */
-    private static String select(String key, String columns, String table, Where where, GroupBy groupBy, ZoneId zone,
-                                 List<Object> params) {
+    private static String select(
+            String key, String columns, String table, Where where, GroupBy groupBy, ZoneId zone, List<Object> params) {
         if (groupBy.isTime()) {
             params.add(zone.getId());
         }
@@ -140,8 +158,11 @@ public class StatsQueries {
         if (f.label() != null || f.minConfidence() != null) {
             return false;
         }
-        return !groupBy.isTime() || wholeHourOffsets(zone, f.from() != null ? f.from() : EARLIEST_DATA,
-                f.to() != null ? f.to() : Instant.now().plus(Duration.ofDays(366)));
+        return !groupBy.isTime()
+                || wholeHourOffsets(
+                        zone,
+                        f.from() != null ? f.from() : EARLIEST_DATA,
+                        f.to() != null ? f.to() : Instant.now().plus(Duration.ofDays(366)));
     }
 
     private static Instant floorHour(Instant t) {
@@ -159,8 +180,9 @@ public class StatsQueries {
         if (rules.getOffset(from).getTotalSeconds() % 3600 != 0) {
             return false;
         }
-        for (ZoneOffsetTransition t = rules.nextTransition(from); t != null && t.getInstant().isBefore(to);
-             t = rules.nextTransition(t.getInstant())) {
+        for (ZoneOffsetTransition t = rules.nextTransition(from);
+                t != null && t.getInstant().isBefore(to);
+                t = rules.nextTransition(t.getInstant())) {
             if (t.getOffsetAfter().getTotalSeconds() % 3600 != 0) {
                 return false;
             }

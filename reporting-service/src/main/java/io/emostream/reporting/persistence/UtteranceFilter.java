@@ -10,8 +10,8 @@ import java.time.Instant;
  * @param from inclusive lower bound on event time
  * @param to   exclusive upper bound on event time
  */
-public record UtteranceFilter(String recordingId, String speaker, Emotion label, Double minConfidence,
-                              Instant from, Instant to) {
+public record UtteranceFilter(
+        String recordingId, String speaker, Emotion label, Double minConfidence, Instant from, Instant to) {
 
     Where where() {
         return new Where()

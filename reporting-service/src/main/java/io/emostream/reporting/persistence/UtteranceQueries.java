@@ -61,7 +61,8 @@ public class UtteranceQueries {
         String sql = "SELECT " + COLUMNS + " FROM utterances" + where.sql() + " ORDER BY event_time " + order.sql()
                 + ", utterance_id " + order.sql() + " LIMIT ?";
         List<Utterance> items = new ArrayList<>(Math.min(limit, 10_000));
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setQueryTimeout(timeoutSeconds);
             ps.setInt(where.bind(ps, 1), limit);
             try (ResultSet rs = ps.executeQuery()) {
@@ -79,7 +80,8 @@ public class UtteranceQueries {
 
     public Optional<Utterance> find(String utteranceId) throws SQLException {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM utterances WHERE utterance_id = ?")) {
+                PreparedStatement ps =
+                        c.prepareStatement("SELECT " + COLUMNS + " FROM utterances WHERE utterance_id = ?")) {
             ps.setQueryTimeout(timeoutSeconds);
             ps.setString(1, utteranceId);
             try (ResultSet rs = ps.executeQuery()) {
@@ -95,7 +97,8 @@ public class UtteranceQueries {
     public long countUpTo(UtteranceFilter filter, long cap) throws SQLException {
         Where where = filter.where();
         String sql = "SELECT count(*) FROM (SELECT 1 FROM utterances" + where.sql() + " LIMIT ?) AS matches";
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setQueryTimeout(timeoutSeconds);
             ps.setLong(where.bind(ps, 1), cap);
             try (ResultSet rs = ps.executeQuery()) {
@@ -132,13 +135,29 @@ public class UtteranceQueries {
     }
 
     static Utterance map(ResultSet rs) throws SQLException {
-        return new Utterance(rs.getString("utterance_id"), rs.getString("recording_id"), rs.getInt("idx"),
-                rs.getLong("start_ms"), rs.getLong("end_ms"), rs.getString("speaker"), rs.getString("transcript"),
-                rs.getString("label"), rs.getDouble("confidence"), Rows.probabilities(rs, "p_"),
-                rs.getString("modalities"), rs.getString("fusion_mode"), rs.getDouble("speech_weight"),
-                rs.getDouble("text_weight"), score(rs, "speech_"), score(rs, "text_"), rs.getBoolean("correction"),
-                Sql.instant(rs, "event_time"), Sql.instant(rs, "fused_at"), Sql.instant(rs, "ingested_at"),
-                Sql.instant(rs, "updated_at"), rs.getString("trace_id"));
+        return new Utterance(
+                rs.getString("utterance_id"),
+                rs.getString("recording_id"),
+                rs.getInt("idx"),
+                rs.getLong("start_ms"),
+                rs.getLong("end_ms"),
+                rs.getString("speaker"),
+                rs.getString("transcript"),
+                rs.getString("label"),
+                rs.getDouble("confidence"),
+                Rows.probabilities(rs, "p_"),
+                rs.getString("modalities"),
+                rs.getString("fusion_mode"),
+                rs.getDouble("speech_weight"),
+                rs.getDouble("text_weight"),
+                score(rs, "speech_"),
+                score(rs, "text_"),
+                rs.getBoolean("correction"),
+                Sql.instant(rs, "event_time"),
+                Sql.instant(rs, "fused_at"),
+                Sql.instant(rs, "ingested_at"),
+                Sql.instant(rs, "updated_at"),
+                rs.getString("trace_id"));
     }
 
     static ModelScore score(ResultSet rs, String prefix) throws SQLException {
@@ -147,8 +166,12 @@ public class UtteranceQueries {
             return null;
         }
         String dimensions = "text_".equals(prefix) ? rs.getString("text_dimensions") : null;
-        return new ModelScore(model, rs.getString(prefix + "model_version"), rs.getString(prefix + "label"),
-                Sql.nullableDouble(rs, prefix + "confidence"), Rows.probabilities(rs, prefix + "p_"),
+        return new ModelScore(
+                model,
+                rs.getString(prefix + "model_version"),
+                rs.getString(prefix + "label"),
+                Sql.nullableDouble(rs, prefix + "confidence"),
+                Rows.probabilities(rs, prefix + "p_"),
                 Sql.instant(rs, prefix + "scored_at"),
                 dimensions == null ? null : SinkWriter.readDimensions(dimensions));
     }

@@ -15,10 +15,27 @@ import java.util.Map;
  *
  * @param mode the fusion mode's name
  */
-record UtteranceRow(String utteranceId, String recordingId, int index, long startMs, long endMs, String speaker,
-                    String transcript, Modalities modalities, String mode, double speechWeight, double textWeight,
-                    Distribution probabilities, Emotion label, double confidence, Input speech, Input text,
-                    boolean correction, Instant eventTime, Instant fusedAt, String traceId) {
+record UtteranceRow(
+        String utteranceId,
+        String recordingId,
+        int index,
+        long startMs,
+        long endMs,
+        String speaker,
+        String transcript,
+        Modalities modalities,
+        String mode,
+        double speechWeight,
+        double textWeight,
+        Distribution probabilities,
+        Emotion label,
+        double confidence,
+        Input speech,
+        Input text,
+        boolean correction,
+        Instant eventTime,
+        Instant fusedAt,
+        String traceId) {
 
     /**
      * One modality's input.
@@ -27,15 +44,18 @@ record UtteranceRow(String utteranceId, String recordingId, int index, long star
      *                   carrying it was fused)
      * @param dimensions the model's dimensional scores, or null
      */
-    record Input(String model, String version, Distribution probabilities, Instant at,
-                 Map<String, Double> dimensions) {
+    record Input(String model, String version, Distribution probabilities, Instant at, Map<String, Double> dimensions) {
 
         static Input of(EmotionScore s, Instant fusedAt) {
             if (s == null) {
                 return null;
             }
-            return new Input(s.model().name(), s.model().version(), s.probabilities(),
-                    s.scoredAt() != null ? s.scoredAt() : fusedAt, s.dimensions());
+            return new Input(
+                    s.model().name(),
+                    s.model().version(),
+                    s.probabilities(),
+                    s.scoredAt() != null ? s.scoredAt() : fusedAt,
+                    s.dimensions());
         }
 
         boolean sameModel(Input o) {
@@ -45,9 +65,26 @@ record UtteranceRow(String utteranceId, String recordingId, int index, long star
 
     /** The row a result makes on its own (nothing stored yet): its values as fusion computed them. */
     static UtteranceRow of(FusedEmotion r, String traceId) {
-        return new UtteranceRow(r.utteranceId(), r.recordingId(), r.index(), r.startMs(), r.endMs(), r.speaker(),
-                r.transcript(), r.modalities(), r.mode().name(), r.speechWeight(), r.textWeight(), r.probabilities(),
-                r.label(), r.confidence(), Input.of(r.speech(), r.fusedAt()), Input.of(r.text(), r.fusedAt()),
-                r.correction(), r.eventTime(), r.fusedAt(), traceId);
+        return new UtteranceRow(
+                r.utteranceId(),
+                r.recordingId(),
+                r.index(),
+                r.startMs(),
+                r.endMs(),
+                r.speaker(),
+                r.transcript(),
+                r.modalities(),
+                r.mode().name(),
+                r.speechWeight(),
+                r.textWeight(),
+                r.probabilities(),
+                r.label(),
+                r.confidence(),
+                Input.of(r.speech(), r.fusedAt()),
+                Input.of(r.text(), r.fusedAt()),
+                r.correction(),
+                r.eventTime(),
+                r.fusedAt(),
+                traceId);
     }
 }

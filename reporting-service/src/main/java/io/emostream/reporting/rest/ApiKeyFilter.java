@@ -40,8 +40,9 @@ public class ApiKeyFilter implements ContainerRequestFilter {
 
     @Override
     public void filter(ContainerRequestContext request) {
-        keys.refusal(request.getHeaderString(HEADER)).ifPresent(detail -> request.abortWith(
-                Response.status(401).type(Problem.MEDIA_TYPE)
+        keys.refusal(request.getHeaderString(HEADER))
+                .ifPresent(detail -> request.abortWith(Response.status(401)
+                        .type(Problem.MEDIA_TYPE)
                         .header(HttpHeaders.WWW_AUTHENTICATE, ApiKeys.CHALLENGE)
                         .entity(ApiKeys.unauthorizedBody(detail, ProblemMappers.path(request.getUriInfo())))
                         .build()));

@@ -19,14 +19,33 @@ final class CsvWriter {
     static final List<String> HEADER;
     /** The text model's dimensional scores that get a column each (EmoBank's, which the shipped text model gives). */
     static final List<String> DIMENSIONS = List.of("valence", "arousal", "dominance");
-    private static final String[] LABELS = Emotion.ALL.stream().map(Emotion::label).toArray(String[]::new);
+
+    private static final String[] LABELS =
+            Emotion.ALL.stream().map(Emotion::label).toArray(String[]::new);
 
     static {
-        List<String> h = new ArrayList<>(List.of("utterance_id", "recording_id", "index", "start_ms", "end_ms",
-                "speaker", "transcript", "label", "confidence"));
+        List<String> h = new ArrayList<>(List.of(
+                "utterance_id",
+                "recording_id",
+                "index",
+                "start_ms",
+                "end_ms",
+                "speaker",
+                "transcript",
+                "label",
+                "confidence"));
         Emotion.ALL.forEach(e -> h.add("p_" + e.label()));
-        h.addAll(List.of("modalities", "fusion_mode", "speech_model", "speech_model_version", "speech_label",
-                "speech_confidence", "text_model", "text_model_version", "text_label", "text_confidence"));
+        h.addAll(List.of(
+                "modalities",
+                "fusion_mode",
+                "speech_model",
+                "speech_model_version",
+                "speech_label",
+                "speech_confidence",
+                "text_model",
+                "text_model_version",
+                "text_label",
+                "text_confidence"));
         DIMENSIONS.forEach(d -> h.add("text_" + d));
         h.addAll(List.of("correction", "event_time", "fused_at", "ingested_at", "trace_id"));
         HEADER = List.copyOf(h);
@@ -43,8 +62,8 @@ final class CsvWriter {
     }
 
     void row(Utterance u) throws IOException {
-        List<Object> cells = new ArrayList<>(List.of(u.utteranceId(), u.recordingId(), u.index(), u.startMs(),
-                u.endMs()));
+        List<Object> cells =
+                new ArrayList<>(List.of(u.utteranceId(), u.recordingId(), u.index(), u.startMs(), u.endMs()));
         cells.add(u.speaker());
         cells.add(u.transcript());
         cells.add(u.label());

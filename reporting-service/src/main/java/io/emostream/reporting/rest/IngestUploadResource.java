@@ -39,19 +39,21 @@ import java.util.List;
 public class IngestUploadResource {
 
     /** Request headers that matter to ingest's upload; nothing else (cookies, hop-by-hop headers) is passed on. */
-    static final List<String> REQUEST_HEADERS = List.of(HttpHeaders.CONTENT_TYPE, ApiKeyFilter.HEADER,
-            "Idempotency-Key", "traceparent", "tracestate");
+    static final List<String> REQUEST_HEADERS =
+            List.of(HttpHeaders.CONTENT_TYPE, ApiKeyFilter.HEADER, "Idempotency-Key", "traceparent", "tracestate");
     /** Response headers of ingest's answer that a caller may act on. */
-    static final List<String> RESPONSE_HEADERS = List.of(HttpHeaders.CONTENT_TYPE, HttpHeaders.RETRY_AFTER,
-            "Idempotency-Key");
+    static final List<String> RESPONSE_HEADERS =
+            List.of(HttpHeaders.CONTENT_TYPE, HttpHeaders.RETRY_AFTER, "Idempotency-Key");
 
     private final HttpClient http;
     private final URI target;
     private final Duration timeout;
 
     public IngestUploadResource(IngestLinkConfig config) {
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-                .version(HttpClient.Version.HTTP_1_1).build();
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(5))
+                .version(HttpClient.Version.HTTP_1_1)
+                .build();
         this.target = config.url().resolve("/recordings");
         this.timeout = config.timeout();
     }
@@ -59,7 +61,8 @@ public class IngestUploadResource {
     @POST
     @Consumes(MediaType.WILDCARD)
     @Produces({MediaType.APPLICATION_JSON, Problem.MEDIA_TYPE})
-    @Operation(summary = "Upload a recording to ingest (what the console uses)",
+    @Operation(
+            summary = "Upload a recording to ingest (what the console uses)",
             description = "Exactly ingest's POST /recordings (multipart form with file, transcript, recordingId, "
                     + "language, speakers, awaitTranscript; or the raw audio as the body with those as query "
                     + "parameters), passed through this service: same body, same answer. See the ingest API.")
@@ -88,8 +91,12 @@ public class IngestUploadResource {
         try {
             answer = http.send(request.POST(publisher).build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (HttpTimeoutException e) {
-            return ProblemMappers.response(Problem.of("ingest-timeout", "Ingest did not answer",
-                    504, "the ingest service did not answer within " + timeout.toSeconds() + " s", path));
+            return ProblemMappers.response(Problem.of(
+                    "ingest-timeout",
+                    "Ingest did not answer",
+                    504,
+                    "the ingest service did not answer within " + timeout.toSeconds() + " s",
+                    path));
         } catch (IOException e) {
             return unreachable(path, e);
         } catch (InterruptedException e) {
@@ -105,9 +112,13 @@ public class IngestUploadResource {
 
     private Response unreachable(String path, Exception e) {
         Log.warnf("upload pass-through: ingest at %s failed: %s", target, e.toString());
-        return ProblemMappers.response(Problem.of("ingest-unavailable",
-                "Ingest is not reachable", 502, "the ingest service (" + target.resolve("/")
-                + ") did not take the upload: " + (e.getMessage() == null ? e.getClass().getSimpleName()
-                : e.getMessage()) + "; is it running?", path));
+        return ProblemMappers.response(Problem.of(
+                "ingest-unavailable",
+                "Ingest is not reachable",
+                502,
+                "the ingest service (" + target.resolve("/")
+                        + ") did not take the upload: "
+                        + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + "; is it running?",
+                path));
     }
 }

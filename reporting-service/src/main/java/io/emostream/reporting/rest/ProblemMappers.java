@@ -34,16 +34,20 @@ public class ProblemMappers {
             case 406 -> "cannot produce any of the accepted media types";
             default -> status.getReasonPhrase();
         };
-        Response.ResponseBuilder b = Response.fromResponse(response(Problem.of(status.getReasonPhrase(),
-                status.getReasonPhrase(), status.getStatusCode(), detail, path(uri))));
+        Response.ResponseBuilder b = Response.fromResponse(response(Problem.of(
+                status.getReasonPhrase(), status.getReasonPhrase(), status.getStatusCode(), detail, path(uri))));
         return b.build();
     }
 
     @ServerExceptionMapper
     public Response database(SQLException e, UriInfo uri) {
         if ("57014".equals(e.getSQLState())) { // query_canceled: our statement timeout
-            return response(Problem.of("query-timeout", "Query took too long", 503,
-                    "the query was cancelled after the time limit; narrow the time range or filters", path(uri)));
+            return response(Problem.of(
+                    "query-timeout",
+                    "Query took too long",
+                    503,
+                    "the query was cancelled after the time limit; narrow the time range or filters",
+                    path(uri)));
         }
         return unexpected(e, uri);
     }
@@ -51,8 +55,8 @@ public class ProblemMappers {
     @ServerExceptionMapper(priority = 10_000)
     public Response unexpected(Throwable e, UriInfo uri) {
         Log.errorf(e, "unexpected error on %s", path(uri));
-        return response(Problem.of("internal", "Internal error", 500,
-                "the request failed unexpectedly; it has been logged", path(uri)));
+        return response(Problem.of(
+                "internal", "Internal error", 500, "the request failed unexpectedly; it has been logged", path(uri)));
     }
 
     /** The request path as sent (percent-encoded): {@code instance} is a URI reference, and '#' must stay %23. */
@@ -61,6 +65,9 @@ public class ProblemMappers {
     }
 
     static Response response(Problem p) {
-        return Response.status(p.status()).type(Problem.MEDIA_TYPE).entity(p.toJson()).build();
+        return Response.status(p.status())
+                .type(Problem.MEDIA_TYPE)
+                .entity(p.toJson())
+                .build();
     }
 }

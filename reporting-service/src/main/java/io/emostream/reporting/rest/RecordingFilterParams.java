@@ -38,8 +38,9 @@ public class RecordingFilterParams {
     String search;
 
     @QueryParam("lowConfidence")
-    @Parameter(description = "true: only recordings with at least one utterance under the low-confidence threshold "
-            + "(the lowConfidenceThreshold of GET /recordings/{id})")
+    @Parameter(
+            description = "true: only recordings with at least one utterance under the low-confidence threshold "
+                    + "(the lowConfidenceThreshold of GET /recordings/{id})")
     String lowConfidence;
 
     /** @param lowConfidenceThreshold what {@code lowConfidence=true} means */
@@ -50,11 +51,16 @@ public class RecordingFilterParams {
         RecordingStatus.State st = Params.choice("state", state, RecordingStatus.State.class, null);
         String text = Params.raw(search);
         if (text != null && text.length() > MAX_SEARCH) {
-            throw ProblemException.invalidParameter("search", "'search' is longer than a recording id ("
-                    + MAX_SEARCH + " characters)");
+            throw ProblemException.invalidParameter(
+                    "search", "'search' is longer than a recording id (" + MAX_SEARCH + " characters)");
         }
-        return new RecordingFilter(start, end, Params.emotion("emotion", emotion), Params.speaker("speaker", speaker),
-                st == null ? null : st.name(), text,
+        return new RecordingFilter(
+                start,
+                end,
+                Params.emotion("emotion", emotion),
+                Params.speaker("speaker", speaker),
+                st == null ? null : st.name(),
+                text,
                 Params.flag("lowConfidence", lowConfidence) ? lowConfidenceThreshold : null);
     }
 }

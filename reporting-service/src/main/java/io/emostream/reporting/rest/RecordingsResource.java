@@ -1,11 +1,11 @@
 package io.emostream.reporting.rest;
 
+import io.emostream.contracts.UtteranceId;
 import io.emostream.reporting.Page;
 import io.emostream.reporting.RecordingDetail;
 import io.emostream.reporting.RecordingSummary;
 import io.emostream.reporting.config.ReportingConfig;
 import io.emostream.reporting.persistence.RecordingQueries;
-import io.emostream.contracts.UtteranceId;
 import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -34,7 +34,8 @@ public class RecordingsResource {
     }
 
     @GET
-    @Operation(summary = "List recordings, newest first",
+    @Operation(
+            summary = "List recordings, newest first",
             description = "Keyset-paged by start time, then recording id (descending).")
     @APIResponse(responseCode = "200", description = "a page of recordings")
     @APIResponse(responseCode = "400", ref = ReportingApi.REF + ReportingApi.BAD_REQUEST)

@@ -18,25 +18,47 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
  * problem details body (shared responses {@value #BAD_REQUEST}, {@value #UNAUTHORIZED}, {@value #NOT_FOUND}).
  */
 @OpenAPIDefinition(
-        info = @Info(title = "EmoStream reporting API", version = "1.0",
-                description = "Recordings, utterances and emotion statistics recognised from speech and text. "
-                        + "Errors are RFC 9457 problem details (application/problem+json)."),
+        info =
+                @Info(
+                        title = "EmoStream reporting API",
+                        version = "1.0",
+                        description = "Recordings, utterances and emotion statistics recognised from speech and text. "
+                                + "Errors are RFC 9457 problem details (application/problem+json)."),
         security = @SecurityRequirement(name = ReportingApi.API_KEY),
-        components = @Components(responses = {
-                @APIResponse(name = ReportingApi.BAD_REQUEST, responseCode = "400",
-                        description = "A query or path parameter is unknown, repeated, malformed or out of range",
-                        content = @Content(mediaType = Problem.MEDIA_TYPE,
-                                schema = @Schema(implementation = Problem.class))),
-                @APIResponse(name = ReportingApi.UNAUTHORIZED, responseCode = "401",
-                        description = "No X-API-Key header, or a key that is not accepted",
-                        content = @Content(mediaType = Problem.MEDIA_TYPE,
-                                schema = @Schema(implementation = Problem.class))),
-                @APIResponse(name = ReportingApi.NOT_FOUND, responseCode = "404",
-                        description = "No such recording or utterance",
-                        content = @Content(mediaType = Problem.MEDIA_TYPE,
-                                schema = @Schema(implementation = Problem.class)))}))
-@SecurityScheme(securitySchemeName = ReportingApi.API_KEY, type = SecuritySchemeType.APIKEY,
-        in = SecuritySchemeIn.HEADER, apiKeyName = ApiKeyFilter.HEADER)
+        components =
+                @Components(
+                        responses = {
+                            @APIResponse(
+                                    name = ReportingApi.BAD_REQUEST,
+                                    responseCode = "400",
+                                    description =
+                                            "A query or path parameter is unknown, repeated, malformed or out of range",
+                                    content =
+                                            @Content(
+                                                    mediaType = Problem.MEDIA_TYPE,
+                                                    schema = @Schema(implementation = Problem.class))),
+                            @APIResponse(
+                                    name = ReportingApi.UNAUTHORIZED,
+                                    responseCode = "401",
+                                    description = "No X-API-Key header, or a key that is not accepted",
+                                    content =
+                                            @Content(
+                                                    mediaType = Problem.MEDIA_TYPE,
+                                                    schema = @Schema(implementation = Problem.class))),
+                            @APIResponse(
+                                    name = ReportingApi.NOT_FOUND,
+                                    responseCode = "404",
+                                    description = "No such recording or utterance",
+                                    content =
+                                            @Content(
+                                                    mediaType = Problem.MEDIA_TYPE,
+                                                    schema = @Schema(implementation = Problem.class)))
+                        }))
+@SecurityScheme(
+        securitySchemeName = ReportingApi.API_KEY,
+        type = SecuritySchemeType.APIKEY,
+        in = SecuritySchemeIn.HEADER,
+        apiKeyName = ApiKeyFilter.HEADER)
 public class ReportingApi extends Application {
 
     static final String API_KEY = "apiKey";

@@ -30,7 +30,8 @@ public class StatsResource {
 
     @GET
     @Path("/emotions")
-    @Operation(summary = "Utterance counts and mean probabilities per label, grouped by hour, day, speaker or recording",
+    @Operation(
+            summary = "Utterance counts and mean probabilities per label, grouped by hour, day, speaker or recording",
             description = "Filters as GET /utterances. Time groups come in time order (only hours or days with "
                     + "utterances); speaker and recording groups largest first.")
     @APIResponse(responseCode = "200", description = "the groups")

@@ -38,8 +38,8 @@ public class StrictQueryFilter {
         for (Map.Entry<String, List<String>> e : values.entrySet()) {
             String name = e.getKey();
             if (!known.contains(name)) {
-                throw ProblemException.invalidParameter(name, "unknown query parameter '" + name + "'; allowed: "
-                        + known);
+                throw ProblemException.invalidParameter(
+                        name, "unknown query parameter '" + name + "'; allowed: " + known);
             }
             if (e.getValue().size() > 1) {
                 throw ProblemException.invalidParameter(name, "query parameter '" + name + "' is given more than once");

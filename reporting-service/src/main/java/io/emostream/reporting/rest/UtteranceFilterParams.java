@@ -37,7 +37,12 @@ public class UtteranceFilterParams {
         Instant start = Params.instant("from", from);
         Instant end = Params.instant("to", to);
         Params.range(start, end);
-        return new UtteranceFilter(Params.recordingId("recording", recording), Params.speaker("speaker", speaker),
-                Params.emotion("label", label), Params.probability("minConfidence", minConfidence), start, end);
+        return new UtteranceFilter(
+                Params.recordingId("recording", recording),
+                Params.speaker("speaker", speaker),
+                Params.emotion("label", label),
+                Params.probability("minConfidence", minConfidence),
+                start,
+                end);
     }
 }

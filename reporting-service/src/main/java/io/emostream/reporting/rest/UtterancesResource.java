@@ -42,13 +42,15 @@ public class UtterancesResource {
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "List utterances with their fused emotion and the speech/text scores behind it",
+    @Operation(
+            summary = "List utterances with their fused emotion and the speech/text scores behind it",
             description = "Keyset-paged by event time, then utterance id (newest first unless order=asc).")
     @APIResponse(responseCode = "200", description = "a page of utterances")
     @APIResponse(responseCode = "400", ref = ReportingApi.REF + ReportingApi.BAD_REQUEST)
     @APIResponse(responseCode = "401", ref = ReportingApi.REF + ReportingApi.UNAUTHORIZED)
-    public Page<Utterance> list(@BeanParam UtteranceFilterParams filter, @BeanParam OrderParams order,
-                                @BeanParam PageParams page) throws SQLException {
+    public Page<Utterance> list(
+            @BeanParam UtteranceFilterParams filter, @BeanParam OrderParams order, @BeanParam PageParams page)
+            throws SQLException {
         return queries.list(filter.filter(), order.order(), page.limit(config), page.cursor());
     }
 
@@ -76,7 +78,8 @@ public class UtterancesResource {
     @GET
     @Path("/export.csv")
     @Produces("text/csv")
-    @Operation(summary = "Export the utterances of a query as CSV",
+    @Operation(
+            summary = "Export the utterances of a query as CSV",
             description = "Same filters and order as GET /utterances; streams every match in keyset pages. A query "
                     + "matching more than the export maximum (default 1,000,000 rows) is refused with a 422 problem, "
                     + "unless limit asks for fewer: then the first limit rows come, with " + TRUNCATED_HEADER
@@ -85,17 +88,22 @@ public class UtterancesResource {
     @APIResponse(responseCode = "400", ref = ReportingApi.REF + ReportingApi.BAD_REQUEST)
     @APIResponse(responseCode = "401", ref = ReportingApi.REF + ReportingApi.UNAUTHORIZED)
     @APIResponse(responseCode = "422", description = "more rows match than one export may return")
-    public Response export(@BeanParam UtteranceFilterParams filterParams, @BeanParam OrderParams orderParams,
-                           @BeanParam ExportParams exportParams) throws SQLException {
+    public Response export(
+            @BeanParam UtteranceFilterParams filterParams,
+            @BeanParam OrderParams orderParams,
+            @BeanParam ExportParams exportParams)
+            throws SQLException {
         UtteranceFilter filter = filterParams.filter();
         SortOrder order = orderParams.order();
         int limit = exportParams.limit(config.maxExportRows());
         // checked before the first byte goes out, so an over-large export is a proper problem response
         long matches = queries.countUpTo(filter, (long) limit + 1);
         if (matches > limit && !exportParams.limited()) {
-            throw ProblemException.exportTooLarge(String.format(java.util.Locale.ROOT,
+            throw ProblemException.exportTooLarge(String.format(
+                    java.util.Locale.ROOT,
                     "the query matches more than %,d rows, the most one export returns; narrow it (from/to, "
-                            + "recording, speaker, label) or pass limit to take only the first rows", limit));
+                            + "recording, speaker, label) or pass limit to take only the first rows",
+                    limit));
         }
         int pageSize = config.exportPageSize();
         StreamingOutput body = out -> {

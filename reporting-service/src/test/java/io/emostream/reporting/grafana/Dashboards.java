@@ -15,8 +15,14 @@ import java.util.stream.Stream;
 public final class Dashboards {
 
     /** One query of one panel. */
-    public record Query(String dashboard, String panel, String refId, String datasourceType, String datasourceUid,
-                        String text, String format) {
+    public record Query(
+            String dashboard,
+            String panel,
+            String refId,
+            String datasourceType,
+            String datasourceUid,
+            String text,
+            String format) {
 
         public boolean isSql() {
             return datasourceType.contains("postgres");
@@ -28,14 +34,19 @@ public final class Dashboards {
     }
 
     /** A template variable as declared. */
-    public record Variable(String dashboard, String name, String type, String query, boolean multi,
-                           boolean includeAll, String allValue, String datasourceType) {
-    }
+    public record Variable(
+            String dashboard,
+            String name,
+            String type,
+            String query,
+            boolean multi,
+            boolean includeAll,
+            String allValue,
+            String datasourceType) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private Dashboards() {
-    }
+    private Dashboards() {}
 
     /** {@code grafana/} at the repository root, found from the module's working directory. */
     public static Path root() {
@@ -44,13 +55,15 @@ public final class Dashboards {
                 return p.resolve("grafana");
             }
         }
-        throw new IllegalStateException("no grafana/dashboards above " + Path.of("").toAbsolutePath());
+        throw new IllegalStateException(
+                "no grafana/dashboards above " + Path.of("").toAbsolutePath());
     }
 
     public static List<JsonNode> all() {
         try (Stream<Path> files = Files.list(root().resolve("dashboards"))) {
             List<JsonNode> out = new ArrayList<>();
-            for (Path f : files.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
+            for (Path f :
+                    files.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
                 out.add(JSON.readTree(f.toFile()));
             }
             return out;
@@ -70,9 +83,17 @@ public final class Dashboards {
             collect(uid, panel.path("panels"), out); // panels inside collapsed rows
             for (JsonNode t : panel.path("targets")) {
                 JsonNode ds = t.has("datasource") ? t.path("datasource") : panel.path("datasource");
-                String text = t.has("rawSql") ? t.path("rawSql").asText() : t.path("expr").asText();
-                out.add(new Query(uid, panel.path("title").asText(), t.path("refId").asText(),
-                        ds.path("type").asText(), ds.path("uid").asText(), text, t.path("format").asText("")));
+                String text = t.has("rawSql")
+                        ? t.path("rawSql").asText()
+                        : t.path("expr").asText();
+                out.add(new Query(
+                        uid,
+                        panel.path("title").asText(),
+                        t.path("refId").asText(),
+                        ds.path("type").asText(),
+                        ds.path("uid").asText(),
+                        text,
+                        t.path("format").asText("")));
             }
         }
     }
@@ -81,9 +102,14 @@ public final class Dashboards {
         List<Variable> out = new ArrayList<>();
         for (JsonNode v : dashboard.path("templating").path("list")) {
             JsonNode q = v.path("query");
-            out.add(new Variable(dashboard.path("uid").asText(), v.path("name").asText(), v.path("type").asText(),
-                    q.isTextual() ? q.asText() : q.path("query").asText(), v.path("multi").asBoolean(),
-                    v.path("includeAll").asBoolean(), v.hasNonNull("allValue") ? v.path("allValue").asText() : null,
+            out.add(new Variable(
+                    dashboard.path("uid").asText(),
+                    v.path("name").asText(),
+                    v.path("type").asText(),
+                    q.isTextual() ? q.asText() : q.path("query").asText(),
+                    v.path("multi").asBoolean(),
+                    v.path("includeAll").asBoolean(),
+                    v.hasNonNull("allValue") ? v.path("allValue").asText() : null,
                     v.path("datasource").path("type").asText("")));
         }
         return out;

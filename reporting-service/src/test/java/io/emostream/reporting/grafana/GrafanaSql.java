@@ -32,16 +32,15 @@ public final class GrafanaSql {
         }
     }
 
-    private static final Pattern VARIABLE = Pattern.compile(
-            "\\$\\{(\\w+)(?::(\\w+))?}|\\[\\[(\\w+)(?::(\\w+))?]]|\\$(\\w+)(?!\\w|\\()");
+    private static final Pattern VARIABLE =
+            Pattern.compile("\\$\\{(\\w+)(?::(\\w+))?}|\\[\\[(\\w+)(?::(\\w+))?]]|\\$(\\w+)(?!\\w|\\()");
     private static final Pattern MACRO = Pattern.compile("\\$([_a-zA-Z0-9]+)\\(([^)]*)\\)");
     private static final Pattern LEFTOVER = Pattern.compile("\\$\\{?\\w+|\\[\\[\\w+");
 
-    private GrafanaSql() {
-    }
+    private GrafanaSql() {}
 
-    public static String expand(String sql, Map<String, Selection> variables, Instant from, Instant to,
-                                Duration interval) {
+    public static String expand(
+            String sql, Map<String, Selection> variables, Instant from, Instant to, Duration interval) {
         String withVariables = replaceVariables(sql, variables, from, to, interval);
         String expanded = replaceMacros(withVariables, from, to);
         Matcher left = LEFTOVER.matcher(stripStrings(expanded));
@@ -51,8 +50,8 @@ public final class GrafanaSql {
         return expanded;
     }
 
-    static String replaceVariables(String sql, Map<String, Selection> variables, Instant from, Instant to,
-                                   Duration interval) {
+    static String replaceVariables(
+            String sql, Map<String, Selection> variables, Instant from, Instant to, Duration interval) {
         Matcher m = VARIABLE.matcher(sql);
         StringBuilder out = new StringBuilder();
         while (m.find()) {
@@ -101,8 +100,10 @@ public final class GrafanaSql {
             case "raw" -> String.join(",", s.values());
             case "csv" -> String.join(",", s.values());
             case "singlequote" -> quoted(s.values());
-            case "doublequote" -> s.values().stream().map(v -> '"' + v.replace("\"", "\\\"") + '"')
-                    .collect(Collectors.joining(","));
+            case "doublequote" ->
+                s.values().stream()
+                        .map(v -> '"' + v.replace("\"", "\\\"") + '"')
+                        .collect(Collectors.joining(","));
             default -> throw new IllegalArgumentException("variable format '" + format + "' is not supported here");
         };
     }
@@ -142,8 +143,8 @@ public final class GrafanaSql {
                 yield "floor(extract(epoch from " + a[0] + ")/" + s + ")*" + s;
             }
             case "__timeGroupAlias" -> macro("__timeGroup", a, from, to) + " AS \"time\"";
-            case "__unixEpochFilter" -> need(a, 1, name) + " >= " + from.getEpochSecond() + " AND " + a[0] + " <= "
-                    + to.getEpochSecond();
+            case "__unixEpochFilter" ->
+                need(a, 1, name) + " >= " + from.getEpochSecond() + " AND " + a[0] + " <= " + to.getEpochSecond();
             case "__unixEpochGroup" -> {
                 need(a, 2, name);
                 String s = seconds(parseInterval(a[1].replace("'", "")));

@@ -26,7 +26,8 @@ class GrafanaSqlTest {
         assertThat(expand("WHERE $__timeFilter(time_column)", Map.of()))
                 .isEqualTo("WHERE time_column BETWEEN '2018-04-12T18:00:00Z' AND '2018-04-12T18:05:00Z'");
         assertThat(expand("select $__time(time_column)", Map.of())).isEqualTo("select time_column AS \"time\"");
-        assertThat(expand("select $__timeEpoch(time)", Map.of())).isEqualTo("select extract(epoch from time) as \"time\"");
+        assertThat(expand("select $__timeEpoch(time)", Map.of()))
+                .isEqualTo("select extract(epoch from time) as \"time\"");
         assertThat(expand("$__timeFrom() $__timeTo()", Map.of()))
                 .isEqualTo("'2018-04-12T18:00:00Z' '2018-04-12T18:05:00Z'");
         assertThat(expand("GROUP BY $__timeGroup(time_column,'5m')", Map.of()))
@@ -36,7 +37,8 @@ class GrafanaSqlTest {
         assertThat(expand("SELECT $__timeGroup(t, '1h'), 1", Map.of()))
                 .as("the pre-5.3 rule: followed by a comma it gets the alias")
                 .isEqualTo("SELECT floor(extract(epoch from t)/3600)*3600 AS \"time\", 1");
-        assertThat(expand("WHERE $__unixEpochFilter(ts)", Map.of())).isEqualTo("WHERE ts >= 1523556000 AND ts <= 1523556300");
+        assertThat(expand("WHERE $__unixEpochFilter(ts)", Map.of()))
+                .isEqualTo("WHERE ts >= 1523556000 AND ts <= 1523556300");
     }
 
     @Test
@@ -54,14 +56,16 @@ class GrafanaSqlTest {
     void anythingUnexpandedIsAnError() {
         assertThatThrownBy(() -> expand("WHERE x = $nope", Map.of())).hasMessageContaining("undefined variable 'nope'");
         assertThatThrownBy(() -> expand("WHERE $__timeFilterr(t)", Map.of())).hasMessageContaining("unknown macro");
-        assertThat(expand("SELECT '$not_a_variable_in_a_string'", Map.of("not_a_variable_in_a_string",
-                GrafanaSql.Selection.single("v")))).isEqualTo("SELECT 'v'");
+        assertThat(expand(
+                        "SELECT '$not_a_variable_in_a_string'",
+                        Map.of("not_a_variable_in_a_string", GrafanaSql.Selection.single("v"))))
+                .isEqualTo("SELECT 'v'");
     }
 
     @Test
     void promQlMetricNames() {
         assertThat(PromQl.metricNames("histogram_quantile(0.99, sum by (le, modality) "
-                + "(rate(emostream_inference_latency_seconds_bucket{modality=\"speech\"}[5m])))"))
+                        + "(rate(emostream_inference_latency_seconds_bucket{modality=\"speech\"}[5m])))"))
                 .containsExactly("emostream_inference_latency_seconds_bucket");
         assertThat(PromQl.metricNames("sum(rate(a_total[1m])) / sum(rate(b_count[1m])) > bool 0 and on (job) up"))
                 .containsExactly("a_total", "b_count", "up");

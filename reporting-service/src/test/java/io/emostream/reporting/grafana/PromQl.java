@@ -11,18 +11,32 @@ public final class PromQl {
     private static final Pattern STRING = Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"|'(?:[^'\\\\]|\\\\.)*'|`[^`]*`");
     private static final Pattern MATCHERS = Pattern.compile("\\{[^}]*}");
     private static final Pattern RANGE = Pattern.compile("\\[[^]]*]");
-    private static final Pattern LABEL_LIST = Pattern.compile(
-            "\\b(by|without|on|ignoring|group_left|group_right)\\s*\\([^)]*\\)");
+    private static final Pattern LABEL_LIST =
+            Pattern.compile("\\b(by|without|on|ignoring|group_left|group_right)\\s*\\([^)]*\\)");
     private static final Pattern IDENTIFIER = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
-    private static final Set<String> KEYWORDS = Set.of("and", "or", "unless", "bool", "offset", "by", "without",
-            "on", "ignoring", "group_left", "group_right", "inf", "nan", "atan2");
+    private static final Set<String> KEYWORDS = Set.of(
+            "and",
+            "or",
+            "unless",
+            "bool",
+            "offset",
+            "by",
+            "without",
+            "on",
+            "ignoring",
+            "group_left",
+            "group_right",
+            "inf",
+            "nan",
+            "atan2");
 
-    private PromQl() {
-    }
+    private PromQl() {}
 
     /** Grafana's built-in Prometheus variables, replaced by typical values. */
     public static String expand(String expr) {
-        String e = expr.replace("$__rate_interval", "1m").replace("$__interval", "1m").replace("$__range", "1h");
+        String e = expr.replace("$__rate_interval", "1m")
+                .replace("$__interval", "1m")
+                .replace("$__range", "1h");
         Matcher left = Pattern.compile("\\$\\{?\\w+").matcher(e);
         if (left.find()) {
             throw new IllegalArgumentException("unexpanded '" + left.group() + "' in: " + expr);

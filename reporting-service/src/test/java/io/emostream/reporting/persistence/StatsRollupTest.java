@@ -42,11 +42,21 @@ class StatsRollupTest {
                 new UtteranceFilter(null, "api-agent", null, null, MAY, JULY),
                 new UtteranceFilter(null, "api-pager", null, null, Instant.parse("2031-06-01T00:00:00Z"), JULY),
                 // ranges off the hour: whole hours from the rollup, the ends from the utterances
-                new UtteranceFilter(null, null, null, null, Instant.parse("2031-05-01T10:00:01Z"),
+                new UtteranceFilter(
+                        null,
+                        null,
+                        null,
+                        null,
+                        Instant.parse("2031-05-01T10:00:01Z"),
                         Instant.parse("2031-05-01T11:30:00.500Z")),
                 new UtteranceFilter(null, null, null, null, Instant.parse("2031-05-01T09:59:59Z"), null),
                 new UtteranceFilter(null, "api-customer-1", null, null, null, Instant.parse("2031-05-01T10:00:02Z")),
-                new UtteranceFilter(null, "api-pager", null, null, Instant.parse("2031-06-01T00:00:10Z"),
+                new UtteranceFilter(
+                        null,
+                        "api-pager",
+                        null,
+                        null,
+                        Instant.parse("2031-06-01T00:00:10Z"),
                         Instant.parse("2031-06-01T00:01:00Z")));
         for (UtteranceFilter f : filters) {
             for (GroupBy g : GroupBy.values()) {
@@ -76,12 +86,17 @@ class StatsRollupTest {
     void theRollupIsUsedOnlyWhenItHoldsTheAnswer() {
         UtteranceFilter range = new UtteranceFilter(null, null, null, null, MAY.plusSeconds(1800), JULY);
         assertThat(StatsQueries.rollupUsable(range, GroupBy.HOUR, UTC)).isTrue();
-        assertThat(StatsQueries.rollupUsable(range, GroupBy.DAY, ZoneId.of("Europe/Paris"))).isTrue();
-        assertThat(StatsQueries.rollupUsable(range, GroupBy.DAY, ZoneId.of("Asia/Kolkata"))).isFalse();
-        assertThat(StatsQueries.rollupUsable(range, GroupBy.SPEAKER, ZoneId.of("Asia/Kolkata"))).isTrue();
-        assertThat(StatsQueries.rollupUsable(new UtteranceFilter(null, null, Emotion.ANGRY, null, null, null),
-                GroupBy.HOUR, UTC)).isFalse();
-        assertThat(StatsQueries.rollupUsable(new UtteranceFilter(null, null, null, 0.5, null, null),
-                GroupBy.RECORDING, UTC)).isFalse();
+        assertThat(StatsQueries.rollupUsable(range, GroupBy.DAY, ZoneId.of("Europe/Paris")))
+                .isTrue();
+        assertThat(StatsQueries.rollupUsable(range, GroupBy.DAY, ZoneId.of("Asia/Kolkata")))
+                .isFalse();
+        assertThat(StatsQueries.rollupUsable(range, GroupBy.SPEAKER, ZoneId.of("Asia/Kolkata")))
+                .isTrue();
+        assertThat(StatsQueries.rollupUsable(
+                        new UtteranceFilter(null, null, Emotion.ANGRY, null, null, null), GroupBy.HOUR, UTC))
+                .isFalse();
+        assertThat(StatsQueries.rollupUsable(
+                        new UtteranceFilter(null, null, null, 0.5, null, null), GroupBy.RECORDING, UTC))
+                .isFalse();
     }
 }
