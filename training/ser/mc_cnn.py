@@ -370,7 +370,8 @@ def stats_probs(proto):
     return None
 
 
-def fold_table(items, tag, probs_by_proto, title):
+def fold_table(items, tag, probs_by_proto, title, ref=None):
+    """One markdown row: P1 mean over the folds present (and `ref`'s mean over the same folds), P2 per corpus, P2 mean."""
     y = np.array([it["label"] for it in items])
     row = {}
     for proto, p in probs_by_proto.items():
@@ -380,12 +381,20 @@ def fold_table(items, tag, probs_by_proto, title):
             if m.any():
                 v7, v4 = ua(y[m], p[m])
                 row[name] = (v4, v7)
-    p1 = [v for k, v in row.items() if k.startswith("p1_")]
-    cells = ["%.3f / %.3f (%d folds)" % (np.mean([v[0] for v in p1]), np.mean([v[1] for v in p1]), len(p1))
-             if p1 else "—"]
+    p1 = [k for k in row if k.startswith("p1_")]
+    cell = "—"
+    if p1:
+        cell = "%.3f / %.3f (%d folds)" % (np.mean([row[k][0] for k in p1]), np.mean([row[k][1] for k in p1]), len(p1))
+        if ref is not None and len(p1) < 5:
+            cell += " [2.0 same folds %.3f / %.3f]" % (np.mean([ref[k][0] for k in p1]), np.mean([ref[k][1] for k in p1]))
+    cells = [cell]
+    p2 = []
     for c in ["emovo", "nemo", "turevdb"]:
         v = row.get("p2_" + c)
         cells.append("%.3f / %.3f" % v if v else "—")
+        if v:
+            p2.append(v)
+    cells.append("%.3f / %.3f" % (np.mean([v[0] for v in p2]), np.mean([v[1] for v in p2])) if len(p2) == 3 else "—")
     print("| %s | %s |" % (title, " | ".join(cells)))
     return row
 
@@ -393,11 +402,12 @@ def fold_table(items, tag, probs_by_proto, title):
 def report(tags):
     items = corpora.rows(corpora.default_data())
     n = len(items)
-    print("| run | P1 RAVDESS 4c / 7c UA (mean of folds) | P2 emovo 4c / 7c | P2 nemo | P2 turevdb |")
-    print("|---|---|---|---|---|")
+    print("| run | P1 RAVDESS 4c / 7c UA (mean of folds) | P2 emovo 4c / 7c | P2 nemo | P2 turevdb | P2 mean (3) |")
+    print("|---|---|---|---|---|---|")
     st = {pr: stats_probs(pr) for pr in ("p1", "p2")}
+    ref = None
     if st["p1"] is not None:
-        fold_table(items, "stats", st, "shipped 2.0.0 stats (mc_stats rav+a0, 5 P1 folds)")
+        ref = fold_table(items, "stats", st, "shipped 2.0.0 stats (mc_stats rav+a0, 5 P1 folds)")
     for tag in tags:
         d = os.path.join(CACHE, tag)
         if not os.path.isdir(d):
@@ -416,12 +426,12 @@ def report(tags):
             if not probs:
                 continue
             name = tag + (" +avg" if kind == "probs_avg" else "")
-            fold_table(items, tag, probs, name)
+            fold_table(items, tag, probs, name, ref)
             for pr, p in probs.items():
                 np.save(os.path.join(CACHE, "probs_%s%s_%s.npy" % (tag, "_avg" if kind == "probs_avg" else "", pr)), p)
             if st["p2"] is not None:
                 ens = {pr: np.where(np.isnan(p), np.nan, (p + st[pr]) / 2) for pr, p in probs.items()}
-                fold_table(items, tag, ens, name + " + stats 2.0 (mean of probs)")
+                fold_table(items, tag, ens, name + " + stats 2.0 (mean of probs)", ref)
 
 
 class CnnStatsEnsemble(nn.Module):
@@ -484,6 +494,25 @@ def export(weights, out_dir, with_stats=None, note=""):
     print(json.dumps(info, indent=1))
 
 
+def runs_table(tags):
+    """Per run: wall time, validation UA (training-corpora speakers) of the last epoch and of the average."""
+    print("\n| run | fold | minutes | val 4c / 7c last | val 4c / 7c avg | test 4c / 7c last | test 4c / 7c avg |")
+    print("|---|---|---|---|---|---|---|")
+    for tag in tags:
+        d = os.path.join(CACHE, tag)
+        for fold in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+            f = os.path.join(d, fold, "done.json")
+            if not os.path.exists(f):
+                continue
+            r = json.load(open(f))
+            vl, va = r["val_last"], r.get("val_avg", {})
+            tl, ta = r["test_probs"], r.get("test_probs_avg", {})
+            print("| %s | %s | %.1f | %.3f / %.3f | %s | %.3f / %.3f | %s |" % (
+                tag, fold, r["seconds"] / 60, vl["val_4c"], vl["val_7c"],
+                "%.3f / %.3f" % (va["val_4c"], va["val_7c"]) if va else "—", tl["4c"], tl["7c"],
+                "%.3f / %.3f" % (ta["4c"], ta["7c"]) if ta else "—"))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=corpora.default_data())
@@ -520,6 +549,7 @@ def main():
         return
     if args.report is not None:
         report(args.report)
+        runs_table(args.report)
         return
     parts = {"clean": Feats("clean")}
     if args.tel:
