@@ -355,7 +355,7 @@ public final class PipelineBench {
                             e.getValue(),
                             elapsed,
                             rate,
-                            f.get("cpu_cores_" + e.getKey()),
+                            ((Number) f.get("cpu_cores_" + e.getKey())).doubleValue(),
                             f.get("load_average_end")));
             Files.writeString(out.resolve(e.getKey() + ".txt"), table);
             System.out.println();
