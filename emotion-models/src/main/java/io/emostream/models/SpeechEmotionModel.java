@@ -1,5 +1,6 @@
 package io.emostream.models;
 
+import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -49,10 +50,11 @@ public final class SpeechEmotionModel implements EmotionModel<float[]> {
      */
     private final boolean fixedShape;
 
-    private SpeechEmotionModel(ModelManifest manifest, ZooModel<float[][], float[][]> model, int predictors) {
+    private SpeechEmotionModel(
+            ModelManifest manifest, ZooModel<float[][], float[][]> model, int predictors, boolean fixedShape) {
         this.manifest = manifest;
         this.model = model;
-        this.fixedShape = !model.getNDManager().getDevice().isGpu();
+        this.fixedShape = fixedShape;
         this.canonicalIndex = manifest.canonicalIndex();
         this.pool = new PredictorPool<>(model::newPredictor, predictors);
     }
@@ -63,20 +65,18 @@ public final class SpeechEmotionModel implements EmotionModel<float[]> {
             throw new ModelLoadException(modelDir + " is a " + m.modality() + " model, not a speech model");
         }
         Path file = m.artifact("model");
-        Engines.configure(options);
+        Device device = Engines.device(Engines.PYTORCH, options);
+        boolean fixedShape = !device.isGpu(); // decided once, for the passes and for the translator
         Criteria<float[][], float[][]> criteria = Criteria.builder()
                 .setTypes(float[][].class, float[][].class)
                 .optModelPath(file)
                 .optEngine(Engines.PYTORCH)
-                .optDevice(Engines.device(Engines.PYTORCH, options))
+                .optDevice(device)
                 .optOption("mapLocation", "true")
-                .optTranslator(new WaveTranslator(
-                        m.labels().size(),
-                        m.windowSamples(),
-                        !Engines.device(Engines.PYTORCH, options).isGpu()))
+                .optTranslator(new WaveTranslator(m.labels().size(), m.windowSamples(), fixedShape))
                 .build();
         try {
-            return new SpeechEmotionModel(m, criteria.loadModel(), options.predictors());
+            return new SpeechEmotionModel(m, criteria.loadModel(), options.predictors(), fixedShape);
         } catch (IOException | ModelNotFoundException | MalformedModelException e) {
             throw new ModelLoadException("cannot load " + file + ": " + e.getMessage(), e);
         }

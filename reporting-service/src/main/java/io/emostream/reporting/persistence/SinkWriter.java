@@ -446,53 +446,17 @@ public class SinkWriter {
             List<UtteranceRow> rows,
             Function<UtteranceRow, UtteranceRow.Input> input)
             throws SQLException {
+        // one side's columns; a row without that side binds NULL in each
+        List<UtteranceRow.Input> in = rows.stream().map(input).toList();
+        ps.setArray(i++, texts(c, in, x -> x == null ? null : Sql.text(x.model())));
+        ps.setArray(i++, texts(c, in, x -> x == null ? null : Sql.text(x.version())));
         ps.setArray(
                 i++,
-                texts(
-                        c,
-                        rows,
-                        r -> input.apply(r) == null
-                                ? null
-                                : Sql.text(input.apply(r).model())));
+                texts(c, in, x -> x == null ? null : x.probabilities().label().label()));
         ps.setArray(
-                i++,
-                texts(
-                        c,
-                        rows,
-                        r -> input.apply(r) == null
-                                ? null
-                                : Sql.text(input.apply(r).version())));
-        ps.setArray(
-                i++,
-                texts(
-                        c,
-                        rows,
-                        r -> input.apply(r) == null
-                                ? null
-                                : input.apply(r).probabilities().label().label()));
-        ps.setArray(
-                i++,
-                c.createArrayOf(
-                        "float8",
-                        rows.stream()
-                                .map(r -> input.apply(r) == null
-                                        ? null
-                                        : input.apply(r).probabilities().confidence())
-                                .toArray()));
-        ps.setArray(
-                i++,
-                texts(
-                        c,
-                        rows,
-                        r -> input.apply(r) == null ? null : json(input.apply(r).probabilities())));
-        ps.setArray(
-                i++,
-                texts(
-                        c,
-                        rows,
-                        r -> input.apply(r) == null
-                                ? null
-                                : Sql.instant(input.apply(r).at())));
+                i++, doubles(c, in, x -> x == null ? null : x.probabilities().confidence()));
+        ps.setArray(i++, texts(c, in, x -> x == null ? null : json(x.probabilities())));
+        ps.setArray(i++, texts(c, in, x -> x == null ? null : Sql.instant(x.at())));
         return i;
     }
 
