@@ -30,12 +30,20 @@ import java.util.UUID;
 /**
  * The inference service as deployed (its own JVM, real broker): N speech utterances of 3 s and N text utterances of
  * ~20 tokens published at once, scored with micro-batches of {@code batchSize}. Prints utterances/s (first input
- * published → last score committed) and per-utterance latency (input record timestamp → score record timestamp).
+ * published → last score committed; inputs are made before the clock starts) and per-utterance latency (input
+ * record timestamp → score record timestamp), with the service's breakdown per utterance from its meters and the
+ * CPU per utterance of the service, the broker and this bench.
  *
  * <pre>InferenceBench &lt;batchSize&gt; [speechUtterances] [textUtterances] [workers]</pre>
  * ({@code workers}: scoring workers per modality, {@code emostream.inference.workers}, default 1)
  */
 public final class InferenceBench {
+
+    // HTTP/1.1: the default client's h2c upgrade request to the service's metrics endpoint can hang
+    private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
+            .version(java.net.http.HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
 
     static final String TEXT = "I really can't believe you just said that to me in front of everyone here today";
 
@@ -44,13 +52,18 @@ public final class InferenceBench {
         int nSpeech = args.length > 1 ? Integer.parseInt(args[1]) : 300;
         int nText = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
         int workers = args.length > 3 ? Integer.parseInt(args[3]) : 1;
-        try (LocalPlatform p = LocalPlatform.start(
-                Stats.repo(),
-                "inference",
-                Map.of(
-                        "EMOSTREAM_INFERENCE_BATCH_MAX_SIZE", Integer.toString(batch),
-                        "EMOSTREAM_INFERENCE_BATCH_MAX_WAIT", "20ms",
-                        "EMOSTREAM_INFERENCE_WORKERS", Integer.toString(workers)))) {
+        Map<String, String> env = new HashMap<>(Map.of(
+                "EMOSTREAM_INFERENCE_BATCH_MAX_SIZE", Integer.toString(batch),
+                "EMOSTREAM_INFERENCE_BATCH_MAX_WAIT", "20ms",
+                "EMOSTREAM_INFERENCE_WORKERS", Integer.toString(workers)));
+        // extra environment for the service, "K=V;K=V" (comparisons, e.g. JAVA_TOOL_OPTIONS=-D...)
+        for (String kv :
+                System.getenv().getOrDefault("EMOSTREAM_BENCH_SERVICE_ENV", "").split(";")) {
+            if (kv.contains("=")) {
+                env.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+            }
+        }
+        try (LocalPlatform p = LocalPlatform.start(Stats.repo(), "inference", env)) {
             run(p, "speech", Topics.SCORES_SPEECH, nSpeech, batch, workers, id -> speech(id));
             run(p, "text", Topics.SCORES_TEXT, nText, batch, workers, id -> text(id));
         }
@@ -68,15 +81,24 @@ public final class InferenceBench {
         Map<String, Object> pc = new HashMap<>();
         pc.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, p.bootstrapServers());
         pc.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        long t0 = System.currentTimeMillis();
+        // the inputs are made before the clock starts: synthesising audio is the bench's cost, not the service's
+        List<ProducerRecord<String, byte[]>> inputs = new java.util.ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            inputs.add(make.apply(run + "#" + i));
+        }
+        Map<String, Double> meters0 = meters(p, modality);
+        Map<String, Double> cpu0 = cpu(p);
+        long t0;
         try (KafkaProducer<String, byte[]> producer =
                 new KafkaProducer<>(pc, new StringSerializer(), new ByteArraySerializer())) {
-            for (int i = 0; i < n; i++) {
-                ProducerRecord<String, byte[]> r = make.apply(run + "#" + i);
+            producer.partitionsFor(modality.equals("speech") ? Topics.UTTERANCES_AUDIO : Topics.UTTERANCES_TEXT);
+            t0 = System.currentTimeMillis();
+            for (ProducerRecord<String, byte[]> r : inputs) {
                 producer.send(r);
             }
             producer.flush();
         }
+        inputs.clear();
         Stats latency = new Stats();
         long last = t0;
         Map<String, Object> cc = new HashMap<>();
@@ -102,6 +124,8 @@ public final class InferenceBench {
                 }
             }
         }
+        Map<String, Double> meters1 = meters(p, modality);
+        Map<String, Double> cpu1 = cpu(p);
         var f = Stats.figures();
         f.put("modality", modality);
         f.put("batch_max_size", batch);
@@ -110,7 +134,117 @@ public final class InferenceBench {
         f.put("utterances_per_s", latency.count() * 1000.0 / Math.max(1, last - t0));
         f.put("latency_p50_ms", latency.percentile(50));
         f.put("latency_p99_ms", latency.percentile(99));
+        breakdown(f, latency.count(), Math.max(1, last - t0), meters0, meters1, cpu0, cpu1);
         Stats.print("inference service through the broker", f);
+    }
+
+    /**
+     * Where the service's wall time per utterance goes, from its own meters (InferenceMetrics, summed over workers):
+     * forward pass, decoding, the rest of scoring (score records, guard, spans), the batch's transaction, polls
+     * that returned records, and polls that returned none (waiting for input, before the first and after the
+     * last); and the CPU per utterance of the service, the broker and this bench (its
+     * producer and consumer share the machine with the service).
+     */
+    private static void breakdown(
+            Map<String, Object> f,
+            long n,
+            long wallMs,
+            Map<String, Double> m0,
+            Map<String, Double> m1,
+            Map<String, Double> cpu0,
+            Map<String, Double> cpu1) {
+        double utterances = Math.max(1, m1.get("utterances") - m0.get("utterances"));
+        double batches = Math.max(1, m1.get("forward_count") - m0.get("forward_count"));
+        f.put("mean_batch", utterances / batches);
+        f.put("wall_ms_per_utterance", wallMs / (double) Math.max(1, n));
+        for (String k : List.of("forward", "decode", "score", "commit", "poll", "poll_empty")) {
+            double ms = (m1.get(k + "_sum") - m0.get(k + "_sum")) * 1000 / utterances;
+            String name = k;
+            if (k.equals("score")) { // scoring minus its decode and forward: score records, guard, spans
+                ms -= ((m1.get("forward_sum") - m0.get("forward_sum")) + (m1.get("decode_sum") - m0.get("decode_sum")))
+                        * 1000
+                        / utterances;
+                name = "score_other";
+            }
+            f.put(name + "_ms_per_utterance", ms);
+        }
+        f.put("forward_ms_per_batch", (m1.get("forward_sum") - m0.get("forward_sum")) * 1000 / batches);
+        for (String k : cpu0.keySet()) {
+            f.put("cpu_ms_per_utterance_" + k, (cpu1.get(k) - cpu0.get(k)) * 1000 / utterances);
+        }
+        f.put("load_average", loadAverage());
+    }
+
+    /** The modality's inference meters from the service's Prometheus endpoint, summed over workers (seconds). */
+    static Map<String, Double> meters(LocalPlatform p, String modality) {
+        Map<String, Double> m = new HashMap<>();
+        for (String k : List.of("forward", "decode", "score", "commit", "poll", "poll_empty")) {
+            m.put(k + "_sum", 0.0);
+            m.put(k + "_count", 0.0);
+        }
+        m.put("utterances", 0.0);
+        String body;
+        try {
+            body = HTTP.send(
+                            java.net.http.HttpRequest.newBuilder(java.net.URI.create(p.url("inference") + "/q/metrics"))
+                                    .timeout(Duration.ofSeconds(10))
+                                    .build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString())
+                    .body();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        for (String line : body.split("\n")) {
+            if (line.startsWith("#") || !line.contains("modality=\"" + modality + "\"")) {
+                continue;
+            }
+            double v = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            String name = line.substring(0, line.indexOf('{'));
+            if (name.equals("emostream_inference_utterances_total")) {
+                m.merge("utterances", v, Double::sum);
+            }
+            if (name.startsWith("emostream_inference_poll_seconds") && line.contains("records=\"none\"")) {
+                name = name.replace("_poll_", "_poll_empty_");
+            }
+            for (String k : List.of("forward", "decode", "score", "commit", "poll", "poll_empty")) {
+                if (name.equals("emostream_inference_" + k + "_seconds_sum")) {
+                    m.merge(k + "_sum", v, Double::sum);
+                } else if (name.equals("emostream_inference_" + k + "_seconds_count")) {
+                    m.merge(k + "_count", v, Double::sum);
+                }
+            }
+        }
+        return m;
+    }
+
+    /** CPU seconds so far of the inference JVM, the broker and this bench JVM. */
+    static Map<String, Double> cpu(LocalPlatform p) {
+        Map<String, Double> m = new java.util.LinkedHashMap<>();
+        try {
+            m.put("service", ReportingSinkBench.cpuSeconds(p.pid("inference")));
+            m.put(
+                    "broker",
+                    ReportingSinkBench.cpuSeconds(
+                            io.emostream.runtime.RuntimeState.read(p.settings().home())
+                                    .orElseThrow()
+                                    .kafkaPid()));
+            m.put("bench", ReportingSinkBench.cpuSeconds(ProcessHandle.current().pid()));
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read CPU times: " + e.getMessage(), e);
+        }
+        return m;
+    }
+
+    private static String loadAverage() {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg"))
+                    .trim();
+        } catch (java.io.IOException e) {
+            return "?";
+        }
     }
 
     private static ProducerRecord<String, byte[]> speech(String utteranceId) {

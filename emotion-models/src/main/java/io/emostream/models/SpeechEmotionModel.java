@@ -40,10 +40,20 @@ public final class SpeechEmotionModel implements EmotionModel<float[]> {
     private final ModelManifest manifest;
     private final ZooModel<float[][], float[][]> model;
     private final PredictorPool<float[][], float[][]> pool;
+    /**
+     * On the CPU, windows shorter than the window run padded to whole seconds, each padded length on its own copy of
+     * the module (so each graph executor sees one shape and is optimised once): padded length → its module and pool.
+     * The window length itself is {@link #model}/{@link #pool}. Empty on a GPU.
+     */
+    private final java.util.NavigableMap<Integer, ZooModel<float[][], float[][]>> shortModels;
+
+    private final java.util.NavigableMap<Integer, PredictorPool<float[][], float[][]>> shortPools =
+            new java.util.TreeMap<>();
     private final int[] canonicalIndex;
     /**
-     * On the CPU: one window per forward pass, always padded to the window length, with libtorch's graph optimizer
-     * on. With a single input shape the profiling executor optimises once and runs a window about 4 times faster
+     * On the CPU: one window per forward pass, padded to whole seconds up to the window length, each padded length
+     * on its own module ({@link #shortModels}), with libtorch's graph optimizer on. With a single input shape per
+     * module the profiling executor optimises once and runs a window about 4 times faster
      * than the unoptimised graph, and batch 1 is faster per window than batch 16 (bench/ser-forward.sh: 180 vs 50
      * windows/s unoptimised at batch 1, 74 at batch 16). Padding changes nothing: the model masks by lengths. On a
      * GPU: passes of up to {@link #MAX_BATCH} windows of similar length, optimizer off (shapes vary).
@@ -51,12 +61,31 @@ public final class SpeechEmotionModel implements EmotionModel<float[]> {
     private final boolean fixedShape;
 
     private SpeechEmotionModel(
-            ModelManifest manifest, ZooModel<float[][], float[][]> model, int predictors, boolean fixedShape) {
+            ModelManifest manifest,
+            ZooModel<float[][], float[][]> model,
+            java.util.NavigableMap<Integer, ZooModel<float[][], float[][]>> shortModels,
+            int predictors,
+            boolean fixedShape) {
         this.manifest = manifest;
         this.model = model;
+        this.shortModels = shortModels;
         this.fixedShape = fixedShape;
         this.canonicalIndex = manifest.canonicalIndex();
         this.pool = new PredictorPool<>(model::newPredictor, predictors);
+        shortModels.forEach((len, m) -> shortPools.put(len, new PredictorPool<>(m::newPredictor, predictors)));
+    }
+
+    /**
+     * The lengths a window is padded to on the CPU: whole seconds below the window, then the window. A 3 s utterance
+     * runs as 3 s, not 4 s (bench/ser-forward.sh buckets: the forward costs about its padded length).
+     */
+    static java.util.List<Integer> paddedLengths(int window, int sampleRate) {
+        List<Integer> out = new ArrayList<>();
+        for (int len = sampleRate; len < window; len += sampleRate) {
+            out.add(len);
+        }
+        out.add(window);
+        return out;
     }
 
     public static SpeechEmotionModel load(Path modelDir, ModelOptions options) {
@@ -67,19 +96,42 @@ public final class SpeechEmotionModel implements EmotionModel<float[]> {
         Path file = m.artifact("model");
         Device device = Engines.device(Engines.PYTORCH, options);
         boolean fixedShape = !device.isGpu(); // decided once, for the passes and for the translator
-        Criteria<float[][], float[][]> criteria = Criteria.builder()
+        java.util.NavigableMap<Integer, ZooModel<float[][], float[][]>> shortModels = new java.util.TreeMap<>();
+        try {
+            if (fixedShape && Boolean.parseBoolean(System.getProperty("emostream.models.speech-buckets", "true"))) {
+                for (int len : paddedLengths(m.windowSamples(), m.sampleRate())) {
+                    if (len < m.windowSamples()) {
+                        shortModels.put(len, load(file, device, m, len, true));
+                    }
+                }
+            }
+            return new SpeechEmotionModel(
+                    m,
+                    load(file, device, m, m.windowSamples(), fixedShape),
+                    shortModels,
+                    options.predictors(),
+                    fixedShape);
+        } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException e) {
+            shortModels.values().forEach(ZooModel::close);
+            if (e instanceof ModelLoadException mle) {
+                throw mle;
+            }
+            throw new ModelLoadException("cannot load " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static ZooModel<float[][], float[][]> load(
+            Path file, Device device, ModelManifest m, int padTo, boolean fixedShape)
+            throws IOException, ModelNotFoundException, MalformedModelException {
+        return Criteria.builder()
                 .setTypes(float[][].class, float[][].class)
                 .optModelPath(file)
                 .optEngine(Engines.PYTORCH)
                 .optDevice(device)
                 .optOption("mapLocation", "true")
-                .optTranslator(new WaveTranslator(m.labels().size(), m.windowSamples(), fixedShape))
-                .build();
-        try {
-            return new SpeechEmotionModel(m, criteria.loadModel(), options.predictors(), fixedShape);
-        } catch (IOException | ModelNotFoundException | MalformedModelException e) {
-            throw new ModelLoadException("cannot load " + file + ": " + e.getMessage(), e);
-        }
+                .optTranslator(new WaveTranslator(m.labels().size(), padTo, fixedShape))
+                .build()
+                .loadModel();
     }
 
     @Override
@@ -107,7 +159,7 @@ public final class SpeechEmotionModel implements EmotionModel<float[]> {
             for (int k = 0; k < pass.length; k++) {
                 batch[k] = windows.get(pass[k]);
             }
-            float[][] probs = pool.predict(batch);
+            float[][] probs = poolFor(batch).predict(batch);
             for (int k = 0; k < pass.length; k++) {
                 int owner = owners.get(pass[k]);
                 for (int j = 0; j < c; j++) {
@@ -125,6 +177,15 @@ public final class SpeechEmotionModel implements EmotionModel<float[]> {
             out.add(new Prediction(p, Distribution.fromModelOutput(canonicalIndex, p), count[i]));
         }
         return out;
+    }
+
+    /** On the CPU (one window per pass): the module for the window's padded length; on a GPU the one module. */
+    private PredictorPool<float[][], float[][]> poolFor(float[][] batch) {
+        if (!fixedShape) {
+            return pool;
+        }
+        var e = shortPools.ceilingEntry(batch[0].length);
+        return e == null ? pool : e.getValue();
     }
 
     /** Window indexes, longest first (stable), so that each forward pass holds windows of similar length. */
@@ -205,17 +266,30 @@ public final class SpeechEmotionModel implements EmotionModel<float[]> {
         }
         // the profiling executor optimises a shape after it has seen it twice: three passes leave it optimised
         predict(List.of(a, java.util.Arrays.copyOf(a, n / 2 + manifest.minSamples()), a));
+        for (int len : shortPools.keySet()) { // on the CPU: every padded length's module, three passes each
+            if (len > n) {
+                float[] b = java.util.Arrays.copyOf(a, len);
+                predict(List.of(b, b, b));
+            }
+        }
+        if (fixedShape && manifest.windowSamples() > n) { // the window length's module
+            float[] w = java.util.Arrays.copyOf(a, manifest.windowSamples());
+            predict(List.of(w, w, w));
+        }
     }
 
     @Override
     public void close() {
         pool.close();
         model.close();
+        shortPools.values().forEach(PredictorPool::close);
+        shortModels.values().forEach(ZooModel::close);
     }
 
     /**
      * Pads a batch of waveforms into [B, maxLen] plus their lengths; returns [B, C] probabilities. With a fixed
-     * shape, maxLen is always the window length and the graph optimizer is on (see {@link #fixedShape}).
+     * shape, maxLen is always {@code window} (this module's padded length) and the graph optimizer is on (see
+     * {@link #fixedShape}).
      */
     static final class WaveTranslator implements Translator<float[][], float[][]> {
         private final int classes;

@@ -81,7 +81,8 @@ class SpeechEmotionModelTest {
     @Test
     void aMixedLengthBatchOfRealSpeechScoresAsEachAloneWithin1e5() throws Exception {
         // real recordings and cuts of them from 0.3 s to 8.5 s, shuffled: the windows are reordered longest first,
-        // padded (on the CPU to the full window, one per pass) and their results averaged back per utterance
+        // padded (on the CPU to whole seconds up to the window, one per pass, a module per padded length) and their
+        // results averaged back per utterance
         Path ref = TestModels.ser().resolve("reference");
         float[] longer = AudioFileReader.read(ref.resolve("long-9s.wav"), 16000);
         float[] angry = AudioFileReader.read(ref.resolve("espeak-angry-ish.wav"), 16000);
@@ -109,6 +110,14 @@ class SpeechEmotionModelTest {
                     .as("input %d (%d samples)", i, inputs.get(i).length)
                     .containsExactly(single.modelProbabilities(), within(1e-5f));
         }
+    }
+
+    @Test
+    void onTheCpuWindowsArePaddedToWholeSecondsUpToTheWindow() {
+        assertThat(SpeechEmotionModel.paddedLengths(64_000, 16_000)).containsExactly(16_000, 32_000, 48_000, 64_000);
+        assertThat(SpeechEmotionModel.paddedLengths(72_000, 16_000))
+                .containsExactly(16_000, 32_000, 48_000, 64_000, 72_000);
+        assertThat(SpeechEmotionModel.paddedLengths(16_000, 16_000)).containsExactly(16_000);
     }
 
     @Test

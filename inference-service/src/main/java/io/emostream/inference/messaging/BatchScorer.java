@@ -90,6 +90,7 @@ public final class BatchScorer<I> {
         List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(batch.size());
         List<Arrived> ok = new ArrayList<>(batch.size());
         List<Decoded<I>> decoded = new ArrayList<>(batch.size());
+        long decodeStart = System.nanoTime();
         for (Arrived a : batch) {
             try {
                 decoded.add(decoder.decode(a.record()));
@@ -100,6 +101,7 @@ public final class BatchScorer<I> {
                 out.add(deadLetter(a.record(), FailureReason.MALFORMED_EVENT, e.getMessage()));
             }
         }
+        metrics.decode(System.nanoTime() - decodeStart);
         if (decoded.isEmpty()) {
             return out;
         }

@@ -26,6 +26,11 @@ public final class InferenceMetrics {
     private final DistributionSummary batchSize;
     private final Timer queueTime;
     private final Timer inferenceTime;
+    private final Timer pollTime;
+    private final Timer pollEmptyTime;
+    private final Timer decodeTime;
+    private final Timer scoreTime;
+    private final Timer commitTime;
     private final Counter aborted;
     private final Counter recreated;
     private final Counter restarted;
@@ -70,6 +75,29 @@ public final class InferenceMetrics {
                 .tags(tags)
                 .publishPercentiles(0.5, 0.99)
                 .register(registry);
+        // where a worker's time goes besides the forward pass (bench/inference.sh prints the breakdown per utterance)
+        pollTime = Timer.builder("emostream.inference.poll")
+                .description("One consumer poll, waiting for records included; records=none: it returned none")
+                .tags(tags)
+                .tag("records", "some")
+                .register(registry);
+        pollEmptyTime = Timer.builder("emostream.inference.poll")
+                .description("One consumer poll, waiting for records included; records=none: it returned none")
+                .tags(tags)
+                .tag("records", "none")
+                .register(registry);
+        decodeTime = Timer.builder("emostream.inference.decode")
+                .description("Decoding one batch's records into model inputs")
+                .tags(tags)
+                .register(registry);
+        scoreTime = Timer.builder("emostream.inference.score")
+                .description("Scoring one batch: decoding, forward pass, score records")
+                .tags(tags)
+                .register(registry);
+        commitTime = Timer.builder("emostream.inference.commit")
+                .description("One batch's transaction: sending its scores and offsets, committing")
+                .tags(tags)
+                .register(registry);
         aborted = Counter.builder("emostream.inference.transactions.aborted")
                 .description("Batches whose transaction was aborted and whose records were read again")
                 .tags(tags)
@@ -99,6 +127,22 @@ public final class InferenceMetrics {
     public void batch(int size, long forwardNanos) {
         batchSize.record(size);
         inferenceTime.record(forwardNanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void poll(long nanos, boolean gotRecords) {
+        (gotRecords ? pollTime : pollEmptyTime).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void decode(long nanos) {
+        decodeTime.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void score(long nanos) {
+        scoreTime.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void commit(long nanos) {
+        commitTime.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** One utterance scored: its wait before the forward pass, and the forward pass of its batch. */

@@ -259,7 +259,10 @@ public final class ScoringWorker implements Runnable {
         while (running) {
             long timeout = pending.isEmpty() ? 500 : Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
             try {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(timeout))) {
+                long pollStart = System.nanoTime();
+                var records = consumer.poll(Duration.ofMillis(timeout));
+                scorer.metrics().poll(System.nanoTime() - pollStart, !records.isEmpty());
+                for (ConsumerRecord<byte[], byte[]> r : records) {
                     if (pending.isEmpty()) {
                         deadline = System.nanoTime() + maxWaitNanos;
                     }
@@ -283,7 +286,13 @@ public final class ScoringWorker implements Runnable {
         while (!pending.isEmpty()) {
             int n = Math.min(maxBatch, pending.size());
             List<BatchScorer.Arrived> batch = new ArrayList<>(pending.subList(0, n));
-            if (!commit(batch, score(batch))) {
+            long start = System.nanoTime();
+            List<ProducerRecord<byte[], byte[]>> outputs = score(batch);
+            long scored = System.nanoTime();
+            scorer.metrics().score(scored - start);
+            boolean committed = commit(batch, outputs);
+            scorer.metrics().commit(System.nanoTime() - scored);
+            if (!committed) {
                 return;
             }
             pending.subList(0, n).clear();
