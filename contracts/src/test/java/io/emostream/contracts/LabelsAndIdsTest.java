@@ -95,7 +95,7 @@ class LabelsAndIdsTest {
     }
 
     @Test
-    void pcmEncodeMatchesRoundThenClipForEveryKindOfSample() {
+    void pcmEncodeAndDecodeMatchTheByteWiseFormulasForEveryKindOfSample() {
         java.util.Random r = new java.util.Random(21);
         float[] f = new float[200_000];
         for (int i = 0; i < f.length; i++) {
@@ -122,7 +122,7 @@ class LabelsAndIdsTest {
             -Float.MAX_VALUE,
             Float.MIN_VALUE
         };
-        System.arraycopy(edges, 0, f, 0, edges.length);
+        System.arraycopy(edges, 0, f, 3, edges.length); // the encoded range starts at 3
         byte[] b = PcmAudio.encode(f, 3, f.length);
         for (int i = 3; i < f.length; i++) {
             float v = f[i];
@@ -134,6 +134,10 @@ class LabelsAndIdsTest {
             assertThat((short) ((b[j] & 0xff) | (b[j + 1] << 8)))
                     .as("sample %s", v)
                     .isEqualTo((short) s);
+        }
+        float[] back = PcmAudio.decode(b);
+        for (int i = 0, j = 0; i < back.length; i++, j += 2) {
+            assertThat(back[i]).isEqualTo((short) ((b[j] & 0xff) | (b[j + 1] << 8)) / 32768f);
         }
     }
 
