@@ -95,6 +95,53 @@ class LabelsAndIdsTest {
     }
 
     @Test
+    void pcmEncodeAndDecodeMatchTheByteWiseFormulasForEveryKindOfSample() {
+        java.util.Random r = new java.util.Random(21);
+        float[] f = new float[200_000];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = switch (i % 5) {
+                case 0 -> r.nextFloat() * 2 - 1;
+                case 1 -> (float) r.nextGaussian() * 2;
+                case 2 -> Math.nextAfter(1f, 0) - r.nextInt(64) * Math.ulp(1f);
+                case 3 -> -Math.nextAfter(1f, 0) + r.nextInt(64) * Math.ulp(1f);
+                default -> (r.nextInt(65_536) - 32_768 + 0.5f) / 32768f;
+            };
+        }
+        float[] edges = {
+            1f,
+            -1f,
+            0f,
+            -0f,
+            Float.NaN,
+            Float.POSITIVE_INFINITY,
+            Float.NEGATIVE_INFINITY,
+            32767.5f / 32768f,
+            -32767.5f / 32768f,
+            -32768.5f / 32768f,
+            Float.MAX_VALUE,
+            -Float.MAX_VALUE,
+            Float.MIN_VALUE
+        };
+        System.arraycopy(edges, 0, f, 3, edges.length); // the encoded range starts at 3
+        byte[] b = PcmAudio.encode(f, 3, f.length);
+        for (int i = 3; i < f.length; i++) {
+            float v = f[i];
+            int s = Float.isNaN(v)
+                    ? 0
+                    : v >= 1f ? Short.MAX_VALUE : v <= -1f ? Short.MIN_VALUE : Math.round(v * 32768f);
+            s = Math.max(Short.MIN_VALUE, Math.min(Short.MAX_VALUE, s));
+            int j = (i - 3) * 2;
+            assertThat((short) ((b[j] & 0xff) | (b[j + 1] << 8)))
+                    .as("sample %s", v)
+                    .isEqualTo((short) s);
+        }
+        float[] back = PcmAudio.decode(b);
+        for (int i = 0, j = 0; i < back.length; i++, j += 2) {
+            assertThat(back[i]).isEqualTo((short) ((b[j] & 0xff) | (b[j + 1] << 8)) / 32768f);
+        }
+    }
+
+    @Test
     void topicsAreUniqueAndCoverEveryName() {
         assertThat(Topics.ALL)
                 .extracting(Topics.TopicSpec::name)

@@ -76,7 +76,8 @@ public final class DeadLetterSender {
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        // rare, and mostly the original (PCM or compressed audio) bytes: compressing them costs more than it saves
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
         // a dead letter carries its input record inline up to Failures.MAX_INLINE_BYTES, by reference beyond
         int max = io.emostream.guard.Failures.MAX_INLINE_BYTES + 1024 * 1024;
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, max);

@@ -146,7 +146,7 @@ public final class ScoringWorker implements Runnable {
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
         producerConfig.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 30_000);
         producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        producerConfig.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        producerConfig.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none"); // small batches: bench/compression.sh
         producerConfig.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_UTTERANCE_REQUEST_BYTES);
         producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, name + "-producer");
     }

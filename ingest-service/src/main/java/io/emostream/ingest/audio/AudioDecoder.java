@@ -140,6 +140,7 @@ public final class AudioDecoder {
                             : 0;
 
             float[][] out = new float[channels][4096];
+            float[] interleaved = new float[0];
             long total = 0;
             long sanitised = 0;
             while (true) {
@@ -166,14 +167,33 @@ public final class AudioDecoder {
                     out = new float[channels][Math.max(n, out[0].length * 2)];
                 }
                 int pos = fb.position();
-                for (int i = 0; i < n; i++) {
-                    for (int c = 0; c < channels; c++) {
-                        float v = fb.get(pos + i * channels + c);
+                if (channels == 1) {
+                    // one bulk copy out of FFmpeg's frame, then clip in place (the branch is almost never taken)
+                    float[] o = out[0];
+                    fb.get(pos, o, 0, n);
+                    for (int i = 0; i < n; i++) {
+                        float v = o[i];
                         if (!(v >= -1f && v <= 1f)) {
                             sanitised++;
-                            v = Float.isNaN(v) || Float.isInfinite(v) ? 0f : Math.max(-1f, Math.min(1f, v));
+                            o[i] = sanitise(v);
                         }
-                        out[c][i] = v;
+                    }
+                } else {
+                    int len = n * channels;
+                    if (interleaved.length < len) {
+                        interleaved = new float[Math.max(len, interleaved.length * 2)];
+                    }
+                    fb.get(pos, interleaved, 0, len);
+                    for (int c = 0; c < channels; c++) {
+                        float[] o = out[c];
+                        for (int i = 0, k = c; i < n; i++, k += channels) {
+                            float v = interleaved[k];
+                            if (!(v >= -1f && v <= 1f)) {
+                                sanitised++;
+                                v = sanitise(v);
+                            }
+                            o[i] = v;
+                        }
                     }
                 }
                 total += n;
@@ -225,6 +245,11 @@ public final class AudioDecoder {
             }
         }
         return fc.nb_streams() == 1 ? Math.max(0, containerMicros) : 0;
+    }
+
+    /** NaN/Inf become 0, anything else outside [-1, 1] is clipped. */
+    private static float sanitise(float v) {
+        return Float.isNaN(v) || Float.isInfinite(v) ? 0f : Math.max(-1f, Math.min(1f, v));
     }
 
     private IngestException tooLong() {

@@ -43,6 +43,63 @@ class AudioDecoderTest {
         assertThat(info.sanitised()).isZero();
     }
 
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2, 3})
+    void floatSamplesArriveUnchangedPerChannelAndOutOfRangeOnesAreSanitised(int channels) throws Exception {
+        int n = 16_000;
+        float[][] x = new float[channels][n];
+        for (int c = 0; c < channels; c++) {
+            for (int i = 0; i < n; i++) {
+                x[c][i] = ((i * (c + 1)) % 200 - 100) / 128f;
+            }
+        }
+        x[0][10] = Float.NaN;
+        x[0][11] = Float.POSITIVE_INFINITY;
+        x[0][12] = 2f;
+        x[channels - 1][13] = -3f;
+        float[][] got = new float[channels][n];
+        int[] seen = {0};
+        AudioDecoder.Info info = decoder.decode(floatWav(x), (ch, k) -> {
+            assertThat(ch.length).isEqualTo(channels);
+            for (int c = 0; c < channels; c++) {
+                System.arraycopy(ch[c], 0, got[c], seen[0], k);
+            }
+            seen[0] += k;
+        });
+        assertThat(info.channels()).isEqualTo(channels);
+        assertThat(seen[0]).isEqualTo(n);
+        assertThat(info.sanitised()).isEqualTo(4);
+        float[][] want = new float[channels][];
+        for (int c = 0; c < channels; c++) {
+            want[c] = x[c].clone();
+        }
+        want[0][10] = 0f;
+        want[0][11] = 0f;
+        want[0][12] = 1f;
+        want[channels - 1][13] = -1f;
+        for (int c = 0; c < channels; c++) {
+            assertThat(got[c]).as("channel %d", c).containsExactly(want[c]);
+        }
+    }
+
+    /** A 16 kHz IEEE-float WAV (no resampling, no conversion: FFmpeg hands the samples through as they are). */
+    private static byte[] floatWav(float[][] channels) {
+        int n = channels[0].length;
+        int data = n * channels.length * 4;
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(44 + data).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(36 + data);
+        b.put("WAVEfmt ".getBytes(StandardCharsets.US_ASCII)).putInt(16).putShort((short) 3);
+        b.putShort((short) channels.length).putInt(16_000).putInt(16_000 * channels.length * 4);
+        b.putShort((short) (channels.length * 4)).putShort((short) 32);
+        b.put("data".getBytes(StandardCharsets.US_ASCII)).putInt(data);
+        for (int i = 0; i < n; i++) {
+            for (float[] ch : channels) {
+                b.putFloat(ch[i]);
+            }
+        }
+        return b.array();
+    }
+
     @Test
     void emptyInputIsRejected() {
         assertReason(new byte[0], FailureReason.AUDIO_EMPTY);
