@@ -4,6 +4,12 @@ The WAVs are generated here (espeak-ng speech with noise, a synthetic harmonic t
 is scored in several windows), never copied from the corpus. Expected probabilities come from the exported
 TorchScript file run by PyTorch, with the same windowing as the Java SpeechEmotionModel.
 
+Speaker path (models with `forward_speaker`, SER 2.1+): `speaker` in reference.json holds a group of WAVs scored as
+one speaker: the three WAVs above plus two more espeak clips. Expected probabilities: the speaker reference (mean,
+sample std + 1e-3 over the `features` of every window of the group, speaker_model.speaker_reference) and then
+`forward_speaker(wav, lengths, mean, std)` on each window (the Java path calls `forward_speaker_stats` on the
+statistics it got from `features`: a different method for the same computation), window probabilities averaged.
+
   /usr/bin/python3 training/ser/make_reference.py [--model-dir models/ser-default]
 """
 import argparse
@@ -20,6 +26,7 @@ import torchaudio
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
+from speaker_model import speaker_reference  # noqa: E402
 from train_ser import SR, collate, windows  # noqa: E402
 
 
@@ -56,12 +63,14 @@ def main():
              "long-9s.wav": np.concatenate([calm, tone(3.0, 220, 3), speech])[: 9 * SR]}
     model = torch.jit.load(os.path.join(args.model_dir, "ser.pt")).eval()
     inputs = []
+    decoded = {}
     for name, w in clips.items():
         path = os.path.join(ref, name)
         pcm = torch.from_numpy(np.clip(w, -1, 1)[None, :])
         torchaudio.save(path, pcm, SR, encoding="PCM_S", bits_per_sample=16)
         x, sr = torchaudio.load(path)  # what Java decodes: int16 / 32768
         x = x[0].numpy()
+        decoded[name] = x
         segs = windows(x)
         with torch.no_grad():
             xb, lb = collate(segs)
@@ -69,9 +78,37 @@ def main():
         inputs.append({"file": name, "samples": int(len(x)), "windows": len(segs),
                        "probabilities": [float(v) for v in p]})
         print(name, len(x), len(segs), np.round(p, 4))
+    out = {"description": "expected probabilities from PyTorch (torch %s) for the WAVs beside this file"
+                          % torch.__version__, "tolerance": 1e-4, "inputs": inputs}
+    if hasattr(model, "forward_speaker"):
+        out["speaker"] = speaker_fixture(model, ref, decoded)
     with open(os.path.join(ref, "reference.json"), "w") as f:
-        json.dump({"description": "expected probabilities from PyTorch (torch %s) for the WAVs beside this file"
-                                  % torch.__version__, "tolerance": 1e-4, "inputs": inputs}, f, indent=1)
+        json.dump(out, f, indent=1)
+
+
+def speaker_fixture(model, ref, decoded):
+    """One speaker's group: the WAVs above + two espeak clips; their speaker-aware probabilities."""
+    rng = np.random.default_rng(5)
+    extra = {"speaker-calm.wav": espeak("The weather is nice today, we could walk to the park.", "en-us+m3", 150),
+             "speaker-sad.wav": espeak("I really miss the old house, it was so quiet there.", "en-us+m3", 120)}
+    for name, w in extra.items():
+        w = w + 0.002 * rng.standard_normal(len(w)).astype(np.float32)
+        path = os.path.join(ref, name)
+        torchaudio.save(path, torch.from_numpy(np.clip(w, -1, 1)[None, :]), SR, encoding="PCM_S", bits_per_sample=16)
+        decoded[name] = torchaudio.load(path)[0][0].numpy()
+    names = list(decoded)
+    with torch.no_grad():
+        segs = {n: windows(decoded[n]) for n in names}
+        stats = torch.cat([model.features(*collate([s])) for n in names for s in segs[n]])
+        mean, std = speaker_reference(stats)
+        inputs = []
+        for n in names:
+            p = torch.cat([model.forward_speaker(*collate([s]), mean, std) for s in segs[n]]).numpy().mean(0)
+            inputs.append({"file": n, "samples": int(len(decoded[n])), "windows": len(segs[n]),
+                           "probabilities": [float(v) for v in p]})
+            print("speaker", n, np.round(p, 4))
+    return {"description": "the files scored together as one speaker (SpeakerScoring), reference over all their "
+                           "windows; expected speaker-aware probabilities", "inputs": inputs}
 
 
 if __name__ == "__main__":

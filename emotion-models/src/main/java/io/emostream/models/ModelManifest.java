@@ -170,6 +170,14 @@ public final class ModelManifest {
         return List.copyOf(out);
     }
 
+    /**
+     * Speech models with a speaker-aware path ({@code speaker.minUtterances} > 0, SER 2.1+): the fewest utterances
+     * of one speaker that make a speaker reference; 0 when the model has no speaker path.
+     */
+    public int speakerMinUtterances() {
+        return Math.max(0, root.path("speaker").path("minUtterances").asInt(0));
+    }
+
     /** How many previous turns the model reads as context (0: utterance only). */
     public int contextTurns() {
         return root.path("context").path("turns").asInt(0);

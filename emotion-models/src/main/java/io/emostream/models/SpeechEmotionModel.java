@@ -188,6 +188,25 @@ public final class SpeechEmotionModel implements EmotionModel<float[]> {
         return e == null ? pool : e.getValue();
     }
 
+    /**
+     * Speaker-aware scores of several utterances of one speaker (SER 2.1+, see {@link SpeakerScoring}): each
+     * utterance is scored relative to the speaker reference (statistics mean/std over all the given utterances,
+     * labels unused). The same set of utterances gives the same scores in any order. Fewer than
+     * {@link #speakerMinUtterances()} utterances, or a model without a speaker path: {@link #predict(List)}.
+     */
+    public List<Prediction> predictSpeaker(List<float[]> utterances) {
+        return speakerScoring().predict(utterances, this::predict);
+    }
+
+    SpeakerScoring speakerScoring() {
+        return new SpeakerScoring(manifest, model, fixedShape);
+    }
+
+    /** The fewest utterances of one speaker that {@link #predictSpeaker} scores speaker-aware; 0: no speaker path. */
+    public int speakerMinUtterances() {
+        return manifest.speakerMinUtterances();
+    }
+
     /** Window indexes, longest first (stable), so that each forward pass holds windows of similar length. */
     static int[] longestFirst(List<float[]> windows) {
         return java.util.stream.IntStream.range(0, windows.size())

@@ -11,6 +11,7 @@ import io.emostream.models.ModelLoader;
 import io.emostream.models.ModelManifest;
 import io.emostream.models.ModelOptions;
 import io.emostream.models.Prediction;
+import io.emostream.models.SpeechEmotionModel;
 import io.emostream.models.TextEmotionModel;
 import io.emostream.models.TextInput;
 import io.emostream.models.audio.AudioFileReader;
@@ -35,6 +36,11 @@ import java.util.Optional;
  *          [--limit N] [--batch 16] [--filter split=test]... [--device cpu|gpu|auto] [--threads 1]
  *          [--context true]   (text models with dialogue context: previous turns from the CSV's dialogue_id,
  *                              utterance_id and speaker columns, split kept apart when present)
+ *          [--speaker true]   (speech models with a speaker path: rows grouped by the CSV's speaker column, each
+ *                              group scored with SpeechEmotionModel.predictSpeaker, i.e. relative to the
+ *                              statistics of that speaker's selected rows, labels unused; rows without a speaker
+ *                              and speakers with fewer rows than the manifest's speaker.minUtterances get the
+ *                              speaker-independent score)
  * </pre>
  * Speech CSVs need {@code file} (relative to the CSV) and {@code emotion_original}; text CSVs {@code text} and
  * {@code emotion_original}. Rows whose label has no canonical emotion are skipped and counted; rows the model
@@ -52,7 +58,8 @@ public final class EvaluateCommand {
             Map<String, String> filters,
             String device,
             int threads,
-            boolean context) {}
+            boolean context,
+            boolean speaker) {}
 
     private EvaluateCommand() {}
 
@@ -64,7 +71,7 @@ public final class EvaluateCommand {
             System.err.println("error: " + e.getMessage());
             System.err.println(
                     "usage: evaluate --model DIR --manifest CSV [--json OUT] [--scores OUT.csv] [--limit N] [--batch 16] "
-                            + "[--filter col=value]... [--device cpu|gpu|auto] [--threads 1] [--context true]");
+                            + "[--filter col=value]... [--device cpu|gpu|auto] [--threads 1] [--context true] [--speaker true]");
             code = 2;
         } catch (Exception e) {
             System.err.println("error: " + e);
@@ -83,6 +90,7 @@ public final class EvaluateCommand {
         String device = "auto";
         int threads = 1;
         boolean context = false;
+        boolean speaker = false;
         Map<String, String> filters = new LinkedHashMap<>();
         for (int i = 0; i < a.length; i++) {
             String k = a[i];
@@ -101,6 +109,7 @@ public final class EvaluateCommand {
                 case "--context" -> {
                     context = Boolean.parseBoolean(v);
                 }
+                case "--speaker" -> speaker = Boolean.parseBoolean(v);
                 case "--threads" -> threads = Integer.parseInt(v);
                 case "--filter" -> {
                     int eq = v.indexOf('=');
@@ -118,7 +127,7 @@ public final class EvaluateCommand {
         if (batch < 1 || limit < 0) {
             throw new IllegalArgumentException("--batch must be >= 1 and --limit >= 0");
         }
-        return new Args(model, manifest, json, scores, limit, batch, filters, device, threads, context);
+        return new Args(model, manifest, json, scores, limit, batch, filters, device, threads, context, speaker);
     }
 
     static int run(Args args, PrintStream out) throws IOException {
@@ -152,6 +161,17 @@ public final class EvaluateCommand {
             List<Object> inputs = new ArrayList<>();
             List<String> keys = new ArrayList<>();
             ScoreWriter sw = args.scores() == null ? null : new ScoreWriter(args.scores());
+            if (args.speaker()) {
+                if (!(model instanceof SpeechEmotionModel speech)) {
+                    throw new IllegalArgumentException("--speaker needs a speech model");
+                }
+                if (speech.speakerMinUtterances() <= 0) {
+                    throw new IllegalArgumentException(
+                            model.manifest().ref() + " has no speaker path (no speaker.minUtterances in its manifest)");
+                }
+                scoreBySpeaker(speech, args.manifest(), selected, ev, sw, out);
+                selected = List.of(); // scored
+            }
             int rowNo = -1;
             for (Map<String, String> r : selected) {
                 rowNo++;
@@ -187,10 +207,11 @@ public final class EvaluateCommand {
             double seconds = (System.nanoTime() - t0) / 1e9;
             out.printf(
                     Locale.ROOT,
-                    "model %s on %s%s: %d rows evaluated, %d skipped (unmappable label), %d failed, %.1f s%n",
+                    "model %s on %s%s%s: %d rows evaluated, %d skipped (unmappable label), %d failed, %.1f s%n",
                     model.manifest().ref(),
                     args.manifest(),
                     args.filters().isEmpty() ? "" : " " + args.filters(),
+                    args.speaker() ? " (speaker-aware)" : "",
                     ev.sevenClass().count(),
                     ev.skippedUnmappable(),
                     ev.failedRows(),
@@ -204,6 +225,7 @@ public final class EvaluateCommand {
                 j.put("model", model.manifest().ref().toString());
                 j.put("manifest", args.manifest().toString());
                 j.put("filters", args.filters());
+                j.put("speaker", args.speaker());
                 j.put("limit", args.limit() == Integer.MAX_VALUE ? null : args.limit());
                 j.putAll(ev.toMap());
                 j.put("seconds", seconds);
@@ -281,6 +303,85 @@ public final class EvaluateCommand {
         inputs.clear();
         truths.clear();
         keys.clear();
+    }
+
+    /**
+     * --speaker: rows grouped by their {@code speaker} column (in first-seen order); each group's readable audio is
+     * scored together by {@link SpeechEmotionModel#predictSpeaker} (every row of the group is speaker reference,
+     * labelled or not; only rows with a canonical label are counted). Rows without a speaker are scored alone.
+     */
+    static void scoreBySpeaker(
+            SpeechEmotionModel model,
+            Path manifest,
+            List<Map<String, String>> rows,
+            Evaluation ev,
+            ScoreWriter sw,
+            PrintStream out)
+            throws IOException {
+        Map<String, List<Map<String, String>>> groups = new LinkedHashMap<>();
+        List<List<Map<String, String>>> alone = new ArrayList<>();
+        for (Map<String, String> r : rows) {
+            String s = r.getOrDefault("speaker", "");
+            if (s == null || s.isBlank()) {
+                alone.add(List.of(r));
+            } else {
+                groups.computeIfAbsent(s, k -> new ArrayList<>()).add(r);
+            }
+        }
+        List<List<Map<String, String>>> all = new ArrayList<>(groups.values());
+        all.addAll(alone);
+        int aware = 0;
+        int independent = 0;
+        for (List<Map<String, String>> g : all) {
+            List<float[]> audio = new ArrayList<>();
+            List<Map<String, String>> kept = new ArrayList<>();
+            for (Map<String, String> r : g) {
+                Path f = manifest.toAbsolutePath().getParent().resolve(r.get("file"));
+                try {
+                    float[] a = AudioFileReader.read(f, model.manifest().sampleRate());
+                    if (a.length < model.manifest().minSamples()) {
+                        ev.failed("rejected by the model");
+                        continue;
+                    }
+                    audio.add(a);
+                    kept.add(r);
+                } catch (IOException e) {
+                    ev.failed("unreadable audio");
+                }
+            }
+            if (audio.isEmpty()) {
+                continue;
+            }
+            List<Prediction> preds = model.predictSpeaker(audio);
+            if (audio.size() >= model.speakerMinUtterances()) {
+                aware += audio.size();
+            } else {
+                independent += audio.size();
+            }
+            for (int i = 0; i < kept.size(); i++) {
+                Map<String, String> r = kept.get(i);
+                Optional<Emotion> truth = EmotionLabels.toCanonical(r.get("emotion_original"));
+                if (truth.isEmpty()) {
+                    ev.skipUnmappable(r.get("emotion_original"));
+                    continue;
+                }
+                ev.add(truth.get(), preds.get(i).canonical());
+                if (sw != null) {
+                    sw.write(
+                            r.getOrDefault("id", r.get("file")),
+                            truth.get(),
+                            preds.get(i).canonical());
+                }
+            }
+        }
+        out.printf(
+                Locale.ROOT,
+                "speaker-aware: %d speakers, %d rows scored relative to their speaker, %d speaker-independent "
+                        + "(no speaker or fewer than %d rows)%n",
+                groups.size(),
+                aware,
+                independent,
+                model.speakerMinUtterances());
     }
 
     /**

@@ -214,6 +214,67 @@ class EvaluateCommandTest {
     }
 
     @Test
+    void speakerOptionScoresEachSpeakersRowsTogether() throws Exception {
+        String[] labels = {"angry", "happy", "sad", "neutral", "fear", "calm", "powerful"};
+        StringBuilder csv = new StringBuilder("file,speaker,emotion_original\n");
+        int min;
+        try (SpeechEmotionModel m = SpeechEmotionModel.load(TestModels.ser(), TestModels.CPU)) {
+            min = m.speakerMinUtterances();
+        }
+        assertThat(min).isGreaterThan(1);
+        // speaker s1: exactly the minimum (speaker-aware; one row with an unmappable label is still reference),
+        // s2: below it, and one row without a speaker (both speaker-independent)
+        List<float[]> s1 = new ArrayList<>();
+        List<float[]> rest = new ArrayList<>();
+        for (int i = 0; i < min + 3; i++) {
+            float[] a = TestModels.tone(6000 + 700 * (i % 13), 100 + 9 * i, i);
+            Path f = dir.resolve("s").resolve("u" + i + ".wav");
+            Files.createDirectories(f.getParent());
+            TestModels.writeWav(f, a, 16000);
+            String speaker = i < min ? "s1" : i < min + 2 ? "s2" : "";
+            (i < min ? s1 : rest).add(AudioFileReader.read(f, 16000));
+            csv.append("s/u").append(i).append(".wav,").append(speaker).append(',');
+            csv.append(i == 3 ? "powerful" : labels[i % 6]).append('\n');
+        }
+        Path manifest = dir.resolve("speakers.csv");
+        Files.writeString(manifest, csv);
+        Path scores = dir.resolve("speaker-scores.csv");
+        String printed = run(
+                "--model",
+                TestModels.ser().toString(),
+                "--manifest",
+                manifest.toString(),
+                "--speaker",
+                "true",
+                "--scores",
+                scores.toString());
+        assertThat(printed)
+                .contains("(speaker-aware)")
+                .contains("2 speakers, " + min + " rows scored relative to their speaker, 3 speaker-independent");
+        List<String> lines = Files.readAllLines(scores);
+        assertThat(lines).hasSize(min + 3); // header + every row but the unmappable one
+        try (SpeechEmotionModel m = SpeechEmotionModel.load(TestModels.ser(), TestModels.CPU)) {
+            List<Prediction> aware = m.predictSpeaker(s1);
+            List<Prediction> alone = m.predict(rest);
+            List<Prediction> expected = new ArrayList<>(aware);
+            expected.remove(3);
+            expected.addAll(alone);
+            List<Prediction> plain = m.predict(s1);
+            assertThat(aware.get(0).modelProbabilities())
+                    .isNotEqualTo(plain.get(0).modelProbabilities());
+            for (int row = 0; row < expected.size(); row++) {
+                String[] cells = lines.get(row + 1).split(",");
+                double[] p = expected.get(row).canonical().toArray();
+                for (int c = 0; c < 7; c++) {
+                    assertThat(Double.parseDouble(cells[2 + c]))
+                            .as("row %d class %d", row, c)
+                            .isCloseTo(p[c], org.assertj.core.api.Assertions.within(1e-6));
+                }
+            }
+        }
+    }
+
+    @Test
     void rejectsBadArguments() {
         assertThatThrownBy(() -> EvaluateCommand.parse(new String[] {"--model", "x"}))
                 .hasMessageContaining("--manifest");

@@ -1,0 +1,131 @@
+package io.emostream.models;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.emostream.models.audio.AudioFileReader;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+/** The speaker-aware path of the shipped SER model (2.1+) against its PyTorch reference fixture. */
+class SpeakerScoringTest {
+
+    static SpeechEmotionModel model;
+
+    @BeforeAll
+    static void load() {
+        model = SpeechEmotionModel.load(TestModels.ser(), TestModels.CPU);
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    static List<float[]> fixtureAudio(JsonNode inputs) throws Exception {
+        List<float[]> audio = new ArrayList<>();
+        for (JsonNode in : inputs) {
+            Path wav = TestModels.ser()
+                    .resolve("reference")
+                    .resolve(in.path("file").asText());
+            float[] a = AudioFileReader.read(wav, 16000);
+            assertThat(a.length).as(wav.toString()).isEqualTo(in.path("samples").asInt());
+            audio.add(a);
+        }
+        return audio;
+    }
+
+    @Test
+    void matchesThePyTorchSpeakerReference() throws Exception {
+        JsonNode ref = TestModels.reference(TestModels.ser());
+        double tol = ref.path("tolerance").asDouble(1e-4);
+        JsonNode inputs = ref.path("speaker").path("inputs");
+        assertThat(model.speakerMinUtterances()).isGreaterThan(1);
+        assertThat(inputs.size()).as("speaker fixture").isGreaterThanOrEqualTo(3);
+        List<float[]> audio = fixtureAudio(inputs);
+        List<Prediction> got = model.speakerScoring().score(audio);
+        int windows = 0;
+        for (int i = 0; i < inputs.size(); i++) {
+            JsonNode expected = inputs.get(i).path("probabilities");
+            assertThat(expected.size())
+                    .as("fixture %d holds 7 probabilities", i)
+                    .isEqualTo(7);
+            assertThat(got.get(i).modelProbabilities()).hasSize(7);
+            assertThat(got.get(i).windows())
+                    .isEqualTo(inputs.get(i).path("windows").asInt());
+            windows += got.get(i).windows();
+            for (int c = 0; c < 7; c++) {
+                assertThat((double) got.get(i).modelProbabilities()[c])
+                        .as("%s class %d", inputs.get(i).path("file").asText(), c)
+                        .isCloseTo(expected.get(c).asDouble(), within(tol));
+            }
+        }
+        assertThat(windows).isGreaterThan(inputs.size()); // the 9 s clip adds windows to the reference
+        // speaker-aware scores differ from the speaker-independent ones (the reference moves them)
+        List<Prediction> independent = model.predict(audio);
+        double diff = 0;
+        for (int i = 0; i < audio.size(); i++) {
+            for (int c = 0; c < 7; c++) {
+                diff = Math.max(
+                        diff,
+                        Math.abs(independent.get(i).modelProbabilities()[c]
+                                - got.get(i).modelProbabilities()[c]));
+            }
+        }
+        assertThat(diff).isGreaterThan(0.01);
+    }
+
+    @Test
+    void theSameSetInAnyOrderGivesTheSameScores() throws Exception {
+        List<float[]> audio = fixtureAudio(
+                TestModels.reference(TestModels.ser()).path("speaker").path("inputs"));
+        List<Prediction> a = model.speakerScoring().score(audio);
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < audio.size(); i++) {
+            order.add(i);
+        }
+        Collections.reverse(order);
+        Collections.swap(order, 0, 2);
+        List<float[]> shuffled = new ArrayList<>();
+        order.forEach(i -> shuffled.add(audio.get(i)));
+        List<Prediction> b = model.speakerScoring().score(shuffled);
+        for (int k = 0; k < order.size(); k++) {
+            assertThat(b.get(k).modelProbabilities())
+                    .containsExactly(a.get(order.get(k)).modelProbabilities());
+        }
+    }
+
+    @Test
+    void fewerUtterancesThanTheMinimumGetTheSpeakerIndependentScores() {
+        List<float[]> audio = List.of(TestModels.tone(20000, 150, 1), TestModels.tone(30000, 210, 2));
+        assertThat(audio.size()).isLessThan(model.speakerMinUtterances());
+        List<Prediction> speaker = model.predictSpeaker(audio);
+        List<Prediction> independent = model.predict(audio);
+        for (int i = 0; i < audio.size(); i++) {
+            assertThat(speaker.get(i).modelProbabilities())
+                    .containsExactly(independent.get(i).modelProbabilities());
+        }
+        assertThatThrownBy(() -> model.speakerScoring().score(List.of())).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void referenceIsTheMeanAndSampleStdPlusEpsilonInAnyOrder() {
+        float[][] rows = {{1f, 10f}, {3f, 10f}, {5f, 13f}};
+        float[][] r = SpeakerScoring.reference(rows);
+        assertThat(r[0]).containsExactly(new float[] {3f, 11f}, within(1e-6f));
+        // sample std (n - 1): sqrt(8 / 2) = 2, sqrt(6 / 2) = sqrt(3); + 1e-3
+        assertThat(r[1]).containsExactly(new float[] {2.001f, (float) (Math.sqrt(3) + 1e-3)}, within(1e-6f));
+        float[][] reversed = {rows[2], rows[0], rows[1]};
+        assertThat(SpeakerScoring.reference(reversed)[1]).containsExactly(r[1]);
+        assertThat(SpeakerScoring.reference(new float[][] {{2f, 4f}})[1]).containsExactly(1f, 1f);
+        assertThatThrownBy(() -> SpeakerScoring.reference(new float[0][])).isInstanceOf(IllegalArgumentException.class);
+    }
+}

@@ -1,0 +1,123 @@
+"""SER 2.1 speaker path: the two choices made for it, both on training data only (never on a held-out part).
+
+1. Minimum number of a speaker's utterances for a speaker reference (`speaker.minUtterances` in the manifest). For
+   every P1 fold, on that fold's *training* rows only (the other 16 RAVDESS actors + emovo, nemo, turevdb, baved) and
+   with that fold's models (ravf_p1_foldK, a0_p1_foldK, b0_p1_foldK from mc_stats.py --export-folds), each
+   utterance is scored with a reference built from k utterances of its speaker (itself + k-1 others drawn at random,
+   seed fixed, labels unused), for k = 1, 2, 3, 5, 10, 20, 30, 40, 50, 60 and all. Printed per k (mean over folds): 4-class /
+   7-class UA of rav+b0(k) and of the speaker-independent rav+a0 on the same rows, and the top-1 agreement of
+   rav+b0(k) with rav+b0(all). The minimum is the smallest k whose 4-class UA is at least the speaker-independent
+   path's on the same rows (training rows flatter both paths alike; nothing here sees the held-out actors).
+2. The speaker path's calibration temperature: NLL-optimal T on the P1 out-of-fold probabilities of rav+b0 (the
+   same data 2.0's T = 1.1 was chosen on, mc_stats.py's probs_rav_p1.npy / probs_b0_p1.npy).
+
+  /usr/bin/python3 training/ser/speaker_choice.py          # after mc_stats.py ... --tag b0 / --tag ravf --export-folds
+"""
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "training"))
+sys.path.insert(0, HERE)
+import corpora  # noqa: E402
+from common import metrics  # noqa: E402
+from mc_stats import CACHE, features, score  # noqa: E402
+
+KS = [1, 2, 3, 5, 10, 20, 30, 40, 50, 60, 0]  # 0 = every utterance of the speaker
+
+
+def head_probs(path, S):
+    m = torch.jit.load(path).eval()
+    with torch.no_grad():
+        return torch.softmax(m.head(S), 1)
+
+
+def ua(items_idx, y, p):
+    ev = metrics.evaluate([corpora.LABELS[i] for i in y[items_idx]], p[items_idx])
+    return ev["4class"]["ua"], ev["7class"]["ua"]
+
+
+def main():
+    torch.set_num_threads(1)
+    items = corpora.rows(corpora.default_data())
+    n = len(items)
+    y = np.array([it["label"] for it in items])
+    spk = np.array([it["speaker"] for it in items])
+    S, owner = features(items, 0, 0, 20240601, parts=("clean",))["clean"]
+    Sn = S.numpy()
+    rows_of = {}  # utterance -> its window rows
+    for r, o in enumerate(owner):
+        rows_of.setdefault(int(o), []).append(r)
+    utts_of = {}
+    for i in range(n):
+        utts_of.setdefault(spk[i], []).append(i)
+    res = {k: [] for k in KS}
+    rng = np.random.default_rng(20240601)
+    for k_fold, (name, tr, te) in enumerate(corpora.p1_folds(items)):
+        d = os.path.join(CACHE, "models")
+        p_rav = head_probs(os.path.join(d, "ravf_" + name, "ser.pt"), S)
+        p_a0 = head_probs(os.path.join(d, "a0_" + name, "ser.pt"), S)
+        b0 = torch.jit.load(os.path.join(d, "b0_" + name, "ser.pt")).eval()
+        eval_idx = np.nonzero(tr & (y >= 0))[0]
+        win_si = torch.log((p_rav + p_a0) / 2)
+        p_si = score(lambda s: s, win_si, owner, n)
+        full = None
+        for k in KS:
+            z = np.empty(Sn.shape, dtype=np.float32)
+            for s_name, utts in utts_of.items():
+                utts = np.array(utts)
+                for u in utts:
+                    if k == 0 or k >= len(utts):
+                        ref_u = utts
+                    else:
+                        others = utts[utts != u]
+                        ref_u = np.concatenate([[u], rng.choice(others, k - 1, replace=False)])
+                    ref = Sn[np.concatenate([rows_of[int(v)] for v in ref_u])]
+                    m = ref.mean(0)
+                    sd = ref.std(0, ddof=1) + 1e-3 if len(ref) > 1 else np.ones_like(m)
+                    r = rows_of[int(u)]
+                    z[r] = (Sn[r] - m) / sd
+            z[:, 384] = 0.0  # the shipped speaker path zeroes the numerically constant statistic (speaker_model.py)
+            with torch.no_grad():
+                p_b0 = torch.softmax(b0.head(torch.from_numpy(z)), 1)
+            p_sp = score(lambda s: s, torch.log((p_rav + p_b0) / 2), owner, n)
+            if k == 0:
+                full = p_sp
+            res[k].append((p_sp, eval_idx))
+        for k in KS:
+            p_sp, idx = res[k][-1]
+            res[k][-1] = (ua(idx, y, p_sp), ua(idx, y, p_si), float((p_sp[idx].argmax(1) == full[idx].argmax(1)).mean()))
+        print(name, {k: tuple(round(v, 3) for v in res[k][-1][0]) for k in KS}, "SI", res[0][-1][1], flush=True)
+    table = {}
+    print("k | rav+b0(k) 4c / 7c UA | rav+a0 4c / 7c UA | agreement with all-utterance reference (mean of 5 P1 folds,"
+          " each fold's training rows)")
+    for k in KS:
+        sp = np.mean([r[0] for r in res[k]], 0)
+        si = np.mean([r[1] for r in res[k]], 0)
+        ag = float(np.mean([r[2] for r in res[k]]))
+        table[k] = {"speaker_4c": sp[0], "speaker_7c": sp[1], "si_4c": si[0], "si_7c": si[1], "agreement": ag}
+        print("%s | %.3f / %.3f | %.3f / %.3f | %.3f" % (k or "all", sp[0], sp[1], si[0], si[1], ag))
+    kmin = next((k for k in KS if k and table[k]["speaker_4c"] >= table[k]["si_4c"]), None)
+    print("minimum utterances for a speaker reference:", kmin)
+    # temperature of the speaker path on the P1 out-of-fold predictions
+    p = (np.load(os.path.join(CACHE, "probs_rav_p1.npy")) + np.load(os.path.join(CACHE, "probs_b0_p1.npy"))) / 2
+    m = ~np.isnan(p[:, 0]) & (y >= 0)
+    best = None
+    for t in np.arange(0.5, 3.001, 0.05):
+        q = np.exp(np.log(np.clip(p[m], 1e-12, 1)) / t)
+        q /= q.sum(1, keepdims=True)
+        nll = float(-np.log(q[np.arange(m.sum()), y[m]]).mean())
+        if best is None or nll < best[1]:
+            best = (round(float(t), 2), nll)
+    print("speaker path temperature (NLL-optimal on P1 out-of-fold rav+b0): T = %.2f (NLL %.4f)" % best)
+    json.dump({"k_table": {str(k): v for k, v in table.items()}, "min_utterances": kmin, "temperature": best[0]},
+              open(os.path.join(CACHE, "speaker_choice.json"), "w"), indent=1)
+
+
+if __name__ == "__main__":
+    main()

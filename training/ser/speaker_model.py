@@ -1,0 +1,136 @@
+"""SER 2.1: the 2.0 ensemble (speaker-independent `forward`, unchanged) plus a speaker-aware path (issue 16, seed 000).
+
+One in-model statistics front end (stats_model.StatsFeatures) and three groups of 3 MLP heads:
+  rav  RAVDESS-only group (the 1.0 recipe), on the raw statistics         -- in both paths
+  a0   all five corpora, raw statistics                                 -- speaker-independent path (2.0)
+  b0   all five corpora, per-speaker z-normalised statistics            -- speaker-aware path
+Each group: softmax of its heads' averaged logits; the path's two groups averaged; then the calibration temperature
+(p^(1/T) renormalised, argmax unchanged). TorchScript methods (all inputs float32 except lengths, long):
+
+  forward(wav[B,S], lengths[B]) -> probs[B,7]              rav + a0 (exactly 2.0)
+  features(wav[B,S], lengths[B]) -> stats[B,F]             one statistics row per input (a 4 s window in serving)
+  forward_stats(stats[B,F]) -> probs[B,7]                  rav + a0 from precomputed statistics
+  forward_speaker_stats(stats[B,F], ref_mean[F], ref_std[F]) -> probs[B,7]   rav(stats) + b0((stats - mean) / std),
+                                                           statistic 384 (constant: float noise) zeroed, --constant
+  forward_speaker(wav[B,S], lengths[B], ref_mean[F], ref_std[F]) -> probs[B,7]
+
+The speaker reference is computed by the caller exactly as mc_stats.speaker_norm does in training: over the
+statistics rows of every window of every utterance of the speaker (the scored one included, labels unused),
+ref_mean = mean, ref_std = sample std (n - 1) + 1e-3; `speaker_reference` below is that formula.
+
+  /usr/bin/python3 training/ser/speaker_model.py /tmp/serv2/final_rav/ser.pt /tmp/serv2/final_a0/ser.pt \
+      /tmp/serv2/final_b0/ser.pt --temperature 1.1 --speaker-temperature T --out models/ser-default/ser.pt
+"""
+import argparse
+import os
+import sys
+from typing import Tuple
+
+import torch
+import torch.nn as nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from ensemble_model import HeadGroup, load_statsnet  # noqa: E402
+from stats_model import StatsFeatures  # noqa: E402
+
+
+def speaker_reference(stats: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    """mc_stats.speaker_norm's reference: mean and sample std + 1e-3 over the rows (std = 1 for a single row)."""
+    m = stats.mean(0)
+    if stats.shape[0] > 1:
+        return m, stats.std(0) + 1e-3
+    return m, torch.ones_like(m)
+
+
+class SpeakerStatsEnsemble(nn.Module):
+    def __init__(self, rav: HeadGroup, a0: HeadGroup, b0: HeadGroup, temperature: float = 1.0,
+                 speaker_temperature: float = 1.0):
+        super().__init__()
+        self.stats = StatsFeatures()
+        self.rav = rav
+        self.a0 = a0
+        self.b0 = b0
+        self.temperature = temperature
+        self.speaker_temperature = speaker_temperature
+        # 1 per statistic; 0 for statistics that are numerically constant (see --constant), whose z-score is
+        # float noise divided by the 1e-3 epsilon and then by the head's tiny batch-norm variance
+        self.register_buffer("speaker_mask", torch.ones(self.stats.dim))
+
+    @staticmethod
+    def _calibrate(p: torch.Tensor, t: float) -> torch.Tensor:
+        if t != 1.0:  # p^(1/T), renormalised (argmax unchanged)
+            return torch.softmax(torch.log(p.clamp(min=1e-12)) / t, dim=1)
+        return p
+
+    def forward(self, wav: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        return self.forward_stats(self.stats(wav, lengths))
+
+    @torch.jit.export
+    def features(self, wav: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        return self.stats(wav, lengths)
+
+    @torch.jit.export
+    def forward_stats(self, s: torch.Tensor) -> torch.Tensor:
+        return self._calibrate((self.rav(s) + self.a0(s)) / 2.0, self.temperature)
+
+    @torch.jit.export
+    def forward_speaker_stats(self, s: torch.Tensor, ref_mean: torch.Tensor, ref_std: torch.Tensor) -> torch.Tensor:
+        z = (s - ref_mean[None, :]) / ref_std[None, :] * self.speaker_mask[None, :]
+        return self._calibrate((self.rav(s) + self.b0(z)) / 2.0, self.speaker_temperature)
+
+    @torch.jit.export
+    def forward_speaker(self, wav: torch.Tensor, lengths: torch.Tensor, ref_mean: torch.Tensor,
+                        ref_std: torch.Tensor) -> torch.Tensor:
+        return self.forward_speaker_stats(self.stats(wav, lengths), ref_mean, ref_std)
+
+
+def build(rav, a0, b0, temperature=1.0, speaker_temperature=1.0):
+    nets = [load_statsnet(p) for p in (rav, a0, b0)]
+    ens = SpeakerStatsEnsemble(*[HeadGroup(n.heads) for n in nets], temperature, speaker_temperature)
+    ens.stats.load_state_dict(nets[0].stats.state_dict())
+    return ens.eval()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("rav")
+    ap.add_argument("a0")
+    ap.add_argument("b0")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--temperature", type=float, default=1.0, help="speaker-independent path (2.0: 1.1)")
+    ap.add_argument("--speaker-temperature", type=float, default=1.0, help="speaker-aware path")
+    ap.add_argument("--constant", default="384",
+                    help="statistics zeroed after speaker normalisation: 384 = mean frame energy of the per-utterance "
+                         "normalised log-mel, always 0 up to float noise (std 2.5e-8 over the 5,699 training windows, "
+                         "next smallest 0.031); its z-score is noise x 1e3 and moved the speaker path by 1e-3 for a "
+                         "1e-7 change (Java libtorch vs PyTorch 1.13)")
+    args = ap.parse_args()
+    ens = build(args.rav, args.a0, args.b0, 1.0, 1.0)
+    torch.manual_seed(0)
+    x = torch.randn(3, 48000) * 0.1
+    lengths = torch.tensor([48000, 30000, 8000])
+    parts = [torch.jit.load(p).eval() for p in (args.rav, args.a0, args.b0)]
+    with torch.no_grad():
+        ref = (parts[0](x, lengths) + parts[1](x, lengths)) / 2
+        got = ens(x, lengths)
+        d1 = float((ref - got).abs().max())
+        s = ens.features(x, lengths)
+        m, sd = speaker_reference(s)
+        z = (s - m) / sd
+        ref2 = (parts[0](x, lengths) + torch.softmax(parts[2].head(z), 1)) / 2
+        d2 = float((ref2 - ens.forward_speaker(x, lengths, m, sd)).abs().max())
+    print("max |forward - mean(rav, a0)| = %.2e, |forward_speaker - mean(rav, b0(z))| = %.2e" % (d1, d2))
+    assert d1 < 1e-5 and d2 < 1e-5
+    ens.temperature = args.temperature
+    ens.speaker_temperature = args.speaker_temperature
+    for i in [int(v) for v in args.constant.split(",") if v]:
+        ens.speaker_mask[i] = 0.0
+    sm = torch.jit.script(ens)
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    sm.save(args.out)
+    print("wrote", args.out, os.path.getsize(args.out), "bytes")
+
+
+if __name__ == "__main__":
+    main()
