@@ -2,7 +2,6 @@ package io.emostream.fusion.streams;
 
 import io.emostream.contracts.DeadLetter;
 import io.emostream.contracts.EmotionScore;
-import io.emostream.contracts.EventSerdes;
 import io.emostream.contracts.FailureReason;
 import io.emostream.contracts.FusedEmotion;
 import io.emostream.contracts.KafkaTracing;
@@ -79,6 +78,10 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
     private final Map<String, EmotionScore> parsedWaiting;
 
     private final long emittedBucketMs;
+    /** window + grace and the idle timeout in ms, computed once (not a Duration per record on the hot path). */
+    private final long waitMs;
+
+    private final long idleTimeoutMs;
 
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<String, byte[]> pending;
@@ -100,6 +103,8 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
         this.tracer = tracer;
         this.service = service;
         this.emittedBucketMs = emittedBucketMs(settings);
+        this.waitMs = settings.waitMs();
+        this.idleTimeoutMs = settings.idleTimeout().toMillis();
         this.parsedWaiting = new LinkedHashMap<>(1024, 0.75f, false) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, EmotionScore> eldest) {
@@ -167,7 +172,7 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
         Header tp = record.headers() == null ? null : record.headers().lastHeader(KafkaTracing.TRACEPARENT);
         WaitingScore arrived = new WaitingScore(
                 side,
-                record.timestamp() + settings.waitMs(),
+                record.timestamp() + waitMs,
                 record.timestamp(),
                 meta.partition(),
                 meta.offset(),
@@ -238,7 +243,7 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
     /** Emits every waiting score whose deadline has passed, alone. */
     private void expire(long now) {
         long horizon = context.currentStreamTimeMs();
-        if (now - lastInputAt >= settings.idleTimeout().toMillis()) {
+        if (now - lastInputAt >= idleTimeoutMs) {
             horizon = Math.max(horizon, now);
         }
         for (DeadlineIndex.Due due : index.pollDue(horizon, MAX_EXPIRED_PER_TICK)) {
@@ -338,7 +343,7 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
             WaitingScore trigger,
             WaitingScore partner) {
         FusedEmotion fused = joiner.fuse(speech, text, correction, Instant.ofEpochMilli(now));
-        byte[] value = EventSerdes.FUSED_EMOTION.serialize(Topics.EMOTIONS, fused);
+        byte[] value = FusionJson.writeFused(fused);
         if (value.length > MAX_RESULT_BYTES) {
             return false;
         }
