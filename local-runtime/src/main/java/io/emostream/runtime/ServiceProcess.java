@@ -78,6 +78,15 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     /** The configuration every service reads, as environment variables (MicroProfile Config naming). */
+    /**
+     * glibc malloc settings for the JVM that runs the models (libtorch, ONNX Runtime), as in its container image: keep
+     * freed native buffers of up to 64 MB in the heap instead of mmap/munmap per forward pass and trim only above
+     * 256 MB. Without them each SER forward pass maps and faults in its buffers afresh: p50 ~18-20 ms instead of ~4 ms
+     * per 3 s utterance, most of it system time (issue 21, bench/README.md). Values in the environment win.
+     */
+    static final Map<String, String> NATIVE_MALLOC =
+            Map.of("MALLOC_MMAP_THRESHOLD_", "67108864", "MALLOC_TRIM_THRESHOLD_", "268435456");
+
     static Map<String, String> environment(ServiceSpec spec, RuntimeSettings settings) {
         Map<String, String> env = new HashMap<>();
         env.put("QUARKUS_HTTP_PORT", Integer.toString(settings.servicePort(spec)));
@@ -94,6 +103,9 @@ final class ServiceProcess implements AutoCloseable {
         env.put("EMOSTREAM_INGEST_API_KEYS", settings.apiKey());
         // the console's uploads go through reporting to ingest: where ingest listens on this platform
         env.put("EMOSTREAM_REPORTING_INGEST_URL", settings.serviceUrl(ServiceSpec.named("ingest")));
+        if (spec.name().equals("inference")) {
+            NATIVE_MALLOC.forEach((k, v) -> env.put(k, System.getenv().getOrDefault(k, v)));
+        }
         if (System.getenv("QUARKUS_OTEL_EXPORTER_OTLP_ENDPOINT") == null
                 && System.getenv("QUARKUS_OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") == null) {
             // no trace collector: record no new traces (their ids still reach the rows), so nothing fails to export
