@@ -2,6 +2,7 @@
 
   /usr/bin/python3 training/fusion/fusion_eval.py [--scores /tmp/emostream-fusion/scores] [--sets /tmp/emostream-fusion]
         [--ser-a F --ser-b F --ter-a F --ter-b F --ser-speech-only F] [--out training/fusion/results.json]
+        [--shipped F (gate.theta of the shipped gate, reported as `shipped`; default: --out before this run)]
 
 Each score file has columns key,truth,neutral,happy,sad,angry,fear,disgust,surprise (emotion-models/evaluate
 --scores). Pass another SER's out-of-fold scores with --ser-a/--ser-b to re-run everything for a new SER.
@@ -10,6 +11,8 @@ Methods (all produce p = w_s·p_speech + w_t·p_text with w_s + w_t = 1, as the 
   speech, text       one modality alone
   fixed              w1 = 0.6, w2 = 1.0 (seed 003), normalised
   confidence         each weight scaled by 1 - H(p)/log 7 (the service's CONFIDENCE mode)
+  shipped            GATED with the θ shipped before this run (--shipped, default: the --out file's gate.theta as
+                     it was before this run), for comparison with the θ re-fitted on the current scores
   gated              learned: w_s = sigmoid(theta . phi), phi = [1, c_s, c_t, ln p_speech(7), ln p_text(7)],
                      c = 1 - H/log 7, probabilities clipped at 1e-4 before the log; theta maximises the class- and
                      set-balanced log-likelihood of the true label under the mixture on the dev part, L2 strength
@@ -77,7 +80,7 @@ def fuse(method, ps, pt, theta=None):
         a, b = FIXED[0] * certainty(ps), FIXED[1] * certainty(pt)
         tot = a + b
         w = np.where(tot > 0, a / np.where(tot > 0, tot, 1), FIXED[0] / sum(FIXED))
-    elif method == "gated":
+    elif method in ("gated", "shipped"):
         w = 1.0 / (1.0 + np.exp(-(features(ps, pt) @ theta)))
     else:
         raise ValueError(method)
@@ -145,7 +148,13 @@ def main():
     for k in ("ser-a", "ser-b", "ter-a", "ter-b", "ser-speech-only"):
         ap.add_argument("--" + k, default=None)
     ap.add_argument("--out", default=os.path.join(HERE, "results.json"))
+    ap.add_argument("--shipped", default=None, help="JSON with gate.theta of the shipped gate (default: --out)")
     a = ap.parse_args()
+    shipped_file = a.shipped or a.out
+    shipped = None
+    if os.path.exists(shipped_file):
+        with open(shipped_file) as fi:
+            shipped = np.array(json.load(fi)["gate"]["theta"], dtype=np.float64)
     f = lambda k: getattr(a, k.replace("-", "_")) or os.path.join(a.scores, k.replace("-", "_") + ".csv")  # noqa
     man = {**read_manifest(os.path.join(a.sets, "a_ravdess.csv")), **read_manifest(os.path.join(a.sets, "b.csv"))}
     rows = []
@@ -174,6 +183,11 @@ def main():
         rng = np.random.default_rng(7)
         fold = rng.integers(0, 3, sel.sum())
         best = None
+        if shipped is not None:  # the shipped θ on the same CV test folds (not fitted on them with these scores)
+            shipped_cv.append(float(np.mean([np.mean([
+                ua4(truth[sel][fold == k][sets[sel][fold == k] == g],
+                    fuse("gated", ps[sel][fold == k], pt[sel][fold == k], shipped)[0][sets[sel][fold == k] == g])
+                for g in ("A", "B")]) for k in range(3)])))
         for l2 in (1e-4, 1e-3, 1e-2, 1e-1):
             scores = []
             for k in range(3):
@@ -187,6 +201,7 @@ def main():
         return fit_gate(ps[sel], pt[sel], y[sel], sw, best[1], used), best
 
     dev = part == "dev"
+    shipped_cv = []
     # which inputs the gate may use, chosen on dev with the transcript of A held out: RAVDESS has two sentences,
     # so a gate that reads the text probabilities can learn the two sentences rather than when to trust text
     choice = {}
@@ -207,10 +222,14 @@ def main():
             name, choice[name]["A_unseen_sentence_ua4"], choice[name]["B_dev_ua4"]))
     chosen = max(choice, key=lambda k: choice[k]["score"])
     used = FEATURE_SETS[chosen]
+    shipped_cv.clear()
     theta, (cv, l2) = fit(dev, used)
+    if shipped is not None:
+        print("shipped theta, same 3-fold dev CV test folds: mean UA4 %.4f (re-fitted: %.4f)" % (shipped_cv[0], cv))
     print("gate: inputs %s, l2 %g (3-fold dev CV mean UA4 %.4f), theta %s" % (chosen, l2, cv,
                                                                            np.round(theta, 4).tolist()))
-    methods = ["speech", "text", "fixed", "confidence", "gated"]
+    methods = ["speech", "text", "fixed", "confidence"] + (["shipped"] if shipped is not None else []) + ["gated"]
+    th_of = lambda m, th: shipped if m == "shipped" else th  # noqa
     table = {}
     for pname in ("dev", "test"):
         for sname, ssel in (("A", sets == "A"), ("B", sets == "B"), ("A+B", np.ones(len(rows), bool)),
@@ -218,7 +237,7 @@ def main():
                             ("B goemotions", (sets == "B") & (corpus == "goemotions"))):
             sel = ssel & (part == pname)
             for mth in methods:
-                p, w = fuse(mth, ps[sel], pt[sel], theta)
+                p, w = fuse(mth, ps[sel], pt[sel], th_of(mth, theta))
                 r = report(truth[sel], p)
                 r["mean_speech_weight"] = float(w.mean())
                 table["%s|%s|%s" % (pname, sname, mth)] = r
@@ -233,7 +252,7 @@ def main():
     rob = {}
     for mth in methods:
         sel = (part == "test") & (sets == "A") & (stmt == "02")
-        p, _ = fuse(mth, ps[sel], pt[sel], theta_s1)
+        p, _ = fuse(mth, ps[sel], pt[sel], th_of(mth, theta_s1))
         rob[mth] = report(truth[sel], p)
     # speech-only corpora: no transcript, the service emits the speech score alone
     so = {}
@@ -247,6 +266,9 @@ def main():
            "gate": {"theta": theta.tolist(), "phi": ["1", "c_speech", "c_text"] + ["ln p_speech." + l for l in LABELS]
                     + ["ln p_text." + l for l in LABELS], "l2": l2, "dev_cv_mean_ua4": cv, "inputs": chosen,
                     "input_choice_on_dev": choice},
+           "shipped_gate": None if shipped is None else {
+               "theta": shipped.tolist(), "source": shipped_file,
+               "dev_cv_mean_ua4_same_folds": shipped_cv[0] if shipped_cv else None},
            "table": table, "robustness_statement02_unseen": rob, "speech_only_corpora": so,
            "counts": {"%s|%s" % (p_, s_): int(((part == p_) & (sets == s_)).sum()) for p_ in ("dev", "test")
                       for s_ in ("A", "B")}}
