@@ -10,7 +10,6 @@ import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.IValueUtils;
-import io.emostream.contracts.Distribution;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -65,13 +64,7 @@ final class SpeakerScoring {
         }
         List<float[]> windows = new ArrayList<>();
         List<Integer> owners = new ArrayList<>();
-        for (int i = 0; i < utterances.size(); i++) {
-            float[] wav = sanitise(utterances.get(i), i);
-            for (float[] w : SpeechEmotionModel.windows(wav, manifest.windowSamples(), manifest.hopSamples())) {
-                windows.add(w);
-                owners.add(i);
-            }
-        }
+        SpeechEmotionModel.cut(manifest, utterances, windows, owners);
         PtSymbolBlock block = block();
         float[][] stats = new float[windows.size()][];
         for (int k = 0; k < windows.size(); k++) {
@@ -92,16 +85,7 @@ final class SpeakerScoring {
             }
             count[owner]++;
         }
-        int[] canonicalIndex = manifest.canonicalIndex();
-        List<Prediction> out = new ArrayList<>(utterances.size());
-        for (int i = 0; i < utterances.size(); i++) {
-            float[] p = new float[c];
-            for (int j = 0; j < c; j++) {
-                p[j] = (float) (sum[i][j] / count[i]);
-            }
-            out.add(new Prediction(p, Distribution.fromModelOutput(canonicalIndex, p), count[i]));
-        }
-        return out;
+        return SpeechEmotionModel.averaged(sum, count, manifest.canonicalIndex());
     }
 
     /**
@@ -191,23 +175,5 @@ final class SpeakerScoring {
                 }
             }
         }
-    }
-
-    private float[] sanitise(float[] wav, int index) {
-        if (wav == null || wav.length < manifest.minSamples()) {
-            throw new IllegalArgumentException("audio input " + index + " too short: " + (wav == null ? 0 : wav.length)
-                    + " samples, the model needs at least " + manifest.minSamples() + " (" + manifest.sampleRate()
-                    + " Hz mono)");
-        }
-        float[] out = null;
-        for (int i = 0; i < wav.length; i++) {
-            if (!Float.isFinite(wav[i])) {
-                if (out == null) {
-                    out = wav.clone();
-                }
-                out[i] = 0f;
-            }
-        }
-        return out == null ? wav : out;
     }
 }

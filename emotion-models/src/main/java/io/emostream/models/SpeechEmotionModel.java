@@ -143,13 +143,7 @@ public final class SpeechEmotionModel implements EmotionModel<float[]> {
     public List<Prediction> predict(List<float[]> inputs) {
         List<float[]> windows = new ArrayList<>();
         List<Integer> owners = new ArrayList<>();
-        for (int i = 0; i < inputs.size(); i++) {
-            float[] wav = sanitise(inputs.get(i), i);
-            for (float[] w : windows(wav, manifest.windowSamples(), manifest.hopSamples())) {
-                windows.add(w);
-                owners.add(i);
-            }
-        }
+        cut(manifest, inputs, windows, owners);
         int c = manifest.labels().size();
         double[][] sum = new double[inputs.size()][c];
         int[] count = new int[inputs.size()];
@@ -168,10 +162,29 @@ public final class SpeechEmotionModel implements EmotionModel<float[]> {
                 count[owner]++;
             }
         }
-        List<Prediction> out = new ArrayList<>(inputs.size());
+        return averaged(sum, count, canonicalIndex);
+    }
+
+    /**
+     * Checks and cleans every utterance ({@link #sanitise}) and cuts it into windows ({@link #windows}); {@code
+     * owners} gets, per window, the index of the utterance it came from.
+     */
+    static void cut(ModelManifest m, List<float[]> inputs, List<float[]> windows, List<Integer> owners) {
         for (int i = 0; i < inputs.size(); i++) {
-            float[] p = new float[c];
-            for (int j = 0; j < c; j++) {
+            float[] wav = sanitise(m, inputs.get(i), i);
+            for (float[] w : windows(wav, m.windowSamples(), m.hopSamples())) {
+                windows.add(w);
+                owners.add(i);
+            }
+        }
+    }
+
+    /** One prediction per utterance: the mean of its windows' probabilities ({@code sum}, {@code count} windows). */
+    static List<Prediction> averaged(double[][] sum, int[] count, int[] canonicalIndex) {
+        List<Prediction> out = new ArrayList<>(sum.length);
+        for (int i = 0; i < sum.length; i++) {
+            float[] p = new float[sum[i].length];
+            for (int j = 0; j < p.length; j++) {
                 p[j] = (float) (sum[i][j] / count[i]);
             }
             out.add(new Prediction(p, Distribution.fromModelOutput(canonicalIndex, p), count[i]));
@@ -241,7 +254,8 @@ public final class SpeechEmotionModel implements EmotionModel<float[]> {
         return out;
     }
 
-    private float[] sanitise(float[] wav, int index) {
+    /** The utterance if it is long enough, with non-finite samples (NaN, ±Inf) replaced by 0 (a copy only then). */
+    static float[] sanitise(ModelManifest manifest, float[] wav, int index) {
         if (wav == null || wav.length < manifest.minSamples()) {
             throw new IllegalArgumentException("audio input " + index + " too short: " + (wav == null ? 0 : wav.length)
                     + " samples, the model needs at least " + manifest.minSamples() + " (" + manifest.sampleRate()
