@@ -16,8 +16,7 @@ if [[ ! -f "$ts" ]]; then
   fi
 fi
 ./emostream build
-# glibc malloc as the inference service runs (ServiceProcess.NATIVE_MALLOC): libtorch's forward buffers reused, not re-mapped
-export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-67108864}" MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-268435456}"
+source "$root/emotion-models/native-malloc.sh"
 exec java -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   -cp "emotion-models/target/emotion-models.jar:emotion-models/target/lib/*" \
   io.emostream.models.tools.Benchmark models --iterations "$iters" --torchscript-encoder "$ts"

@@ -5,6 +5,5 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
 ./emostream build
 export EMOSTREAM_REPO="$REPO"
-# glibc malloc as the inference service runs (ServiceProcess.NATIVE_MALLOC): libtorch's forward buffers reused, not re-mapped
-export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-67108864}" MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-268435456}"
+source "$REPO/emotion-models/native-malloc.sh"
 exec java -Xmx2g -cp "bench/target/bench.jar:bench/target/lib/*" "$@"
