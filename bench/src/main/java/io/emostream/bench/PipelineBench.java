@@ -255,6 +255,14 @@ public final class PipelineBench {
             f.put("jit_cpu_ms_per_utterance_" + jvm, jit * 1000);
         }
         f.put("jit_cpu_ms_per_utterance_total", jitTotal * 1000);
+        StringBuilder tables = new StringBuilder();
+        for (String jvm : threads0.keySet()) {
+            tables.append("== ").append(jvm).append('\n');
+            tables.append(ThreadCpu.table(threads0.get(jvm), threads1.get(jvm), seconds, 15));
+        }
+        Path threadsFile = Stats.repo().resolve("bench").resolve("target").resolve("pipeline-threads.txt");
+        Files.writeString(threadsFile, tables);
+        System.out.println("CPU by thread of each JVM during the run: " + threadsFile);
         for (String m : List.of("speech", "text")) { // the models' share of the inference stage
             double n = inf1.get(m + "_utterances") - inf0.get(m + "_utterances");
             double batches = inf1.get(m + "_batches") - inf0.get(m + "_batches");
