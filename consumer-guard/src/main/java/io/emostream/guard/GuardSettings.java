@@ -52,7 +52,7 @@ public record GuardSettings(
                 2,
                 Duration.ofSeconds(60),
                 1000,
-                Duration.ofMillis(200),
+                Duration.ofSeconds(1),
                 false,
                 Optional.empty(),
                 Optional.empty());

@@ -120,7 +120,7 @@ class PoisonGuardTest {
         assertThat(r.processed()).hasSize(5000);
         long markers = markersOf(new GuardKey(group, topic, 0).id());
         System.out.printf("normal mode: %d markers for 5000 records%n", markers);
-        // one at the restart point, then one per reached-interval (200 ms) at most, plus the release
+        // one at the restart point, then one per reached-interval (1 s) at most, plus the release
         assertThat(markers).isLessThan(50);
     }
 
