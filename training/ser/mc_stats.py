@@ -14,8 +14,18 @@ Candidates: shipped (models/ser-default 1.0 weights, no training), rav (same rec
 recipe inside this pipeline), a (all corpora), b (a + per-speaker z-normalisation of the statistics over the
 speaker's own utterances, labels unused: training-only, the Java path scores single utterances), e (a + telephone
 band copies: 300-3400 Hz, 8 kHz, mu-law round trip).
+
+Training methods of the seeds (any of them switches to train_ext; settings fixed a priori, nothing chosen on test data):
+  --avg K      checkpoint averaging (seed 001): every head's weights averaged over its last K epochs. The same run
+               also writes the last-epoch model as <tag>_last (the plain recipe, same initialisation: a paired baseline).
+  --dann G     domain-adversarial training (seed 004): a corpus classifier (5 corpora, baved included) on each head's
+               penultimate layer behind a gradient reversal layer, weight G * (2 / (1 + exp(-10 p)) - 1), p = progress.
+  --dann-weight cell   the adversary's loss balanced over (corpus, emotion) cells instead of corpora (label shift).
+  --center L   centre loss (seed 004) on each head's penultimate layer, weight L, centres by SGD (lr 0.5).
+  nice -n 19 /usr/bin/python3 training/ser/mc_stats.py --candidate b --copies 0 --batch 256 --lr 2e-3 --avg 5 --dann 0.3 --tag b0dann
 """
 import argparse
+import copy
 import hashlib
 import json
 import math
@@ -35,7 +45,7 @@ sys.path.insert(0, HERE)
 import corpora  # noqa: E402
 from common import metrics  # noqa: E402
 from stats_model import StatsNet  # noqa: E402
-from train_ser import augment, collate, windows  # noqa: E402
+from train_ser import GradReverse, augment, collate, windows  # noqa: E402
 from train_stats import train_mlp  # noqa: E402
 
 CACHE = "/tmp/serv2"
@@ -130,8 +140,83 @@ def speaker_norm(S, owner, items, ref_S=None, ref_owner=None):
     return out
 
 
-def train_heads(S, y, args, seed):
-    return train_mlp(StatsNet(hidden=args.hidden, dropout=args.dropout, heads=args.heads), S, y, args, seed)
+def train_heads(S, y, args, seed, dom=None):
+    """{suffix: model}: "" is the candidate; with --avg also "_last" (the last epoch of the same run)."""
+    if not (args.avg or args.dann or args.center):
+        return {"": train_mlp(StatsNet(hidden=args.hidden, dropout=args.dropout, heads=args.heads), S, y, args, seed)}
+    return train_ext(S, y, dom, args, seed)
+
+
+def train_ext(S, y, dom, args, seed):
+    """train_stats.train_mlp (same class-weighted CE, optimiser, shuffling and per-head seeds) plus the seeds' methods:
+    domain-adversarial corpus classifier (--dann), centre loss (--center), checkpoint averaging (--avg). Unlike
+    train_mlp, the heads' initial weights are seeded too (train_mlp's depend on torch's unseeded global state)."""
+    torch.manual_seed(seed)
+    model = StatsNet(hidden=args.hidden, dropout=args.dropout, heads=args.heads)
+    counts = np.bincount(y, minlength=len(LABELS)).astype(np.float64)
+    cw = torch.tensor(counts.sum() / (len(LABELS) * np.maximum(counts, 1)), dtype=torch.float32)
+    ce = nn.CrossEntropyLoss(weight=cw, label_smoothing=0.1)
+    nd = len(corpora.CORPORA)
+    # adversary's loss weights: corpora balanced ("corpus"), or every (corpus, emotion) cell balanced ("cell": the
+    # corpora's emotion mixes differ, BAVED's labelled rows are all neutral, so with "corpus" the emotion itself
+    # tells the corpus apart and the reversed gradient also removes emotion information)
+    key = dom if args.dann_weight == "corpus" else dom * len(LABELS) + y
+    kc = np.bincount(key).astype(np.float64)
+    rw = len(key) / ((kc > 0).sum() * kc[key])  # mean 1 over the rows
+    rwt = torch.tensor(rw, dtype=torch.float32)
+    dce = nn.CrossEntropyLoss(reduction="none")
+    yt, dt = torch.from_numpy(y), torch.from_numpy(dom)
+    emb_dim = args.hidden // 2
+    last = []
+    for h_i, head in enumerate(model.heads):
+        torch.manual_seed(seed + 7919 * h_i)
+        rng = np.random.default_rng(seed + 7919 * h_i)
+        params = list(head.parameters())
+        if args.dann:
+            adv = nn.Sequential(nn.Linear(emb_dim, 64), nn.ReLU(), nn.Linear(64, nd))
+            params += list(adv.parameters())
+        opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=args.wd)
+        if args.center:
+            centers = nn.Parameter(torch.randn(len(LABELS), emb_dim) * 0.1)
+            copt = torch.optim.SGD([centers], lr=0.5)
+        head.train()
+        steps = math.ceil(len(y) / args.batch) * args.epochs
+        step, snaps = 0, []
+        for ep in range(args.epochs):
+            perm = rng.permutation(len(y))
+            for b in range(0, len(y), args.batch):
+                idx = perm[b:b + args.batch]
+                step += 1
+                if len(idx) < 2:
+                    continue
+                e = head.mlp[:5](head.norm(S[idx]))  # penultimate layer (after the 2nd ReLU, before dropout)
+                loss = ce(head.mlp[5:](e), yt[idx])
+                if args.dann:
+                    lam = args.dann * (2.0 / (1.0 + math.exp(-10.0 * step / steps)) - 1.0)
+                    loss = loss + (dce(adv(GradReverse.apply(e, lam)), dt[idx]) * rwt[idx]).sum() / rwt[idx].sum()
+                if args.center:
+                    loss = loss + args.center * ((e - centers[yt[idx]]) ** 2).sum(1).mean() / 2
+                    copt.zero_grad()
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                if args.center:
+                    copt.step()
+            if args.avg and ep >= args.epochs - args.avg:
+                snaps.append({k: v.detach().clone() for k, v in head.state_dict().items()})
+        head.eval()
+        last.append(copy.deepcopy(head.state_dict()))
+        if args.avg:  # float tensors averaged (batch-norm running statistics too), counters from the last epoch
+            head.load_state_dict({k: (sum(s[k] for s in snaps) / len(snaps)) if snaps[-1][k].is_floating_point()
+                                  else snaps[-1][k] for k in snaps[-1]})
+    model.eval()
+    out = {"": model}
+    if args.avg:
+        m_last = copy.deepcopy(model)
+        for head, sd in zip(m_last.heads, last):
+            head.load_state_dict(sd)
+        out["_last"] = m_last.eval()
+    return out
 
 
 @torch.no_grad()
@@ -163,11 +248,18 @@ def main():
     ap.add_argument("--hidden", type=int, default=256)
     ap.add_argument("--dropout", type=float, default=0.3)
     ap.add_argument("--seed", type=int, default=20240601)
+    ap.add_argument("--train-seed", type=int, default=None,
+                    help="seed of the training only (default: --seed); the cached features stay those of --seed")
     ap.add_argument("--dup", default="", help="repeat a corpus' training rows, e.g. ravdess=2")
     ap.add_argument("--tag", default=None, help="name of the result files (default: the candidate)")
     ap.add_argument("--features-only", default=None, help="compute (cache) only these parts, e.g. tel")
     ap.add_argument("--export-folds", action="store_true", help="also save every fold model under /tmp/serv2/models")
     ap.add_argument("--export", default=None, help="train on every row and write DIR/ser.pt")
+    ap.add_argument("--avg", type=int, default=0, help="checkpoint averaging: weights of the last K epochs (seed 001)")
+    ap.add_argument("--dann", type=float, default=0.0, help="gradient-reversal weight of the corpus adversary (seed 004)")
+    ap.add_argument("--dann-weight", default="corpus", choices=["corpus", "cell"],
+                    help="balance the adversary's loss over corpora or over (corpus, emotion) cells")
+    ap.add_argument("--center", type=float, default=0.0, help="centre-loss weight on the penultimate layer (seed 004)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     tag = args.tag or args.candidate
@@ -191,19 +283,22 @@ def main():
     # training rows: one clean statistics row per window + the copies
     tr_S = torch.cat([v[0] for v in F.values()])
     tr_o = np.concatenate([v[1] for v in F.values()])
-    results = {"args": vars(args), "folds": {}}
-    all_probs = {}
+    tseed = args.seed if args.train_seed is None else args.train_seed
+    dom_items = np.array([corpora.CORPORA.index(c) for c in corpus])
+    variants = [""] + (["_last"] if args.avg else [])
+    results = {v: {"args": vars(args), "folds": {}} for v in variants}
+    all_probs = {v: {} for v in variants}
     if args.candidate == "shipped":
         shipped = torch.jit.load(os.path.join(REPO, "models", "ser-default", "ser.pt")).eval()
         p = score(shipped.head, win_S, win_o, n)
-        all_probs = {"p1": p.copy(), "p2": p.copy()}
-        all_probs["p1"][corpus != "ravdess"] = np.nan
-        all_probs["p2"][corpus == "baved"] = np.nan
+        all_probs[""] = {"p1": p.copy(), "p2": p.copy()}
+        all_probs[""]["p1"][corpus != "ravdess"] = np.nan
+        all_probs[""]["p2"][corpus == "baved"] = np.nan
     for proto in [p for p in args.protocols.split(",") if p in ("p1", "p2")]:
         if args.candidate == "shipped":
             break
         folds = corpora.p1_folds(items) if proto == "p1" else corpora.p2_folds(items)
-        probs = np.full((n, len(LABELS)), np.nan)
+        probs = {v: np.full((n, len(LABELS)), np.nan) for v in variants}
         for k, (name, tr_items, te_items) in enumerate(folds):
             tr_items = tr_items & (y_items >= 0)
             if args.candidate == "rav":
@@ -213,34 +308,39 @@ def main():
                 continue
             t1 = time.time()
             idx = upweight(np.nonzero(m)[0], tr_o, items, args.dup)
-            model = train_heads(tr_S[torch.from_numpy(idx)], y_items[tr_o[idx]], args, args.seed + k)
+            models = train_heads(tr_S[torch.from_numpy(idx)], y_items[tr_o[idx]], args, tseed + k,
+                                 dom_items[tr_o[idx]])
             mt = te_items[win_o]
-            p = score(model.head, win_S[torch.from_numpy(mt)], win_o[mt], n)
-            sel = ~np.isnan(p[:, 0])
-            probs[sel] = p[sel]
-            ev = metrics.evaluate([LABELS[i] for i in y_items[sel & (y_items >= 0)]], p[sel & (y_items >= 0)])
-            results["folds"][name] = {"7class_ua": ev["7class"]["ua"], "4class_ua": ev["4class"]["ua"]}
-            print("[%s %s] %s (%.0fs)" % (tag, name, metrics.summary(ev), time.time() - t1), flush=True)
-            if args.export_folds:  # a model dir per fold, for emotion-models/evaluate on what the fold never saw
-                d = os.path.join(CACHE, "models", "%s_%s" % (tag, name))
-                os.makedirs(d, exist_ok=True)
-                torch.jit.script(model).save(os.path.join(d, "ser.pt"))
-                man = json.load(open(os.path.join(REPO, "models", "ser-default", "manifest.json")))
-                man.update({"name": "ser-%s-%s" % (tag, name), "version": "0.0.0-fold",
-                            "metrics": {"note": "protocol fold model, not shipped"}})
-                man["training"] = {"note": "mc_stats.py fold " + name}
-                json.dump(man, open(os.path.join(d, "manifest.json"), "w"), indent=1)
-        all_probs[proto] = probs
-    for proto, probs in all_probs.items():
-        np.save(os.path.join(CACHE, "probs_%s_%s.npy" % (tag, proto)), probs)
-        results[proto] = corpora.report(items, probs, "%s %s" % (tag, proto))
-    fold_means(results)
-    if all_probs:
-            json.dump(results, open(os.path.join(CACHE, "result_%s.json" % tag), "w"), indent=1)
+            for v, model in models.items():
+                p = score(model.head, win_S[torch.from_numpy(mt)], win_o[mt], n)
+                sel = ~np.isnan(p[:, 0])
+                probs[v][sel] = p[sel]
+                ev = metrics.evaluate([LABELS[i] for i in y_items[sel & (y_items >= 0)]], p[sel & (y_items >= 0)])
+                results[v]["folds"][name] = {"7class_ua": ev["7class"]["ua"], "4class_ua": ev["4class"]["ua"]}
+                print("[%s %s] %s (%.0fs)" % (tag + v, name, metrics.summary(ev), time.time() - t1), flush=True)
+                if args.export_folds:  # a model dir per fold, for emotion-models/evaluate on what the fold never saw
+                    d = os.path.join(CACHE, "models", "%s_%s" % (tag + v, name))
+                    os.makedirs(d, exist_ok=True)
+                    torch.jit.script(model).save(os.path.join(d, "ser.pt"))
+                    man = json.load(open(os.path.join(REPO, "models", "ser-default", "manifest.json")))
+                    man.update({"name": "ser-%s-%s" % (tag + v, name), "version": "0.0.0-fold",
+                                "metrics": {"note": "protocol fold model, not shipped"}})
+                    man["training"] = {"note": "mc_stats.py fold " + name}
+                    json.dump(man, open(os.path.join(d, "manifest.json"), "w"), indent=1)
+        for v in variants:
+            all_probs[v][proto] = probs[v]
+    for v in variants:
+        for proto, probs in all_probs[v].items():
+            np.save(os.path.join(CACHE, "probs_%s_%s.npy" % (tag + v, proto)), probs)
+            results[v][proto] = corpora.report(items, probs, "%s %s" % (tag + v, proto))
+        fold_means(results[v])
+        if all_probs[v]:
+            json.dump(results[v], open(os.path.join(CACHE, "result_%s.json" % (tag + v)), "w"), indent=1)
     if args.export:
         keep = (y_items[tr_o] >= 0) & ((corpus[tr_o] == "ravdess") if args.candidate == "rav" else True)
         idx = upweight(np.nonzero(keep)[0], tr_o, items, args.dup)
-        model = train_heads(tr_S[torch.from_numpy(idx)], y_items[tr_o[idx]], args, args.seed)
+        model = train_heads(tr_S[torch.from_numpy(idx)], y_items[tr_o[idx]], args, tseed,
+                            dom_items[tr_o[idx]])[""]
         os.makedirs(args.export, exist_ok=True)
         torch.jit.script(model).save(os.path.join(args.export, "ser.pt"))
         print("exported", args.export)

@@ -2,6 +2,7 @@
 
   /usr/bin/python3 training/ser/mc_table.py shipped a b e         # markdown table
   /usr/bin/python3 training/ser/mc_table.py --mean a+e            # also an ensemble: saved protocol probabilities averaged
+  /usr/bin/python3 training/ser/mc_table.py --paired b0dann:b0avg_last   # P1 per fold, candidate - baseline
 
 P1 = mean over the 5 RAVDESS actor folds (as the 1.0 manifest reports it); P2 = UA on each held-out corpus and the mean
 over the four. For `shipped` (trained on all 20 RAVDESS actors, nothing else) its P1 is the 1.0 manifest's
@@ -48,7 +49,25 @@ def load(tag, items):
     return json.load(open(os.path.join(CACHE, "result_%s.json" % tag)))
 
 
+def paired(pairs):
+    """P1 4-class UA per fold of each candidate, its difference to the baseline per fold, mean differences, and the
+    baseline's fold spread (standard deviation of its 5 fold UAs)."""
+    print("| candidate | vs | P1 4c per fold (candidate) | candidate − baseline per fold | mean 4c / 7c | baseline fold sd |")
+    print("|---|---|---|---|---|---|")
+    for pr in pairs:
+        t, b = pr.split(":")
+        ft, fb = (json.load(open(os.path.join(CACHE, "result_%s.json" % x)))["folds"] for x in (t, b))
+        p1 = [k for k in sorted(ft) if k.startswith("p1_")]
+        d4 = [ft[k]["4class_ua"] - fb[k]["4class_ua"] for k in p1]
+        d7 = [ft[k]["7class_ua"] - fb[k]["7class_ua"] for k in p1]
+        print("| %s | %s | %s | %s | %+.3f / %+.3f | %.3f |" % (
+            t, b, " ".join("%.3f" % ft[k]["4class_ua"] for k in p1), " ".join("%+.3f" % x for x in d4),
+            np.mean(d4), np.mean(d7), np.std([fb[k]["4class_ua"] for k in p1])))
+
+
 def main():
+    if "--paired" in sys.argv:
+        return paired([a for a in sys.argv[1:] if not a.startswith("--")])
     tags = [a for a in sys.argv[1:] if not a.startswith("--")]
     items = corpora.rows(corpora.default_data())
     print("| candidate | P1 RAVDESS 4c / 7c UA | P2 ravdess | P2 emovo | P2 nemo | P2 turevdb | P2 mean 4c / 7c | ECE P2 (rav/emo/nemo/tur) |")
