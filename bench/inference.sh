@@ -12,6 +12,9 @@ cd "$(dirname "$0")/.."
 iters="${1:-200}"; nspeech="${2:-300}"; ntext="${3:-1000}"
 ./emostream build
 cp="bench/target/bench.jar:bench/target/lib/*"
+# the bare forward runs with the same glibc malloc settings as the service (without them a pass faults its buffers
+# in afresh: bimodal, p99 ~5x p50), so the service-vs-bare ratio compares like with like
+source "$(pwd)/emotion-models/native-malloc.sh"
 
 echo "== TorchScript forward pass: Java (DJL, libtorch 2.7.1) vs Python (PyTorch), 1 thread"
 printf '  %-9s %-5s %12s %12s %12s %12s %8s\n' model batch java_p50_ms py_p50_ms java_items/s py_items/s py/java

@@ -7,5 +7,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./emostream build
+source "$(pwd)/emotion-models/native-malloc.sh" # as the service runs libtorch
 java -Xmx1g -cp "bench/target/bench.jar:bench/target/lib/*" io.emostream.bench.SerForwardBench \
   models/ser-default/ser.pt "${1:-100}" "${2:-16}" ${3:-} 2>/dev/null | grep '^{'

@@ -1,4 +1,5 @@
-# Sourced by the scripts that run the models in a JVM (bench/run-java.sh, bench/models.sh, emotion-models/evaluate):
+# Sourced by the scripts that run the models in a JVM (bench/run-java.sh, bench/models.sh, bench/inference.sh,
+# bench/ser-forward.sh, emotion-models/evaluate):
 # glibc malloc as the inference service runs (its images and the local runtime's ServiceProcess.NATIVE_MALLOC, same
 # values): libtorch's forward-pass buffers are kept and reused instead of mapped and faulted in afresh every pass
 # (bench/README.md, "glibc malloc and libtorch"). Values already in the environment win.

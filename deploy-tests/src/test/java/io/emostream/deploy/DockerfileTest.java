@@ -104,7 +104,12 @@ class DockerfileTest {
         assertThat(Repo.read("emotion-models/native-malloc.sh"))
                 .as("the scripts that run the models in a JVM (bench, evaluate)")
                 .contains("MALLOC_MMAP_THRESHOLD_:-67108864", "MALLOC_TRIM_THRESHOLD_:-268435456");
-        for (String script : List.of("bench/run-java.sh", "bench/models.sh", "emotion-models/evaluate")) {
+        for (String script : List.of(
+                "bench/run-java.sh",
+                "bench/models.sh",
+                "bench/inference.sh",
+                "bench/ser-forward.sh",
+                "emotion-models/evaluate")) {
             assertThat(Repo.read(script)).as(script).contains("/emotion-models/native-malloc.sh\"");
         }
     }
