@@ -145,6 +145,10 @@ public final class InferenceBench {
             String scores,
             List<ProducerRecord<String, byte[]>> inputs,
             Stats latency) {
+        if (inputs.isEmpty()) {
+            long now = System.currentTimeMillis();
+            return new long[] {now, now};
+        }
         String run = inputs.get(0).key().substring(0, inputs.get(0).key().indexOf('#') + 1);
         int n = inputs.size();
         Map<String, Object> cc = new HashMap<>();
