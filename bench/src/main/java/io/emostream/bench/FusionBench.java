@@ -302,10 +302,7 @@ public final class FusionBench {
 
     /** utime + stime of a process, from /proc (Linux). */
     private static long cpuMillis(long pid) throws Exception {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
-        return ticks * 10; // USER_HZ = 100
+        return Math.round(ThreadCpu.cpuSeconds(pid) * 1000);
     }
 
     private static double rssMb(long pid) throws Exception {

@@ -280,14 +280,14 @@ public final class InferenceBench {
     static Map<String, Double> cpu(LocalPlatform p) {
         Map<String, Double> m = new java.util.LinkedHashMap<>();
         try {
-            m.put("service", ReportingSinkBench.cpuSeconds(p.pid("inference")));
+            m.put("service", ThreadCpu.cpuSeconds(p.pid("inference")));
             m.put(
                     "broker",
-                    ReportingSinkBench.cpuSeconds(
+                    ThreadCpu.cpuSeconds(
                             io.emostream.runtime.RuntimeState.read(p.settings().home())
                                     .orElseThrow()
                                     .kafkaPid()));
-            m.put("bench", ReportingSinkBench.cpuSeconds(ProcessHandle.current().pid()));
+            m.put("bench", ThreadCpu.cpuSeconds(ProcessHandle.current().pid()));
         } catch (Exception e) {
             throw new IllegalStateException("cannot read CPU times: " + e.getMessage(), e);
         }

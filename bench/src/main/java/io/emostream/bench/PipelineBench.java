@@ -590,16 +590,16 @@ public final class PipelineBench {
     private Map<String, Double> cpu() throws Exception {
         Map<String, Double> m = new LinkedHashMap<>();
         for (String service : SERVICES) {
-            m.put(service, ReportingSinkBench.cpuSeconds(platform.pid(service)));
+            m.put(service, ThreadCpu.cpuSeconds(platform.pid(service)));
         }
         RuntimeState s = RuntimeState.read(platform.settings().home()).orElseThrow();
-        m.put("kafka", ReportingSinkBench.cpuSeconds(s.kafkaPid()));
-        double pg = ReportingSinkBench.cpuSeconds(s.postgresPid());
+        m.put("kafka", ThreadCpu.cpuSeconds(s.kafkaPid()));
+        double pg = ThreadCpu.cpuSeconds(s.postgresPid());
         for (ProcessHandle child : ProcessHandle.of(s.postgresPid())
                 .map(p -> p.descendants().toList())
                 .orElse(List.of())) {
             try {
-                pg += ReportingSinkBench.cpuSeconds(child.pid());
+                pg += ThreadCpu.cpuSeconds(child.pid());
             } catch (Exception gone) {
                 // a backend that just exited
             }

@@ -80,17 +80,15 @@ public final class ReportingApiBench {
             }
             for (int rate : rates) {
                 System.out.printf("measuring: %d s at %d req/s%n", seconds, rate);
-                double cpu0 = pid > 0 ? ReportingSinkBench.cpuSeconds(pid) : 0;
+                double cpu0 = pid > 0 ? ThreadCpu.cpuSeconds(pid) : 0;
                 double pg0 = platform != null ? postgresCpuSeconds(platform) : 0;
-                double self0 =
-                        ReportingSinkBench.cpuSeconds(ProcessHandle.current().pid());
+                double self0 = ThreadCpu.cpuSeconds(ProcessHandle.current().pid());
                 long[] machine0 = machineTicks();
                 Result r = run(mix, service, key, rate, seconds, new Random(rate));
                 long[] machine1 = machineTicks();
-                double self1 =
-                        ReportingSinkBench.cpuSeconds(ProcessHandle.current().pid());
+                double self1 = ThreadCpu.cpuSeconds(ProcessHandle.current().pid());
                 double pg1 = platform != null ? postgresCpuSeconds(platform) : 0;
-                double cpu1 = pid > 0 ? ReportingSinkBench.cpuSeconds(pid) : 0;
+                double cpu1 = pid > 0 ? ThreadCpu.cpuSeconds(pid) : 0;
                 Map<String, Object> figures = Stats.figures();
                 figures.put("utterance_rows", seeded.rows());
                 figures.put("seed_s", seeded.seconds());
@@ -127,11 +125,11 @@ public final class ReportingApiBench {
     /** CPU seconds so far of PostgreSQL: the postmaster and its live backends. */
     private static double postgresCpuSeconds(LocalPlatform platform) throws Exception {
         long pgPid = RuntimeState.read(platform.settings().home()).orElseThrow().postgresPid();
-        double pg = ReportingSinkBench.cpuSeconds(pgPid);
+        double pg = ThreadCpu.cpuSeconds(pgPid);
         for (ProcessHandle child :
                 ProcessHandle.of(pgPid).map(p -> p.descendants().toList()).orElse(List.of())) {
             try {
-                pg += ReportingSinkBench.cpuSeconds(child.pid());
+                pg += ThreadCpu.cpuSeconds(child.pid());
             } catch (Exception gone) {
                 // a backend that just exited
             }

@@ -22,8 +22,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -72,7 +70,7 @@ public final class ReportingSinkBench {
 
             try (KafkaProducer<String, byte[]> producer = producer(platform.bootstrapServers());
                     Connection db = DriverManager.getConnection(platform.jdbcUrl(), "emostream", "emostream")) {
-                double cpu0 = cpuSeconds(pid);
+                double cpu0 = ThreadCpu.cpuSeconds(pid);
                 long start = System.nanoTime();
                 produce(producer, keys, values);
                 double produceSeconds = (System.nanoTime() - start) / 1e9;
@@ -93,7 +91,7 @@ public final class ReportingSinkBench {
                     }
                     Thread.sleep(100);
                 }
-                double cpu1 = cpuSeconds(pid);
+                double cpu1 = ThreadCpu.cpuSeconds(pid);
                 double sinkSeconds = (lastRowAt - firstRowAt) / 1e9;
                 double totalSeconds = (lastRowAt - start) / 1e9;
                 Map<String, Double> metrics = metrics(service);
@@ -264,11 +262,5 @@ public final class ReportingSinkBench {
     }
 
     /** CPU time (user + system) a process has used, from /proc. */
-    static double cpuSeconds(long pid) throws Exception {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime in clock ticks (USER_HZ=100)
-    }
-
     private ReportingSinkBench() {}
 }

@@ -46,8 +46,7 @@ final class ThreadCpu {
                     continue;
                 }
                 long tid = Long.parseLong(task.getFileName().toString());
-                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                ticks.put(tid, Long.parseLong(f[11]) + Long.parseLong(f[12])); // utime, stime (USER_HZ = 100)
+                ticks.put(tid, ticks(stat));
                 comm.put(tid, stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')));
             }
         }
@@ -93,6 +92,17 @@ final class ThreadCpu {
                     e.getKey()));
         }
         return out.toString();
+    }
+
+    /** CPU seconds (user + system) a process has used so far, from {@code /proc/<pid>/stat}. */
+    static double cpuSeconds(long pid) throws IOException {
+        return ticks(Files.readString(Path.of("/proc", Long.toString(pid), "stat"))) / 100.0;
+    }
+
+    /** utime + stime of a {@code /proc/…/stat} line, in clock ticks (USER_HZ = 100). */
+    private static long ticks(String stat) {
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
     /** Clock ticks the process's threads used between two snapshots. */
