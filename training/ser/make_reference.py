@@ -7,8 +7,8 @@ TorchScript file run by PyTorch, with the same windowing as the Java SpeechEmoti
 Speaker path (models with `forward_speaker`, SER 2.1+): `speaker` in reference.json holds a group of WAVs scored as
 one speaker: the three WAVs above plus two more espeak clips. Expected probabilities: the speaker reference (mean,
 sample std + 1e-3 over the `features` of every window of the group, speaker_model.speaker_reference) and then
-`forward_speaker(wav, lengths, mean, std)` on each window (the Java path calls `forward_speaker_stats` on the
-statistics it got from `features`: a different method for the same computation), window probabilities averaged.
+`forward_speaker(wav, lengths, mean, std)` on each window (what the Java SpeakerScoring calls), window
+probabilities averaged.
 
   /usr/bin/python3 training/ser/make_reference.py [--model-dir models/ser-default]
 """

@@ -14,6 +14,8 @@ window of that length), SpecAugment, and options
   --noise P   additive noise in the power domain of the cached log-mel (white or 1/f tilt, SNR 5-25 dB)
   --speed P   speed perturbation in the feature domain (0.9-1.1: time axis resampled, mel axis warped)
   --center L  center loss (seed 004) on the embedding, weight L (centres by SGD, lr 0.5)
+  --train-corpora C  train on these corpora only (SER 2.2: ravdess); fold p2_ravall = every RAVDESS actor, tested on the
+              other corpora
   --avg K     checkpoint averaging (seed 001): the weights of the last K epochs averaged, batch-norm statistics
               re-estimated on training crops; the run reports both the last epoch and the average.
 Every fold holds out validation speakers from its TRAINING corpora (10 % of each corpus' speakers, at least one;
@@ -530,6 +532,8 @@ def main():
     ap.add_argument("--speed", type=float, default=0.0)
     ap.add_argument("--center", type=float, default=0.0)
     ap.add_argument("--avg", type=int, default=5)
+    ap.add_argument("--train-corpora", default="", help="train only on these corpora, e.g. ravdess (P1 folds keep "
+                    "their test actors; fold p2_ravall trains on all RAVDESS actors and tests every other corpus)")
     ap.add_argument("--max-train", type=int, default=0, help="subsample training rows (timing)")
     ap.add_argument("--seed", type=int, default=20240601)
     ap.add_argument("--export", nargs=2, metavar=("WEIGHTS", "OUT_DIR"), default=None,
@@ -556,6 +560,11 @@ def main():
         parts["tel"] = Feats("tel")
     y = np.array([it["label"] for it in items])
     folds = {k: (tr, te) for k, tr, te in corpora.p1_folds(items) + corpora.p2_folds(items)}
+    corpus = np.array([it["corpus"] for it in items])
+    folds["p2_ravall"] = (corpus == "ravdess", corpus != "ravdess")
+    if args.train_corpora:
+        keep = np.isin(corpus, args.train_corpora.split(","))
+        folds = {k: (tr & keep, te) for k, (tr, te) in folds.items()}
     for fi, name in enumerate(args.folds.split(",")):
         out = os.path.join(CACHE, args.tag, name)
         if os.path.exists(os.path.join(out, "done.json")):
@@ -580,7 +589,7 @@ def main():
         res = train_fold(items, parts, tr_idx, va_idx, te_idx, args, args.seed + fi, out, log)
         for kind in ("probs", "probs_avg"):
             f = os.path.join(out, kind + ".npy")
-            if os.path.exists(f):
+            if os.path.exists(f) and len(te_idx):
                 v7, v4 = ua(y[te_idx], np.load(f))
                 res["test_" + kind] = {"7c": v7, "4c": v4}
                 log("TEST %s 4c UA %.3f 7c UA %.3f" % (kind, v4, v7))

@@ -20,6 +20,14 @@ ref_mean = mean, ref_std = sample std (n - 1) + 1e-3; `speaker_reference` below 
 
   /usr/bin/python3 training/ser/speaker_model.py /tmp/serv2/final_rav/ser.pt /tmp/serv2/final_a0/ser.pt \
       /tmp/serv2/final_b0/ser.pt --temperature 1.1 --speaker-temperature T --out models/ser-default/ser.pt
+
+SER 2.2 (`--cnn WEIGHTS`, StatsCnnEnsemble below): the same statistics ensemble with temperatures 1, averaged 1:1 with a
+RAVDESS-only log-mel CNN (mc_cnn.CnnNet) in both paths, then the 2.2 temperatures. Its interface is forward, features
+and forward_speaker (the CNN needs the waveform, so forward_stats / forward_speaker_stats are not part of it):
+
+  /usr/bin/python3 training/ser/speaker_model.py /tmp/serv2/final_rav/ser.pt /tmp/serv2/final_a0/ser.pt \
+      /tmp/serv2/final_b0/ser.pt --cnn /tmp/sercnn/ravcnn/p2_ravall/model_avg.pt --temperature 0.7 \
+      --speaker-temperature 0.6 --out models/ser-default/ser.pt
 """
 import argparse
 import os
@@ -28,6 +36,7 @@ from typing import Tuple
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -85,6 +94,88 @@ class SpeakerStatsEnsemble(nn.Module):
         return self.forward_speaker_stats(self.stats(wav, lengths), ref_mean, ref_std)
 
 
+class StatsCnnEnsemble(nn.Module):
+    """SER 2.2: the 2.1 statistics ensemble (`stats`, its temperatures 1) and a RAVDESS-only log-mel CNN
+    (mc_cnn.CnnNet), their probabilities averaged 1:1 in both paths, then each path's calibration temperature:
+
+      forward(wav, lengths)                            = T(((rav + a0) / 2 + cnn) / 2)
+      forward_speaker(wav, lengths, ref_mean, ref_std) = T_speaker(((rav + b0(z)) / 2 + cnn) / 2)
+      features(wav, lengths)                           = the statistics the speaker reference is built from
+
+    The statistics-only methods of 2.1 (forward_stats, forward_speaker_stats) are not part of this interface."""
+
+    def __init__(self, stats: SpeakerStatsEnsemble, cnn: nn.Module, temperature: float = 1.0,
+                 speaker_temperature: float = 1.0):
+        super().__init__()
+        self.part = stats
+        self.cnn = cnn
+        self.temperature = temperature
+        self.speaker_temperature = speaker_temperature
+
+    def forward(self, wav: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        p = (self.part.forward(wav, lengths) + self.cnn(wav, lengths)) / 2.0
+        return SpeakerStatsEnsemble._calibrate(p, self.temperature)
+
+    @torch.jit.export
+    def features(self, wav: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        return self.part.features(wav, lengths)
+
+    @torch.jit.export
+    def forward_speaker(self, wav: torch.Tensor, lengths: torch.Tensor, ref_mean: torch.Tensor,
+                        ref_std: torch.Tensor) -> torch.Tensor:
+        p = (self.part.forward_speaker(wav, lengths, ref_mean, ref_std) + self.cnn(wav, lengths)) / 2.0
+        return SpeakerStatsEnsemble._calibrate(p, self.speaker_temperature)
+
+
+class QuietConv2d(nn.Module):
+    """A trained nn.Conv2d (no bias, square kernel, one group) that computes batch-1 inputs of at most 20,480 values
+    as im2col (F.unfold) + one matmul, and everything else with the convolution itself. Same results (differences
+    ~1e-7, float summation order). Why: libtorch 2.7 (the Java service's) sends a convolution that its oneDNN
+    heuristic declines to NNPACK first, and on CPUs NNPACK does not support it logs "Could not initialize NNPACK!"
+    on every such call; oneDNN declines exactly batch 1 with a 3x3 kernel and an input of <= 20,480 values (short
+    utterances scored alone), so the speech worker would log several lines per utterance. Matmul has no such path;
+    it is only used where the map is small (im2col over a whole batch of 4 s windows is ~9x slower than oneDNN)."""
+
+    def __init__(self, conv: nn.Conv2d):
+        super().__init__()
+        assert conv.bias is None and conv.groups == 1 and conv.dilation == (1, 1)
+        self.conv = conv
+        self.k = int(conv.kernel_size[0])
+        self.stride = int(conv.stride[0])
+        self.padding = int(conv.padding[0])
+        self.cout = int(conv.out_channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[0] > 1 or x.numel() > 20480:
+            return self.conv(x)
+        h, w = x.shape[2], x.shape[3]
+        cols = F.unfold(x, self.k, padding=self.padding, stride=self.stride)  # [1, C*k*k, L]
+        ho = (h + 2 * self.padding - self.k) // self.stride + 1
+        wo = (w + 2 * self.padding - self.k) // self.stride + 1
+        return torch.matmul(self.conv.weight.reshape(self.cout, -1), cols).reshape(1, self.cout, ho, wo)
+
+
+def load_cnn(weights):
+    """mc_cnn.CnnNet with trained weights, its convolutions as QuietConv2d (checked against nn.Conv2d)."""
+    from mc_cnn import CnnNet  # training-only import (corpora, metrics); the scripted model does not need it
+    cnn = CnnNet()
+    sd = torch.load(weights)
+    cnn.load_state_dict(sd["model"] if "model" in sd else sd)
+    cnn.eval()
+    torch.manual_seed(1)
+    x = torch.randn(2, 40000) * 0.1
+    lengths = torch.tensor([40000, 17000])
+    with torch.no_grad():
+        ref = [cnn(x, lengths)] + [cnn(x[i:i + 1, :int(lengths[i])], lengths[i:i + 1]) for i in range(2)]
+        for b in cnn.blocks:
+            b.conv = QuietConv2d(b.conv)
+        got = [cnn(x, lengths)] + [cnn(x[i:i + 1, :int(lengths[i])], lengths[i:i + 1]) for i in range(2)]
+        d = max(float((g - r).abs().max()) for g, r in zip(got, ref))
+    print("max |CNN with QuietConv2d - with nn.Conv2d| = %.2e (batch 2, and each input alone)" % d)
+    assert d < 1e-5
+    return cnn
+
+
 def build(rav, a0, b0, temperature=1.0, speaker_temperature=1.0):
     nets = [load_statsnet(p) for p in (rav, a0, b0)]
     ens = SpeakerStatsEnsemble(*[HeadGroup(n.heads) for n in nets], temperature, speaker_temperature)
@@ -100,6 +191,9 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--temperature", type=float, default=1.0, help="speaker-independent path (2.0: 1.1)")
     ap.add_argument("--speaker-temperature", type=float, default=1.0, help="speaker-aware path")
+    ap.add_argument("--cnn", default=None,
+                    help="SER 2.2: mc_cnn.py CnnNet weights (model_avg.pt / model_last.pt) averaged 1:1 with the "
+                         "statistics ensemble in both paths (StatsCnnEnsemble)")
     ap.add_argument("--constant", default="384",
                     help="statistics zeroed after speaker normalisation: 384 = mean frame energy of the per-utterance "
                          "normalised log-mel, always 0 up to float noise (std 2.5e-8 over the 5,699 training windows, "
@@ -122,10 +216,20 @@ def main():
         d2 = float((ref2 - ens.forward_speaker(x, lengths, m, sd)).abs().max())
     print("max |forward - mean(rav, a0)| = %.2e, |forward_speaker - mean(rav, b0(z))| = %.2e" % (d1, d2))
     assert d1 < 1e-5 and d2 < 1e-5
-    ens.temperature = args.temperature
-    ens.speaker_temperature = args.speaker_temperature
     for i in [int(v) for v in args.constant.split(",") if v]:
         ens.speaker_mask[i] = 0.0
+    if args.cnn:
+        stats_part = ens
+        cnn = load_cnn(args.cnn)
+        ens = StatsCnnEnsemble(stats_part, cnn).eval()
+        with torch.no_grad():
+            d3 = float(((stats_part(x, lengths) + cnn(x, lengths)) / 2 - ens(x, lengths)).abs().max())
+            d4 = float(((stats_part.forward_speaker(x, lengths, m, sd) + cnn(x, lengths)) / 2
+                        - ens.forward_speaker(x, lengths, m, sd)).abs().max())
+        print("max |forward - mean(stats, cnn)| = %.2e, |forward_speaker - mean(stats speaker, cnn)| = %.2e" % (d3, d4))
+        assert d3 < 1e-5 and d4 < 1e-5
+    ens.temperature = args.temperature
+    ens.speaker_temperature = args.speaker_temperature
     sm = torch.jit.script(ens)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     sm.save(args.out)

@@ -28,8 +28,9 @@ import java.util.function.Function;
  *       windows of all the utterances (labels unused; the scored utterance included), exactly what training did
  *       ({@code mc_stats.speaker_norm}); the rows are summed in a canonical (sorted) order in double precision, so
  *       the same set of utterances gives the same reference, hence the same scores, in any order;
- *   <li>each window is scored by {@code forward_speaker_stats(stats[1,F], mean[F], std[F]) -> probs[1,C]} and the
- *       window probabilities are averaged per utterance.
+ *   <li>each window is scored by {@code forward_speaker(wav[1,S], lengths[1], mean[F], std[F]) -> probs[1,C]}
+ *       (padded as in the first step) and the window probabilities are averaged per utterance. The model recomputes
+ *       the window's statistics there: SER 2.2 also runs its CNN on the waveform in this path.
  * </ol>
  *
  * Fewer utterances than {@code speaker.minUtterances}, or a model without a speaker path: the speaker-independent
@@ -75,9 +76,9 @@ final class SpeakerScoring {
         double[][] sum = new double[utterances.size()][c];
         int[] count = new int[utterances.size()];
         for (int k = 0; k < windows.size(); k++) {
-            float[] p = speakerProbs(block, stats[k], ref[0], ref[1]);
+            float[] p = speakerProbs(block, windows.get(k), ref[0], ref[1]);
             if (p.length != c) {
-                throw new IllegalStateException("forward_speaker_stats returned " + p.length + " values, not " + c);
+                throw new IllegalStateException("forward_speaker returned " + p.length + " values, not " + c);
             }
             int owner = owners.get(k);
             for (int j = 0; j < c; j++) {
@@ -138,25 +139,30 @@ final class SpeakerScoring {
 
     private float[] features(PtSymbolBlock block, float[] window) {
         Engines.graphOptimizer(fixedShape);
-        int len = fixedShape ? Math.max(window.length, manifest.windowSamples()) : window.length;
-        float[] padded = window.length == len ? window : Arrays.copyOf(window, len);
         try (NDManager m = model.getNDManager().newSubManager()) {
-            NDArray wav = m.create(padded, new Shape(1, len));
-            NDArray lengths = m.create(new long[] {window.length});
-            return run(block, m, "features", wav, lengths);
+            return run(block, m, "features", wave(m, window), m.create(new long[] {window.length}));
         }
     }
 
-    private float[] speakerProbs(PtSymbolBlock block, float[] stats, float[] mean, float[] std) {
+    private float[] speakerProbs(PtSymbolBlock block, float[] window, float[] mean, float[] std) {
+        Engines.graphOptimizer(fixedShape);
         try (NDManager m = model.getNDManager().newSubManager()) {
             return run(
                     block,
                     m,
-                    "forward_speaker_stats",
-                    m.create(stats, new Shape(1, stats.length)),
+                    "forward_speaker",
+                    wave(m, window),
+                    m.create(new long[] {window.length}),
                     m.create(mean),
                     m.create(std));
         }
+    }
+
+    /** One window as [1, S], padded to the window length on the fixed-shape (CPU) path. */
+    private NDArray wave(NDManager m, float[] window) {
+        int len = fixedShape ? Math.max(window.length, manifest.windowSamples()) : window.length;
+        float[] padded = window.length == len ? window : Arrays.copyOf(window, len);
+        return m.create(padded, new Shape(1, len));
     }
 
     private static float[] run(PtSymbolBlock block, NDManager m, String method, NDArray... args) {
