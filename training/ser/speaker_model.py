@@ -36,10 +36,11 @@ from typing import Tuple
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
+from common.quiet_conv import QuietConv2d  # noqa: E402
 from ensemble_model import HeadGroup, load_statsnet  # noqa: E402
 from stats_model import StatsFeatures  # noqa: E402
 
@@ -125,34 +126,6 @@ class StatsCnnEnsemble(nn.Module):
                         ref_std: torch.Tensor) -> torch.Tensor:
         p = (self.part.forward_speaker(wav, lengths, ref_mean, ref_std) + self.cnn(wav, lengths)) / 2.0
         return SpeakerStatsEnsemble._calibrate(p, self.speaker_temperature)
-
-
-class QuietConv2d(nn.Module):
-    """A trained nn.Conv2d (no bias, square kernel, one group) that computes batch-1 inputs of at most 20,480 values
-    as im2col (F.unfold) + one matmul, and everything else with the convolution itself. Same results (differences
-    ~1e-7, float summation order). Why: libtorch 2.7 (the Java service's) sends a convolution that its oneDNN
-    heuristic declines to NNPACK first, and on CPUs NNPACK does not support it logs "Could not initialize NNPACK!"
-    on every such call; oneDNN declines exactly batch 1 with a 3x3 kernel and an input of <= 20,480 values (short
-    utterances scored alone), so the speech worker would log several lines per utterance. Matmul has no such path;
-    it is only used where the map is small (im2col over a whole batch of 4 s windows is ~9x slower than oneDNN)."""
-
-    def __init__(self, conv: nn.Conv2d):
-        super().__init__()
-        assert conv.bias is None and conv.groups == 1 and conv.dilation == (1, 1)
-        self.conv = conv
-        self.k = int(conv.kernel_size[0])
-        self.stride = int(conv.stride[0])
-        self.padding = int(conv.padding[0])
-        self.cout = int(conv.out_channels)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.shape[0] > 1 or x.numel() > 20480:
-            return self.conv(x)
-        h, w = x.shape[2], x.shape[3]
-        cols = F.unfold(x, self.k, padding=self.padding, stride=self.stride)  # [1, C*k*k, L]
-        ho = (h + 2 * self.padding - self.k) // self.stride + 1
-        wo = (w + 2 * self.padding - self.k) // self.stride + 1
-        return torch.matmul(self.conv.weight.reshape(self.cout, -1), cols).reshape(1, self.cout, ho, wo)
 
 
 def load_cnn(weights):
