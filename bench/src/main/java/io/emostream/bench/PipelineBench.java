@@ -594,17 +594,7 @@ public final class PipelineBench {
         }
         RuntimeState s = RuntimeState.read(platform.settings().home()).orElseThrow();
         m.put("kafka", ThreadCpu.cpuSeconds(s.kafkaPid()));
-        double pg = ThreadCpu.cpuSeconds(s.postgresPid());
-        for (ProcessHandle child : ProcessHandle.of(s.postgresPid())
-                .map(p -> p.descendants().toList())
-                .orElse(List.of())) {
-            try {
-                pg += ThreadCpu.cpuSeconds(child.pid());
-            } catch (Exception gone) {
-                // a backend that just exited
-            }
-        }
-        m.put("postgres", pg);
+        m.put("postgres", ThreadCpu.treeCpuSeconds(s.postgresPid()));
         return m;
     }
 

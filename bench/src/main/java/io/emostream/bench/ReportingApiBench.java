@@ -124,17 +124,8 @@ public final class ReportingApiBench {
 
     /** CPU seconds so far of PostgreSQL: the postmaster and its live backends. */
     private static double postgresCpuSeconds(LocalPlatform platform) throws Exception {
-        long pgPid = RuntimeState.read(platform.settings().home()).orElseThrow().postgresPid();
-        double pg = ThreadCpu.cpuSeconds(pgPid);
-        for (ProcessHandle child :
-                ProcessHandle.of(pgPid).map(p -> p.descendants().toList()).orElse(List.of())) {
-            try {
-                pg += ThreadCpu.cpuSeconds(child.pid());
-            } catch (Exception gone) {
-                // a backend that just exited
-            }
-        }
-        return pg;
+        return ThreadCpu.treeCpuSeconds(
+                RuntimeState.read(platform.settings().home()).orElseThrow().postgresPid());
     }
 
     /** {busy, total} clock ticks of all CPUs since boot, from /proc/stat. */

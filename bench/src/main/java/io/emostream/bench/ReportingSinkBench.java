@@ -261,6 +261,5 @@ public final class ReportingSinkBench {
         return m;
     }
 
-    /** CPU time (user + system) a process has used, from /proc. */
     private ReportingSinkBench() {}
 }

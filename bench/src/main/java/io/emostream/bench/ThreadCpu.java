@@ -99,6 +99,23 @@ final class ThreadCpu {
         return ticks(Files.readString(Path.of("/proc", Long.toString(pid), "stat"))) / 100.0;
     }
 
+    /**
+     * CPU seconds of a process and its live descendants (PostgreSQL: the postmaster and its backends); a child that
+     * exits between listing and reading is skipped.
+     */
+    static double treeCpuSeconds(long pid) throws IOException {
+        double sum = cpuSeconds(pid);
+        for (ProcessHandle child :
+                ProcessHandle.of(pid).map(p -> p.descendants().toList()).orElse(List.of())) {
+            try {
+                sum += cpuSeconds(child.pid());
+            } catch (IOException gone) {
+                // a backend that just exited
+            }
+        }
+        return sum;
+    }
+
     /** utime + stime of a {@code /proc/…/stat} line, in clock ticks (USER_HZ = 100). */
     private static long ticks(String stat) {
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
