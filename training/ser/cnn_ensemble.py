@@ -31,17 +31,6 @@ from mc_cnn import CACHE, STATS, ua  # noqa: E402
 FOLDS = ["p1_fold%d" % k for k in range(5)]
 
 
-def temperature(p, y):
-    best = None
-    for t in np.arange(0.5, 3.001, 0.05):
-        q = np.exp(np.log(np.clip(p, 1e-12, 1)) / t)
-        q /= q.sum(1, keepdims=True)
-        nll = float(-np.log(q[np.arange(len(y)), y]).mean())
-        if best is None or nll < best[1]:
-            best = (round(float(t), 2), nll)
-    return best
-
-
 def calibrate(p, t):
     q = np.exp(np.log(np.clip(p, 1e-12, 1)) / t)
     return q / q.sum(1, keepdims=True)
@@ -90,7 +79,7 @@ def main():
                 v7, v4 = ua(y[m], p[m])
                 per[fname] = (v4, v7)
         m1 = ~np.isnan(fn("p1")[:, 0]) & (y >= 0)
-        t, _ = temperature(fn("p1")[m1], y[m1])
+        t, _ = corpora.nll_temperature(fn("p1")[m1], y[m1])
         temps[name] = t
         e1 = corpora.ece(calibrate(fn("p1")[m1], t), y[m1])
         e2 = np.mean([corpora.ece(calibrate(fn("p2")[te & (y >= 0)], t), y[te & (y >= 0)]) for _, _, te in folds["p2"]])

@@ -101,6 +101,19 @@ def ece(probs, y, bins=10):
     return float(e)
 
 
+def nll_temperature(probs, y):
+    """(T, NLL): the calibration temperature (p^(1/T) renormalised, 0.5-3 in steps of 0.05) with the lowest mean
+    negative log-likelihood of the true labels y."""
+    best = None
+    for t in np.arange(0.5, 3.001, 0.05):
+        q = np.exp(np.log(np.clip(probs, 1e-12, 1)) / t)
+        q /= q.sum(1, keepdims=True)
+        nll = float(-np.log(q[np.arange(len(y)), y]).mean())
+        if best is None or nll < best[1]:
+            best = (round(float(t), 2), nll)
+    return best
+
+
 def report(items, probs, title):
     """Per-corpus table of the protocol predictions `probs` [N,7] (NaN rows = not scored). Returns a dict."""
     res = {}

@@ -107,13 +107,7 @@ def main():
     # temperature of the speaker path on the P1 out-of-fold predictions
     p = (np.load(os.path.join(CACHE, "probs_rav_p1.npy")) + np.load(os.path.join(CACHE, "probs_b0_p1.npy"))) / 2
     m = ~np.isnan(p[:, 0]) & (y >= 0)
-    best = None
-    for t in np.arange(0.5, 3.001, 0.05):
-        q = np.exp(np.log(np.clip(p[m], 1e-12, 1)) / t)
-        q /= q.sum(1, keepdims=True)
-        nll = float(-np.log(q[np.arange(m.sum()), y[m]]).mean())
-        if best is None or nll < best[1]:
-            best = (round(float(t), 2), nll)
+    best = corpora.nll_temperature(p[m], y[m])
     print("speaker path temperature (NLL-optimal on P1 out-of-fold rav+b0): T = %.2f (NLL %.4f)" % best)
     json.dump({"k_table": {str(k): v for k, v in table.items()}, "min_utterances": kmin, "temperature": best[0]},
               open(os.path.join(CACHE, "speaker_choice.json"), "w"), indent=1)
