@@ -8,12 +8,14 @@ import io.emostream.contracts.FusedEmotion;
 import io.emostream.contracts.KafkaTracing;
 import io.emostream.contracts.RecordingStatus;
 import io.emostream.contracts.Topics;
+import io.emostream.reporting.messaging.SinkConsumer;
 import io.emostream.testsupport.KafkaAndPostgresResource;
 import io.emostream.testsupport.RealInfra;
 import io.emostream.testsupport.TestKafka;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -42,6 +44,9 @@ import static org.assertj.core.api.Assertions.within;
 @QuarkusTest
 @WithTestResource(value = KafkaAndPostgresResource.class, scope = TestResourceScope.MATCHING_RESOURCES)
 class SinkTest {
+
+    @Inject
+    SinkConsumer sink;
 
     private static final Instant T0 = Instant.parse("2029-03-01T09:00:00Z");
 
@@ -244,7 +249,15 @@ class SinkTest {
         RecordMetadata m;
         try {
             m = send(both("sink-f", 0, "agent", Emotion.SURPRISE, 0.6, T0));
-            Thread.sleep(2500);
+            // not a fixed wait: until the sink has tried the batch, failed and tried it again
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (sink.state().consecutiveFailures() < 2) {
+                assertThat(System.nanoTime())
+                        .as("the sink retried the refused batch")
+                        .isLessThan(deadline);
+                Thread.sleep(50);
+            }
+            assertThat(sink.state().lastError()).contains("permission denied");
             assertThat(count("SELECT count(*) FROM utterances WHERE recording_id = 'sink-f'"))
                     .isZero();
             assertThat(committed(new TopicPartition(m.topic(), m.partition()))).isLessThanOrEqualTo(m.offset());
@@ -297,6 +310,9 @@ class SinkTest {
     @Test
     void aDeadConsumerLoopTurnsLivenessDownAndIsStartedAgain() throws Exception {
         awaitSinkCaughtUp();
+        // UP before, and the endpoint served once: a cold first request can outlast the loop's 0.5 s back-off
+        assertThat(io.restassured.RestAssured.given().get("/q/health/live").statusCode())
+                .isEqualTo(200);
         Thread sink = Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().equals("reporting-sink"))
                 .findFirst()
