@@ -4,14 +4,18 @@ import io.emostream.contracts.Topics;
 import io.emostream.guard.PoisonGuard;
 import io.emostream.guard.streams.DeadLetterSender;
 import io.emostream.guard.streams.GuardedProcessor;
+import io.emostream.guard.streams.StreamsShutdown;
 import io.emostream.ingest.config.IngestConfig;
 import io.emostream.ingest.segment.RecordingSegmenter;
 import io.opentelemetry.api.trace.Tracer;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
+import jakarta.interceptor.Interceptor;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -59,6 +63,14 @@ public class TopologyProducer {
     /** The lag gauge reads the app's metrics, so it is registered once the app exists. */
     void onStart(@Observes StartupEvent event, KafkaStreams streams) {
         metrics.consumerLag(streams);
+    }
+
+    /**
+     * On SIGTERM, before the extension's own close (which would keep the member in the group until its session
+     * ends): close leaving the group, so the partitions move at once (StreamsShutdown).
+     */
+    void onStop(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) ShutdownEvent event, KafkaStreams streams) {
+        StreamsShutdown.closeLeavingGroup(streams, StreamsShutdown.CLOSE_TIMEOUT);
     }
 
     @Produces
