@@ -29,6 +29,7 @@ import corpora  # noqa: E402
 from mc_cnn import CACHE, STATS, ua  # noqa: E402
 
 FOLDS = ["p1_fold%d" % k for k in range(5)]
+SPK23 = "**2.3 speaker path: (rav+b0)/2 + speaker-normalised CNN, 1:1**"
 
 
 def calibrate(p, t):
@@ -36,9 +37,29 @@ def calibrate(p, t):
     return q / q.sum(1, keepdims=True)
 
 
+P2_HELD_OUT = ["p2_emovo", "p2_nemo", "p2_turevdb"]
+
+
+def cnn_probs(d, n, p2_folds, what):
+    """Out-of-fold probabilities of a mc_cnn.py run (P1 folds + the given P2 folds): its last epoch or its checkpoint
+    average, whichever has the higher mean validation 4c + 7c UA over the P1 folds."""
+    done = {f: json.load(open(os.path.join(d, f, "done.json"))) for f in FOLDS}
+    last = np.mean([done[f]["val_last"]["val_4c"] + done[f]["val_last"]["val_7c"] for f in FOLDS])
+    avg = np.mean([done[f]["val_avg"]["val_4c"] + done[f]["val_avg"]["val_7c"] for f in FOLDS])
+    kind = "probs_avg" if avg > last else "probs"
+    print("%s: validation 4c+7c UA, mean of the P1 folds: last epoch %.3f, average of the last epochs %.3f -> %s"
+          % (what, last, avg, "model_avg" if kind == "probs_avg" else "model_last"))
+    out = {"p1": np.full((n, 7), np.nan), "p2": np.full((n, 7), np.nan)}
+    for f in FOLDS + p2_folds:
+        out[f[:2]][np.load(os.path.join(d, f, "test_idx.npy"))] = np.load(os.path.join(d, f, kind + ".npy"))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tag", default="ravcnn")
+    ap.add_argument("--spk-tag", default=None, help="SER 2.3: a mc_cnn.py --spk-norm run (P1 folds + P2 held-out "
+                    "corpora) for the speaker path")
     args = ap.parse_args()
     items = corpora.rows(corpora.default_data())
     y = np.array([it["label"] for it in items])
@@ -46,16 +67,10 @@ def main():
     d = os.path.join(CACHE, args.tag)
 
     # 1. last epoch or checkpoint average, on validation speakers only
-    done = {f: json.load(open(os.path.join(d, f, "done.json"))) for f in FOLDS}
-    last = np.mean([done[f]["val_last"]["val_4c"] + done[f]["val_last"]["val_7c"] for f in FOLDS])
-    avg = np.mean([done[f]["val_avg"]["val_4c"] + done[f]["val_avg"]["val_7c"] for f in FOLDS])
-    kind = "probs_avg" if avg > last else "probs"
-    print("validation 4c+7c UA, mean of the P1 folds: last epoch %.3f, average of the last epochs %.3f -> %s"
-          % (last, avg, "model_avg" if kind == "probs_avg" else "model_last"))
-
-    cnn = {"p1": np.full((n, 7), np.nan), "p2": np.full((n, 7), np.nan)}
-    for f in FOLDS + ["p2_ravall"]:
-        cnn[f[:2]][np.load(os.path.join(d, f, "test_idx.npy"))] = np.load(os.path.join(d, f, kind + ".npy"))
+    cnn = cnn_probs(d, n, ["p2_ravall"], "the RAVDESS-only CNN")
+    spk = None
+    if args.spk_tag:
+        spk = cnn_probs(os.path.join(CACHE, args.spk_tag), n, P2_HELD_OUT, "the speaker-normalised CNN")
     st = {t: {p: np.load(os.path.join(STATS, "probs_%s_%s.npy" % (t, p))) for p in ("p1", "p2")}
           for t in ("rav", "a0", "b0")}
     rows = {
@@ -65,6 +80,9 @@ def main():
         "statistics rav+b0 (2.1 speaker path)": lambda p: (st["rav"][p] + st["b0"][p]) / 2,
         "**2.2 speaker path: (rav+b0)/2 + CNN, 1:1**": lambda p: ((st["rav"][p] + st["b0"][p]) / 2 + cnn[p]) / 2,
     }
+    if spk is not None:
+        rows["speaker-normalised CNN alone (all corpora)"] = lambda p: spk[p]
+        rows[SPK23] = lambda p: ((st["rav"][p] + st["b0"][p]) / 2 + spk[p]) / 2
     folds = {"p1": corpora.p1_folds(items), "p2": [f for f in corpora.p2_folds(items) if f[0] != "p2_ravdess"]}
     temps = {}
     print("\n| training side, 4c / 7c UA | P1 mean of 5 folds | P1 folds 0-4 (4c/7c) | P2 emovo | P2 nemo | P2 turevdb "
@@ -93,6 +111,8 @@ def main():
         print("| %s | %s |" % (name, " | ".join(cells)))
     print("\ncalibration temperatures (NLL-optimal, P1 out-of-fold probabilities): forward %.2f, speaker path %.2f"
           % (temps["**2.2 forward: (rav+a0)/2 + CNN, 1:1**"], temps["**2.2 speaker path: (rav+b0)/2 + CNN, 1:1**"]))
+    if spk is not None:
+        print("2.3 speaker path (speaker-normalised CNN): %.2f" % temps[SPK23])
 
 
 if __name__ == "__main__":

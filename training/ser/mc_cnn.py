@@ -16,6 +16,9 @@ window of that length), SpecAugment, and options
   --center L  center loss (seed 004) on the embedding, weight L (centres by SGD, lr 0.5)
   --train-corpora C  train on these corpora only (SER 2.2: ravdess); fold p2_ravall = every RAVDESS actor, tested on the
               other corpora
+  --spk-norm  per-band normalisation by the speaker's log-mel mean/std (speaker_refs; SER 2.3's speaker-path CNN)
+              instead of one scalar per crop; --spk-mix P normalises a crop by its own utterance's instead, with
+              probability P
   --avg K     checkpoint averaging (seed 001): the weights of the last K epochs averaged, batch-norm statistics
               re-estimated on training crops; the run reports both the last epoch and the average.
 Every fold holds out validation speakers from its TRAINING corpora (10 % of each corpus' speakers, at least one;
@@ -113,6 +116,59 @@ def normalise(x: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
     x = (x - mean) * tmask[:, :, None]
     var = (x * x).sum((1, 2)) / (nf * x.shape[2])
     return (x / torch.sqrt(var + 1e-5)[:, None, None]).transpose(1, 2)
+
+
+class Norm:
+    """How a batch of raw log-mel crops is normalised: one scalar mean/var per crop (LogMel, the default), or with
+    --spk-norm per mel band by a reference (mean, std) per row: the row's speaker's (`spk`, speaker_refs) or, with
+    probability `mix` per training crop, the row's own utterance's (`utt`: what a single utterance gets)."""
+
+    def __init__(self, spk=None, utt=None, mix=0.0):
+        self.spk, self.utt, self.mix = spk, utt, mix
+
+    def __call__(self, x, n, rows, rng=None, own=False):
+        if self.spk is None:
+            return normalise(x, n)
+        ref = self.utt[rows] if own else self.spk[rows].copy()
+        if rng is not None and self.mix:
+            pick = rng.random(len(rows)) < self.mix
+            ref[pick] = self.utt[rows][pick]
+        return normalise_ref(x, n, torch.from_numpy(ref[:, 0]), torch.from_numpy(ref[:, 1]))
+
+
+def normalise_ref(x, n, mu, sd):
+    """x [B, T, M] raw log-mel, reference mean/std [B, M] -> [B, M, T], zero beyond n."""
+    tmask = (torch.arange(x.shape[1])[None, :] < n[:, None]).to(x.dtype)
+    return ((x - mu[:, None, :]) / sd[:, None, :] * tmask[:, :, None]).transpose(1, 2)
+
+
+def band_moments(m):
+    """[T, M] raw log-mel -> [2, M]: per-band mean and mean square (what the serving front end returns per window)."""
+    m = np.asarray(m, np.float64)
+    return np.stack([m.mean(0), (m * m).mean(0)])
+
+
+def moments_to_ref(mom):
+    """[..., 2, M] averaged moments -> [..., 2, M] (mean, std); std = sqrt(E[x^2] - mean^2) floored at 0.1."""
+    mu = mom[..., 0, :]
+    sd = np.sqrt(np.maximum(mom[..., 1, :] - mu * mu, 0.01))
+    return np.stack([mu, sd], -2).astype(np.float32)
+
+
+def speaker_refs(items, feats):
+    """Per row: (utterance ref, speaker ref), each [N, 2, M]. The speaker's is the average over its labelled utterances
+    of each utterance's band moments (serving: over the windows of the speaker's utterances in a recording)."""
+    n = len(items)
+    mom = np.zeros((n, 2, 64))
+    ok = np.array([it["label"] >= 0 for it in items])
+    for i in np.nonzero(ok)[0]:
+        mom[i] = band_moments(feats.get(i))
+    spk = np.array([it["corpus"] + "/" + it["speaker"] for it in items])
+    smom = np.zeros_like(mom)
+    for s in set(spk[ok]):
+        m = ok & (spk == s)
+        smom[m] = mom[m].mean(0)
+    return moments_to_ref(mom), moments_to_ref(smom)
 
 
 def telephone(w: torch.Tensor, rng) -> torch.Tensor:
@@ -220,14 +276,14 @@ def ua(y, p):
 
 
 @torch.no_grad()
-def predict(model, feats, idx, bs=16):
+def predict(model, feats, idx, norm, bs=16, own=False):
     model.eval()
     out = np.zeros((len(idx), 7))
     order = np.argsort([len(feats.get(i)) for i in idx])
     for b in range(0, len(order), bs):
         sel = order[b:b + bs]
         x, n = batch_of([feats.get(idx[j]) for j in sel])
-        out[sel] = torch.softmax(model.logits_of(normalise(x, n), n), 1).numpy()
+        out[sel] = torch.softmax(model.logits_of(norm(x, n, idx[sel], own=own), n), 1).numpy()
     return out
 
 
@@ -261,7 +317,7 @@ def batches(idx, lens, bs, rng):
 
 
 @torch.no_grad()
-def reestimate_bn(model, feats_by_part, idx, args, rng, n_batches=40):
+def reestimate_bn(model, feats_by_part, idx, args, rng, norm, n_batches=40):
     for mod in model.modules():
         if isinstance(mod, nn.BatchNorm2d):
             mod.reset_running_stats()
@@ -270,7 +326,7 @@ def reestimate_bn(model, feats_by_part, idx, args, rng, n_batches=40):
     lens = {i: min(len(feats_by_part["clean"].get(i)), int(args.crop * 100)) for i in idx}
     for b in batches(idx, lens, args.batch, rng)[:n_batches]:
         x, n = batch_of(crops(feats_by_part, b, args, rng))
-        model.embedding_of(normalise(x, n), n)
+        model.embedding_of(norm(x, n, b, rng), n)
     for mod in model.modules():
         if isinstance(mod, nn.BatchNorm2d):
             mod.momentum = 0.1
@@ -291,7 +347,7 @@ def val_speakers(items, tr, seed):
     return val
 
 
-def train_fold(items, feats_by_part, tr_idx, va_idx, te_idx, args, seed, out_dir, log):
+def train_fold(items, feats_by_part, tr_idx, va_idx, te_idx, args, seed, out_dir, log, norm):
     os.makedirs(out_dir, exist_ok=True)
     y = np.array([it["label"] for it in items])
     torch.manual_seed(seed)
@@ -323,7 +379,7 @@ def train_fold(items, feats_by_part, tr_idx, va_idx, te_idx, args, seed, out_dir
         tl, nb = 0.0, 0
         for b in batches(tr_idx, lens, args.batch, rng):
             x, n = batch_of(crops(feats_by_part, b, args, rng))
-            x = spec_augment(normalise(x, n), n, rng)
+            x = spec_augment(norm(x, n, b, rng), n, rng)
             e = model.embedding_of(x, n)
             yb = torch.from_numpy(y[b])
             loss = crit(model.cls(model.drop(e)), yb)
@@ -338,7 +394,7 @@ def train_fold(items, feats_by_part, tr_idx, va_idx, te_idx, args, seed, out_dir
             sched.step()
             tl += float(loss)
             nb += 1
-        v7, v4 = ua(y[va_idx], predict(model, feats_by_part["clean"], va_idx)) if len(va_idx) else (0.0, 0.0)
+        v7, v4 = ua(y[va_idx], predict(model, feats_by_part["clean"], va_idx, norm)) if len(va_idx) else (0.0, 0.0)
         hist.append({"epoch": ep + 1, "loss": tl / nb, "val_7c": v7, "val_4c": v4, "s": time.time() - t0})
         if args.avg and ep >= args.epochs - args.avg:
             snaps.append({k: v.clone() for k, v in model.state_dict().items()})
@@ -347,19 +403,24 @@ def train_fold(items, feats_by_part, tr_idx, va_idx, te_idx, args, seed, out_dir
         os.replace(ck + ".tmp", ck)
         log("epoch %d loss %.4f val 7c %.3f 4c %.3f (%.0fs)" % (ep + 1, tl / nb, v7, v4, time.time() - t0))
     res = {"hist": hist}
-    p = predict(model, feats_by_part["clean"], te_idx)
+    p = predict(model, feats_by_part["clean"], te_idx, norm)
     np.save(os.path.join(out_dir, "probs.npy"), p)
+    if norm.spk is not None:
+        np.save(os.path.join(out_dir, "probs_utt.npy"), predict(model, feats_by_part["clean"], te_idx, norm, own=True))
     torch.save(model.state_dict(), os.path.join(out_dir, "model_last.pt"))
     res["val_last"] = hist[-1]
     if args.avg and snaps:
         avg = {k: (sum(s[k].float() for s in snaps) / len(snaps)).to(snaps[0][k].dtype) for k in snaps[0]}
         model.load_state_dict(avg)
-        reestimate_bn(model, feats_by_part, tr_idx, args, np.random.default_rng(seed + 7))
+        reestimate_bn(model, feats_by_part, tr_idx, args, np.random.default_rng(seed + 7), norm)
         if len(va_idx):
-            v7, v4 = ua(y[va_idx], predict(model, feats_by_part["clean"], va_idx))
+            v7, v4 = ua(y[va_idx], predict(model, feats_by_part["clean"], va_idx, norm))
             res["val_avg"] = {"val_7c": v7, "val_4c": v4}
             log("avg of last %d: val 7c %.3f 4c %.3f" % (len(snaps), v7, v4))
-        np.save(os.path.join(out_dir, "probs_avg.npy"), predict(model, feats_by_part["clean"], te_idx))
+        np.save(os.path.join(out_dir, "probs_avg.npy"), predict(model, feats_by_part["clean"], te_idx, norm))
+        if norm.spk is not None:
+            np.save(os.path.join(out_dir, "probs_avg_utt.npy"),
+                    predict(model, feats_by_part["clean"], te_idx, norm, own=True))
         torch.save(model.state_dict(), os.path.join(out_dir, "model_avg.pt"))
     return res
 
@@ -532,6 +593,10 @@ def main():
     ap.add_argument("--speed", type=float, default=0.0)
     ap.add_argument("--center", type=float, default=0.0)
     ap.add_argument("--avg", type=int, default=5)
+    ap.add_argument("--spk-norm", action="store_true", help="per-band normalisation by the speaker's log-mel mean/std "
+                    "(speaker_refs) instead of one scalar per crop; test rows also scored with their own utterance's")
+    ap.add_argument("--spk-mix", type=float, default=0.0, help="with --spk-norm: probability that a training crop is "
+                    "normalised by its own utterance's reference instead of its speaker's")
     ap.add_argument("--train-corpora", default="", help="train only on these corpora, e.g. ravdess (P1 folds keep "
                     "their test actors; fold p2_ravall trains on all RAVDESS actors and tests every other corpus)")
     ap.add_argument("--max-train", type=int, default=0, help="subsample training rows (timing)")
@@ -559,9 +624,11 @@ def main():
     if args.tel:
         parts["tel"] = Feats("tel")
     y = np.array([it["label"] for it in items])
+    norm = Norm(*reversed(speaker_refs(items, parts["clean"])), args.spk_mix) if args.spk_norm else Norm()
     folds = {k: (tr, te) for k, tr, te in corpora.p1_folds(items) + corpora.p2_folds(items)}
     corpus = np.array([it["corpus"] for it in items])
     folds["p2_ravall"] = (corpus == "ravdess", corpus != "ravdess")
+    folds["all"] = (corpus != "", corpus == "")  # the shipped model: every training speaker, no test rows
     if args.train_corpora:
         keep = np.isin(corpus, args.train_corpora.split(","))
         folds = {k: (tr & keep, te) for k, (tr, te) in folds.items()}
@@ -586,8 +653,8 @@ def main():
             logf.flush()
         log("train %d val %d test %d args %s" % (len(tr_idx), len(va_idx), len(te_idx), vars(args)))
         t0 = time.time()
-        res = train_fold(items, parts, tr_idx, va_idx, te_idx, args, args.seed + fi, out, log)
-        for kind in ("probs", "probs_avg"):
+        res = train_fold(items, parts, tr_idx, va_idx, te_idx, args, args.seed + fi, out, log, norm)
+        for kind in ("probs", "probs_avg", "probs_utt", "probs_avg_utt"):
             f = os.path.join(out, kind + ".npy")
             if os.path.exists(f) and len(te_idx):
                 v7, v4 = ua(y[te_idx], np.load(f))

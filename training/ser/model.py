@@ -31,16 +31,7 @@ class LogMel(nn.Module):
         return torch.clamp(torch.div(lengths - self.n_fft, self.hop, rounding_mode="floor") + 1, min=0)
 
     def forward(self, wav: torch.Tensor, lengths: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        # gain normalisation over the valid samples only
-        smask = (torch.arange(wav.shape[1], device=wav.device)[None, :] < lengths[:, None]).to(wav.dtype)
-        wav = wav * smask
-        rms = torch.sqrt((wav * wav).sum(1, keepdim=True) / lengths[:, None].to(wav.dtype).clamp(min=1.0) + 1e-10)
-        wav = wav / (rms + 1e-4)
-        fr = wav.unfold(1, self.n_fft, self.hop)  # [B, T, n_fft], no centre padding
-        fr = fr - fr.mean(-1, keepdim=True)
-        spec = torch.fft.rfft(fr * self.window, n=self.fft_size).abs().pow(2)
-        mel = torch.log(torch.matmul(spec, self.fb) + 1e-6)  # [B, T, M]
-        n = self.frames(lengths)
+        mel, n = self.raw(wav, lengths)
         tmask = (torch.arange(mel.shape[1], device=wav.device)[None, :] < n[:, None]).to(mel.dtype)  # [B, T]
         nf = n.to(mel.dtype).clamp(min=1.0)
         if self.per_bin:
@@ -53,6 +44,21 @@ class LogMel(nn.Module):
         var = (x * x).sum((1, 2)) / (nf * mel.shape[2])
         x = x / torch.sqrt(var + 1e-5)[:, None, None]
         return x.transpose(1, 2), n  # [B, M, T], frames
+
+    @torch.jit.export
+    def raw(self, wav: torch.Tensor, lengths: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Gain-normalised log-mel before any mean/variance normalisation: [B, T, M] (frames at or beyond n are
+        computed from padding: mask them), frames n [B]."""
+        # gain normalisation over the valid samples only
+        smask = (torch.arange(wav.shape[1], device=wav.device)[None, :] < lengths[:, None]).to(wav.dtype)
+        wav = wav * smask
+        rms = torch.sqrt((wav * wav).sum(1, keepdim=True) / lengths[:, None].to(wav.dtype).clamp(min=1.0) + 1e-10)
+        wav = wav / (rms + 1e-4)
+        fr = wav.unfold(1, self.n_fft, self.hop)  # [B, T, n_fft], no centre padding
+        fr = fr - fr.mean(-1, keepdim=True)
+        spec = torch.fft.rfft(fr * self.window, n=self.fft_size).abs().pow(2)
+        mel = torch.log(torch.matmul(spec, self.fb) + 1e-6)  # [B, T, M]
+        return mel, self.frames(lengths)
 
 
 class ConvBlock(nn.Module):

@@ -12,7 +12,14 @@
    same data 2.0's T = 1.1 was chosen on, mc_stats.py's probs_rav_p1.npy / probs_b0_p1.npy).
 
   /usr/bin/python3 training/ser/speaker_choice.py          # after mc_stats.py ... --tag b0 / --tag ravf --export-folds
+
+SER 2.3 (`--cnn ravcnn/model_avg --spk-cnn allspk/model_last`, mc_cnn.py fold models of the same P1 fold): the same k
+table for the 2.3 paths: speaker-independent ((rav+a0)/2 + CNN)/2 against the speaker path ((rav+b0(k))/2 +
+speaker CNN(k))/2, where the speaker-normalised CNN's reference comes from the same k utterances (their log-mel band
+moments averaged, mc_cnn.speaker_refs' rule); CNNs score whole utterances from the log-mel cache as mc_cnn.py does.
+Writes speaker_choice_23.json; the temperature comes from cnn_ensemble.py then.
 """
+import argparse
 import json
 import os
 import sys
@@ -42,7 +49,40 @@ def ua(items_idx, y, p):
     return ev["4class"]["ua"], ev["7class"]["ua"]
 
 
+def cnn_fold(spec, fold):
+    """'tag/model_avg' -> that fold's mc_cnn.CnnNet (eval mode)."""
+    from mc_cnn import CACHE as CNN_CACHE, CnnNet
+    tag, kind = spec.split("/")
+    net = CnnNet()
+    net.load_state_dict(torch.load(os.path.join(CNN_CACHE, tag, fold, kind + ".pt")))
+    return net.eval()
+
+
+@torch.no_grad()
+def cnn_probs(net, feats, rows, refs=None, bs=32):
+    """Per row: the CNN's probabilities on the whole utterance (cached log-mel); refs [N, 2, M] per row (speaker CNN,
+    mc_cnn.normalise_ref) or None (per-utterance scalar normalisation, mc_cnn.normalise)."""
+    from mc_cnn import batch_of, normalise, normalise_ref
+    out = np.zeros((len(rows), 7))
+    order = np.argsort([len(feats.get(i)) for i in rows])
+    for b in range(0, len(order), bs):
+        sel = order[b:b + bs]
+        x, n = batch_of([feats.get(rows[j]) for j in sel])
+        if refs is None:
+            x = normalise(x, n)
+        else:
+            r = torch.from_numpy(refs[sel])
+            x = normalise_ref(x, n, r[:, 0], r[:, 1])
+        out[sel] = torch.softmax(net.logits_of(x, n), 1).numpy()
+    return out
+
+
 def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cnn", default=None, help="2.3: the forward path's CNN, tag/kind of mc_cnn.py fold models")
+    ap.add_argument("--spk-cnn", default=None, help="2.3: the speaker path's speaker-normalised CNN, tag/kind")
+    args = ap.parse_args()
+    with23 = bool(args.cnn and args.spk_cnn)
     torch.set_num_threads(1)
     items = corpora.rows(corpora.default_data())
     n = len(items)
@@ -58,6 +98,12 @@ def main():
         utts_of.setdefault(spk[i], []).append(i)
     res = {k: [] for k in KS}
     rng = np.random.default_rng(20240601)
+    if with23:
+        from mc_cnn import Feats, band_moments, moments_to_ref
+        lm = Feats("clean")
+        mom = np.zeros((n, 2, 64))
+        for i in np.nonzero(y >= 0)[0]:
+            mom[i] = band_moments(lm.get(i))
     for k_fold, (name, tr, te) in enumerate(corpora.p1_folds(items)):
         d = os.path.join(CACHE, "models")
         p_rav = head_probs(os.path.join(d, "ravf_" + name, "ser.pt"), S)
@@ -66,8 +112,12 @@ def main():
         eval_idx = np.nonzero(tr & (y >= 0))[0]
         win_si = torch.log((p_rav + p_a0) / 2)
         p_si = score(lambda s: s, win_si, owner, n)
+        if with23:
+            cnn, spk_cnn = cnn_fold(args.cnn, name), cnn_fold(args.spk_cnn, name)
+            p_si[eval_idx] = (p_si[eval_idx] + cnn_probs(cnn, lm, eval_idx)) / 2
         full = None
         for k in KS:
+            refs = np.zeros((n, 2, 64), np.float32) if with23 else None
             z = np.empty(Sn.shape, dtype=np.float32)
             for s_name, utts in utts_of.items():
                 utts = np.array(utts)
@@ -82,10 +132,14 @@ def main():
                     sd = ref.std(0, ddof=1) + 1e-3 if len(ref) > 1 else np.ones_like(m)
                     r = rows_of[int(u)]
                     z[r] = (Sn[r] - m) / sd
+                    if with23:
+                        refs[u] = moments_to_ref(mom[ref_u[y[ref_u] >= 0]].mean(0))
             z[:, 384] = 0.0  # the shipped speaker path zeroes the numerically constant statistic (speaker_model.py)
             with torch.no_grad():
                 p_b0 = torch.softmax(b0.head(torch.from_numpy(z)), 1)
             p_sp = score(lambda s: s, torch.log((p_rav + p_b0) / 2), owner, n)
+            if with23:
+                p_sp[eval_idx] = (p_sp[eval_idx] + cnn_probs(spk_cnn, lm, eval_idx, refs[eval_idx])) / 2
             if k == 0:
                 full = p_sp
             res[k].append((p_sp, eval_idx))
@@ -104,6 +158,10 @@ def main():
         print("%s | %.3f / %.3f | %.3f / %.3f | %.3f" % (k or "all", sp[0], sp[1], si[0], si[1], ag))
     kmin = next((k for k in KS if k and table[k]["speaker_4c"] >= table[k]["si_4c"]), None)
     print("minimum utterances for a speaker reference:", kmin)
+    if with23:
+        json.dump({"k_table": {str(k): v for k, v in table.items()}, "min_utterances": kmin, "cnn": args.cnn,
+                   "spk_cnn": args.spk_cnn}, open(os.path.join(CACHE, "speaker_choice_23.json"), "w"), indent=1)
+        return
     # temperature of the speaker path on the P1 out-of-fold predictions
     p = (np.load(os.path.join(CACHE, "probs_rav_p1.npy")) + np.load(os.path.join(CACHE, "probs_b0_p1.npy"))) / 2
     m = ~np.isnan(p[:, 0]) & (y >= 0)

@@ -128,6 +128,77 @@ class StatsCnnEnsemble(nn.Module):
         return SpeakerStatsEnsemble._calibrate(p, self.speaker_temperature)
 
 
+class SpeakerCnn(nn.Module):
+    """SER 2.3's speaker-path CNN: mc_cnn.CnnNet trained on log-mel normalised per mel band by its speaker's reference
+    (mc_cnn.py --spk-norm) instead of one scalar per utterance.
+
+      moments(wav, lengths) -> [B, 2M]   per window: each band's mean and mean square over its valid frames
+      forward_ref(wav, lengths, mu[M], msq[M]) -> probs[B, 7]
+                                         with mu, msq the speaker's moments averaged over its windows, the band std
+                                         sqrt(max(msq - mu^2, 0.01)) (mc_cnn.moments_to_ref)"""
+
+    def __init__(self, cnn: nn.Module):
+        super().__init__()
+        self.cnn = cnn
+        self.n_mels = int(cnn.features.fb.shape[1])
+
+    def _mask(self, mel: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
+        return (torch.arange(mel.shape[1], device=mel.device)[None, :] < n[:, None]).to(mel.dtype)
+
+    def moments(self, wav: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        mel, n = self.cnn.features.raw(wav, lengths)
+        m = self._mask(mel, n)[:, :, None]
+        nf = n.to(mel.dtype).clamp(min=1.0)[:, None]
+        return torch.cat([(mel * m).sum(1) / nf, (mel * mel * m).sum(1) / nf], 1)
+
+    def forward_ref(self, wav: torch.Tensor, lengths: torch.Tensor, mu: torch.Tensor,
+                    msq: torch.Tensor) -> torch.Tensor:
+        mel, n = self.cnn.features.raw(wav, lengths)
+        sd = torch.sqrt(torch.clamp(msq - mu * mu, min=0.01))
+        x = (mel - mu[None, None, :]) / sd[None, None, :] * self._mask(mel, n)[:, :, None]
+        return torch.softmax(self.cnn.logits_of(x.transpose(1, 2), n), dim=1)
+
+
+class StatsCnnSpkEnsemble(nn.Module):
+    """SER 2.3: 2.2 (statistics ensemble + RAVDESS-only CNN) with the speaker path's CNN replaced by a speaker-normalised
+    CNN trained on all five corpora (SpeakerCnn):
+
+      forward(wav, lengths)                            = T(((rav + a0) / 2 + cnn) / 2)                   (as 2.2)
+      features(wav, lengths)                           = [statistics F | band means M | band mean squares M]
+      forward_speaker(wav, lengths, ref_mean, ref_std) = T_speaker(((rav + b0(z)) / 2 + spk_cnn) / 2)
+    where the caller's reference over the speaker's windows (mean, sample std + 1e-3 of `features`) gives the
+    statistics' z-scores from its first F values and the speaker CNN's band moments from the mean of the last 2M (their
+    std is unused). The Java SpeakerScoring computes that reference unchanged."""
+
+    def __init__(self, stats: SpeakerStatsEnsemble, cnn: nn.Module, spk: SpeakerCnn, temperature: float = 1.0,
+                 speaker_temperature: float = 1.0):
+        super().__init__()
+        self.part = stats
+        self.cnn = cnn
+        self.spk = spk
+        self.stats_dim = int(stats.stats.dim)
+        self.n_mels = spk.n_mels
+        self.temperature = temperature
+        self.speaker_temperature = speaker_temperature
+
+    def forward(self, wav: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        p = (self.part.forward(wav, lengths) + self.cnn(wav, lengths)) / 2.0
+        return SpeakerStatsEnsemble._calibrate(p, self.temperature)
+
+    @torch.jit.export
+    def features(self, wav: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.part.features(wav, lengths), self.spk.moments(wav, lengths)], 1)
+
+    @torch.jit.export
+    def forward_speaker(self, wav: torch.Tensor, lengths: torch.Tensor, ref_mean: torch.Tensor,
+                        ref_std: torch.Tensor) -> torch.Tensor:
+        f = self.stats_dim
+        m = self.n_mels
+        ps = self.part.forward_speaker(wav, lengths, ref_mean[:f], ref_std[:f])
+        pc = self.spk.forward_ref(wav, lengths, ref_mean[f:f + m], ref_mean[f + m:f + 2 * m])
+        return SpeakerStatsEnsemble._calibrate((ps + pc) / 2.0, self.speaker_temperature)
+
+
 def load_cnn(weights):
     """mc_cnn.CnnNet with trained weights, its convolutions as QuietConv2d (checked against nn.Conv2d)."""
     from mc_cnn import CnnNet  # training-only import (corpora, metrics); the scripted model does not need it
@@ -149,6 +220,30 @@ def load_cnn(weights):
     return cnn
 
 
+def check_speaker_cnn(ens, stats_part, x, lengths):
+    """2.3 against its parts: forward unchanged from 2.2; forward_speaker == the statistics' speaker path averaged with
+    the speaker CNN scored as training scored it (mc_cnn: band moments per utterance averaged, moments_to_ref,
+    normalise_ref)."""
+    import numpy as np
+    from mc_cnn import band_moments, moments_to_ref, normalise_ref
+    with torch.no_grad():
+        d5 = float(((stats_part(x, lengths) + ens.cnn(x, lengths)) / 2 - ens(x, lengths)).abs().max())
+        f = ens.features(x, lengths)
+        m, sd = speaker_reference(f)
+        mels = [ens.spk.cnn.features.raw(x[i:i + 1, :int(lengths[i])], lengths[i:i + 1])[0][0] for i in range(len(x))]
+        ref = moments_to_ref(np.mean([band_moments(mm.numpy()) for mm in mels], 0))
+        nn_ = torch.tensor([len(mm) for mm in mels])
+        xb = torch.zeros(len(mels), int(nn_.max()), mels[0].shape[1])
+        for i, mm in enumerate(mels):
+            xb[i, :len(mm)] = mm
+        pc = torch.softmax(ens.spk.cnn.logits_of(normalise_ref(xb, nn_, torch.from_numpy(ref[0])[None].expand(len(mels), -1),
+                                                               torch.from_numpy(ref[1])[None].expand(len(mels), -1)), nn_), 1)
+        fdim = ens.stats_dim
+        want = (stats_part.forward_speaker(x, lengths, m[:fdim], sd[:fdim]) + pc) / 2
+        d6 = float((want - ens.forward_speaker(x, lengths, m, sd)).abs().max())
+    return d5, d6
+
+
 def build(rav, a0, b0, temperature=1.0, speaker_temperature=1.0):
     nets = [load_statsnet(p) for p in (rav, a0, b0)]
     ens = SpeakerStatsEnsemble(*[HeadGroup(n.heads) for n in nets], temperature, speaker_temperature)
@@ -167,6 +262,9 @@ def main():
     ap.add_argument("--cnn", default=None,
                     help="SER 2.2: mc_cnn.py CnnNet weights (model_avg.pt / model_last.pt) averaged 1:1 with the "
                          "statistics ensemble in both paths (StatsCnnEnsemble)")
+    ap.add_argument("--spk-cnn", default=None,
+                    help="SER 2.3 (with --cnn): mc_cnn.py --spk-norm CnnNet weights for the speaker path "
+                         "(StatsCnnSpkEnsemble)")
     ap.add_argument("--constant", default="384",
                     help="statistics zeroed after speaker normalisation: 384 = mean frame energy of the per-utterance "
                          "normalised log-mel, always 0 up to float noise (std 2.5e-8 over the 5,699 training windows, "
@@ -201,6 +299,12 @@ def main():
                         - ens.forward_speaker(x, lengths, m, sd)).abs().max())
         print("max |forward - mean(stats, cnn)| = %.2e, |forward_speaker - mean(stats speaker, cnn)| = %.2e" % (d3, d4))
         assert d3 < 1e-5 and d4 < 1e-5
+        if args.spk_cnn:
+            ens = StatsCnnSpkEnsemble(stats_part, cnn, SpeakerCnn(load_cnn(args.spk_cnn))).eval()
+            d5, d6 = check_speaker_cnn(ens, stats_part, x, lengths)
+            print("2.3: max |forward - 2.2 forward| = %.2e, |forward_speaker - mean(stats speaker, speaker CNN on the "
+                  "cached-feature path)| = %.2e" % (d5, d6))
+            assert d5 < 1e-5 and d6 < 1e-4
     ens.temperature = args.temperature
     ens.speaker_temperature = args.speaker_temperature
     sm = torch.jit.script(ens)
