@@ -52,7 +52,11 @@ def tone(seconds, f0, seed):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model-dir", default=os.path.join(REPO, "models", "ser-default"))
+    ap.add_argument("--regenerate", action="store_true", help="write the WAVs anew (espeak-ng's output varies slightly "
+                    "between runs); by default WAVs already beside reference.json are kept and only re-scored")
     args = ap.parse_args()
+    global KEEP
+    KEEP = not args.regenerate
     ref = os.path.join(args.model_dir, "reference")
     os.makedirs(ref, exist_ok=True)
     rng = np.random.default_rng(1)
@@ -66,8 +70,7 @@ def main():
     decoded = {}
     for name, w in clips.items():
         path = os.path.join(ref, name)
-        pcm = torch.from_numpy(np.clip(w, -1, 1)[None, :])
-        torchaudio.save(path, pcm, SR, encoding="PCM_S", bits_per_sample=16)
+        save(path, w)
         x, sr = torchaudio.load(path)  # what Java decodes: int16 / 32768
         x = x[0].numpy()
         decoded[name] = x
@@ -86,6 +89,16 @@ def main():
         json.dump(out, f, indent=1)
 
 
+KEEP = True
+
+
+def save(path, w):
+    """16-bit PCM WAV of w, unless kept (an existing file stays: the fixtures' inputs do not churn between models)."""
+    if KEEP and os.path.exists(path):
+        return
+    torchaudio.save(path, torch.from_numpy(np.clip(w, -1, 1)[None, :]), SR, encoding="PCM_S", bits_per_sample=16)
+
+
 def speaker_fixture(model, ref, decoded):
     """One speaker's group: the WAVs above + two espeak clips; their speaker-aware probabilities."""
     rng = np.random.default_rng(5)
@@ -94,7 +107,7 @@ def speaker_fixture(model, ref, decoded):
     for name, w in extra.items():
         w = w + 0.002 * rng.standard_normal(len(w)).astype(np.float32)
         path = os.path.join(ref, name)
-        torchaudio.save(path, torch.from_numpy(np.clip(w, -1, 1)[None, :]), SR, encoding="PCM_S", bits_per_sample=16)
+        save(path, w)
         decoded[name] = torchaudio.load(path)[0][0].numpy()
     names = list(decoded)
     with torch.no_grad():

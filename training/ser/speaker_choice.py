@@ -17,7 +17,9 @@ SER 2.3 (`--cnn ravcnn/model_avg --spk-cnn allspk/model_last`, mc_cnn.py fold mo
 table for the 2.3 paths: speaker-independent ((rav+a0)/2 + CNN)/2 against the speaker path ((rav+b0(k))/2 +
 speaker CNN(k))/2, where the speaker-normalised CNN's reference comes from the same k utterances (their log-mel band
 moments averaged, mc_cnn.speaker_refs' rule); CNNs score whole utterances from the log-mel cache as mc_cnn.py does.
-Writes speaker_choice_23.json; the temperature comes from cnn_ensemble.py then.
+Scored rows: the fold's RAVDESS training actors only, the rows that every part of both paths was trained on (the
+forward path's CNN is RAVDESS-only, the speaker CNN saw every corpus: on the other corpora's training rows the speaker
+path would be flattered). Writes speaker_choice_23.json; the temperature comes from cnn_ensemble.py then.
 """
 import argparse
 import json
@@ -88,6 +90,7 @@ def main():
     n = len(items)
     y = np.array([it["label"] for it in items])
     spk = np.array([it["speaker"] for it in items])
+    corpus = np.array([it["corpus"] for it in items])
     S, owner = features(items, 0, 0, 20240601, parts=("clean",))["clean"]
     Sn = S.numpy()
     rows_of = {}  # utterance -> its window rows
@@ -109,7 +112,7 @@ def main():
         p_rav = head_probs(os.path.join(d, "ravf_" + name, "ser.pt"), S)
         p_a0 = head_probs(os.path.join(d, "a0_" + name, "ser.pt"), S)
         b0 = torch.jit.load(os.path.join(d, "b0_" + name, "ser.pt")).eval()
-        eval_idx = np.nonzero(tr & (y >= 0))[0]
+        eval_idx = np.nonzero(tr & (y >= 0) & ((corpus == "ravdess") | (not with23)))[0]
         win_si = torch.log((p_rav + p_a0) / 2)
         p_si = score(lambda s: s, win_si, owner, n)
         if with23:
@@ -149,7 +152,7 @@ def main():
         print(name, {k: tuple(round(v, 3) for v in res[k][-1][0]) for k in KS}, "SI", res[0][-1][1], flush=True)
     table = {}
     print("k | rav+b0(k) 4c / 7c UA | rav+a0 4c / 7c UA | agreement with all-utterance reference (mean of 5 P1 folds,"
-          " each fold's training rows)")
+          " each fold's training rows)" + (" [2.3 paths, RAVDESS training rows]" if with23 else ""))
     for k in KS:
         sp = np.mean([r[0] for r in res[k]], 0)
         si = np.mean([r[1] for r in res[k]], 0)
