@@ -159,7 +159,7 @@ class SpeakerCnn(nn.Module):
         return torch.softmax(self.cnn.logits_of(x.transpose(1, 2), n), dim=1)
 
 
-class StatsCnnSpkEnsemble(nn.Module):
+class StatsCnnSpkEnsemble(StatsCnnEnsemble):
     """SER 2.3: 2.2 (statistics ensemble + RAVDESS-only CNN) with the speaker path's CNN replaced by a speaker-normalised
     CNN trained on all five corpora (SpeakerCnn):
 
@@ -172,18 +172,10 @@ class StatsCnnSpkEnsemble(nn.Module):
 
     def __init__(self, stats: SpeakerStatsEnsemble, cnn: nn.Module, spk: SpeakerCnn, temperature: float = 1.0,
                  speaker_temperature: float = 1.0):
-        super().__init__()
-        self.part = stats
-        self.cnn = cnn
+        super().__init__(stats, cnn, temperature, speaker_temperature)
         self.spk = spk
         self.stats_dim = int(stats.stats.dim)
         self.n_mels = spk.n_mels
-        self.temperature = temperature
-        self.speaker_temperature = speaker_temperature
-
-    def forward(self, wav: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        p = (self.part.forward(wav, lengths) + self.cnn(wav, lengths)) / 2.0
-        return SpeakerStatsEnsemble._calibrate(p, self.temperature)
 
     @torch.jit.export
     def features(self, wav: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
