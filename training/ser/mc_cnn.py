@@ -155,14 +155,20 @@ def moments_to_ref(mom):
     return np.stack([mu, sd], -2).astype(np.float32)
 
 
+def utterance_moments(items, feats):
+    """[N, 2, M]: each labelled row's band_moments (zeros for unlabelled rows, which have no cached log-mel)."""
+    mom = np.zeros((len(items), 2, 64))
+    for i, it in enumerate(items):
+        if it["label"] >= 0:
+            mom[i] = band_moments(feats.get(i))
+    return mom
+
+
 def speaker_refs(items, feats):
     """Per row: (utterance ref, speaker ref), each [N, 2, M]. The speaker's is the average over its labelled utterances
     of each utterance's band moments (serving: over the windows of the speaker's utterances in a recording)."""
-    n = len(items)
-    mom = np.zeros((n, 2, 64))
+    mom = utterance_moments(items, feats)
     ok = np.array([it["label"] >= 0 for it in items])
-    for i in np.nonzero(ok)[0]:
-        mom[i] = band_moments(feats.get(i))
     spk = np.array([it["corpus"] + "/" + it["speaker"] for it in items])
     smom = np.zeros_like(mom)
     for s in set(spk[ok]):

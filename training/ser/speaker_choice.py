@@ -60,25 +60,6 @@ def cnn_fold(spec, fold):
     return net.eval()
 
 
-@torch.no_grad()
-def cnn_probs(net, feats, rows, refs=None, bs=32):
-    """Per row: the CNN's probabilities on the whole utterance (cached log-mel); refs [N, 2, M] per row (speaker CNN,
-    mc_cnn.normalise_ref) or None (per-utterance scalar normalisation, mc_cnn.normalise)."""
-    from mc_cnn import batch_of, normalise, normalise_ref
-    out = np.zeros((len(rows), 7))
-    order = np.argsort([len(feats.get(i)) for i in rows])
-    for b in range(0, len(order), bs):
-        sel = order[b:b + bs]
-        x, n = batch_of([feats.get(rows[j]) for j in sel])
-        if refs is None:
-            x = normalise(x, n)
-        else:
-            r = torch.from_numpy(refs[sel])
-            x = normalise_ref(x, n, r[:, 0], r[:, 1])
-        out[sel] = torch.softmax(net.logits_of(x, n), 1).numpy()
-    return out
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cnn", default=None, help="2.3: the forward path's CNN, tag/kind of mc_cnn.py fold models")
@@ -101,12 +82,10 @@ def main():
         utts_of.setdefault(spk[i], []).append(i)
     res = {k: [] for k in KS}
     rng = np.random.default_rng(20240601)
-    if with23:
-        from mc_cnn import Feats, band_moments, moments_to_ref
+    if with23:  # the CNNs score whole utterances from the log-mel cache, as mc_cnn.py's own evaluation does
+        from mc_cnn import Feats, Norm, moments_to_ref, predict, utterance_moments
         lm = Feats("clean")
-        mom = np.zeros((n, 2, 64))
-        for i in np.nonzero(y >= 0)[0]:
-            mom[i] = band_moments(lm.get(i))
+        mom = utterance_moments(items, lm)
     for k_fold, (name, tr, te) in enumerate(corpora.p1_folds(items)):
         d = os.path.join(CACHE, "models")
         p_rav = head_probs(os.path.join(d, "ravf_" + name, "ser.pt"), S)
@@ -117,7 +96,7 @@ def main():
         p_si = score(lambda s: s, win_si, owner, n)
         if with23:
             cnn, spk_cnn = cnn_fold(args.cnn, name), cnn_fold(args.spk_cnn, name)
-            p_si[eval_idx] = (p_si[eval_idx] + cnn_probs(cnn, lm, eval_idx)) / 2
+            p_si[eval_idx] = (p_si[eval_idx] + predict(cnn, lm, eval_idx, Norm())) / 2
         full = None
         for k in KS:
             refs = np.zeros((n, 2, 64), np.float32) if with23 else None
@@ -142,7 +121,7 @@ def main():
                 p_b0 = torch.softmax(b0.head(torch.from_numpy(z)), 1)
             p_sp = score(lambda s: s, torch.log((p_rav + p_b0) / 2), owner, n)
             if with23:
-                p_sp[eval_idx] = (p_sp[eval_idx] + cnn_probs(spk_cnn, lm, eval_idx, refs[eval_idx])) / 2
+                p_sp[eval_idx] = (p_sp[eval_idx] + predict(spk_cnn, lm, eval_idx, Norm(spk=refs))) / 2
             if k == 0:
                 full = p_sp
             res[k].append((p_sp, eval_idx))
