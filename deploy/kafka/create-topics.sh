@@ -19,6 +19,7 @@ topic() {
 topic emostream.recordings max.message.bytes=220200960,retention.ms=604800000
 topic emostream.transcripts max.message.bytes=8388608
 topic emostream.utterances.audio max.message.bytes=8388608
+topic emostream.utterances.audio.speaker max.message.bytes=8388608
 topic emostream.utterances.text max.message.bytes=8388608
 topic emostream.scores.speech max.message.bytes=8388608
 topic emostream.scores.text max.message.bytes=8388608

@@ -59,6 +59,13 @@ class KafkaAclsTest {
     static final String GUARD_TOPIC = Topics.ATTEMPTS;
 
     /**
+     * contracts' {@code Topics.UTTERANCES_AUDIO_SPEAKER} (speech utterances grouped by speaker, key
+     * {@code <recording id>|<speaker>}), spelt out so this module compiles against a contracts without it; once that
+     * constant is in Topics, {@link #speakerTopicLiteralIsTopicsConstant} checks the two agree.
+     */
+    static final String UTTERANCES_AUDIO_SPEAKER = "emostream.utterances.audio.speaker";
+
+    /**
      * From the services' code: ingest's Streams topology (sources recordings, transcripts, the global status store;
      * sinks utterances, status, dead letters), its REST uploads (produce recordings and transcripts) and
      * RecordingFetcher; the inference workers (ScoringWorker: group and transactional ids from WorkerManager);
@@ -73,6 +80,7 @@ class KafkaAclsTest {
                             Topics.RECORDINGS,
                             Topics.TRANSCRIPTS,
                             Topics.UTTERANCES_AUDIO,
+                            UTTERANCES_AUDIO_SPEAKER,
                             Topics.UTTERANCES_TEXT,
                             Topics.RECORDING_STATUS,
                             Topics.DEADLETTER,
@@ -83,9 +91,10 @@ class KafkaAclsTest {
             new Access(
                     "inference-speech",
                     "inference-service",
-                    Set.of(Topics.UTTERANCES_AUDIO, GUARD_TOPIC),
+                    Set.of(Topics.UTTERANCES_AUDIO, UTTERANCES_AUDIO_SPEAKER, GUARD_TOPIC),
                     Set.of(Topics.SCORES_SPEECH, Topics.DEADLETTER, GUARD_TOPIC),
-                    Set.of("emostream-inference-speech"),
+                    // the per-utterance group and the speaker-aware one (same pods, own offsets)
+                    Set.of("emostream-inference-speech", "emostream-inference-speech-speaker"),
                     Set.of("emostream-inference-speech-"),
                     null),
             new Access(
@@ -130,6 +139,15 @@ class KafkaAclsTest {
         assertThat(used).containsExactlyInAnyOrderElementsOf(all);
     }
 
+    /** The literal this test uses for the speaker-grouped topic is contracts' constant, once contracts has it. */
+    @Test
+    void speakerTopicLiteralIsTopicsConstant() {
+        Map<String, String> constants = topicConstants();
+        if (constants.containsKey("UTTERANCES_AUDIO_SPEAKER")) {
+            assertThat(constants.get("UTTERANCES_AUDIO_SPEAKER")).isEqualTo(UTTERANCES_AUDIO_SPEAKER);
+        }
+    }
+
     /** Every topic constant a module's main code names is in the table for that module's workloads. */
     @Test
     void theTableCoversEveryTopicTheCodeNames() {
@@ -166,11 +184,19 @@ class KafkaAclsTest {
         assertThat(access("reporting").groups()).containsExactly(reportingGroup);
         String prefix = configDefault(
                 "inference-service/src/main/java/io/emostream/inference/config/InferenceConfig.java", "groupPrefix");
+        assertThat(access("inference-speech").groups())
+                .containsExactlyInAnyOrder(prefix + "-speech", prefix + "-speech-speaker");
+        assertThat(access("inference-text").groups()).containsExactly(prefix + "-text");
         for (String modality : List.of("speech", "text")) {
             Access a = access("inference-" + modality);
-            assertThat(a.groups()).containsExactly(prefix + "-" + modality);
-            // WorkerManager: transactional id = group + "-" + instance id [+ "-" + worker]
+            // WorkerManager: transactional id = group + "-" + instance id [+ "-" + worker]; one prefix covers the
+            // ids of every group of the modality (emostream-inference-speech-speaker-<instance> included)
             assertThat(a.transactionalIdPrefixes()).containsExactly(prefix + "-" + modality + "-");
+            for (String g : a.groups()) {
+                assertThat(a.transactionalIdPrefixes())
+                        .as(g + "'s transactional ids")
+                        .anyMatch(p -> (g + "-").startsWith(p));
+            }
         }
         assertThat(Repo.read("inference-service/src/main/java/io/emostream/inference/messaging/WorkerManager.java"))
                 .contains("String transactionalId = group + \"-\" + config.instanceId()");
@@ -217,6 +243,12 @@ class KafkaAclsTest {
                 assertThat(allows(rules, "group", g, "Read"))
                         .as(what + " joins group " + g)
                         .isTrue();
+                if (!a.transactionalIdPrefixes().isEmpty()) {
+                    // WorkerManager's transactional id of a group's worker: group + "-" + instance id
+                    assertThat(allows(rules, "transactionalId", g + "-worker-0", "Write"))
+                            .as(what + " transactions of group " + g)
+                            .isTrue();
+                }
             }
             for (String prefix : a.transactionalIdPrefixes()) {
                 assertThat(allows(rules, "transactionalId", prefix + "worker-0", "Write"))
@@ -289,36 +321,48 @@ class KafkaAclsTest {
                 assertSecret(main, "QUARKUS_KAFKA_STREAMS_SASL_JAAS_CONFIG", a.kafkaUser(), "sasl.jaas.config", what);
             }
         }
-        // KEDA reads lag with the scaled service's own user
+        // KEDA reads lag with the scaled service's own user, which may describe the group and topic of every trigger
         r.ofKind("ScaledObject").forEach(so -> {
             String target = so.path("spec").path("scaleTargetRef").path("name").asText();
-            JsonNode trigger = so.path("spec").path("triggers").get(0);
-            assertThat(trigger.path("metadata").path("sasl").asText())
-                    .as(target)
-                    .isEqualTo("scram_sha512");
-            JsonNode auth = r.get(
-                    "TriggerAuthentication",
-                    trigger.path("authenticationRef").path("name").asText());
-            Map<String, JsonNode> params = new HashMap<>();
-            auth.path("spec")
-                    .path("env")
-                    .forEach(e -> params.put(e.path("parameter").asText(), e));
-            auth.path("spec")
-                    .path("secretTargetRef")
-                    .forEach(e -> params.put(e.path("parameter").asText(), e));
-            JsonNode main = Rendered.podSpec(r.get("Deployment", target))
-                    .path("containers")
-                    .get(0);
-            assertThat(params.get("username").path("containerName").asText())
-                    .isEqualTo(main.path("name").asText());
-            assertThat(Rendered.env(main)
-                            .get(params.get("username").path("name").asText()))
-                    .as(target + " username")
-                    .isEqualTo(access(target).kafkaUser());
-            assertThat(params.get("password").path("name").asText())
-                    .isEqualTo(access(target).kafkaUser());
-            assertThat(params.get("password").path("key").asText()).isEqualTo("password");
+            assertThat(so.path("spec").path("triggers"))
+                    .as(target + " triggers")
+                    .isNotEmpty();
+            so.path("spec").path("triggers").forEach(trigger -> kedaReadsLagAs(r, target, trigger));
         });
+    }
+
+    private static void kedaReadsLagAs(Rendered r, String target, JsonNode trigger) {
+        JsonNode metadata = trigger.path("metadata");
+        String what = r.overlay() + " " + target + " trigger "
+                + metadata.path("consumerGroup").asText();
+        assertThat(metadata.path("sasl").asText()).as(what).isEqualTo("scram_sha512");
+        List<Rule> rules = Rule.of(r.get("KafkaUser", access(target).kafkaUser()));
+        assertThat(allows(rules, "group", metadata.path("consumerGroup").asText(), "Describe"))
+                .as(what + ": the user describes the group")
+                .isTrue();
+        assertThat(allows(rules, "topic", metadata.path("topic").asText(), "Describe"))
+                .as(what + ": the user describes " + metadata.path("topic").asText())
+                .isTrue();
+        JsonNode auth = r.get(
+                "TriggerAuthentication",
+                trigger.path("authenticationRef").path("name").asText());
+        Map<String, JsonNode> params = new HashMap<>();
+        auth.path("spec")
+                .path("env")
+                .forEach(e -> params.put(e.path("parameter").asText(), e));
+        auth.path("spec")
+                .path("secretTargetRef")
+                .forEach(e -> params.put(e.path("parameter").asText(), e));
+        JsonNode main =
+                Rendered.podSpec(r.get("Deployment", target)).path("containers").get(0);
+        assertThat(params.get("username").path("containerName").asText())
+                .isEqualTo(main.path("name").asText());
+        assertThat(Rendered.env(main).get(params.get("username").path("name").asText()))
+                .as(target + " username")
+                .isEqualTo(access(target).kafkaUser());
+        assertThat(params.get("password").path("name").asText())
+                .isEqualTo(access(target).kafkaUser());
+        assertThat(params.get("password").path("key").asText()).isEqualTo("password");
     }
 
     /** One ACL rule, normalised. */

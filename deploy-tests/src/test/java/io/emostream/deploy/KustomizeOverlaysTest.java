@@ -269,7 +269,17 @@ class KustomizeOverlaysTest {
                 .path("data")
                 .path("KAFKA_BOOTSTRAP_SERVERS")
                 .asText();
-        Map<String, String> inputTopic = Map.of("speech", Topics.UTTERANCES_AUDIO, "text", Topics.UTTERANCES_TEXT);
+        // per modality, the lag KEDA watches: consumer group -> its input topic (speech also scores the
+        // speaker-grouped utterances in a group of their own, so its pods scale on either backlog)
+        Map<String, Map<String, String>> lagOf = Map.of(
+                "speech",
+                Map.of(
+                        "emostream-inference-speech",
+                        Topics.UTTERANCES_AUDIO,
+                        "emostream-inference-speech-speaker",
+                        KafkaAclsTest.UTTERANCES_AUDIO_SPEAKER),
+                "text",
+                Map.of("emostream-inference-text", Topics.UTTERANCES_TEXT));
         List<String> kedaTargets = new ArrayList<>();
         r.ofKind("ScaledObject").forEach(so -> {
             String target = so.path("spec").path("scaleTargetRef").path("name").asText();
@@ -286,21 +296,30 @@ class KustomizeOverlaysTest {
                     .as(Yaml.describe(so) + " maxReplicaCount x " + workers + " workers per pod")
                     .isBetween(1, Topics.DEFAULT_PARTITIONS);
             assertThat(so.path("spec").path("minReplicaCount").asInt()).isGreaterThanOrEqualTo(1);
-            assertThat(so.path("spec").path("triggers")).hasSize(1);
-            JsonNode trigger = so.path("spec").path("triggers").get(0);
-            assertThat(trigger.path("type").asText()).isEqualTo("kafka");
-            Set<String> keys = new HashSet<>();
-            trigger.path("metadata").fieldNames().forEachRemaining(keys::add);
-            assertThat(KAFKA_SCALER_KEYS)
-                    .as(Yaml.describe(so) + " kafka scaler keys")
-                    .containsAll(keys);
-            assertThat(trigger.path("metadata").path("consumerGroup").asText())
-                    .isEqualTo("emostream-inference-" + modality);
-            assertThat(trigger.path("metadata").path("topic").asText()).isEqualTo(inputTopic.get(modality));
-            assertThat(trigger.path("metadata").path("bootstrapServers").asText())
-                    .isEqualTo(bootstrap);
-            assertThat(trigger.path("metadata").path("allowIdleConsumers").asText())
-                    .isEqualTo("false");
+            Map<String, String> watched = new HashMap<>();
+            for (JsonNode trigger : so.path("spec").path("triggers")) {
+                assertThat(trigger.path("type").asText()).isEqualTo("kafka");
+                Set<String> keys = new HashSet<>();
+                trigger.path("metadata").fieldNames().forEachRemaining(keys::add);
+                assertThat(KAFKA_SCALER_KEYS)
+                        .as(Yaml.describe(so) + " kafka scaler keys")
+                        .containsAll(keys);
+                String group = trigger.path("metadata").path("consumerGroup").asText();
+                assertThat(watched.put(
+                                group, trigger.path("metadata").path("topic").asText()))
+                        .as(Yaml.describe(so) + " watches " + group + " once")
+                        .isNull();
+                assertThat(trigger.path("metadata").path("bootstrapServers").asText())
+                        .isEqualTo(bootstrap);
+                assertThat(trigger.path("metadata").path("allowIdleConsumers").asText())
+                        .isEqualTo("false");
+                assertThat(trigger.path("metadata").path("lagThreshold").asInt())
+                        .as(Yaml.describe(so) + " " + group + " lagThreshold")
+                        .isPositive();
+            }
+            assertThat(watched)
+                    .as(Yaml.describe(so) + " consumer group -> topic of its kafka triggers")
+                    .isEqualTo(lagOf.get(modality));
             assertThat(scaled.add(target)).as(target + " has one autoscaler").isTrue();
             kedaTargets.add(target);
         });
@@ -480,11 +499,15 @@ class KustomizeOverlaysTest {
         // the patch merged into the base container: everything else is still there
         assertThat(main.path("readinessProbe").isMissingNode()).isFalse();
         assertThat(Rendered.env(main)).containsKeys("EMOSTREAM_MODELS_DIR", "DJL_CACHE_DIR", "QUARKUS_HTTP_PORT");
-        assertThat(r.get("ScaledObject", "inference-speech")
-                        .path("spec")
-                        .path("maxReplicaCount")
-                        .asInt())
-                .isLessThanOrEqualTo(Topics.DEFAULT_PARTITIONS);
+        JsonNode scaled = r.get("ScaledObject", "inference-speech");
+        assertThat(scaled.path("spec").path("maxReplicaCount").asInt()).isLessThanOrEqualTo(Topics.DEFAULT_PARTITIONS);
+        // a GPU pod clears more lag: every speech trigger (per-utterance and speaker-grouped) gets the GPU threshold
+        assertThat(scaled.path("spec").path("triggers")).hasSize(2);
+        scaled.path("spec")
+                .path("triggers")
+                .forEach(t -> assertThat(t.path("metadata").path("lagThreshold").asText())
+                        .as("gpu " + t.path("metadata").path("consumerGroup").asText() + " lagThreshold")
+                        .isEqualTo("3000"));
         JsonNode text = Rendered.podSpec(r.get("Deployment", "inference-text"))
                 .path("containers")
                 .get(0);
