@@ -5,7 +5,8 @@ import java.util.Map;
 
 /**
  * The one definition of every topic name and its settings. All topics that carry utterances are keyed by
- * utterance id and share one partition count, so joins never repartition.
+ * utterance id (except {@link #UTTERANCES_AUDIO_SPEAKER}, which groups them by speaker) and share one partition
+ * count, so joins never repartition.
  */
 public final class Topics {
 
@@ -15,6 +16,14 @@ public final class Topics {
     public static final String TRANSCRIPTS = "emostream.transcripts";
     /** 16 kHz mono PCM (s16le) per utterance, key = utterance id, metadata {@link UtteranceAudio} in a header. */
     public static final String UTTERANCES_AUDIO = "emostream.utterances.audio";
+    /**
+     * The audio utterances of recordings that name or separate speakers, grouped by speaker: key =
+     * {@link SpeakerGroups#key} ({@code <recording id>|<speaker>}, so one speaker's utterances share a partition and
+     * arrive in order), records as on {@link #UTTERANCES_AUDIO}, each group closed by a {@link SpeakerGroups.End}
+     * marker. The one topic not keyed by utterance id: its consumer scores a speaker's utterances together
+     * (speaker-aware scoring) and emits each score under its utterance id.
+     */
+    public static final String UTTERANCES_AUDIO_SPEAKER = "emostream.utterances.audio.speaker";
     /** {@link UtteranceText} per utterance, key = utterance id. */
     public static final String UTTERANCES_TEXT = "emostream.utterances.text";
     /** {@link EmotionScore} from the speech model, key = utterance id. */
@@ -59,6 +68,7 @@ public final class Topics {
                             "retention.ms", Long.toString(7L * 24 * 3600 * 1000))),
             new TopicSpec(TRANSCRIPTS, UTTERANCE),
             new TopicSpec(UTTERANCES_AUDIO, UTTERANCE),
+            new TopicSpec(UTTERANCES_AUDIO_SPEAKER, UTTERANCE),
             new TopicSpec(UTTERANCES_TEXT, UTTERANCE),
             new TopicSpec(SCORES_SPEECH, UTTERANCE),
             new TopicSpec(SCORES_TEXT, UTTERANCE),

@@ -59,10 +59,17 @@ public final class TestKafka {
      */
     public static List<ConsumerRecord<String, byte[]>> await(
             String topic, Predicate<ConsumerRecord<String, byte[]>> match, int count, Duration timeout) {
+        return await(List.of(topic), match, count, timeout);
+    }
+
+    /** {@link #await(String, Predicate, int, Duration)} over several topics (records in the order read). */
+    public static List<ConsumerRecord<String, byte[]>> await(
+            List<String> topics, Predicate<ConsumerRecord<String, byte[]>> match, int count, Duration timeout) {
         List<ConsumerRecord<String, byte[]>> found = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer = consumer()) {
-            List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition()))
+            List<TopicPartition> parts = topics.stream()
+                    .flatMap(topic ->
+                            consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())))
                     .toList();
             consumer.assign(parts);
             consumer.seekToBeginning(parts);
