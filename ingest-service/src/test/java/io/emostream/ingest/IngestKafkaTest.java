@@ -6,6 +6,7 @@ import io.emostream.contracts.FailureReason;
 import io.emostream.contracts.PcmAudio;
 import io.emostream.contracts.RecordingHeaders;
 import io.emostream.contracts.RecordingStatus;
+import io.emostream.contracts.SpeakerGroups;
 import io.emostream.contracts.Topics;
 import io.emostream.contracts.Transcript;
 import io.emostream.contracts.UtteranceAudio;
@@ -30,6 +31,7 @@ import java.util.UUID;
 import java.util.stream.Stream;
 
 import static io.emostream.ingest.IngestRecords.audio;
+import static io.emostream.ingest.IngestRecords.groupEnds;
 import static io.emostream.ingest.IngestRecords.meta;
 import static io.emostream.ingest.IngestRecords.status;
 import static io.emostream.ingest.IngestRecords.text;
@@ -168,6 +170,9 @@ class IngestKafkaTest {
         // the test profile waits 4 s
         List<ConsumerRecord<String, byte[]>> a = audio(id, 2);
         assertThat(a).allSatisfy(r -> assertThat(meta(r).hasTranscript()).isFalse());
+        // no speaker named: each utterance goes to the per-utterance topic under its own id, no group is opened
+        assertThat(a).extracting(ConsumerRecord::topic).containsOnly(Topics.UTTERANCES_AUDIO);
+        assertThat(a).extracting(ConsumerRecord::key).containsExactly(id + "#0", id + "#1");
         assertThat(TestKafka.readAll(Topics.UTTERANCES_TEXT, r -> r.key().startsWith(id + "#")))
                 .isEmpty();
     }
@@ -187,6 +192,19 @@ class IngestKafkaTest {
         List<ConsumerRecord<String, byte[]>> a = audio(id, 2);
         assertThat(a).extracting(r -> meta(r).speaker()).containsExactly("agent", "customer");
         assertThat(a).extracting(r -> meta(r).channel()).containsExactly(0, 1);
+        // named speakers: their utterances are grouped by (recording, speaker) for speaker-aware scoring, each group
+        // closed by its end marker with the count, after its utterances on the same partition
+        assertThat(a).extracting(ConsumerRecord::topic).containsOnly(Topics.UTTERANCES_AUDIO_SPEAKER);
+        assertThat(a).extracting(ConsumerRecord::key).containsExactly(id + "|agent", id + "|customer");
+        assertThat(groupEnds(id, 2))
+                .containsExactlyInAnyOrder(
+                        new SpeakerGroups.End(id, "agent", 1), new SpeakerGroups.End(id, "customer", 1));
+        List<ConsumerRecord<String, byte[]>> agentGroup =
+                TestKafka.readAll(Topics.UTTERANCES_AUDIO_SPEAKER, r -> r.key().equals(id + "|agent"));
+        assertThat(agentGroup).extracting(r -> SpeakerGroups.isEnd(r.headers())).containsExactly(false, true);
+        assertThat(agentGroup)
+                .extracting(ConsumerRecord::partition)
+                .containsOnly(agentGroup.get(0).partition());
     }
 
     record Bad(String name, byte[] audio, String[] headers, FailureReason reason) {

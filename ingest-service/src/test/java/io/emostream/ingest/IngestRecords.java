@@ -4,6 +4,7 @@ import io.emostream.contracts.AudioRecords;
 import io.emostream.contracts.DeadLetter;
 import io.emostream.contracts.EventSerdes;
 import io.emostream.contracts.RecordingStatus;
+import io.emostream.contracts.SpeakerGroups;
 import io.emostream.contracts.Topics;
 import io.emostream.contracts.UtteranceAudio;
 import io.emostream.contracts.UtteranceText;
@@ -22,11 +23,32 @@ public final class IngestRecords {
 
     private IngestRecords() {}
 
+    /**
+     * The recording's audio utterances in index order, from both audio topics (an utterance of a named speaker goes
+     * to the speaker-grouped one), without the groups' end markers.
+     */
     public static List<ConsumerRecord<String, byte[]>> audio(String recordingId, int expected) {
-        return TestKafka.await(Topics.UTTERANCES_AUDIO, r -> r.key().startsWith(recordingId + "#"), expected, TIMEOUT)
+        return TestKafka.await(
+                        List.of(Topics.UTTERANCES_AUDIO, Topics.UTTERANCES_AUDIO_SPEAKER),
+                        r -> !SpeakerGroups.isEnd(r.headers())
+                                && AudioRecords.meta(r.headers()).recordingId().equals(recordingId),
+                        expected,
+                        TIMEOUT)
                 .stream()
                 .sorted(Comparator.comparingInt(
                         r -> AudioRecords.meta(r.headers()).index()))
+                .toList();
+    }
+
+    /** The end markers of the recording's speaker groups, in the order read. */
+    public static List<SpeakerGroups.End> groupEnds(String recordingId, int expected) {
+        return TestKafka.await(
+                        Topics.UTTERANCES_AUDIO_SPEAKER,
+                        r -> SpeakerGroups.isEnd(r.headers()) && r.key().startsWith(recordingId + "|"),
+                        expected,
+                        TIMEOUT)
+                .stream()
+                .map(r -> SpeakerGroups.end(r.value()))
                 .toList();
     }
 

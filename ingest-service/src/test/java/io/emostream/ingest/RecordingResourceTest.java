@@ -72,7 +72,9 @@ class RecordingResourceTest {
         assertThat(IngestRecords.text(id, 2))
                 .extracting(UtteranceText::text)
                 .containsExactly("Hello there", "Where is my parcel?");
-        assertThat(IngestRecords.audio(id, 2)).extracting(x -> x.key()).containsExactlyElementsOf(ids);
+        assertThat(IngestRecords.audio(id, 2))
+                .extracting(x -> IngestRecords.meta(x).utteranceId())
+                .containsExactlyElementsOf(ids);
 
         await().atMost(Duration.ofSeconds(30))
                 .untilAsserted(() -> api().when()

@@ -78,6 +78,16 @@ public interface IngestConfig {
     @WithDefault("3")
     int textContextTurns();
 
+    /**
+     * Whether the audio utterances of a named or separated speaker (a transcript's speakers, the speakers header, a
+     * channel split) go to {@code emostream.utterances.audio.speaker}, grouped by (recording, speaker), so the speech
+     * model scores each relative to the speaker's other speech in the recording (speaker-aware scoring; a speaker
+     * with fewer utterances than the model's minimum gets the speaker-independent score). false: every utterance
+     * goes to {@code emostream.utterances.audio} and is scored alone.
+     */
+    @WithDefault("true")
+    boolean speakerGroups();
+
     /** Segmentation settings. */
     Segmentation segmentation();
 

@@ -11,6 +11,7 @@ public final class IngestTopology {
     static final String TRANSCRIPTS_SOURCE = "transcripts";
     static final String PROCESSOR = "ingest";
     static final String AUDIO_SINK = "utterance-audio";
+    static final String SPEAKER_AUDIO_SINK = "utterance-audio-speaker";
     static final String TEXT_SINK = "utterance-text";
     static final String STATUS_SINK = "recording-status";
     static final String DLQ_SINK = "dead-letters";

@@ -8,6 +8,7 @@ import io.emostream.contracts.KafkaTracing;
 import io.emostream.contracts.PcmAudio;
 import io.emostream.contracts.RecordingHeaders;
 import io.emostream.contracts.RecordingStatus;
+import io.emostream.contracts.SpeakerGroups;
 import io.emostream.contracts.Topics;
 import io.emostream.contracts.Transcript;
 import io.emostream.contracts.UtteranceAudio;
@@ -33,7 +34,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -90,8 +93,9 @@ final class RecordingPublisher {
                     RecordingMeta.parseSpeakers(IngestProcessor.header(h, RecordingHeaders.SPEAKERS)),
                     transcript);
             List<UtteranceText> texts = new ArrayList<>();
+            Map<String, Integer> groups = new LinkedHashMap<>();
             Consumer<Utterance> out = u -> {
-                forwardUtterance(id, u, language, transcript != null, now, traced, texts);
+                forwardUtterance(id, u, language, transcript != null, now, traced, texts, groups);
                 count[0]++;
             };
             RecordingSegmenter.Result result;
@@ -103,8 +107,10 @@ final class RecordingPublisher {
                         : segmenter.segment(origin.value(), meta, out);
             } finally {
                 // text utterances go out once the recording is cut (also when it fails part-way, as the audio
-                // already sent did), each with the previous segments in transcript order as its context
+                // already sent did), each with the previous segments in transcript order as its context; likewise
+                // each speaker group's end marker, so no group is left open
                 forwardTexts(texts, traced, now);
+                endGroups(id, groups, traced, now);
             }
             metrics.recordingSegmented(
                     count[0], result.audio().samples() / (double) PcmAudio.SAMPLE_RATE, System.nanoTime() - started);
@@ -146,7 +152,8 @@ final class RecordingPublisher {
             boolean transcribed,
             Instant now,
             Headers traced,
-            List<UtteranceText> texts) {
+            List<UtteranceText> texts,
+            Map<String, Integer> groups) {
         UtteranceAudio meta = new UtteranceAudio(
                 id,
                 u.index(),
@@ -157,16 +164,38 @@ final class RecordingPublisher {
                 transcribed && u.text() != null,
                 language,
                 now);
-        ProducerRecord<String, byte[]> audio = AudioRecords.record(meta, PcmAudio.encode(u.samples()));
-        byte[] key = meta.utteranceId().getBytes(StandardCharsets.UTF_8);
+        boolean grouped = config.speakerGroups() && u.speaker() != null;
+        ProducerRecord<String, byte[]> audio = grouped
+                ? SpeakerGroups.audio(meta, PcmAudio.encode(u.samples()))
+                : AudioRecords.record(meta, PcmAudio.encode(u.samples()));
+        byte[] key = audio.key().getBytes(StandardCharsets.UTF_8);
         long ts = now.toEpochMilli();
         for (Header t : traced) {
             audio.headers().add(t.key(), t.value());
         }
-        context.forward(new Record<>(key, audio.value(), ts, audio.headers()), IngestTopology.AUDIO_SINK);
+        context.forward(
+                new Record<>(key, audio.value(), ts, audio.headers()),
+                grouped ? IngestTopology.SPEAKER_AUDIO_SINK : IngestTopology.AUDIO_SINK);
+        if (grouped) {
+            groups.merge(u.speaker(), 1, Integer::sum);
+        }
         if (u.text() != null) {
             texts.add(new UtteranceText(id, u.index(), u.startMs(), u.endMs(), u.speaker(), language, u.text(), now));
         }
+    }
+
+    /** Closes each speaker's group (in order of the speakers' first utterances) with its end marker. */
+    private void endGroups(String id, Map<String, Integer> groups, Headers traced, Instant now) {
+        groups.forEach((speaker, n) -> {
+            ProducerRecord<String, byte[]> end = SpeakerGroups.end(new SpeakerGroups.End(id, speaker, n));
+            for (Header t : traced) {
+                end.headers().add(t.key(), t.value());
+            }
+            context.forward(
+                    new Record<>(
+                            end.key().getBytes(StandardCharsets.UTF_8), end.value(), now.toEpochMilli(), end.headers()),
+                    IngestTopology.SPEAKER_AUDIO_SINK);
+        });
     }
 
     /** Publishes the text utterances in index order, each with up to text-context-turns previous non-blank ones. */

@@ -140,6 +140,12 @@ public class TopologyProducer {
                 new ByteArraySerializer(),
                 IngestTopology.PROCESSOR);
         t.addSink(
+                IngestTopology.SPEAKER_AUDIO_SINK,
+                Topics.UTTERANCES_AUDIO_SPEAKER,
+                new ByteArraySerializer(),
+                new ByteArraySerializer(),
+                IngestTopology.PROCESSOR);
+        t.addSink(
                 IngestTopology.TEXT_SINK,
                 Topics.UTTERANCES_TEXT,
                 new ByteArraySerializer(),

@@ -7,6 +7,7 @@ import io.emostream.contracts.FailureReason;
 import io.emostream.contracts.KafkaTracing;
 import io.emostream.contracts.RecordingHeaders;
 import io.emostream.contracts.RecordingStatus;
+import io.emostream.contracts.SpeakerGroups;
 import io.emostream.contracts.Topics;
 import io.emostream.contracts.Transcript;
 import io.emostream.contracts.UtteranceAudio;
@@ -74,6 +75,7 @@ class TopologyTest {
     private TestInputTopic<String, byte[]> recordings;
     private TestInputTopic<String, byte[]> transcripts;
     private TestOutputTopic<String, byte[]> audio;
+    private TestOutputTopic<String, byte[]> grouped;
     private TestOutputTopic<String, UtteranceText> text;
     private TestOutputTopic<String, RecordingStatus> status;
     private TestOutputTopic<String, byte[]> deadLetters;
@@ -103,6 +105,8 @@ class TopologyTest {
                 Topics.TRANSCRIPTS, new StringSerializer(), new ByteArraySerializer(), T0, Duration.ZERO);
         audio = driver.createOutputTopic(
                 Topics.UTTERANCES_AUDIO, new StringDeserializer(), new ByteArrayDeserializer());
+        grouped = driver.createOutputTopic(
+                Topics.UTTERANCES_AUDIO_SPEAKER, new StringDeserializer(), new ByteArrayDeserializer());
         text = driver.createOutputTopic(Topics.UTTERANCES_TEXT, new StringDeserializer(), EventSerdes.UTTERANCE_TEXT);
         status = driver.createOutputTopic(
                 Topics.RECORDING_STATUS, new StringDeserializer(), EventSerdes.RECORDING_STATUS);
@@ -169,6 +173,27 @@ class TopologyTest {
     // ---- segmented at once -------------------------------------------------------------------------------------
 
     @Test
+    void withSpeakerGroupsOffNamedSpeakersUtterancesGoToThePerUtteranceTopic() {
+        start(IngestConfigs.of(Map.of("emostream.ingest.speaker-groups", "false")));
+        String transcript = new String(
+                EventSerdes.TRANSCRIPT.serialize(
+                        Topics.TRANSCRIPTS,
+                        Transcript.timed(
+                                "r9",
+                                "en",
+                                List.of(
+                                        new Transcript.Segment(0.4, 2.1, "agent", "How can I help you?"),
+                                        new Transcript.Segment(2.7, 4.9, "customer", "I want my money back!")))),
+                StandardCharsets.UTF_8);
+        sendRecording("r9", TWO_UTTERANCES, RecordingHeaders.TRANSCRIPT, transcript);
+
+        assertThat(grouped.isEmpty()).isTrue();
+        List<TestRecord<String, byte[]>> a = audio.readRecordsToList();
+        assertThat(a).extracting(TestRecord::key).containsExactly("r9#0", "r9#1");
+        assertThat(a).extracting(r -> meta(r).speaker()).containsExactly("agent", "customer");
+    }
+
+    @Test
     void recordingWithAnInlineTranscriptIsCutByItsSegments() {
         start();
         String transcript = new String(
@@ -183,8 +208,15 @@ class TopologyTest {
                 StandardCharsets.UTF_8);
         sendRecording("r1", TWO_UTTERANCES, RecordingHeaders.TRANSCRIPT, transcript);
 
-        List<TestRecord<String, byte[]>> a = audio.readRecordsToList();
-        assertThat(a).extracting(TestRecord::key).containsExactly("r1#0", "r1#1");
+        // named speakers: each speaker's utterances under its group key, then the group's end marker
+        assertThat(audio.isEmpty()).isTrue();
+        List<TestRecord<String, byte[]>> g = grouped.readRecordsToList();
+        assertThat(g).extracting(TestRecord::key).containsExactly("r1|agent", "r1|customer", "r1|agent", "r1|customer");
+        assertThat(g.subList(2, 4))
+                .extracting(r -> SpeakerGroups.end(r.value()))
+                .containsExactly(new SpeakerGroups.End("r1", "agent", 1), new SpeakerGroups.End("r1", "customer", 1));
+        List<TestRecord<String, byte[]>> a = g.subList(0, 2);
+        assertThat(a).extracting(r -> meta(r).utteranceId()).containsExactly("r1#0", "r1#1");
         assertThat(a).allSatisfy(r -> assertThat(meta(r).hasTranscript()).isTrue());
         assertThat(meta(a.get(0)).startMs()).isEqualTo(400);
         assertThat(meta(a.get(1)).endMs()).isEqualTo(4900);
@@ -264,7 +296,9 @@ class TopologyTest {
         sendRecording("r3", TWO_UTTERANCES);
 
         assertThat(text.readValuesToList()).extracting(UtteranceText::speaker).containsExactly("Agent", "Customer");
-        assertThat(audio.readRecordsToList()).hasSize(2);
+        assertThat(grouped.readRecordsToList())
+                .filteredOn(r -> !SpeakerGroups.isEnd(r.headers()))
+                .hasSize(2);
         assertThat(status.readValuesToList())
                 .extracting(RecordingStatus::state)
                 .containsExactly(RecordingStatus.State.SEGMENTED);
