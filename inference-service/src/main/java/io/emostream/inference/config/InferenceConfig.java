@@ -61,6 +61,14 @@ public interface InferenceConfig {
     @WithDefault("${HOSTNAME:local}")
     String instanceId();
 
+    /**
+     * How long a speaker group (on {@code emostream.utterances.audio.speaker}) may go without a new record before it
+     * is scored without its end marker. Ingest writes a group and its marker in one transaction, so only a producer
+     * that breaks the protocol leaves one open; this bounds how long it holds back its partition.
+     */
+    @WithDefault("60s")
+    Duration speakerGroupOpenFor();
+
     /** How long shutdown waits for the batch in progress to be scored and committed. */
     @WithDefault("30s")
     Duration drainTimeout();

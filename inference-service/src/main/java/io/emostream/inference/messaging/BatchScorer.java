@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * Scores one micro-batch: decodes each record, runs ONE forward pass for all decodable inputs, and turns the
@@ -28,7 +29,7 @@ import java.util.List;
  *
  * @param <I> the model's input type
  */
-public final class BatchScorer<I> {
+public final class BatchScorer<I> implements RecordScorer {
 
     // a plain logger: this class also runs outside Quarkus (tools, tests in child JVMs)
     private static final Logger LOG = Logger.getLogger(BatchScorer.class);
@@ -77,6 +78,7 @@ public final class BatchScorer<I> {
         this.spanName = "score " + model.manifest().modality().name().toLowerCase(java.util.Locale.ROOT);
     }
 
+    @Override
     public InferenceMetrics metrics() {
         return metrics;
     }
@@ -86,7 +88,18 @@ public final class BatchScorer<I> {
     }
 
     /** Score records (to {@code outputTopic}) and dead letters, in input order. */
+    @Override
     public List<ProducerRecord<byte[], byte[]>> score(List<Arrived> batch) {
+        return score(batch, model::predict);
+    }
+
+    /**
+     * As {@link #score(List)}, with {@code predict} for the one pass over all decodable inputs (e.g. the speech
+     * model's speaker-aware scoring of one speaker's utterances); when it fails, each input is scored alone by the
+     * model's own {@code predict}, as a failed batch is.
+     */
+    public List<ProducerRecord<byte[], byte[]>> score(
+            List<Arrived> batch, Function<List<I>, List<Prediction>> predict) {
         List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(batch.size());
         List<Arrived> ok = new ArrayList<>(batch.size());
         List<Decoded<I>> decoded = new ArrayList<>(batch.size());
@@ -108,7 +121,7 @@ public final class BatchScorer<I> {
         long start = System.nanoTime();
         List<Prediction> predictions;
         try {
-            predictions = model.predict(decoded.stream().map(Decoded::input).toList());
+            predictions = predict.apply(decoded.stream().map(Decoded::input).toList());
         } catch (RuntimeException e) {
             LOG.warnf("batch of %d failed (%s); scoring its inputs one by one", decoded.size(), e.getMessage());
             out.addAll(scoreOneByOne(ok, decoded));
@@ -179,8 +192,8 @@ public final class BatchScorer<I> {
         return out;
     }
 
-    private ProducerRecord<byte[], byte[]> deadLetter(
-            ConsumerRecord<byte[], byte[]> r, FailureReason reason, String detail) {
+    /** The input record as a dead letter with the reason (counted and logged). */
+    ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> r, FailureReason reason, String detail) {
         metrics.deadLettered(reason);
         LOG.warnf("dead-lettering %s-%d@%d: %s %s", r.topic(), r.partition(), r.offset(), reason, detail);
         return new DeadLetter(reason, detail, r.topic(), r.partition(), r.offset(), service, Instant.now())

@@ -8,6 +8,7 @@ import io.emostream.contracts.InferenceTiming;
 import io.emostream.contracts.JsonSerde;
 import io.emostream.contracts.ModelRef;
 import io.emostream.contracts.PcmAudio;
+import io.emostream.contracts.SpeakerGroups;
 import io.emostream.contracts.Topics;
 import io.emostream.contracts.UtteranceAudio;
 import io.emostream.contracts.UtteranceText;
@@ -18,6 +19,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Function;
 
 /** How each modality's records are read: audio utterances (PCM + meta header) and text utterances (JSON). */
 public final class Inputs {
@@ -25,8 +27,21 @@ public final class Inputs {
     private Inputs() {}
 
     public static BatchScorer.Decoded<float[]> audio(ConsumerRecord<byte[], byte[]> r) {
+        return audio(r, UtteranceAudio::utteranceId, "the utterance id");
+    }
+
+    /** An audio utterance of a speaker group ({@link Topics#UTTERANCES_AUDIO_SPEAKER}): keyed by its group. */
+    public static BatchScorer.Decoded<float[]> groupedAudio(ConsumerRecord<byte[], byte[]> r) {
+        return audio(
+                r,
+                m -> m.speaker() == null ? "" : SpeakerGroups.key(m.recordingId(), m.speaker()),
+                "its speaker group's key");
+    }
+
+    private static BatchScorer.Decoded<float[]> audio(
+            ConsumerRecord<byte[], byte[]> r, Function<UtteranceAudio, String> expectedKey, String what) {
         UtteranceAudio meta = AudioRecords.meta(r.headers());
-        requireKey(r, meta.utteranceId());
+        requireKey(r, expectedKey.apply(meta), what);
         if (meta.sampleRate() != PcmAudio.SAMPLE_RATE || !PcmAudio.ENCODING.equals(meta.encoding())) {
             throw malformed("audio must be " + PcmAudio.ENCODING + " at " + PcmAudio.SAMPLE_RATE + " Hz, got "
                     + meta.encoding() + " at " + meta.sampleRate());
@@ -59,7 +74,7 @@ public final class Inputs {
         if (u == null) {
             throw malformed("empty record");
         }
-        requireKey(r, u.utteranceId());
+        requireKey(r, u.utteranceId(), "the utterance id");
         if (u.text() == null || u.text().isBlank()) {
             throw malformed("the utterance has no text");
         }
@@ -80,12 +95,11 @@ public final class Inputs {
         };
     }
 
-    private static void requireKey(ConsumerRecord<byte[], byte[]> r, String utteranceId) {
+    private static void requireKey(ConsumerRecord<byte[], byte[]> r, String expected, String what) {
         String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
-        if (!utteranceId.equals(key)) {
+        if (!expected.equals(key)) {
             throw new JsonSerde.MalformedEventException(
-                    FailureReason.INVALID_KEY,
-                    "record key '" + key + "' is not the utterance id '" + utteranceId + "'");
+                    FailureReason.INVALID_KEY, "record key '" + key + "' is not " + what + " '" + expected + "'");
         }
     }
 

@@ -33,8 +33,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -59,7 +61,7 @@ public final class ScoringWorker implements Runnable {
     private final String name;
     private final String inputTopic;
     private final String groupId;
-    private final BatchScorer<?> scorer;
+    private final RecordScorer scorer;
     private final int maxBatch;
     private final long maxWaitNanos;
     private final Map<String, Object> consumerConfig;
@@ -84,7 +86,7 @@ public final class ScoringWorker implements Runnable {
             String groupId,
             String transactionalId,
             Map<String, Object> kafka,
-            BatchScorer<?> scorer,
+            RecordScorer scorer,
             int maxBatch,
             Duration maxWait) {
         this(
@@ -111,7 +113,7 @@ public final class ScoringWorker implements Runnable {
             String groupId,
             String transactionalId,
             Map<String, Object> kafka,
-            BatchScorer<?> scorer,
+            RecordScorer scorer,
             int maxBatch,
             Duration maxWait,
             PoisonGuard guard,
@@ -222,12 +224,14 @@ public final class ScoringWorker implements Runnable {
             @Override
             public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                 flush(); // commit what we hold before the partitions move elsewhere
+                scorer.release(partitions); // held back, so not committed: the new owner reads it again
                 guard.release(keys(partitions));
             }
 
             @Override
             public void onPartitionsLost(Collection<TopicPartition> partitions) {
                 pending.clear(); // already someone else's: their new owner re-reads them
+                scorer.release(partitions);
                 guard.forget(keys(partitions));
             }
 
@@ -250,6 +254,7 @@ public final class ScoringWorker implements Runnable {
         scorer.metrics().clientsRecreated();
         subscribed = false;
         pending.clear();
+        scorer.releaseAll();
         closeClients();
         pause();
     }
@@ -277,6 +282,8 @@ public final class ScoringWorker implements Runnable {
             }
             if (pending.size() >= maxBatch || (!pending.isEmpty() && System.nanoTime() >= deadline) || !running) {
                 flush();
+            } else if (pending.isEmpty()) {
+                expire();
             }
         }
     }
@@ -301,6 +308,14 @@ public final class ScoringWorker implements Runnable {
         }
     }
 
+    /** Commits what the scorer releases from records it held too long (nothing for most scorers). */
+    private void expire() {
+        List<ProducerRecord<byte[], byte[]>> outputs = scorer.expire(System.nanoTime());
+        if (!outputs.isEmpty() && commit(List.of(), outputs)) {
+            lastProgressNanos = System.nanoTime();
+        }
+    }
+
     /**
      * Score records and dead letters for a batch, each record an attempt under the guard. In careful mode (the
      * service died on one of these partitions) records are scored one at a time, each after its marker.
@@ -315,6 +330,7 @@ public final class ScoringWorker implements Runnable {
                         ConsumerRecord<byte[], byte[]> r = a.record();
                         scorer.metrics().deadLettered(FailureReason.PROCESSING_CRASHED);
                         out.add(attempt.deadLetter(guard.service(), r.key(), r.value(), r.headers()));
+                        out.addAll(scorer.quarantined(a));
                     } else {
                         out.addAll(scoreGuarded(List.of(a)));
                     }
@@ -334,6 +350,7 @@ public final class ScoringWorker implements Runnable {
                     ConsumerRecord<byte[], byte[]> r = a.record();
                     scorer.metrics().deadLettered(FailureReason.PROCESSING_CRASHED);
                     out.add(attempt.deadLetter(guard.service(), r.key(), r.value(), r.headers()));
+                    out.addAll(scorer.quarantined(a));
                 } else {
                     toScore.add(a);
                 }
@@ -389,7 +406,10 @@ public final class ScoringWorker implements Runnable {
                 .toList();
     }
 
-    /** Commits the batch's outputs and offsets in one transaction; false when it was aborted (and rewound). */
+    /**
+     * Commits the batch's outputs and offsets in one transaction; false when it was aborted (and rewound). The
+     * scorer has the last word on the offsets (none past a record it still holds back).
+     */
     private boolean commit(List<BatchScorer.Arrived> batch, List<ProducerRecord<byte[], byte[]>> outputs) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (BatchScorer.Arrived a : batch) {
@@ -398,6 +418,7 @@ public final class ScoringWorker implements Runnable {
                     new OffsetAndMetadata(a.record().offset() + 1),
                     (x, y) -> x.offset() >= y.offset() ? x : y);
         }
+        offsets = scorer.offsets(offsets);
         try {
             producer.beginTransaction();
             for (ProducerRecord<byte[], byte[]> r : outputs) {
@@ -423,21 +444,27 @@ public final class ScoringWorker implements Runnable {
         }
     }
 
-    /** After an aborted transaction: back to the first offset of every partition we hold records of, forget them. */
+    /**
+     * After an aborted transaction: every partition we hold records of (pending, or held back by the scorer) goes
+     * back to its committed offset, and what was held is forgotten, so all of it is read again.
+     */
     private void rewind() {
-        Map<TopicPartition, Long> first = new HashMap<>();
+        Set<TopicPartition> partitions = new HashSet<>(scorer.offsets(Map.of()).keySet());
         for (BatchScorer.Arrived a : pending) {
-            first.merge(
-                    new TopicPartition(a.record().topic(), a.record().partition()),
-                    a.record().offset(),
-                    Math::min);
+            partitions.add(new TopicPartition(a.record().topic(), a.record().partition()));
         }
-        first.forEach((tp, off) -> {
-            if (consumer.assignment().contains(tp)) {
-                consumer.seek(tp, off);
+        partitions.retainAll(consumer.assignment());
+        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(partitions);
+        for (TopicPartition tp : partitions) {
+            OffsetAndMetadata c = committed.get(tp);
+            if (c == null) {
+                consumer.seekToBeginning(List.of(tp));
+            } else {
+                consumer.seek(tp, c.offset());
             }
-        });
+        }
         pending.clear();
+        scorer.releaseAll();
     }
 
     /** Waits the current back-off (cut short by a stop request), then doubles it. */

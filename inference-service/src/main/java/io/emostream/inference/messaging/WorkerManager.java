@@ -7,6 +7,8 @@ import io.emostream.guard.PoisonGuard;
 import io.emostream.inference.config.InferenceConfig;
 import io.emostream.inference.model.ModelRegistry;
 import io.emostream.models.EmotionModel;
+import io.emostream.models.Prediction;
+import io.emostream.models.SpeechEmotionModel;
 import io.emostream.models.TextEmotionModel;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.trace.Tracer;
@@ -24,6 +26,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -106,7 +109,7 @@ public class WorkerManager {
         }
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
+    @SuppressWarnings("unchecked")
     private synchronized void start(Modality modality, EmotionModel<?> model) {
         if (stopping) {
             return;
@@ -114,37 +117,70 @@ public class WorkerManager {
         String m = modality.name().toLowerCase(Locale.ROOT);
         InferenceMetrics metrics =
                 new InferenceMetrics(meters, modality, model.manifest().ref());
-        BatchScorer<?> scorer = modality == Modality.SPEECH
-                ? new BatchScorer<>(
-                        (EmotionModel<float[]>) model,
-                        Inputs::audio,
-                        Topics.SCORES_SPEECH,
-                        metrics,
-                        tracer,
-                        guard.service())
-                : new BatchScorer<>(
-                        ((TextEmotionModel) model).contextual(),
-                        Inputs::text,
-                        Topics.SCORES_TEXT,
-                        metrics,
-                        tracer,
-                        guard.service());
-        String group = config.groupPrefix() + "-" + m;
+        List<Slot> started = new ArrayList<>();
+        if (modality == Modality.SPEECH) {
+            EmotionModel<float[]> speech = (EmotionModel<float[]>) model;
+            BatchScorer<float[]> alone =
+                    new BatchScorer<>(speech, Inputs::audio, Topics.SCORES_SPEECH, metrics, tracer, guard.service());
+            started.addAll(startWorkers(m, Topics.UTTERANCES_AUDIO, () -> alone, metrics));
+            // a speaker's utterances together (speaker-aware); one scorer per worker: it holds that worker's groups
+            BatchScorer<float[]> grouped = new BatchScorer<>(
+                    speech, Inputs::groupedAudio, Topics.SCORES_SPEECH, metrics, tracer, guard.service());
+            var predictGroup = speakerPath(speech);
+            started.addAll(startWorkers(
+                    m + "-speaker",
+                    Topics.UTTERANCES_AUDIO_SPEAKER,
+                    () -> new SpeakerGroupScorer(grouped, predictGroup, config.speakerGroupOpenFor()),
+                    metrics));
+        } else {
+            BatchScorer<?> text = new BatchScorer<>(
+                    ((TextEmotionModel) model).contextual(),
+                    Inputs::text,
+                    Topics.SCORES_TEXT,
+                    metrics,
+                    tracer,
+                    guard.service());
+            started.addAll(startWorkers(m, Topics.UTTERANCES_TEXT, () -> text, metrics));
+        }
+        workers.put(modality, List.copyOf(started));
+    }
+
+    /** How a speaker's group is scored: the model's speaker path, or each utterance alone when it has none. */
+    private static Function<List<float[]>, List<Prediction>> speakerPath(EmotionModel<float[]> model) {
+        if (model instanceof SpeechEmotionModel ser && ser.speakerMinUtterances() > 0) {
+            Log.infof(
+                    "speech: speaker groups of at least %d utterances are scored speaker-aware",
+                    ser.speakerMinUtterances());
+            return ser::predictSpeaker;
+        }
+        Log.infof(
+                "speech: %s has no speaker path; speaker groups are scored utterance by utterance",
+                model.manifest().ref());
+        return model::predict;
+    }
+
+    /**
+     * Starts {@code emostream.inference.workers} workers on {@code topic} in the group {@code <prefix>-<name>}, each
+     * with the scorer {@code scorer} gives it.
+     */
+    private List<Slot> startWorkers(
+            String name, String topic, Supplier<RecordScorer> scorer, InferenceMetrics metrics) {
+        String group = config.groupPrefix() + "-" + name;
         int n = config.workers();
         List<Slot> started = new ArrayList<>(n);
         for (int k = 0; k < n; k++) {
             // one transactional id per worker, stable across restarts: a restarted worker fences its predecessor
             String transactionalId = group + "-" + config.instanceId() + (k == 0 ? "" : "-" + k);
-            String name = "inference-" + m + (n == 1 ? "" : "-" + k);
+            String worker = "inference-" + name + (n == 1 ? "" : "-" + k);
             Slot slot = new Slot(
-                    name,
+                    worker,
                     () -> new ScoringWorker(
-                            name,
-                            modality == Modality.SPEECH ? Topics.UTTERANCES_AUDIO : Topics.UTTERANCES_TEXT,
+                            worker,
+                            topic,
                             group,
                             transactionalId,
                             kafka,
-                            scorer,
+                            scorer.get(),
                             config.batch().maxSize(),
                             config.batch().maxWait(),
                             guard,
@@ -154,10 +190,10 @@ public class WorkerManager {
             slot.start(threads);
             started.add(slot);
         }
-        workers.put(modality, List.copyOf(started));
         Log.infof(
-                "%s: %d worker(s) started in group %s, batches of up to %d within %s",
-                m, n, group, config.batch().maxSize(), config.batch().maxWait());
+                "%s: %d worker(s) started in group %s on %s, batches of up to %d within %s",
+                name, n, group, topic, config.batch().maxSize(), config.batch().maxWait());
+        return started;
     }
 
     /** Restarts the workers whose loop ended, each after its back-off. */
