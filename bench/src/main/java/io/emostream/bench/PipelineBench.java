@@ -62,6 +62,7 @@ public final class PipelineBench {
     static {
         GROUPS.put("emostream-ingest", List.of(Topics.RECORDINGS));
         GROUPS.put("emostream-inference-speech", List.of(Topics.UTTERANCES_AUDIO));
+        GROUPS.put("emostream-inference-speech-speaker", List.of(Topics.UTTERANCES_AUDIO_SPEAKER));
         GROUPS.put("emostream-inference-text", List.of(Topics.UTTERANCES_TEXT));
         GROUPS.put("emostream-fusion", List.of(Topics.SCORES_SPEECH, Topics.SCORES_TEXT));
         GROUPS.put("emostream-reporting", List.of(Topics.EMOTIONS));

@@ -59,13 +59,6 @@ class KafkaAclsTest {
     static final String GUARD_TOPIC = Topics.ATTEMPTS;
 
     /**
-     * contracts' {@code Topics.UTTERANCES_AUDIO_SPEAKER} (speech utterances grouped by speaker, key
-     * {@code <recording id>|<speaker>}), spelt out so this module compiles against a contracts without it; once that
-     * constant is in Topics, {@link #speakerTopicLiteralIsTopicsConstant} checks the two agree.
-     */
-    static final String UTTERANCES_AUDIO_SPEAKER = "emostream.utterances.audio.speaker";
-
-    /**
      * From the services' code: ingest's Streams topology (sources recordings, transcripts, the global status store;
      * sinks utterances, status, dead letters), its REST uploads (produce recordings and transcripts) and
      * RecordingFetcher; the inference workers (ScoringWorker: group and transactional ids from WorkerManager);
@@ -80,7 +73,7 @@ class KafkaAclsTest {
                             Topics.RECORDINGS,
                             Topics.TRANSCRIPTS,
                             Topics.UTTERANCES_AUDIO,
-                            UTTERANCES_AUDIO_SPEAKER,
+                            Topics.UTTERANCES_AUDIO_SPEAKER,
                             Topics.UTTERANCES_TEXT,
                             Topics.RECORDING_STATUS,
                             Topics.DEADLETTER,
@@ -91,7 +84,7 @@ class KafkaAclsTest {
             new Access(
                     "inference-speech",
                     "inference-service",
-                    Set.of(Topics.UTTERANCES_AUDIO, UTTERANCES_AUDIO_SPEAKER, GUARD_TOPIC),
+                    Set.of(Topics.UTTERANCES_AUDIO, Topics.UTTERANCES_AUDIO_SPEAKER, GUARD_TOPIC),
                     Set.of(Topics.SCORES_SPEECH, Topics.DEADLETTER, GUARD_TOPIC),
                     // the per-utterance group and the speaker-aware one (same pods, own offsets)
                     Set.of("emostream-inference-speech", "emostream-inference-speech-speaker"),
@@ -137,15 +130,6 @@ class KafkaAclsTest {
         Set<String> all = Topics.ALL.stream().map(Topics.TopicSpec::name).collect(Collectors.toSet());
         Set<String> used = ACCESS.stream().flatMap(a -> a.topics().stream()).collect(Collectors.toSet());
         assertThat(used).containsExactlyInAnyOrderElementsOf(all);
-    }
-
-    /** The literal this test uses for the speaker-grouped topic is contracts' constant, once contracts has it. */
-    @Test
-    void speakerTopicLiteralIsTopicsConstant() {
-        Map<String, String> constants = topicConstants();
-        if (constants.containsKey("UTTERANCES_AUDIO_SPEAKER")) {
-            assertThat(constants.get("UTTERANCES_AUDIO_SPEAKER")).isEqualTo(UTTERANCES_AUDIO_SPEAKER);
-        }
     }
 
     /** Every topic constant a module's main code names is in the table for that module's workloads. */

@@ -277,7 +277,7 @@ class KustomizeOverlaysTest {
                         "emostream-inference-speech",
                         Topics.UTTERANCES_AUDIO,
                         "emostream-inference-speech-speaker",
-                        KafkaAclsTest.UTTERANCES_AUDIO_SPEAKER),
+                        Topics.UTTERANCES_AUDIO_SPEAKER),
                 "text",
                 Map.of("emostream-inference-text", Topics.UTTERANCES_TEXT));
         List<String> kedaTargets = new ArrayList<>();

@@ -301,7 +301,7 @@ class FaultsIT {
             "fusion",
             List.of("emostream-fusion"),
             "inference",
-            List.of("emostream-inference-speech", "emostream-inference-text"),
+            List.of("emostream-inference-speech", "emostream-inference-speech-speaker", "emostream-inference-text"),
             "ingest",
             List.of("emostream-ingest"));
 
@@ -380,11 +380,15 @@ class FaultsIT {
         assertThat(rows.entrySet().stream().filter(e -> e.getValue() != 1).toList())
                 .as("utterances not in one row")
                 .isEmpty();
-        // nor on any hop, despite the killed transactions, restarts and rebalances
-        for (String topic :
-                List.of(Topics.UTTERANCES_AUDIO, Topics.UTTERANCES_TEXT, Topics.SCORES_SPEECH, Topics.SCORES_TEXT)) {
-            Map<String, Long> counts = pipeline.readAll(topic, k -> k.startsWith(run)).stream()
-                    .collect(Collectors.groupingBy(ConsumerRecord::key, Collectors.counting()));
+        // nor on any hop, despite the killed transactions, restarts and rebalances (audio: either audio topic, the
+        // speaker-grouped one, which holds a named speaker's utterances and its groups' end markers, included)
+        for (String topic : List.of("audio", Topics.UTTERANCES_TEXT, Topics.SCORES_SPEECH, Topics.SCORES_TEXT)) {
+            Map<String, Long> counts = (topic.equals("audio")
+                            ? pipeline.audioUtterances(k -> k.startsWith(run))
+                            : pipeline.readAll(topic, k -> k.startsWith(run)).stream()
+                                    .map(ConsumerRecord::key)
+                                    .toList())
+                    .stream().collect(Collectors.groupingBy(k -> k, Collectors.counting()));
             assertThat(counts.keySet()).as(topic).containsExactlyInAnyOrderElementsOf(utterances);
             assertThat(counts.entrySet().stream().filter(e -> e.getValue() != 1).toList())
                     .as(topic + " duplicates")

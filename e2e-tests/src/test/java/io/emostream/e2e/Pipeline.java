@@ -1,11 +1,13 @@
 package io.emostream.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.emostream.contracts.AudioRecords;
 import io.emostream.contracts.EventSerdes;
 import io.emostream.contracts.FusedEmotion;
 import io.emostream.contracts.Json;
 import io.emostream.contracts.RecordingHeaders;
 import io.emostream.contracts.RecordingStatus;
+import io.emostream.contracts.SpeakerGroups;
 import io.emostream.contracts.Topics;
 import io.emostream.contracts.Transcript;
 import io.emostream.runtime.LocalPlatform;
@@ -141,6 +143,28 @@ final class Pipeline implements AutoCloseable {
     }
 
     // --- topics -------------------------------------------------------------------------------------------------
+
+    /**
+     * Every committed audio utterance record whose utterance id passes the filter, from both audio topics (a named
+     * speaker's utterances are on the speaker-grouped one, keyed by their group; its end markers are left out).
+     */
+    List<ConsumerRecord<String, byte[]>> audioRecords(Predicate<String> utteranceId) {
+        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>(readAll(Topics.UTTERANCES_AUDIO, utteranceId));
+        for (ConsumerRecord<String, byte[]> r : readAll(Topics.UTTERANCES_AUDIO_SPEAKER, k -> true)) {
+            if (!SpeakerGroups.isEnd(r.headers())
+                    && utteranceId.test(AudioRecords.meta(r.headers()).utteranceId())) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
+    /** The utterance ids of {@link #audioRecords}, one per record (a repeat shows as a repeated id). */
+    List<String> audioUtterances(Predicate<String> utteranceId) {
+        return audioRecords(utteranceId).stream()
+                .map(r -> AudioRecords.meta(r.headers()).utteranceId())
+                .toList();
+    }
 
     /** Every committed record of a topic whose key passes the filter (read_committed, from the beginning). */
     List<ConsumerRecord<String, byte[]>> readAll(String topic, Predicate<String> key) {

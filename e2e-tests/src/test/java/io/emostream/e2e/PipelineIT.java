@@ -211,12 +211,14 @@ class PipelineIT {
         String utterance = call + "#1";
         List<String> hops = new ArrayList<>();
         for (String topic : List.of(
-                Topics.UTTERANCES_AUDIO,
+                Topics.UTTERANCES_AUDIO_SPEAKER, // the call names its speakers: its audio is grouped by speaker
                 Topics.UTTERANCES_TEXT,
                 Topics.SCORES_SPEECH,
                 Topics.SCORES_TEXT,
                 Topics.EMOTIONS)) {
-            List<ConsumerRecord<String, byte[]>> records = pipeline.readAll(topic, utterance::equals);
+            List<ConsumerRecord<String, byte[]>> records = topic.equals(Topics.UTTERANCES_AUDIO_SPEAKER)
+                    ? pipeline.audioRecords(utterance::equals)
+                    : pipeline.readAll(topic, utterance::equals);
             assertThat(records).as(topic).isNotEmpty();
             String tp = new String(
                     records.get(0)
@@ -238,8 +240,7 @@ class PipelineIT {
         assertThat(letter.reason().name()).isEqualTo("AUDIO_CORRUPT");
         assertThat(letter.sourceTopic()).isEqualTo(Topics.RECORDINGS);
         assertThat(dead.get(0).value()).isEqualTo(truncated);
-        assertThat(pipeline.readAll(Topics.UTTERANCES_AUDIO, k -> k.startsWith(corrupt + "#")))
-                .isEmpty();
+        assertThat(pipeline.audioRecords(k -> k.startsWith(corrupt + "#"))).isEmpty();
 
         // the REST API serves the same results, in order, with each model's drill-down; and only with a key
         JsonNode page = pipeline.reportingJson("/utterances?order=asc&limit=500&recording=" + Pipeline.encode(call));
@@ -476,8 +477,7 @@ class PipelineIT {
         assertThat(status.get(poison).state()).isEqualTo(RecordingStatus.State.FAILED);
         assertThat(status.get(poison).reason().name()).isEqualTo("PROCESSING_CRASHED");
         assertThat(status.get(good).state()).isEqualTo(RecordingStatus.State.SEGMENTED);
-        assertThat(pipeline.readAll(Topics.UTTERANCES_AUDIO, k -> k.startsWith(poison + "#")))
-                .isEmpty();
+        assertThat(pipeline.audioRecords(k -> k.startsWith(poison + "#"))).isEmpty();
 
         // both quarantines: ingest's (the recording) and reporting's (its FAILED status)
         Map<String, ConsumerRecord<String, byte[]>> dead = new HashMap<>();
