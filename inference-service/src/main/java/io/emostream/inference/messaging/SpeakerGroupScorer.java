@@ -46,6 +46,7 @@ final class SpeakerGroupScorer implements RecordScorer {
 
     private final BatchScorer<float[]> scorer;
     private final Function<List<float[]>, List<Prediction>> predictGroup;
+    private final int minGroup;
     private final long openForNanos;
     /** Open groups by record key. */
     private final Map<String, Group> open = new HashMap<>();
@@ -54,14 +55,17 @@ final class SpeakerGroupScorer implements RecordScorer {
     /** Per partition, the offset after the last record scored. */
     private final Map<TopicPartition, Long> next = new HashMap<>();
 
-    /** One speaker's group: its records in arrival order; its outputs once it is done. */
+    /** One speaker's group: its records in arrival order. */
     private static final class Group {
         final String key;
         final TopicPartition partition;
         final long firstOffset;
         final List<BatchScorer.Arrived> records = new ArrayList<>();
         long lastArrivedNanos;
-        List<ProducerRecord<byte[], byte[]>> outputs;
+        /** Its end has come (or it expired): it is scored once every group that began before it is done. */
+        boolean done;
+        /** Non-null: its end marker was quarantined, so its utterances are dead-lettered with this detail. */
+        String crashed;
 
         Group(String key, TopicPartition partition, long firstOffset) {
             this.key = key;
@@ -73,12 +77,18 @@ final class SpeakerGroupScorer implements RecordScorer {
     /**
      * @param scorer       decodes the grouped records ({@link Inputs#groupedAudio}) and writes their score records
      * @param predictGroup scores one speaker's utterances together (e.g. {@code SpeechEmotionModel::predictSpeaker})
+     * @param minGroup     the fewest utterances {@code predictGroup} scores speaker-aware: smaller groups released
+     *                     together are scored in one batch by the model's own predict (their scores are the same)
      * @param openFor      how long a group may go without a new record before it is scored without its end marker
      */
     SpeakerGroupScorer(
-            BatchScorer<float[]> scorer, Function<List<float[]>, List<Prediction>> predictGroup, Duration openFor) {
+            BatchScorer<float[]> scorer,
+            Function<List<float[]>, List<Prediction>> predictGroup,
+            int minGroup,
+            Duration openFor) {
         this.scorer = scorer;
         this.predictGroup = predictGroup;
+        this.minGroup = minGroup;
         this.openForNanos = openFor.toNanos();
     }
 
@@ -126,7 +136,7 @@ final class SpeakerGroupScorer implements RecordScorer {
                             "speaker group %s: %d utterance records before its end marker, which counts %d",
                             key, g.records.size(), end.utterances());
                 }
-                g.outputs = scorer.score(g.records, predictGroup);
+                g.done = true;
             }
         }
         out.addAll(release());
@@ -147,22 +157,38 @@ final class SpeakerGroupScorer implements RecordScorer {
                 LOG.warnf(
                         "speaker group %s: no end marker within %d s of its last record; scoring its %d utterances",
                         g.key, Duration.ofNanos(openForNanos).toSeconds(), g.records.size());
-                g.outputs = scorer.score(g.records, predictGroup);
+                g.done = true;
                 any = true;
             }
         }
         return any ? release() : List.of();
     }
 
-    /** The outputs of each partition's done groups up to its first open one, in the order the groups began. */
+    /**
+     * Scores each partition's done groups up to its first open one and returns their outputs: a group of at least
+     * {@code minGroup} utterances with {@code predictGroup}, the smaller ones all together in one batch.
+     */
     private List<ProducerRecord<byte[], byte[]>> release() {
         List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
+        List<BatchScorer.Arrived> small = new ArrayList<>();
         for (ArrayDeque<Group> q : unreleased.values()) {
-            while (!q.isEmpty() && q.peekFirst().outputs != null) {
-                out.addAll(q.pollFirst().outputs);
+            while (!q.isEmpty() && q.peekFirst().done) {
+                Group g = q.pollFirst();
+                if (g.crashed != null) {
+                    for (BatchScorer.Arrived a : g.records) {
+                        out.add(scorer.deadLetter(a.record(), FailureReason.PROCESSING_CRASHED, g.crashed));
+                    }
+                } else if (g.records.size() >= minGroup) {
+                    out.addAll(scorer.score(g.records, predictGroup));
+                } else {
+                    small.addAll(g.records);
+                }
             }
         }
         unreleased.values().removeIf(ArrayDeque::isEmpty);
+        if (!small.isEmpty()) {
+            out.addAll(scorer.score(small));
+        }
         return out;
     }
 
@@ -204,11 +230,9 @@ final class SpeakerGroupScorer implements RecordScorer {
         if (g == null) {
             return release();
         }
-        String detail = "scoring this utterance's speaker group (" + g.records.size()
+        g.crashed = "scoring this utterance's speaker group (" + g.records.size()
                 + " utterances) killed the service on every attempt; its end marker was quarantined";
-        g.outputs = g.records.stream()
-                .map(x -> scorer.deadLetter(x.record(), FailureReason.PROCESSING_CRASHED, detail))
-                .toList();
+        g.done = true;
         return release();
     }
 

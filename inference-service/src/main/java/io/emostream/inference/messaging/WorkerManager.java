@@ -126,11 +126,20 @@ public class WorkerManager {
             // a speaker's utterances together (speaker-aware); one scorer per worker: it holds that worker's groups
             BatchScorer<float[]> grouped = new BatchScorer<>(
                     speech, Inputs::groupedAudio, Topics.SCORES_SPEECH, metrics, tracer, guard.service());
-            var predictGroup = speakerPath(speech);
+            SpeechEmotionModel ser = speech instanceof SpeechEmotionModel s ? s : null;
+            int minGroup =
+                    ser == null || ser.speakerMinUtterances() <= 0 ? Integer.MAX_VALUE : ser.speakerMinUtterances();
+            Function<List<float[]>, List<Prediction>> predictGroup =
+                    ser == null ? speech::predict : ser::predictSpeaker;
+            Log.infof(
+                    minGroup == Integer.MAX_VALUE
+                            ? "speech: %s has no speaker path; speaker groups get the speaker-independent scores"
+                            : "speech: %s scores speaker groups of at least " + minGroup + " utterances speaker-aware",
+                    model.manifest().ref());
             started.addAll(startWorkers(
                     m + "-speaker",
                     Topics.UTTERANCES_AUDIO_SPEAKER,
-                    () -> new SpeakerGroupScorer(grouped, predictGroup, config.speakerGroupOpenFor()),
+                    () -> new SpeakerGroupScorer(grouped, predictGroup, minGroup, config.speakerGroupOpenFor()),
                     metrics));
         } else {
             BatchScorer<?> text = new BatchScorer<>(
@@ -143,20 +152,6 @@ public class WorkerManager {
             started.addAll(startWorkers(m, Topics.UTTERANCES_TEXT, () -> text, metrics));
         }
         workers.put(modality, List.copyOf(started));
-    }
-
-    /** How a speaker's group is scored: the model's speaker path, or each utterance alone when it has none. */
-    private static Function<List<float[]>, List<Prediction>> speakerPath(EmotionModel<float[]> model) {
-        if (model instanceof SpeechEmotionModel ser && ser.speakerMinUtterances() > 0) {
-            Log.infof(
-                    "speech: speaker groups of at least %d utterances are scored speaker-aware",
-                    ser.speakerMinUtterances());
-            return ser::predictSpeaker;
-        }
-        Log.infof(
-                "speech: %s has no speaker path; speaker groups are scored utterance by utterance",
-                model.manifest().ref());
-        return model::predict;
     }
 
     /**

@@ -229,9 +229,17 @@ class SpeakerGroupsTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         ScoringWorker w1 = worker(in, out, group, registry, Duration.ofMinutes(1));
         new Thread(w1, "speaker-worker-1-" + run).start();
+        // every record read (the done group is not even scored yet: a group is scored when it is released)
         await().atMost(TIMEOUT)
-                .until(() ->
-                        registry.get("emostream.inference.utterances").counter().count() >= 2);
+                .until(() -> registry.get("emostream.inference.poll")
+                                        .tag("records", "some")
+                                        .timer()
+                                        .count()
+                                >= 1
+                        && registry.get("emostream.inference.consumer.lag")
+                                        .gauge()
+                                        .value()
+                                == 0);
         w1.stop(Duration.ofSeconds(30));
         assertThat(TestKafka.readAll(out, r -> true))
                 .as("the done group waits for the open group that began before it")
@@ -317,7 +325,7 @@ class SpeakerGroupsTest {
                 group,
                 group + "-tx",
                 Map.of("bootstrap.servers", RealInfra.kafkaBootstrapServers()),
-                new SpeakerGroupScorer(scorer, ser::predictSpeaker, openFor),
+                new SpeakerGroupScorer(scorer, ser::predictSpeaker, ser.speakerMinUtterances(), openFor),
                 4,
                 Duration.ofMillis(20),
                 io.emostream.guard.PoisonGuard.disabled(),
