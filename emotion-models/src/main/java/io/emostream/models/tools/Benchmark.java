@@ -58,6 +58,25 @@ public final class Benchmark {
                 a[i] = (float) (0.2 * Math.sin(2 * Math.PI * 180 * i / 16000.0) + 0.01 * r.nextGaussian());
             }
             report("SER " + ser.manifest().ref() + ", 3 s audio", time(() -> ser.predict(a), iterations));
+            int n = ser.speakerMinUtterances();
+            if (n > 0) {
+                // the speaker path (inference's speaker-group workers): one group of the smallest size it scores
+                // speaker-aware, each utterance 3 s at its own pitch; the time per utterance
+                List<float[]> group = new java.util.ArrayList<>();
+                for (int u = 0; u < n; u++) {
+                    float[] x = new float[a.length];
+                    double f0 = 120 + 10 * u;
+                    for (int i = 0; i < x.length; i++) {
+                        x[i] = (float) (0.2 * Math.sin(2 * Math.PI * f0 * i / 16000.0) + 0.01 * r.nextGaussian());
+                    }
+                    group.add(x);
+                }
+                double[] perUtterance = time(() -> ser.predictSpeaker(group), Math.max(5, iterations / 20));
+                for (int i = 0; i < perUtterance.length; i++) {
+                    perUtterance[i] /= n;
+                }
+                report("SER speaker path (predictSpeaker), group of " + n + " x 3 s, per utterance", perUtterance);
+            }
         }
 
         try (TextEmotionModel ter = TextEmotionModel.load(models.resolve("ter-default"), o)) {

@@ -172,20 +172,24 @@ class TopologyTest {
 
     // ---- segmented at once -------------------------------------------------------------------------------------
 
-    @Test
-    void withSpeakerGroupsOffNamedSpeakersUtterancesGoToThePerUtteranceTopic() {
-        start(IngestConfigs.of(Map.of("emostream.ingest.speaker-groups", "false")));
-        String transcript = new String(
+    /** An inline JSON transcript of TWO_UTTERANCES: the agent's question, the customer's complaint. */
+    private static String agentAndCustomer(String id) {
+        return new String(
                 EventSerdes.TRANSCRIPT.serialize(
                         Topics.TRANSCRIPTS,
                         Transcript.timed(
-                                "r9",
+                                id,
                                 "en",
                                 List.of(
                                         new Transcript.Segment(0.4, 2.1, "agent", "How can I help you?"),
                                         new Transcript.Segment(2.7, 4.9, "customer", "I want my money back!")))),
                 StandardCharsets.UTF_8);
-        sendRecording("r9", TWO_UTTERANCES, RecordingHeaders.TRANSCRIPT, transcript);
+    }
+
+    @Test
+    void withSpeakerGroupsOffNamedSpeakersUtterancesGoToThePerUtteranceTopic() {
+        start(IngestConfigs.of(Map.of("emostream.ingest.speaker-groups", "false")));
+        sendRecording("r9", TWO_UTTERANCES, RecordingHeaders.TRANSCRIPT, agentAndCustomer("r9"));
 
         assertThat(grouped.isEmpty()).isTrue();
         List<TestRecord<String, byte[]>> a = audio.readRecordsToList();
@@ -196,17 +200,7 @@ class TopologyTest {
     @Test
     void recordingWithAnInlineTranscriptIsCutByItsSegments() {
         start();
-        String transcript = new String(
-                EventSerdes.TRANSCRIPT.serialize(
-                        Topics.TRANSCRIPTS,
-                        Transcript.timed(
-                                "r1",
-                                "en",
-                                List.of(
-                                        new Transcript.Segment(0.4, 2.1, "agent", "How can I help you?"),
-                                        new Transcript.Segment(2.7, 4.9, "customer", "I want my money back!")))),
-                StandardCharsets.UTF_8);
-        sendRecording("r1", TWO_UTTERANCES, RecordingHeaders.TRANSCRIPT, transcript);
+        sendRecording("r1", TWO_UTTERANCES, RecordingHeaders.TRANSCRIPT, agentAndCustomer("r1"));
 
         // named speakers: each speaker's utterances under its group key, then the group's end marker
         assertThat(audio.isEmpty()).isTrue();
