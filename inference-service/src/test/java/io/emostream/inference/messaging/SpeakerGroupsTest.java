@@ -75,8 +75,8 @@ class SpeakerGroupsTest {
     }
 
     /**
-     * {@code n} distinct utterances of 1 s cut from the bundled samples, each at its own gain, as the worker reads
-     * them (s16 PCM).
+     * {@code n} distinct utterances of 1 s cut from the bundled samples (34 slices), each at its own gain, as the
+     * worker reads them (s16 PCM).
      */
     private static List<float[]> utterances(int n) {
         List<float[]> all = new ArrayList<>();
@@ -90,10 +90,10 @@ class SpeakerGroupsTest {
             at += a.length;
         }
         int len = 16_000;
-        assertThat(joined.length).as("enough sample audio").isGreaterThanOrEqualTo(n * len);
+        int slices = joined.length / len;
         List<float[]> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            float[] u = Arrays.copyOfRange(joined, i * len, (i + 1) * len);
+        for (int i = 0; i < n; i++) { // past the end of the samples, the same slices again at other gains
+            float[] u = Arrays.copyOfRange(joined, (i % slices) * len, (i % slices + 1) * len);
             float gain = 0.6f + 0.05f * i;
             for (int k = 0; k < u.length; k++) {
                 u[k] = Math.max(-1f, Math.min(1f, u[k] * gain));
@@ -153,9 +153,10 @@ class SpeakerGroupsTest {
         String id = "grouped-" + UUID.randomUUID().toString().substring(0, 8);
         String topic = Topics.UTTERANCES_AUDIO_SPEAKER;
         int n = ser.speakerMinUtterances() + 2;
-        List<float[]> agent = utterances(n + 3);
-        List<float[]> customer = agent.subList(n, n + 3);
-        agent = agent.subList(0, n);
+        List<float[]> u = utterances(2 * n + 3);
+        List<float[]> agent = u.subList(0, n);
+        List<float[]> customer = u.subList(n, n + 3);
+        List<float[]> agentLater = u.subList(n + 3, 2 * n + 3); // a second group of the same key (a long recording)
         for (int i = 0; i < n; i++) {
             TestKafka.send(grouped(topic, id, "agent", i, agent.get(i)));
             if (i == 5) { // a record of the group without its metadata: dead-lettered, the group goes on
@@ -167,16 +168,20 @@ class SpeakerGroupsTest {
         }
         TestKafka.send(end(topic, id, "agent", n + 1));
         TestKafka.send(end(topic, id, "customer", customer.size()));
+        for (int i = 0; i < n; i++) {
+            TestKafka.send(grouped(topic, id, "agent", n + 3 + i, agentLater.get(i)));
+        }
+        TestKafka.send(end(topic, id, "agent", n));
         ProducerRecord<String, byte[]> badEnd = new ProducerRecord<>(
                 topic, SpeakerGroups.key(id, "nobody"), "{not json".getBytes(StandardCharsets.UTF_8));
         badEnd.headers().add(SpeakerGroups.END_HEADER, "1".getBytes(StandardCharsets.UTF_8));
         TestKafka.send(badEnd);
 
-        List<EmotionScore> all = scores(Topics.SCORES_SPEECH, id, n + 3);
+        List<EmotionScore> all = scores(Topics.SCORES_SPEECH, id, 2 * n + 3);
         assertThat(all)
                 .extracting(EmotionScore::utteranceId)
                 .doesNotHaveDuplicates()
-                .hasSize(n + 3);
+                .hasSize(2 * n + 3);
         List<EmotionScore> agentScores = all.subList(0, n);
         List<EmotionScore> customerScores = all.subList(n, n + 3);
         assertThat(agentScores).allSatisfy(s -> {
@@ -192,6 +197,8 @@ class SpeakerGroupsTest {
                 .isGreaterThan(1e-3);
         // below the model's minimum: the speaker-independent scores
         assertSame(customerScores, ser.predict(customer));
+        // the key's next group: relative to its own utterances only
+        assertSame(all.subList(n + 3, 2 * n + 3), ser.predictSpeaker(agentLater));
 
         List<ConsumerRecord<String, byte[]>> dead = TestKafka.await(
                 Topics.DEADLETTER, r -> r.key() != null && r.key().startsWith(id + "|"), 2, TIMEOUT);

@@ -88,6 +88,14 @@ public interface IngestConfig {
     @WithDefault("true")
     boolean speakerGroups();
 
+    /**
+     * The most utterances in one speaker group: a speaker with more in one recording gets consecutive groups of this
+     * many (the last one smaller), each scored relative to itself, which bounds what a speech worker holds in memory
+     * (200 utterances of 5 s: 32 MB of PCM). Keep it well above the speech model's {@code speaker.minUtterances} (20).
+     */
+    @WithDefault("200")
+    int speakerGroupMaxUtterances();
+
     /** Segmentation settings. */
     Segmentation segmentation();
 

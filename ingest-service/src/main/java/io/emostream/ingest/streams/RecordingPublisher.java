@@ -177,25 +177,34 @@ final class RecordingPublisher {
                 new Record<>(key, audio.value(), ts, audio.headers()),
                 grouped ? IngestTopology.SPEAKER_AUDIO_SINK : IngestTopology.AUDIO_SINK);
         if (grouped) {
-            groups.merge(u.speaker(), 1, Integer::sum);
+            // a long recording's speaker is cut into groups of at most speaker-group-max-utterances (bounded memory)
+            if (groups.merge(u.speaker(), 1, Integer::sum) >= Math.max(1, config.speakerGroupMaxUtterances())) {
+                endGroup(id, u.speaker(), groups.put(u.speaker(), 0), traced, now);
+            }
         }
         if (u.text() != null) {
             texts.add(new UtteranceText(id, u.index(), u.startMs(), u.endMs(), u.speaker(), language, u.text(), now));
         }
     }
 
-    /** Closes each speaker's group (in order of the speakers' first utterances) with its end marker. */
+    /** Closes each speaker's open group (in order of the speakers' first utterances) with its end marker. */
     private void endGroups(String id, Map<String, Integer> groups, Headers traced, Instant now) {
         groups.forEach((speaker, n) -> {
-            ProducerRecord<String, byte[]> end = SpeakerGroups.end(new SpeakerGroups.End(id, speaker, n));
-            for (Header t : traced) {
-                end.headers().add(t.key(), t.value());
+            if (n > 0) {
+                endGroup(id, speaker, n, traced, now);
             }
-            context.forward(
-                    new Record<>(
-                            end.key().getBytes(StandardCharsets.UTF_8), end.value(), now.toEpochMilli(), end.headers()),
-                    IngestTopology.SPEAKER_AUDIO_SINK);
         });
+    }
+
+    private void endGroup(String id, String speaker, int utterances, Headers traced, Instant now) {
+        ProducerRecord<String, byte[]> end = SpeakerGroups.end(new SpeakerGroups.End(id, speaker, utterances));
+        for (Header t : traced) {
+            end.headers().add(t.key(), t.value());
+        }
+        context.forward(
+                new Record<>(
+                        end.key().getBytes(StandardCharsets.UTF_8), end.value(), now.toEpochMilli(), end.headers()),
+                IngestTopology.SPEAKER_AUDIO_SINK);
     }
 
     /** Publishes the text utterances in index order, each with up to text-context-turns previous non-blank ones. */

@@ -198,6 +198,32 @@ class TopologyTest {
     }
 
     @Test
+    void aSpeakerWithMoreUtterancesThanTheGroupLimitGetsConsecutiveGroups() {
+        start(IngestConfigs.of(Map.of("emostream.ingest.speaker-group-max-utterances", "2")));
+        String transcript = new String(
+                EventSerdes.TRANSCRIPT.serialize(
+                        Topics.TRANSCRIPTS,
+                        Transcript.timed(
+                                "r8",
+                                "en",
+                                List.of(
+                                        new Transcript.Segment(0.4, 1.2, "agent", "Hello."),
+                                        new Transcript.Segment(1.3, 2.1, "agent", "How can I help you?"),
+                                        new Transcript.Segment(2.7, 4.9, "agent", "Let me check that.")))),
+                StandardCharsets.UTF_8);
+        sendRecording("r8", TWO_UTTERANCES, RecordingHeaders.TRANSCRIPT, transcript);
+
+        // one key, in order: two utterances, the end of that group, the third, the end of the last group
+        List<TestRecord<String, byte[]>> g = grouped.readRecordsToList();
+        assertThat(g).extracting(TestRecord::key).containsOnly("r8|agent");
+        assertThat(g)
+                .extracting(r -> SpeakerGroups.isEnd(r.headers())
+                        ? "end " + SpeakerGroups.end(r.value()).utterances()
+                        : meta(r).utteranceId())
+                .containsExactly("r8#0", "r8#1", "end 2", "r8#2", "end 1");
+    }
+
+    @Test
     void recordingWithAnInlineTranscriptIsCutByItsSegments() {
         start();
         sendRecording("r1", TWO_UTTERANCES, RecordingHeaders.TRANSCRIPT, agentAndCustomer("r1"));
