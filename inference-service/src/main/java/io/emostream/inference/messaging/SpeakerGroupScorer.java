@@ -179,7 +179,7 @@ final class SpeakerGroupScorer implements RecordScorer {
                         out.add(scorer.deadLetter(a.record(), FailureReason.PROCESSING_CRASHED, g.crashed));
                     }
                 } else if (g.records.size() >= minGroup) {
-                    out.addAll(scorer.score(g.records, predictGroup));
+                    out.addAll(scoreOrDeadLetter(g.records, true));
                 } else {
                     small.addAll(g.records);
                 }
@@ -187,9 +187,25 @@ final class SpeakerGroupScorer implements RecordScorer {
         }
         unreleased.values().removeIf(ArrayDeque::isEmpty);
         if (!small.isEmpty()) {
-            out.addAll(scorer.score(small));
+            out.addAll(scoreOrDeadLetter(small, false));
         }
         return out;
+    }
+
+    /**
+     * The records' outputs; should scoring throw (the scorer dead-letters what the model fails on, so only a defect
+     * gets here), each record is dead-lettered with the reason: a released group is never lost nor read twice.
+     */
+    private List<ProducerRecord<byte[], byte[]>> scoreOrDeadLetter(List<BatchScorer.Arrived> records, boolean group) {
+        try {
+            return group ? scorer.score(records, predictGroup) : scorer.score(records);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "scoring %d speaker-group utterances threw; dead-lettering them", records.size());
+            String detail = "scoring its speaker group threw: " + e;
+            return records.stream()
+                    .map(a -> scorer.deadLetter(a.record(), FailureReason.PROCESSING_FAILED, detail))
+                    .toList();
+        }
     }
 
     /** Per partition, the first offset of its first unreleased group. */
