@@ -25,7 +25,7 @@ import urllib.request
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from common.metrics import evaluate, summary, to_canonical  # noqa: E402
+from common.metrics import CANONICAL, evaluate, summary, to_canonical  # noqa: E402
 
 RATE = 16000
 GAP_S = 0.4
@@ -96,7 +96,6 @@ def score(args):
         truth = json.load(f)
     with open(os.path.join(args.home, "api-key")) as f:
         key = f.read().strip()
-    from common.metrics import CANONICAL
     for variant in ("named", "anon"):
         labels, probs, files, models = [], [], [], set()
         for name, rows in sorted(truth.items()):

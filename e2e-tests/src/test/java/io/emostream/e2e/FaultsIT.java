@@ -380,20 +380,24 @@ class FaultsIT {
         assertThat(rows.entrySet().stream().filter(e -> e.getValue() != 1).toList())
                 .as("utterances not in one row")
                 .isEmpty();
-        // nor on any hop, despite the killed transactions, restarts and rebalances (audio: either audio topic, the
-        // speaker-grouped one, which holds a named speaker's utterances and its groups' end markers, included)
-        for (String topic : List.of("audio", Topics.UTTERANCES_TEXT, Topics.SCORES_SPEECH, Topics.SCORES_TEXT)) {
-            Map<String, Long> counts = (topic.equals("audio")
-                            ? pipeline.audioUtterances(k -> k.startsWith(run))
-                            : pipeline.readAll(topic, k -> k.startsWith(run)).stream()
-                                    .map(ConsumerRecord::key)
-                                    .toList())
-                    .stream().collect(Collectors.groupingBy(k -> k, Collectors.counting()));
-            assertThat(counts.keySet()).as(topic).containsExactlyInAnyOrderElementsOf(utterances);
-            assertThat(counts.entrySet().stream().filter(e -> e.getValue() != 1).toList())
-                    .as(topic + " duplicates")
-                    .isEmpty();
+        // nor on any hop, despite the killed transactions, restarts and rebalances: the utterance ids each hop carries
+        // (audio: both audio topics; a named speaker's utterances are on the speaker-grouped one)
+        Map<String, List<String>> hops = new LinkedHashMap<>();
+        hops.put("audio", pipeline.audioUtterances(k -> k.startsWith(run)));
+        for (String topic : List.of(Topics.UTTERANCES_TEXT, Topics.SCORES_SPEECH, Topics.SCORES_TEXT)) {
+            hops.put(
+                    topic,
+                    pipeline.readAll(topic, k -> k.startsWith(run)).stream()
+                            .map(ConsumerRecord::key)
+                            .toList());
         }
+        hops.forEach((hop, carried) -> {
+            Map<String, Long> counts = carried.stream().collect(Collectors.groupingBy(k -> k, Collectors.counting()));
+            assertThat(counts.keySet()).as(hop).containsExactlyInAnyOrderElementsOf(utterances);
+            assertThat(counts.entrySet().stream().filter(e -> e.getValue() != 1).toList())
+                    .as(hop + " duplicates")
+                    .isEmpty();
+        });
         Map<String, List<FusedEmotion>> fused = pipeline.fused(k -> k.startsWith(run)).stream()
                 .collect(Collectors.groupingBy(FusedEmotion::utteranceId));
         assertThat(fused.keySet()).containsExactlyInAnyOrderElementsOf(utterances);

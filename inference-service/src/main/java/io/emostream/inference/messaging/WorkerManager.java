@@ -131,11 +131,15 @@ public class WorkerManager {
                     ser == null || ser.speakerMinUtterances() <= 0 ? Integer.MAX_VALUE : ser.speakerMinUtterances();
             Function<List<float[]>, List<Prediction>> predictGroup =
                     ser == null ? speech::predict : ser::predictSpeaker;
-            Log.infof(
-                    minGroup == Integer.MAX_VALUE
-                            ? "speech: %s has no speaker path; speaker groups get the speaker-independent scores"
-                            : "speech: %s scores speaker groups of at least " + minGroup + " utterances speaker-aware",
-                    model.manifest().ref());
+            if (minGroup == Integer.MAX_VALUE) {
+                Log.infof(
+                        "speech: %s has no speaker path; speaker groups get the speaker-independent scores",
+                        model.manifest().ref());
+            } else {
+                Log.infof(
+                        "speech: %s scores speaker groups of at least %d utterances speaker-aware",
+                        model.manifest().ref(), minGroup);
+            }
             started.addAll(startWorkers(
                     m + "-speaker",
                     Topics.UTTERANCES_AUDIO_SPEAKER,
