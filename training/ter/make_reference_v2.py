@@ -2,7 +2,9 @@
 
 Token ids and ONNX Runtime's token states come from the Java tokenizer/encoder (DumpTextFeatures); the expected
 outputs are computed without ONNX Runtime: the jar's ONNX graph run by a PyTorch interpreter (onnx_torch_eval.py),
-context turns mean-pooled as TextEmotionModel does, then the exported TorchScript head.
+context turns mean-pooled as TextEmotionModel does, then the exported TorchScript head. When the manifest's encoder
+names a headInput tensor (v3: the head continues from an inner layer), the head reads that tensor of the same
+PyTorch run, and the Java dump's <prefix>.head.f32 is compared too.
 
 The encoder is dynamically quantised (int8): a one-ulp difference in an fp32 intermediate between ORT's kernels and
 PyTorch's can move a value across a uint8 rounding boundary, which changes some token states by up to ~0.2. Such
@@ -80,18 +82,22 @@ def main():
     lens = np.fromfile(a.dump + ".len", dtype="<i4")
     ids = np.fromfile(a.dump + ".ids", dtype="<i4")
     java = np.fromfile(a.dump + ".f32", dtype="<f4").reshape(-1, H)
+    head_input = enc_m.get("headInput")
+    java_in = np.fromfile(a.dump + ".head.f32", dtype="<f4").reshape(-1, H) if head_input else java
     offs = np.concatenate([[0], np.cumsum(lens)])
     assert len(lens) == len(texts), "dump does not match the candidate texts"
     states, diff = {}, {}
     for i, t in enumerate(texts):
         tok = torch.from_numpy(ids[offs[i]:offs[i + 1]].astype(np.int64))[None]
         h = enc(tok)[0]
-        states[t] = (tok[0].tolist(), h)
-        diff[t] = float(np.abs(h.numpy() - java[offs[i]:offs[i + 1]]).max())
+        x = enc(tok, outputs=head_input)[0] if head_input else h
+        states[t] = (tok[0].tolist(), h, x)
+        diff[t] = max(float(np.abs(h.numpy() - java[offs[i]:offs[i + 1]]).max()),
+                      float(np.abs(x.numpy() - java_in[offs[i]:offs[i + 1]]).max()))
     kept, dropped = [], []
     for sp, t, ctx in CANDIDATES:
         worst = max([diff[t]] + [diff[c[1]] for c in ctx])
-        tok, h = states[t]
+        tok, _, h = states[t]
         c = torch.zeros(1, max(turns, 1), H)
         info = torch.zeros(1, max(turns, 1), 2)
         prev = [x for x in reversed(ctx) if x[1].strip()][:turns]

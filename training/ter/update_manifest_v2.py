@@ -1,5 +1,6 @@
 """Writes models/ter-default from a train_v2.py run: head.pt, manifest.json (training + metrics) and
-training-report.json.
+training-report.json. A run with --top N (fine-tuned top encoder layers in the head) becomes version 3.0.0 with
+the encoder's headInput set to the states after layer 12-N.
 
   /usr/bin/python3 training/ter/update_manifest_v2.py /tmp/terv2/run [--java-meld-test /tmp/ter-meld-test.json]
 """
@@ -27,6 +28,7 @@ def main():
     out = a.model_dir
     os.makedirs(out, exist_ok=True)
     shutil.copy(os.path.join(a.run, "head.pt"), os.path.join(out, "head.pt"))
+    top = int(args.get("top", 0))
     metrics = {"protocol": "head trained on the serving encoder's token states (Java dump); every choice (epoch, "
                            "class weights, corpus weights, per-class logit bias) made on MELD dev (7-class wF1 with "
                            "and without context, 4-class UA) and GoEmotions dev (4-class UA); test splits evaluated "
@@ -45,8 +47,8 @@ def main():
                 metrics[k]["confusion_7class_rows_truth"] = v["7class"]["confusion"]
     metrics["labels_confusion_7class"] = ["neutral", "happy", "sad", "angry", "fear", "disgust", "surprise"]
     man = {
-        "name": "ter-bge-cnn-ctx",
-        "version": "2.0.0",
+        "name": "ter-bge-ft%d-cnn-ctx" % top if top else "ter-bge-cnn-ctx",
+        "version": "3.0.0" if top else "2.0.0",
         "modality": "text",
         "labels": ["neutral", "happy", "sad", "angry", "fear", "disgust", "surprise"],
         "dimensions": ["valence", "arousal", "dominance"],
@@ -85,6 +87,17 @@ def main():
                         "V/A/D values (3 + 2 tanh); TorchScript forward(features[B,T,384], lengths[B], ctx[B,3,384], "
                         "ctxInfo[B,3,2]) -> [B,10]"
     }
+    if top:
+        man["encoder"]["headInput"] = "/encoder/layer.%d/output/LayerNorm/Add_1_output_0" % (11 - top)
+        man["training"]["encoderLayers"] = (
+            "the head holds fp32 copies of bge-small-en-v1.5's layers %d-11 (BAAI, MIT licence), initialised from "
+            "the jar's dequantised int8 weights and fine-tuned with the classifier (lr %g); layers 0-%d stay the "
+            "jar's int8 ONNX graph" % (12 - top, args["lr_top"], 11 - top))
+        man["architecture"] = (
+            "bge-small-en-v1.5 int8 (ONNX Runtime, one text per pass): the token states after layer %d "
+            "(encoder.headInput) -> the head's own fine-tuned copies of layers %d-11 (fp32, key padding masked) -> "
+            % (11 - top, 12 - top) + man["architecture"].split("token states -> ", 1)[1]
+            + "; context turns: mean of the frozen encoder's last hidden states")
     json.dump(man, open(os.path.join(out, "manifest.json"), "w"), indent=2)
     json.dump(rep, open(os.path.join(out, "training-report.json"), "w"), indent=1)
     print("wrote", out)

@@ -33,6 +33,9 @@ import java.util.Map;
  *       {@code dimensions} (e.g. valence/arousal/dominance).</li>
  * </ul>
  * The context turns are encoded like the utterance itself, so the same transcript always gives the same scores.
+ * {@code features} are the encoder's last hidden states, or the inner tensor the manifest's {@code encoder.headInput}
+ * names (a head that continues the encoder with its own fine-tuned top layers); context means always come from the
+ * last hidden states.
  */
 public final class TextEmotionModel implements EmotionModel<String> {
 
@@ -166,7 +169,7 @@ public final class TextEmotionModel implements EmotionModel<String> {
         List<Prediction> out = new ArrayList<>(inputs.size());
         for (int from = 0; from < ids.length; from += MAX_BATCH) {
             int to = Math.min(ids.length, from + MAX_BATCH);
-            TokenFeatures f = encoder.encode(Arrays.copyOfRange(ids, from, to));
+            TokenFeatures f = encoder.encodeHeadInput(Arrays.copyOfRange(ids, from, to));
             float[] ctx = null;
             float[] info = null;
             if (turns > 0) {

@@ -33,17 +33,23 @@ import java.util.Map;
  * state of every token ([CLS] … [SEP]). The same code produces the training features of the head
  * ({@code tools.DumpTextFeatures}), so training and serving share tokenisation and encoder.
  *
+ * <p>When the manifest's encoder block names a {@code headInput} tensor (e.g. the token states after an inner
+ * layer, for a head that carries fine-tuned copies of the top layers), that tensor is added to the ONNX graph's
+ * outputs ({@link OnnxGraph}) and {@link #encodeHeadInput} returns it; {@link #encode} still returns the last hidden
+ * state (the context turns' representation).
+ *
  * <p>A TorchScript export of the same encoder can be run instead (PyTorch engine), for the engine benchmark.
  */
 public final class TextEncoder implements AutoCloseable {
 
     private final HuggingFaceTokenizer tokenizer;
     private final Model model;
-    private final PredictorPool<long[][], TokenFeatures> pool;
+    private final PredictorPool<long[][], TokenFeatures[]> pool;
     private final int maxTokens;
     private final int hidden;
     private final String engine;
     private final boolean perItem;
+    private final int outputs;
 
     private TextEncoder(
             HuggingFaceTokenizer tokenizer,
@@ -52,14 +58,16 @@ public final class TextEncoder implements AutoCloseable {
             int maxTokens,
             int hidden,
             int predictors,
-            boolean perItem) {
+            boolean perItem,
+            int outputs) {
         this.tokenizer = tokenizer;
+        this.outputs = outputs;
         this.perItem = perItem;
         this.model = model;
         this.engine = engine;
         this.maxTokens = maxTokens;
         this.hidden = hidden;
-        EncoderTranslator t = new EncoderTranslator(hidden);
+        EncoderTranslator t = new EncoderTranslator(hidden, outputs);
         this.pool = new PredictorPool<>(() -> model.newPredictor(t), predictors);
     }
 
@@ -90,11 +98,20 @@ public final class TextEncoder implements AutoCloseable {
         String engine = torchScriptEncoder == null ? Engines.ONNX_RUNTIME : Engines.PYTORCH;
         Device device = Engines.device(engine, options);
         Model model = Model.newInstance("text-encoder", device, engine);
+        String headInput = encoder.path("headInput").asText("");
+        if (!headInput.isEmpty() && torchScriptEncoder != null) {
+            model.close();
+            tok.close();
+            throw new ModelLoadException("encoder.headInput needs the ONNX encoder");
+        }
         try {
             if (torchScriptEncoder == null) {
                 byte[] onnx = resource(
                         encoder.path("onnxResource").asText(),
                         encoder.path("onnxSha256").asText(""));
+                if (!headInput.isEmpty()) {
+                    onnx = OnnxGraph.withOutput(onnx, headInput);
+                }
                 Map<String, String> ort = new java.util.HashMap<>(Engines.ortOptions(options));
                 // optional ORT graph optimisation level (NO_OPT, BASIC_OPT, EXTENDED_OPT, ALL_OPT); see the manifest
                 if (encoder.hasNonNull("optLevel")) {
@@ -107,7 +124,7 @@ public final class TextEncoder implements AutoCloseable {
                         torchScriptEncoder.getFileName().toString().replaceFirst("\\.pt$", ""),
                         Map.of("mapLocation", "true"));
             }
-        } catch (IOException | MalformedModelException e) {
+        } catch (IOException | MalformedModelException | IllegalArgumentException e) {
             model.close();
             tok.close();
             throw new ModelLoadException("cannot load text encoder: " + e.getMessage(), e);
@@ -116,7 +133,8 @@ public final class TextEncoder implements AutoCloseable {
         // included, so a text's features would depend on the other texts of its batch: such encoders run one text
         // per forward pass (same result batched or single, and the same transcript always gives the same scores).
         boolean perItem = encoder.path("quantized").asBoolean(false);
-        return new TextEncoder(tok, model, engine, maxTokens, hidden, options.predictors(), perItem);
+        return new TextEncoder(
+                tok, model, engine, maxTokens, hidden, options.predictors(), perItem, headInput.isEmpty() ? 1 : 2);
     }
 
     /** Reads a classpath resource whole, verifying its sha256 when one is given. */
@@ -168,9 +186,27 @@ public final class TextEncoder implements AutoCloseable {
 
     /**
      * Runs the encoder on already tokenised input: one padded forward pass, or one pass per text for a quantised
-     * encoder (see {@link #perItem()}); the result is a padded batch either way.
+     * encoder (see {@link #perItem()}); the result is a padded batch of last hidden states either way.
      */
     public TokenFeatures encode(long[][] ids) {
+        return encodeAll(ids)[0];
+    }
+
+    /**
+     * The head's input for already tokenised input: the manifest's {@code headInput} tensor when it names one, else
+     * the last hidden state (as {@link #encode}).
+     */
+    public TokenFeatures encodeHeadInput(long[][] ids) {
+        return encodeAll(ids)[outputs - 1];
+    }
+
+    /** True when the head reads an inner tensor of the encoder ({@code headInput}), not its last hidden state. */
+    public boolean innerHeadInput() {
+        return outputs > 1;
+    }
+
+    /** Every output of the encoder (last hidden state first, then the head input if configured), padded batches. */
+    public TokenFeatures[] encodeAll(long[][] ids) {
         if (!perItem || ids.length == 1) {
             return pool.predict(ids);
         }
@@ -178,14 +214,20 @@ public final class TextEncoder implements AutoCloseable {
         for (long[] x : ids) {
             max = Math.max(max, x.length);
         }
-        float[] data = new float[ids.length * max * hidden];
         long[] lengths = new long[ids.length];
+        float[][] data = new float[outputs][ids.length * max * hidden];
         for (int i = 0; i < ids.length; i++) {
-            TokenFeatures one = pool.predict(new long[][] {ids[i]});
-            System.arraycopy(one.data(), 0, data, i * max * hidden, ids[i].length * hidden);
+            TokenFeatures[] one = pool.predict(new long[][] {ids[i]});
+            for (int o = 0; o < outputs; o++) {
+                System.arraycopy(one[o].data(), 0, data[o], i * max * hidden, ids[i].length * hidden);
+            }
             lengths[i] = ids[i].length;
         }
-        return new TokenFeatures(data, ids.length, max, hidden, lengths);
+        TokenFeatures[] out = new TokenFeatures[outputs];
+        for (int o = 0; o < outputs; o++) {
+            out[o] = new TokenFeatures(data[o], ids.length, max, hidden, lengths);
+        }
+        return out;
     }
 
     /** True when each text is encoded in its own forward pass (dynamically quantised encoders). */
@@ -213,11 +255,13 @@ public final class TextEncoder implements AutoCloseable {
     }
 
     /** Pads token ids to the longest item; names the inputs as the ONNX graph expects. */
-    static final class EncoderTranslator implements Translator<long[][], TokenFeatures> {
+    static final class EncoderTranslator implements Translator<long[][], TokenFeatures[]> {
         private final int hidden;
+        private final int outputs;
 
-        EncoderTranslator(int hidden) {
+        EncoderTranslator(int hidden, int outputs) {
             this.hidden = hidden;
+            this.outputs = outputs;
         }
 
         @Override
@@ -248,16 +292,23 @@ public final class TextEncoder implements AutoCloseable {
         }
 
         @Override
-        public TokenFeatures processOutput(TranslatorContext ctx, NDList list) {
+        public TokenFeatures[] processOutput(TranslatorContext ctx, NDList list) {
             long[] lengths = (long[]) ctx.getAttachment("lengths");
             int max = (Integer) ctx.getAttachment("max");
-            NDArray h = list.get(0);
-            float[] data = floats(h);
-            if (data.length != lengths.length * max * hidden) {
-                throw new IllegalStateException("encoder returned shape " + h.getShape() + ", expected ["
-                        + lengths.length + ", " + max + ", " + hidden + "]");
+            if (list.size() < outputs) {
+                throw new IllegalStateException("encoder returned " + list.size() + " outputs, expected " + outputs);
             }
-            return new TokenFeatures(data, lengths.length, max, hidden, lengths);
+            TokenFeatures[] out = new TokenFeatures[outputs];
+            for (int o = 0; o < outputs; o++) {
+                NDArray h = list.get(o);
+                float[] data = floats(h);
+                if (data.length != lengths.length * max * hidden) {
+                    throw new IllegalStateException("encoder output " + o + " has shape " + h.getShape()
+                            + ", expected [" + lengths.length + ", " + max + ", " + hidden + "]");
+                }
+                out[o] = new TokenFeatures(data, lengths.length, max, hidden, lengths);
+            }
+            return out;
         }
 
         @Override

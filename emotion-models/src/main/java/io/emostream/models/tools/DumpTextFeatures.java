@@ -23,7 +23,8 @@ import java.util.Map;
  *
  * <p>Output {@code <out>.f32}: per row, the valid tokens' hidden vectors as little-endian float32, rows
  * concatenated; {@code <out>.len}: int32 token count per row (same order as the CSV); {@code <out>.ids}: the int32
- * token ids, rows concatenated. Usage:
+ * token ids, rows concatenated; when the manifest's encoder names a {@code headInput} tensor, {@code <out>.head.f32}
+ * holds that tensor's token vectors in the same layout. Usage:
  * {@code DumpTextFeatures <modelDir with manifest.json> <csv> <out prefix> [batch]}.
  */
 public final class DumpTextFeatures {
@@ -47,7 +48,10 @@ public final class DumpTextFeatures {
                         new BufferedOutputStream(Files.newOutputStream(Path.of(args[2] + ".len"))));
                 DataOutputStream idOut = new DataOutputStream(
                         new BufferedOutputStream(Files.newOutputStream(Path.of(args[2] + ".ids"))))) {
-            ByteBuffer bb = ByteBuffer.allocate(enc.hiddenSize() * 4).order(ByteOrder.LITTLE_ENDIAN);
+            DataOutputStream headOut = enc.innerHeadInput()
+                    ? new DataOutputStream(
+                            new BufferedOutputStream(Files.newOutputStream(Path.of(args[2] + ".head.f32")), 1 << 20))
+                    : null;
             ByteBuffer ib = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
             // length-sorted batches inside chunks (little padding), written back in CSV order
             int chunk = 64 * batch;
@@ -65,15 +69,17 @@ public final class DumpTextFeatures {
                 }
                 java.util.Arrays.sort(order, java.util.Comparator.comparingInt(i -> ids[i].length));
                 float[][][] out = new float[ids.length][][];
+                float[][][] headIn = new float[ids.length][][];
                 for (int b = 0; b < order.length; b += batch) {
                     int n = Math.min(batch, order.length - b);
                     long[][] sub = new long[n][];
                     for (int j = 0; j < n; j++) {
                         sub[j] = ids[order[b + j]];
                     }
-                    TokenFeatures f = enc.encode(sub);
+                    TokenFeatures[] f = enc.encodeAll(sub);
                     for (int j = 0; j < n; j++) {
-                        out[order[b + j]] = f.item(j);
+                        out[order[b + j]] = f[0].item(j);
+                        headIn[order[b + j]] = f[f.length - 1].item(j);
                     }
                 }
                 for (int i = 0; i < ids.length; i++) {
@@ -85,17 +91,32 @@ public final class DumpTextFeatures {
                     ib.clear();
                     ib.putInt(out[i].length);
                     lens.write(ib.array());
-                    for (float[] v : out[i]) {
-                        bb.clear();
-                        for (float x : v) {
-                            bb.putFloat(x);
-                        }
-                        feats.write(bb.array());
+                    write(feats, out[i]);
+                    if (headOut != null) {
+                        write(headOut, headIn[i]);
                     }
                 }
                 System.err.printf("%d/%d rows, %.0f s%n", end, rows.size(), (System.nanoTime() - t0) / 1e9);
             }
+            if (headOut != null) {
+                headOut.close();
+            }
         }
         System.err.printf("done: %d rows in %.0f s%n", rows.size(), (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Token vectors as little-endian float32, one after the other. */
+    private static void write(DataOutputStream out, float[][] tokens) throws IOException {
+        if (tokens.length == 0) {
+            return;
+        }
+        ByteBuffer bb = ByteBuffer.wrap(new byte[tokens[0].length * 4]).order(ByteOrder.LITTLE_ENDIAN);
+        for (float[] v : tokens) {
+            bb.clear();
+            for (float x : v) {
+                bb.putFloat(x);
+            }
+            out.write(bb.array());
+        }
     }
 }
