@@ -4,7 +4,8 @@ Token ids and ONNX Runtime's token states come from the Java tokenizer/encoder (
 outputs are computed without ONNX Runtime: the jar's ONNX graph run by a PyTorch interpreter (onnx_torch_eval.py),
 context turns mean-pooled as TextEmotionModel does, then the exported TorchScript head. When the manifest's encoder
 names a headInput tensor (v3: the head continues from an inner layer), the head reads that tensor of the same
-PyTorch run, and the Java dump's <prefix>.head.f32 is compared too.
+PyTorch run; with an encoder patch (artifacts.encoderPatch, export_int8_top.py) the head reads the last hidden state of
+the jar's graph with the patch's initializers swapped in. Either way the Java dump's <prefix>.head.f32 is compared too.
 
 The encoder is dynamically quantised (int8): a one-ulp difference in an fp32 intermediate between ORT's kernels and
 PyTorch's can move a value across a uint8 rounding boundary, which changes some token states by up to ~0.2. Such
@@ -76,6 +77,14 @@ def main():
     jar = glob.glob(os.path.expanduser("~/.m2/repository/%s/%s/%s/%s-%s.jar" % (
         artifact[0].replace(".", "/"), artifact[1], artifact[2], artifact[1], artifact[2])))[0]
     enc = OnnxTorch.from_jar(jar)
+    patch_file = man["artifacts"].get("encoderPatch")
+    if patch_file:
+        import onnx
+        from export_int8_top import load_graph, patched_model
+        patch = onnx.GraphProto()
+        with open(os.path.join(a.model_dir, patch_file), "rb") as f:
+            patch.ParseFromString(f.read())
+        enc_head = OnnxTorch(patched_model(load_graph(enc_m["maven"]), patch))
     head = torch.jit.load(os.path.join(a.model_dir, man["artifacts"]["head"])).eval()
     turns = man.get("context", {}).get("turns", 0)
     H = enc_m.get("hiddenSize", 384)
@@ -83,14 +92,14 @@ def main():
     ids = np.fromfile(a.dump + ".ids", dtype="<i4")
     java = np.fromfile(a.dump + ".f32", dtype="<f4").reshape(-1, H)
     head_input = enc_m.get("headInput")
-    java_in = np.fromfile(a.dump + ".head.f32", dtype="<f4").reshape(-1, H) if head_input else java
+    java_in = np.fromfile(a.dump + ".head.f32", dtype="<f4").reshape(-1, H) if head_input or patch_file else java
     offs = np.concatenate([[0], np.cumsum(lens)])
     assert len(lens) == len(texts), "dump does not match the candidate texts"
     states, diff = {}, {}
     for i, t in enumerate(texts):
         tok = torch.from_numpy(ids[offs[i]:offs[i + 1]].astype(np.int64))[None]
         h = enc(tok)[0]
-        x = enc(tok, outputs=head_input)[0] if head_input else h
+        x = enc(tok, outputs=head_input)[0] if head_input else enc_head(tok)[0] if patch_file else h
         states[t] = (tok[0].tolist(), h, x)
         diff[t] = max(float(np.abs(h.numpy() - java[offs[i]:offs[i + 1]]).max()),
                       float(np.abs(x.numpy() - java_in[offs[i]:offs[i + 1]]).max()))

@@ -1,8 +1,13 @@
 """Writes models/ter-default from a train_v2.py run: head.pt, manifest.json (training + metrics) and
-training-report.json. A run with --top N (fine-tuned top encoder layers in the head) becomes version 3.0.0 with
-the encoder's headInput set to the states after layer 12-N.
+training-report.json. A run with --top N (fine-tuned top encoder layers) becomes version 3.0.0: its layers are
+re-quantised into an encoder patch (export_int8_top.py: encoder-top.pb, swapped into the jar's int8 graph at load
+time) and the rest of its head is exported as a v2 head reading the patched encoder's last hidden state.
 
-  /usr/bin/python3 training/ter/update_manifest_v2.py /tmp/terv2/run [--java-meld-test /tmp/ter-meld-test.json]
+  /usr/bin/python3 training/ter/update_manifest_v2.py /tmp/terv2/run [--java NAME=evaluate.json ...]
+
+--java meld_test_ctx=F (repeatable): replace that metric by the figures of `emotion-models/evaluate --json F` on
+the written model (the serving path: for a --top run the re-quantised layers, which the training run's figures are
+not); run the command once without it, evaluate, then again with it.
 """
 import argparse
 import json
@@ -21,14 +26,22 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("run")
     ap.add_argument("--model-dir", default=os.path.join(REPO, "models", "ter-default"))
+    ap.add_argument("--java", action="append", default=[], help="NAME=evaluate --json output of the written model")
     a = ap.parse_args()
     rep = json.load(open(os.path.join(a.run, "report.json")))
     args = rep["args"]
     ev = rep["evaluation"]
     out = a.model_dir
     os.makedirs(out, exist_ok=True)
-    shutil.copy(os.path.join(a.run, "head.pt"), os.path.join(out, "head.pt"))
     top = int(args.get("top", 0))
+    if top:
+        import subprocess
+        import sys
+        subprocess.run([sys.executable, os.path.join(HERE, "export_int8_top.py"), os.path.join(a.run, "head.pt"),
+                        "--top", str(top), "--turns", str(args["turns"]), "--ctx-dim", str(args["ctx_dim"]),
+                        "--out", out], check=True)
+    else:
+        shutil.copy(os.path.join(a.run, "head.pt"), os.path.join(out, "head.pt"))
     metrics = {"protocol": "head trained on the serving encoder's token states (Java dump); every choice (epoch, "
                            "class weights, corpus weights, per-class logit bias) made on MELD dev (7-class wF1 with "
                            "and without context, 4-class UA) and GoEmotions dev (4-class UA); test splits evaluated "
@@ -45,6 +58,20 @@ def main():
             metrics[k] = {"7class": m(v["7class"]), "4class": m(v["4class"])}
             if k.startswith("meld_test"):
                 metrics[k]["confusion_7class_rows_truth"] = v["7class"]["confusion"]
+    for spec in a.java:
+        name, path = spec.split("=", 1)
+        j = json.load(open(path))
+        metrics[name] = {"path": "emotion-models/evaluate (Java serving path)"}
+        for key, ours in (("sevenClass", "7class"), ("fourClass", "4class")):
+            c = j[key]
+            metrics[name][ours] = {"accuracy": round(c["accuracy"], 4), "ua": round(c["unweightedAccuracy"], 4),
+                                   "wf1": round(c["weightedF1"], 4), "n": c["n"]}
+        if name.startswith("meld_test"):
+            metrics[name]["confusion_7class_rows_truth"] = j["sevenClass"]["confusion"]
+    if top:
+        metrics["protocol"] += (" Metrics marked with 'path' come from emotion-models/evaluate on the shipped files "
+                                "(fine-tuned layers re-quantised to int8); the others (EmoBank) from the training "
+                                "run, whose fine-tuned layers were fp32.")
     metrics["labels_confusion_7class"] = ["neutral", "happy", "sad", "angry", "fear", "disgust", "surprise"]
     man = {
         "name": "ter-bge-ft%d-cnn-ctx" % top if top else "ter-bge-cnn-ctx",
@@ -88,16 +115,18 @@ def main():
                         "ctxInfo[B,3,2]) -> [B,10]"
     }
     if top:
-        man["encoder"]["headInput"] = "/encoder/layer.%d/output/LayerNorm/Add_1_output_0" % (11 - top)
+        man["artifacts"]["encoderPatch"] = "encoder-top.pb"
         man["training"]["encoderLayers"] = (
-            "the head holds fp32 copies of bge-small-en-v1.5's layers %d-11 (BAAI, MIT licence), initialised from "
-            "the jar's dequantised int8 weights and fine-tuned with the classifier (lr %g); layers 0-%d stay the "
-            "jar's int8 ONNX graph" % (12 - top, args["lr_top"], 11 - top))
+            "layers %d-11 of bge-small-en-v1.5 (BAAI, MIT licence) fine-tuned with the classifier (lr %g) in fp32 "
+            "on the token states after layer %d (the jar's int8 graph, dumped with encoder.headInput), initialised "
+            "from the jar's dequantised weights, then re-quantised like the jar's graph (int8 per output column, "
+            "zero point 0) into encoder-top.pb; layers 0-%d are the jar's" % (12 - top, args["lr_top"], 11 - top,
+                                                                               11 - top))
         man["architecture"] = (
-            "bge-small-en-v1.5 int8 (ONNX Runtime, one text per pass): the token states after layer %d "
-            "(encoder.headInput) -> the head's own fine-tuned copies of layers %d-11 (fp32, key padding masked) -> "
-            % (11 - top, 12 - top) + man["architecture"].split("token states -> ", 1)[1]
-            + "; context turns: mean of the frozen encoder's last hidden states")
+            "bge-small-en-v1.5 int8 with its layers %d-11 fine-tuned (encoder-top.pb swapped into the jar's graph; "
+            "ONNX Runtime, one text per pass) token states -> " % (12 - top)
+            + man["architecture"].split("token states -> ", 1)[1]
+            + "; context turns: mean of the jar's unmodified encoder's last hidden states (as in training)")
     json.dump(man, open(os.path.join(out, "manifest.json"), "w"), indent=2)
     json.dump(rep, open(os.path.join(out, "training-report.json"), "w"), indent=1)
     print("wrote", out)

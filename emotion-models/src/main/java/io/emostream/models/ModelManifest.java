@@ -119,6 +119,11 @@ public final class ModelManifest {
         return directory;
     }
 
+    /** True when {@code artifacts} names a file under {@code key}. */
+    public boolean hasArtifact(String key) {
+        return root.path("artifacts").hasNonNull(key);
+    }
+
     /** A file named in {@code artifacts}, resolved against the model directory; it must exist. */
     public Path artifact(String key) {
         JsonNode a = root.path("artifacts").get(key);

@@ -5,9 +5,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * Minimal edits of a serialised ONNX model ({@code ModelProto}) without a protobuf library: enough to expose an
- * intermediate tensor of the graph as an extra graph output, so ONNX Runtime returns it beside the model's own
- * outputs (e.g. the token states after an inner transformer layer, which a trained head then continues from).
+ * Minimal edits of a serialised ONNX model ({@code ModelProto}) without a protobuf library: expose an intermediate
+ * tensor of the graph as an extra graph output, so ONNX Runtime returns it beside the model's own outputs (the token
+ * states after an inner transformer layer, which training reads); and swap initializers (weights) for others of the
+ * same name (fine-tuned layers of a pretrained encoder).
  *
  * <p>Protobuf lets a repeated field be appended at the end of its message's bytes, so the edit is: find the
  * top-level {@code graph} field (7), append one {@code output} entry (field 12: a {@code ValueInfoProto} with the
@@ -18,6 +19,8 @@ final class OnnxGraph {
 
     private static final int MODEL_GRAPH = 7;
     private static final int GRAPH_NODE = 1;
+    private static final int GRAPH_INITIALIZER = 5;
+    private static final int TENSOR_NAME = 8;
     private static final int NODE_OUTPUT = 2;
     private static final int GRAPH_OUTPUT = 12;
     private static final int LENGTH_DELIMITED = 2;
@@ -60,6 +63,86 @@ final class OnnxGraph {
             throw new IllegalArgumentException("not an ONNX model: no graph field");
         }
         return out.toByteArray();
+    }
+
+    /**
+     * The model with each initializer of the same name as one in {@code patch} (a serialised {@code GraphProto} that
+     * holds only {@code initializer} entries) replaced by the patch's; every other byte is kept.
+     *
+     * @throws IllegalArgumentException when the bytes are malformed or a patch initializer has no namesake in the
+     *     model (a patch made for another encoder)
+     */
+    static byte[] withInitializers(byte[] model, byte[] patch) {
+        java.util.Map<String, byte[]> replacements = new java.util.HashMap<>();
+        Cursor p = new Cursor(patch, 0, patch.length);
+        while (p.more()) {
+            long key = p.varint();
+            if ((key >>> 3) != GRAPH_INITIALIZER || (key & 7) != LENGTH_DELIMITED) {
+                throw new IllegalArgumentException("encoder patch: only initializer entries are expected");
+            }
+            int len = (int) p.varint();
+            replacements.put(tensorName(patch, p.pos, len), Arrays.copyOfRange(patch, p.pos, p.pos + len));
+            p.pos += len;
+        }
+        java.util.Set<String> replaced = new java.util.HashSet<>();
+        ByteArrayOutputStream out = new ByteArrayOutputStream(model.length);
+        Cursor c = new Cursor(model, 0, model.length);
+        while (c.more()) {
+            int start = c.pos;
+            long key = c.varint();
+            if ((key >>> 3) != MODEL_GRAPH || (key & 7) != LENGTH_DELIMITED) {
+                c.skip((int) (key & 7));
+                out.write(model, start, c.pos - start);
+                continue;
+            }
+            int len = (int) c.varint();
+            ByteArrayOutputStream graph = new ByteArrayOutputStream(len);
+            Cursor g = new Cursor(model, c.pos, c.pos + len);
+            c.pos += len;
+            while (g.more()) {
+                int fieldStart = g.pos;
+                long k = g.varint();
+                if ((k >>> 3) == GRAPH_INITIALIZER && (k & 7) == LENGTH_DELIMITED) {
+                    int tl = (int) g.varint();
+                    String name = tensorName(model, g.pos, tl);
+                    byte[] r = replacements.get(name);
+                    g.pos += tl;
+                    if (r != null) {
+                        writeVarint(graph, k);
+                        writeVarint(graph, r.length);
+                        graph.writeBytes(r);
+                        replaced.add(name);
+                        continue;
+                    }
+                } else {
+                    g.skip((int) (k & 7));
+                }
+                graph.write(model, fieldStart, g.pos - fieldStart);
+            }
+            writeVarint(out, key);
+            writeVarint(out, graph.size());
+            out.writeBytes(graph.toByteArray());
+        }
+        if (!replaced.containsAll(replacements.keySet())) {
+            java.util.Set<String> missing = new java.util.TreeSet<>(replacements.keySet());
+            missing.removeAll(replaced);
+            throw new IllegalArgumentException("encoder patch initializers not in the model: " + missing);
+        }
+        return out.toByteArray();
+    }
+
+    /** The name field of a serialised TensorProto. */
+    private static String tensorName(byte[] b, int from, int len) {
+        Cursor t = new Cursor(b, from, from + len);
+        while (t.more()) {
+            long k = t.varint();
+            if ((k >>> 3) == TENSOR_NAME && (k & 7) == LENGTH_DELIMITED) {
+                int sl = (int) t.varint();
+                return new String(b, t.pos, sl, StandardCharsets.UTF_8);
+            }
+            t.skip((int) (k & 7));
+        }
+        throw new IllegalArgumentException("encoder patch: an initializer without a name");
     }
 
     /** True when some node of the graph lists {@code tensor} among its outputs. */

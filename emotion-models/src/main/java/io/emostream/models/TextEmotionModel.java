@@ -33,9 +33,9 @@ import java.util.Map;
  *       {@code dimensions} (e.g. valence/arousal/dominance).</li>
  * </ul>
  * The context turns are encoded like the utterance itself, so the same transcript always gives the same scores.
- * {@code features} are the encoder's last hidden states, or the inner tensor the manifest's {@code encoder.headInput}
- * names (a head that continues the encoder with its own fine-tuned top layers); context means always come from the
- * last hidden states.
+ * {@code features} are the encoder's last hidden states; with an {@code artifacts.encoderPatch} (fine-tuned top
+ * layers, swapped into the jar's graph) those of the patched encoder; with {@code encoder.headInput} the named inner tensor.
+ * Context means always come from the jar's encoder as it is.
  */
 public final class TextEmotionModel implements EmotionModel<String> {
 
@@ -99,7 +99,8 @@ public final class TextEmotionModel implements EmotionModel<String> {
                 .optTranslator(
                         new HeadTranslator(m.labels().size() + m.dimensions().size()))
                 .build();
-        TextEncoder enc = TextEncoder.load(m.encoder(), m.maxTokens(), options, torchScriptEncoder);
+        Path patch = m.hasArtifact("encoderPatch") ? m.artifact("encoderPatch") : null;
+        TextEncoder enc = TextEncoder.load(m.encoder(), m.maxTokens(), options, torchScriptEncoder, patch);
         try {
             return new TextEmotionModel(m, enc, criteria.loadModel(), options.predictors());
         } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException e) {

@@ -45,6 +45,10 @@ public final class TextEncoder implements AutoCloseable {
     private final HuggingFaceTokenizer tokenizer;
     private final Model model;
     private final PredictorPool<long[][], TokenFeatures[]> pool;
+    /** The encoder with fine-tuned weights swapped in (the manifest's {@code artifacts.encoderPatch}), or null. */
+    private final Model patchedModel;
+
+    private final PredictorPool<long[][], TokenFeatures[]> patchedPool;
     private final int maxTokens;
     private final int hidden;
     private final String engine;
@@ -54,6 +58,7 @@ public final class TextEncoder implements AutoCloseable {
     private TextEncoder(
             HuggingFaceTokenizer tokenizer,
             Model model,
+            Model patchedModel,
             String engine,
             int maxTokens,
             int hidden,
@@ -64,11 +69,20 @@ public final class TextEncoder implements AutoCloseable {
         this.outputs = outputs;
         this.perItem = perItem;
         this.model = model;
+        this.patchedModel = patchedModel;
         this.engine = engine;
         this.maxTokens = maxTokens;
         this.hidden = hidden;
         EncoderTranslator t = new EncoderTranslator(hidden, outputs);
         this.pool = new PredictorPool<>(() -> model.newPredictor(t), predictors);
+        EncoderTranslator one = new EncoderTranslator(hidden, 1);
+        this.patchedPool =
+                patchedModel == null ? null : new PredictorPool<>(() -> patchedModel.newPredictor(one), predictors);
+    }
+
+    /** As {@link #load(JsonNode, int, ModelOptions, Path, Path)} without an encoder patch. */
+    public static TextEncoder load(JsonNode encoder, int maxTokens, ModelOptions options, Path torchScriptEncoder) {
+        return load(encoder, maxTokens, options, torchScriptEncoder, null);
     }
 
     /**
@@ -76,10 +90,22 @@ public final class TextEncoder implements AutoCloseable {
      *
      * @param torchScriptEncoder when not null, run this TorchScript file with the PyTorch engine instead of the
      *                           ONNX resource (benchmarks only)
+     * @param patch              when not null, a serialised ONNX {@code GraphProto} of initializers (fine-tuned
+     *                           layers, {@code training/ter/export_int8_top.py}): the head's input is then the last
+     *                           hidden state of the encoder with these weights, and {@link #encode} stays the jar's
+     *                           encoder as it is
      */
-    public static TextEncoder load(JsonNode encoder, int maxTokens, ModelOptions options, Path torchScriptEncoder) {
+    public static TextEncoder load(
+            JsonNode encoder, int maxTokens, ModelOptions options, Path torchScriptEncoder, Path patch) {
         Engines.configure(options);
         int hidden = encoder.path("hiddenSize").asInt(384);
+        String headInput = encoder.path("headInput").asText("");
+        if ((!headInput.isEmpty() || patch != null) && torchScriptEncoder != null) {
+            throw new ModelLoadException("encoder.headInput and an encoder patch need the ONNX encoder");
+        }
+        if (!headInput.isEmpty() && patch != null) {
+            throw new ModelLoadException("encoder.headInput and an encoder patch are exclusive");
+        }
         HuggingFaceTokenizer tok;
         byte[] tokBytes = resource(
                 encoder.path("tokenizerResource").asText(),
@@ -98,26 +124,24 @@ public final class TextEncoder implements AutoCloseable {
         String engine = torchScriptEncoder == null ? Engines.ONNX_RUNTIME : Engines.PYTORCH;
         Device device = Engines.device(engine, options);
         Model model = Model.newInstance("text-encoder", device, engine);
-        String headInput = encoder.path("headInput").asText("");
-        if (!headInput.isEmpty() && torchScriptEncoder != null) {
-            model.close();
-            tok.close();
-            throw new ModelLoadException("encoder.headInput needs the ONNX encoder");
-        }
+        Model patched = patch == null ? null : Model.newInstance("text-encoder-fine-tuned", device, engine);
         try {
             if (torchScriptEncoder == null) {
                 byte[] onnx = resource(
                         encoder.path("onnxResource").asText(),
                         encoder.path("onnxSha256").asText(""));
-                if (!headInput.isEmpty()) {
-                    onnx = OnnxGraph.withOutput(onnx, headInput);
-                }
                 Map<String, String> ort = new java.util.HashMap<>(Engines.ortOptions(options));
                 // optional ORT graph optimisation level (NO_OPT, BASIC_OPT, EXTENDED_OPT, ALL_OPT); see the manifest
                 if (encoder.hasNonNull("optLevel")) {
                     ort.put("optLevel", encoder.get("optLevel").asText());
                 }
-                model.load(new ByteArrayInputStream(onnx), ort);
+                model.load(
+                        new ByteArrayInputStream(headInput.isEmpty() ? onnx : OnnxGraph.withOutput(onnx, headInput)),
+                        ort);
+                if (patched != null) {
+                    byte[] p = java.nio.file.Files.readAllBytes(patch);
+                    patched.load(new ByteArrayInputStream(OnnxGraph.withInitializers(onnx, p)), ort);
+                }
             } else {
                 model.load(
                         torchScriptEncoder.getParent(),
@@ -126,6 +150,9 @@ public final class TextEncoder implements AutoCloseable {
             }
         } catch (IOException | MalformedModelException | IllegalArgumentException e) {
             model.close();
+            if (patched != null) {
+                patched.close();
+            }
             tok.close();
             throw new ModelLoadException("cannot load text encoder: " + e.getMessage(), e);
         }
@@ -134,7 +161,15 @@ public final class TextEncoder implements AutoCloseable {
         // per forward pass (same result batched or single, and the same transcript always gives the same scores).
         boolean perItem = encoder.path("quantized").asBoolean(false);
         return new TextEncoder(
-                tok, model, engine, maxTokens, hidden, options.predictors(), perItem, headInput.isEmpty() ? 1 : 2);
+                tok,
+                model,
+                patched,
+                engine,
+                maxTokens,
+                hidden,
+                options.predictors(),
+                perItem,
+                headInput.isEmpty() ? 1 : 2);
     }
 
     /** Reads a classpath resource whole, verifying its sha256 when one is given. */
@@ -189,15 +224,19 @@ public final class TextEncoder implements AutoCloseable {
      * encoder (see {@link #perItem()}); the result is a padded batch of last hidden states either way.
      */
     public TokenFeatures encode(long[][] ids) {
-        return encodeAll(ids)[0];
+        return run(pool, ids, outputs)[0];
     }
 
     /**
-     * The head's input for already tokenised input: the manifest's {@code headInput} tensor when it names one, else
-     * the last hidden state (as {@link #encode}).
+     * The head's input for already tokenised input: the last hidden state of the patched (fine-tuned) encoder when
+     * the model has an encoder patch ({@code artifacts.encoderPatch}), the manifest's {@code headInput} tensor when
+     * it names one, else the last hidden state (as {@link #encode}).
      */
     public TokenFeatures encodeHeadInput(long[][] ids) {
-        return encodeAll(ids)[outputs - 1];
+        if (patchedPool != null) {
+            return run(patchedPool, ids, 1)[0];
+        }
+        return run(pool, ids, outputs)[outputs - 1];
     }
 
     /** True when the head reads an inner tensor of the encoder ({@code headInput}), not its last hidden state. */
@@ -205,26 +244,35 @@ public final class TextEncoder implements AutoCloseable {
         return outputs > 1;
     }
 
-    /** Every output of the encoder (last hidden state first, then the head input if configured), padded batches. */
+    /** True when the head reads the encoder with fine-tuned weights swapped in (an encoder patch). */
+    public boolean patched() {
+        return patchedPool != null;
+    }
+
+    /** Every output of the jar's encoder (last hidden state first, then the head input if configured). */
     public TokenFeatures[] encodeAll(long[][] ids) {
+        return run(pool, ids, outputs);
+    }
+
+    private TokenFeatures[] run(PredictorPool<long[][], TokenFeatures[]> p, long[][] ids, int n) {
         if (!perItem || ids.length == 1) {
-            return pool.predict(ids);
+            return p.predict(ids);
         }
         int max = 0;
         for (long[] x : ids) {
             max = Math.max(max, x.length);
         }
         long[] lengths = new long[ids.length];
-        float[][] data = new float[outputs][ids.length * max * hidden];
+        float[][] data = new float[n][ids.length * max * hidden];
         for (int i = 0; i < ids.length; i++) {
-            TokenFeatures[] one = pool.predict(new long[][] {ids[i]});
-            for (int o = 0; o < outputs; o++) {
+            TokenFeatures[] one = p.predict(new long[][] {ids[i]});
+            for (int o = 0; o < n; o++) {
                 System.arraycopy(one[o].data(), 0, data[o], i * max * hidden, ids[i].length * hidden);
             }
             lengths[i] = ids[i].length;
         }
-        TokenFeatures[] out = new TokenFeatures[outputs];
-        for (int o = 0; o < outputs; o++) {
+        TokenFeatures[] out = new TokenFeatures[n];
+        for (int o = 0; o < n; o++) {
             out[o] = new TokenFeatures(data[o], ids.length, max, hidden, lengths);
         }
         return out;
@@ -251,6 +299,10 @@ public final class TextEncoder implements AutoCloseable {
     public void close() {
         pool.close();
         model.close();
+        if (patchedPool != null) {
+            patchedPool.close();
+            patchedModel.close();
+        }
         tokenizer.close();
     }
 

@@ -9,7 +9,10 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The ONNX graph edit that exposes an inner tensor of the shipped text encoder (encoder.headInput). */
+/**
+ * The ONNX graph edits of the shipped text encoder: an inner tensor as an extra output (encoder.headInput, for the
+ * training dumps) and fine-tuned initializers swapped in (artifacts.encoderPatch).
+ */
 class OnnxGraphTest {
 
     static final String INNER = "/encoder/layer.9/output/LayerNorm/Add_1_output_0";
@@ -60,5 +63,42 @@ class OnnxGraphTest {
         assertThatThrownBy(() -> OnnxGraph.withOutput(new byte[] {(byte) 0xFF, (byte) 0xFF}, INNER))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("not an ONNX model");
+    }
+
+    @Test
+    void theShippedPatchChangesOnlyTheHeadInputAndAForeignPatchIsRejected() throws Exception {
+        ModelManifest m = ModelManifest.read(TestModels.ter());
+        assertThat(m.hasArtifact("encoderPatch"))
+                .as("the shipped TER carries fine-tuned layers")
+                .isTrue();
+        try (TextEncoder plain = TextEncoder.load(m.encoder(), 64, TestModels.CPU, null);
+                TextEncoder patched =
+                        TextEncoder.load(m.encoder(), 64, TestModels.CPU, null, m.artifact("encoderPatch"))) {
+            assertThat(plain.patched()).isFalse();
+            assertThat(patched.patched()).isTrue();
+            long[][] ids = plain.tokenize(List.of("Get out of my apartment right now!", "Okay."));
+            float[] last = plain.encode(ids).data();
+            // context turns still see the jar's encoder as it is
+            assertThat(patched.encode(ids).data()).containsExactly(last);
+            float[] tuned = patched.encodeHeadInput(ids).data();
+            assertThat(tuned).hasSameSizeAs(last);
+            double diff = 0;
+            for (int i = 0; i < last.length; i++) {
+                diff = Math.max(diff, Math.abs(tuned[i] - last[i]));
+            }
+            assertThat(diff)
+                    .as("the fine-tuned layers change the last hidden state")
+                    .isGreaterThan(0.1);
+        }
+        byte[] onnx = TextEncoder.resource(m.encoder().path("onnxResource").asText(), "");
+        // GraphProto { initializer (5) { name (8) = "nope" } }
+        byte[] foreign = {0x2A, 6, 0x42, 4, 'n', 'o', 'p', 'e'};
+        assertThatThrownBy(() -> OnnxGraph.withInitializers(onnx, foreign))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("nope");
+        // GraphProto { name (2) = "g" }: not a patch of initializers
+        assertThatThrownBy(() -> OnnxGraph.withInitializers(onnx, new byte[] {0x12, 1, 'g'}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("only initializer entries");
     }
 }

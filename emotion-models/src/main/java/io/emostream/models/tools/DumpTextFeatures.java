@@ -24,7 +24,8 @@ import java.util.Map;
  * <p>Output {@code <out>.f32}: per row, the valid tokens' hidden vectors as little-endian float32, rows
  * concatenated; {@code <out>.len}: int32 token count per row (same order as the CSV); {@code <out>.ids}: the int32
  * token ids, rows concatenated; when the manifest's encoder names a {@code headInput} tensor, {@code <out>.head.f32}
- * holds that tensor's token vectors in the same layout. Usage:
+ * holds that tensor's token vectors in the same layout (with an encoder patch: the patched encoder's last hidden
+ * state, the head's input). Usage:
  * {@code DumpTextFeatures <modelDir with manifest.json> <csv> <out prefix> [batch]}.
  */
 public final class DumpTextFeatures {
@@ -41,14 +42,15 @@ public final class DumpTextFeatures {
         int batch = args.length > 3 ? Integer.parseInt(args[3]) : 32;
         ModelOptions o = new ModelOptions("auto", Integer.getInteger("threads", 1), 1, 1);
         long t0 = System.nanoTime();
-        try (TextEncoder enc = TextEncoder.load(m.encoder(), m.maxTokens(), o, null);
+        java.nio.file.Path patch = m.hasArtifact("encoderPatch") ? m.artifact("encoderPatch") : null;
+        try (TextEncoder enc = TextEncoder.load(m.encoder(), m.maxTokens(), o, null, patch);
                 DataOutputStream feats = new DataOutputStream(
                         new BufferedOutputStream(Files.newOutputStream(Path.of(args[2] + ".f32")), 1 << 20));
                 DataOutputStream lens = new DataOutputStream(
                         new BufferedOutputStream(Files.newOutputStream(Path.of(args[2] + ".len"))));
                 DataOutputStream idOut = new DataOutputStream(
                         new BufferedOutputStream(Files.newOutputStream(Path.of(args[2] + ".ids"))))) {
-            DataOutputStream headOut = enc.innerHeadInput()
+            DataOutputStream headOut = enc.innerHeadInput() || enc.patched()
                     ? new DataOutputStream(
                             new BufferedOutputStream(Files.newOutputStream(Path.of(args[2] + ".head.f32")), 1 << 20))
                     : null;
@@ -77,9 +79,10 @@ public final class DumpTextFeatures {
                         sub[j] = ids[order[b + j]];
                     }
                     TokenFeatures[] f = enc.encodeAll(sub);
+                    TokenFeatures h = enc.patched() ? enc.encodeHeadInput(sub) : f[f.length - 1];
                     for (int j = 0; j < n; j++) {
                         out[order[b + j]] = f[0].item(j);
-                        headIn[order[b + j]] = f[f.length - 1].item(j);
+                        headIn[order[b + j]] = h.item(j);
                     }
                 }
                 for (int i = 0; i < ids.length; i++) {
