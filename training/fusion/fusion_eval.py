@@ -2,7 +2,7 @@
 
   /usr/bin/python3 training/fusion/fusion_eval.py [--scores /tmp/emostream-fusion/scores] [--sets /tmp/emostream-fusion]
         [--ser-a F --ser-b F --ter-a F --ter-b F --ser-speech-only F] [--out training/fusion/results.json]
-        [--shipped F (gate.theta of the shipped gate, reported as `shipped`; default: --out before this run)]
+        [--shipped F (a results JSON whose gate.theta to report as `shipped`; default: ScoreFusion.DEFAULT_GATE)]
 
 Each score file has columns key,truth,neutral,happy,sad,angry,fear,disgust,surprise (emotion-models/evaluate
 --scores). Pass another SER's out-of-fold scores with --ser-a/--ser-b to re-run everything for a new SER.
@@ -11,8 +11,9 @@ Methods (all produce p = w_s·p_speech + w_t·p_text with w_s + w_t = 1, as the 
   speech, text       one modality alone
   fixed              w1 = 0.6, w2 = 1.0 (seed 003), normalised
   confidence         each weight scaled by 1 - H(p)/log 7 (the service's CONFIDENCE mode)
-  shipped            GATED with the θ shipped before this run (--shipped, default: the --out file's gate.theta as
-                     it was before this run), for comparison with the θ re-fitted on the current scores
+  shipped            GATED with the θ the platform ships: ScoreFusion.DEFAULT_GATE, read from the Java source
+                     (--shipped F: gate.theta of a results file instead; note a file's gate.theta is that run's
+                     re-fit, not necessarily what ships), for comparison with the θ re-fitted on the current scores
   gated              learned: w_s = sigmoid(theta . phi), phi = [1, c_s, c_t, ln p_speech(7), ln p_text(7)],
                      c = 1 - H/log 7, probabilities clipped at 1e-4 before the log; theta maximises the class- and
                      set-balanced log-likelihood of the true label under the mixture on the dev part, L2 strength
@@ -28,6 +29,7 @@ import csv
 import json
 import math
 import os
+import re
 import sys
 
 import numpy as np
@@ -141,6 +143,21 @@ def report(truth, p):
             "n7": m["7class"]["n"], "ua7": m["7class"]["ua"], "wf17": m["7class"]["wf1"]}
 
 
+SCORE_FUSION = os.path.join(REPO, "contracts", "src", "main", "java", "io", "emostream", "contracts",
+                            "ScoreFusion.java")
+
+
+def shipped_theta():
+    """The gate θ the platform ships: ScoreFusion.DEFAULT_GATE, parsed from the Java source."""
+    with open(SCORE_FUSION, encoding="utf-8") as fi:
+        src = fi.read()
+    m = re.search(r"DEFAULT_GATE\s*=\s*((?:\"[^\"]*\"\s*\+?\s*)+);", src)
+    theta = [float(x) for x in "".join(re.findall(r"\"([^\"]*)\"", m.group(1))).split(",")]
+    if len(theta) != 17:
+        raise ValueError("ScoreFusion.DEFAULT_GATE has %d numbers, expected 17" % len(theta))
+    return theta
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--scores", default="/tmp/emostream-fusion/scores")
@@ -148,13 +165,16 @@ def main():
     for k in ("ser-a", "ser-b", "ter-a", "ter-b", "ser-speech-only"):
         ap.add_argument("--" + k, default=None)
     ap.add_argument("--out", default=os.path.join(HERE, "results.json"))
-    ap.add_argument("--shipped", default=None, help="JSON with gate.theta of the shipped gate (default: --out)")
+    ap.add_argument("--shipped", default=None,
+                    help="results JSON whose gate.theta to report as `shipped` (default: ScoreFusion.DEFAULT_GATE)")
     a = ap.parse_args()
-    shipped_file = a.shipped or a.out
-    shipped = None
-    if os.path.exists(shipped_file):
-        with open(shipped_file) as fi:
+    if a.shipped:
+        shipped_file = a.shipped
+        with open(a.shipped) as fi:
             shipped = np.array(json.load(fi)["gate"]["theta"], dtype=np.float64)
+    else:
+        shipped_file = "ScoreFusion.DEFAULT_GATE"
+        shipped = np.array(shipped_theta(), dtype=np.float64)
     f = lambda k: getattr(a, k.replace("-", "_")) or os.path.join(a.scores, k.replace("-", "_") + ".csv")  # noqa
     man = {**read_manifest(os.path.join(a.sets, "a_ravdess.csv")), **read_manifest(os.path.join(a.sets, "b.csv"))}
     rows = []
