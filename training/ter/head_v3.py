@@ -8,7 +8,6 @@ mean of the frozen encoder's last hidden states (unchanged from v2).
 
 forward(features[B,T,H] = states after layer 12-top, lengths[B], ctx[B,K,H], ctx_info[B,K,2]) -> out[B,10]
 """
-import math
 import os
 import sys
 import zipfile
@@ -20,44 +19,17 @@ import torch.nn as nn
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from head_v2 import DIMS, LABELS, TerHeadV2  # noqa: E402,F401
+from onnx_to_torch import Layer  # noqa: E402
 
 LINEARS = {"q": "attention/self/query", "k": "attention/self/key", "v": "attention/self/value",
            "o": "attention/output/dense", "i": "intermediate/dense", "out": "output/dense"}
 NORMS = {"ln1": "attention.output.LayerNorm", "ln2": "output.LayerNorm"}
 
 
-class Layer(nn.Module):
-    """One BERT encoder layer (post-LayerNorm, erf GELU), as in the ONNX export."""
-
-    def __init__(self, h: int = 384, heads: int = 12, inter: int = 1536):
-        super().__init__()
-        self.heads = heads
-        self.q = nn.Linear(h, h)
-        self.k = nn.Linear(h, h)
-        self.v = nn.Linear(h, h)
-        self.o = nn.Linear(h, h)
-        self.ln1 = nn.LayerNorm(h, eps=1e-12)
-        self.i = nn.Linear(h, inter)
-        self.out = nn.Linear(inter, h)
-        self.ln2 = nn.LayerNorm(h, eps=1e-12)
-        self.drop = nn.Dropout(0.1)
-
-    def forward(self, x: torch.Tensor, ext: torch.Tensor) -> torch.Tensor:
-        b, t, h = x.shape
-        d = h // self.heads
-        q = self.q(x).view(b, t, self.heads, d).transpose(1, 2)
-        k = self.k(x).view(b, t, self.heads, d).transpose(1, 2)
-        v = self.v(x).view(b, t, self.heads, d).transpose(1, 2)
-        s = torch.matmul(q, k.transpose(2, 3)) / math.sqrt(d) + ext
-        c = torch.matmul(self.drop(torch.softmax(s, -1)), v).transpose(1, 2).reshape(b, t, h)
-        x = self.ln1(x + self.drop(self.o(c)))
-        return self.ln2(x + self.drop(self.out(torch.nn.functional.gelu(self.i(x)))))
-
-
 class TerHeadV3(TerHeadV2):
     def __init__(self, top: int = 2, **kw):
         super().__init__(**kw)
-        self.top = nn.ModuleList([Layer(kw.get("hidden", 384)) for _ in range(top)])
+        self.top = nn.ModuleList([Layer(kw.get("hidden", 384), dropout=0.1) for _ in range(top)])
 
     def encode_top(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         mask = torch.arange(x.shape[1], device=x.device)[None, :] < lengths[:, None]

@@ -25,7 +25,9 @@ DEFAULT_JAR = os.path.expanduser(
 
 
 class Layer(nn.Module):
-    def __init__(self, h: int, heads: int, inter: int):
+    """One BERT encoder layer (post-LayerNorm, erf GELU) as in the ONNX exports; dropout only for fine-tuning."""
+
+    def __init__(self, h: int = 384, heads: int = 12, inter: int = 1536, dropout: float = 0.0):
         super().__init__()
         self.heads = heads
         self.q = nn.Linear(h, h)
@@ -36,6 +38,7 @@ class Layer(nn.Module):
         self.i = nn.Linear(h, inter)
         self.out = nn.Linear(inter, h)
         self.ln2 = nn.LayerNorm(h, eps=1e-12)
+        self.drop = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor, ext: torch.Tensor) -> torch.Tensor:
         b, t, h = x.shape
@@ -44,9 +47,9 @@ class Layer(nn.Module):
         k = self.k(x).view(b, t, self.heads, d).transpose(1, 2)
         v = self.v(x).view(b, t, self.heads, d).transpose(1, 2)
         s = torch.matmul(q, k.transpose(2, 3)) / math.sqrt(d) + ext
-        ctx = torch.matmul(torch.softmax(s, -1), v).transpose(1, 2).reshape(b, t, h)
-        x = self.ln1(x + self.o(ctx))
-        return self.ln2(x + self.out(torch.nn.functional.gelu(self.i(x))))
+        ctx = torch.matmul(self.drop(torch.softmax(s, -1)), v).transpose(1, 2).reshape(b, t, h)
+        x = self.ln1(x + self.drop(self.o(ctx)))
+        return self.ln2(x + self.drop(self.out(torch.nn.functional.gelu(self.i(x)))))
 
 
 class Bert(nn.Module):
