@@ -36,7 +36,11 @@ import java.util.Map;
  * <p>When the manifest's encoder block names a {@code headInput} tensor (e.g. the token states after an inner
  * layer, for a head that carries fine-tuned copies of the top layers), that tensor is added to the ONNX graph's
  * outputs ({@link OnnxGraph}) and {@link #encodeHeadInput} returns it; {@link #encode} still returns the last hidden
- * state (the context turns' representation).
+ * state (the context turns' representation). This is how training reads an inner layer's states.
+ *
+ * <p>With an encoder patch (the manifest's {@code artifacts.encoderPatch}: fine-tuned top layers, int8, under the
+ * jar's initializer names) the jar's graph is loaded twice: as it is for {@link #encode} (context turns) and with the
+ * patch's initializers swapped in ({@link OnnxGraph#withInitializers}) for {@link #encodeHeadInput} (the utterance).
  *
  * <p>A TorchScript export of the same encoder can be run instead (PyTorch engine), for the engine benchmark.
  */
