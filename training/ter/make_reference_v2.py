@@ -48,6 +48,21 @@ CANDIDATES = [
     ("A", "I'm scared, what was that noise?", []),
     ("A", "Whatever, I don't care anymore.", [("B", "You're late again.")]),
     ("B", "Sure, see you at eight.", [("A", "Dinner tomorrow?")]),
+    # more candidates, so that enough survive the int8 rounding-flip filter
+    ("A", "This is absolutely unacceptable, I want my money back now!", []),
+    ("A", "Thank you so much, that is wonderful news!", []),
+    ("A", "No.", []),
+    ("A", "Yeah.", []),
+    ("A", "Oh no.", []),
+    ("A", "Wow!", []),
+    ("A", "I don't know what to say.", []),
+    ("B", "I'm sorry.", [("A", "My grandmother passed away last week.")]),
+    ("B", "Seriously?", [("A", "They cancelled the whole trip.")]),
+    ("B", "Great.", [("A", "The printer is broken again."), ("B", "Of course it is.")]),
+    ("A", "Please hold the line.", [("B", "Can I talk to a manager?")]),
+    ("B", "Okay, thanks.", [("A", "Your refund will arrive in three days.")]),
+    ("A", "What do you want?", [("B", "Hi."), ("A", "Oh, it's you.")]),
+    ("B", "That's disgusting.", [("A", "There was a hair in my soup.")]),
 ]
 
 
