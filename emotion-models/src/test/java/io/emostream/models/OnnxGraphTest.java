@@ -68,12 +68,11 @@ class OnnxGraphTest {
     @Test
     void theShippedPatchChangesOnlyTheHeadInputAndAForeignPatchIsRejected() throws Exception {
         ModelManifest m = ModelManifest.read(TestModels.ter());
-        assertThat(m.hasArtifact("encoderPatch"))
+        assertThat(m.hasArtifact(TextEncoder.PATCH_ARTIFACT))
                 .as("the shipped TER carries fine-tuned layers")
                 .isTrue();
         try (TextEncoder plain = TextEncoder.load(m.encoder(), 64, TestModels.CPU, null);
-                TextEncoder patched =
-                        TextEncoder.load(m.encoder(), 64, TestModels.CPU, null, m.artifact("encoderPatch"))) {
+                TextEncoder patched = TextEncoder.load(m, TestModels.CPU, null)) {
             assertThat(plain.patched()).isFalse();
             assertThat(patched.patched()).isTrue();
             long[][] ids = plain.tokenize(List.of("Get out of my apartment right now!", "Okay."));

@@ -42,8 +42,7 @@ public final class DumpTextFeatures {
         int batch = args.length > 3 ? Integer.parseInt(args[3]) : 32;
         ModelOptions o = new ModelOptions("auto", Integer.getInteger("threads", 1), 1, 1);
         long t0 = System.nanoTime();
-        java.nio.file.Path patch = m.hasArtifact("encoderPatch") ? m.artifact("encoderPatch") : null;
-        try (TextEncoder enc = TextEncoder.load(m.encoder(), m.maxTokens(), o, null, patch);
+        try (TextEncoder enc = TextEncoder.load(m, o, null);
                 DataOutputStream feats = new DataOutputStream(
                         new BufferedOutputStream(Files.newOutputStream(Path.of(args[2] + ".f32")), 1 << 20));
                 DataOutputStream lens = new DataOutputStream(
