@@ -1,6 +1,8 @@
 package io.emostream.contracts;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -11,15 +13,20 @@ import java.io.IOException;
 /**
  * Kafka serde for the JSON events. Deserialisation fails with a {@link SerializationException} on malformed JSON
  * and on a {@code schemaVersion} newer than {@code maxVersion}; a null or empty value reads as null (a tombstone).
+ * Reads and writes with {@link Json#MAPPER}, through a reader and writer for the type built once.
  */
 public final class JsonSerde<T extends Versioned> implements Serde<T>, Serializer<T>, Deserializer<T> {
 
     private final Class<T> type;
     private final int maxVersion;
+    private final ObjectReader reader;
+    private final ObjectWriter writer;
 
     private JsonSerde(Class<T> type, int maxVersion) {
         this.type = type;
         this.maxVersion = maxVersion;
+        this.reader = Json.MAPPER.readerFor(type);
+        this.writer = Json.MAPPER.writerFor(type); // event types are records: the declared type is the value's
     }
 
     public static <T extends Versioned> JsonSerde<T> of(Class<T> type, int maxVersion) {
@@ -36,7 +43,7 @@ public final class JsonSerde<T extends Versioned> implements Serde<T>, Serialize
             return null;
         }
         try {
-            return Json.MAPPER.writeValueAsBytes(data);
+            return writer.writeValueAsBytes(data);
         } catch (IOException e) {
             throw new SerializationException("cannot write " + type.getSimpleName() + ": " + e.getMessage(), e);
         }
@@ -49,7 +56,7 @@ public final class JsonSerde<T extends Versioned> implements Serde<T>, Serialize
         }
         T value;
         try {
-            value = Json.MAPPER.readValue(data, type);
+            value = reader.readValue(data);
         } catch (JsonProcessingException e) {
             throw new MalformedEventException(
                     FailureReason.MALFORMED_EVENT,

@@ -312,6 +312,42 @@ class SerdeRoundTripTest {
     }
 
     @Test
+    void malformedValuesFailWithTheMappersMessage() {
+        // reason and message as when JsonSerde read with Json.MAPPER.readValue per call (fusion dead-letters these)
+        String future = new String(EventSerdes.EMOTION_SCORE.serialize("t", speechScore()), StandardCharsets.UTF_8)
+                .replace("\"schemaVersion\":" + EmotionScore.SCHEMA_VERSION, "\"schemaVersion\":9");
+        assertThatThrownBy(() -> EventSerdes.EMOTION_SCORE.deserialize("t", future.getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOfSatisfying(
+                        JsonSerde.MalformedEventException.class,
+                        e -> assertThat(e.reason()).isEqualTo(FailureReason.UNSUPPORTED_SCHEMA_VERSION))
+                .hasMessage("EmotionScore schemaVersion 9 is not supported (1.." + EmotionScore.SCHEMA_VERSION + ")");
+        for (String bad : List.of(
+                "{",
+                "[1,2]",
+                "{\"scoredAt\":\"x\"}",
+                "{\"schemaVersion\":9}", // incomplete: the record rejects it before its version is checked
+                "{\"schemaVersion\":9,\"utteranceId\":\"a#0\"}",
+                future.replace("\"scoredAt\":\"", "\"scoredAt\":\"x"))) {
+            byte[] b = bad.getBytes(StandardCharsets.UTF_8);
+            String cause;
+            try {
+                Json.MAPPER.readValue(b, EmotionScore.class);
+                throw new AssertionError(bad + " was read");
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                cause = e.getOriginalMessage();
+            } catch (java.io.IOException e) {
+                throw new AssertionError(e);
+            }
+            assertThatThrownBy(() -> EventSerdes.EMOTION_SCORE.deserialize("t", b))
+                    .as(bad)
+                    .isInstanceOfSatisfying(
+                            JsonSerde.MalformedEventException.class,
+                            e -> assertThat(e.reason()).isEqualTo(FailureReason.MALFORMED_EVENT))
+                    .hasMessage("not a valid EmotionScore: " + cause);
+        }
+    }
+
+    @Test
     void newerSchemaVersionIsRejected() {
         byte[] v2 = "{\"schemaVersion\":2,\"recordingId\":\"r\",\"text\":\"hi\"}".getBytes(StandardCharsets.UTF_8);
         assertThatThrownBy(() -> EventSerdes.TRANSCRIPT.deserialize("t", v2))

@@ -2,6 +2,7 @@ package io.emostream.fusion.streams;
 
 import io.emostream.contracts.DeadLetter;
 import io.emostream.contracts.EmotionScore;
+import io.emostream.contracts.EventSerdes;
 import io.emostream.contracts.FailureReason;
 import io.emostream.contracts.FusedEmotion;
 import io.emostream.contracts.KafkaTracing;
@@ -343,7 +344,7 @@ final class FusionProcessor implements Processor<byte[], byte[], byte[], byte[]>
             WaitingScore trigger,
             WaitingScore partner) {
         FusedEmotion fused = joiner.fuse(speech, text, correction, Instant.ofEpochMilli(now));
-        byte[] value = FusionJson.writeFused(fused);
+        byte[] value = EventSerdes.FUSED_EMOTION.serialize(Topics.EMOTIONS, fused);
         if (value.length > MAX_RESULT_BYTES) {
             return false;
         }

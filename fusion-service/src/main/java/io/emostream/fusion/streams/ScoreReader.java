@@ -6,6 +6,7 @@ import io.emostream.contracts.Distribution;
 import io.emostream.contracts.Emotion;
 import io.emostream.contracts.EmotionLabels;
 import io.emostream.contracts.EmotionScore;
+import io.emostream.contracts.EventSerdes;
 import io.emostream.contracts.FailureReason;
 import io.emostream.contracts.Json;
 import io.emostream.contracts.JsonSerde.MalformedEventException;
@@ -55,7 +56,7 @@ public final class ScoreReader {
         }
         EmotionScore score;
         try {
-            score = FusionJson.readScore(value);
+            score = EventSerdes.EMOTION_SCORE.deserialize(side.topic(), value);
         } catch (MalformedEventException e) {
             if (e.reason() != FailureReason.MALFORMED_EVENT) {
                 return new Invalid(e.reason(), e.getMessage());
@@ -133,7 +134,7 @@ public final class ScoreReader {
         obj.put("confidence", p.confidence());
         try {
             byte[] fixed = Json.MAPPER.writeValueAsBytes(obj);
-            return check(side, key, FusionJson.readScore(fixed), fixed, true);
+            return check(side, key, EventSerdes.EMOTION_SCORE.deserialize(side.topic(), fixed), fixed, true);
         } catch (MalformedEventException e) {
             return new Invalid(e.reason(), e.getMessage());
         } catch (IOException e) {

@@ -1,25 +1,24 @@
-package io.emostream.fusion.streams;
+package io.emostream.contracts;
 
+import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.BeanProperty;
 import com.fasterxml.jackson.databind.DeserializationContext;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectReader;
-import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonSerializer;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.deser.ContextualDeserializer;
 import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
+import com.fasterxml.jackson.databind.jsontype.TypeSerializer;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.ContextualSerializer;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import com.fasterxml.jackson.datatype.jsr310.deser.InstantDeserializer;
 import com.fasterxml.jackson.datatype.jsr310.ser.InstantSerializer;
-import io.emostream.contracts.EmotionScore;
-import io.emostream.contracts.FailureReason;
-import io.emostream.contracts.FusedEmotion;
-import io.emostream.contracts.Json;
-import io.emostream.contracts.JsonSerde.MalformedEventException;
-import org.apache.kafka.common.errors.SerializationException;
 
 import java.io.IOException;
 import java.time.DateTimeException;
@@ -28,60 +27,28 @@ import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 
 /**
- * The JSON of fusion's hot path: the contracts' configuration ({@link Json#MAPPER}, same bytes in and out) with a
- * faster codec for the UTC instants every score and result carries, and the reader and writer built once.
+ * The {@link Instant} codec of {@link Json#MAPPER}: a hand-written one for the UTC instants every event carries,
+ * with Jackson's own as the fallback, so every instant reads and writes exactly as with Jackson's alone.
  * <p>
- * Why: in a profile of the processor, parsing instants with {@link DateTimeFormatter#ISO_INSTANT} was 20 % of its
- * time and formatting them 6 %. The codec here handles the form the platform writes ({@code
+ * Why: in a profile of the fusion processor (issue 21), parsing instants with {@link DateTimeFormatter#ISO_INSTANT}
+ * was 20 % of its time and formatting them 6 %. The codec here handles the form the platform writes ({@code
  * yyyy-MM-ddTHH:mm:ss[.fraction]Z}, years 1970–9999) by hand and hands everything else (offsets, lower case, leap
- * seconds, numbers, other years) to Jackson's own {@code InstantDeserializer} / {@code InstantSerializer}, so
- * every input reads, and every instant is written, exactly as with {@link Json#MAPPER} ({@code FusionJsonTest}).
+ * seconds, numbers, other years; instants written as timestamps; properties with their own {@code @JsonFormat}) to
+ * Jackson's own {@code InstantDeserializer} / {@code InstantSerializer}, so every input reads, and every instant is
+ * written, exactly as with the mapper without this module ({@code JsonInstantsTest}).
  */
-final class FusionJson {
-
-    static final ObjectMapper MAPPER = Json.MAPPER
-            .copy()
-            .registerModule(new SimpleModule("emostream-fusion-instants")
-                    .addSerializer(Instant.class, new InstantWriter())
-                    .addDeserializer(Instant.class, new InstantReader()));
-
-    private static final ObjectReader SCORE = MAPPER.readerFor(EmotionScore.class);
-    private static final ObjectWriter FUSED = MAPPER.writerFor(FusedEmotion.class);
+final class FastInstants {
 
     /** 9999-12-31T23:59:59Z: later instants need a sign and more digits; the standard writer does those. */
     private static final long MAX_FAST_SECOND = 253_402_300_799L;
 
-    private FusionJson() {}
+    private FastInstants() {}
 
-    /** As {@code EventSerdes.EMOTION_SCORE.deserialize}: same result, same exceptions and messages. */
-    static EmotionScore readScore(byte[] data) {
-        EmotionScore value;
-        try {
-            value = SCORE.readValue(data);
-        } catch (JsonProcessingException e) {
-            throw new MalformedEventException(
-                    FailureReason.MALFORMED_EVENT, "not a valid EmotionScore: " + e.getOriginalMessage(), e);
-        } catch (IOException e) {
-            throw new MalformedEventException(
-                    FailureReason.MALFORMED_EVENT, "not a valid EmotionScore: " + e.getMessage(), e);
-        }
-        if (value.schemaVersion() < 1 || value.schemaVersion() > EmotionScore.SCHEMA_VERSION) {
-            throw new MalformedEventException(
-                    FailureReason.UNSUPPORTED_SCHEMA_VERSION,
-                    "EmotionScore schemaVersion " + value.schemaVersion() + " is not supported (1.."
-                            + EmotionScore.SCHEMA_VERSION + ")",
-                    null);
-        }
-        return value;
-    }
-
-    /** As {@code EventSerdes.FUSED_EMOTION.serialize}: the same bytes. */
-    static byte[] writeFused(FusedEmotion fused) {
-        try {
-            return FUSED.writeValueAsBytes(fused);
-        } catch (IOException e) {
-            throw new SerializationException("cannot write FusedEmotion: " + e.getMessage(), e);
-        }
+    /** The module to register after Jackson's {@code JavaTimeModule}: it replaces that module's instant codec. */
+    static SimpleModule module() {
+        return new SimpleModule("emostream-fast-instants")
+                .addSerializer(Instant.class, new Writer())
+                .addDeserializer(Instant.class, new Reader());
     }
 
     /** {@code yyyy-MM-ddTHH:mm:ss[.d{1,9}]Z} in UTC, or null when {@code s} is not exactly that form. */
@@ -199,10 +166,23 @@ final class FusionJson {
         }
     }
 
+    /** Whether {@code format} asks for anything (shape, pattern, zone, leniency, …): then Jackson's codec does it. */
+    private static boolean overridden(JsonFormat.Value format) {
+        return format != null && !format.equals(JsonFormat.Value.empty());
+    }
+
     /** The fast path for the platform's own form; Jackson's deserializer for everything else. */
-    static final class InstantReader extends StdScalarDeserializer<Instant> {
-        InstantReader() {
+    static final class Reader extends StdScalarDeserializer<Instant> implements ContextualDeserializer {
+        Reader() {
             super(Instant.class);
+        }
+
+        @Override
+        public JsonDeserializer<?> createContextual(DeserializationContext ctxt, BeanProperty property)
+                throws JsonMappingException {
+            return overridden(findFormatOverrides(ctxt, property, Instant.class))
+                    ? InstantDeserializer.INSTANT.createContextual(ctxt, property)
+                    : this;
         }
 
         @Override
@@ -217,20 +197,34 @@ final class FusionJson {
         }
     }
 
-    /** The fast path for 1970–9999 (with dates written as ISO strings, as {@link Json#MAPPER} does). */
-    static final class InstantWriter extends StdSerializer<Instant> {
-        InstantWriter() {
+    /** The fast path for ISO strings in 1970–9999 (as {@link Json#MAPPER} writes dates); Jackson's serializer else. */
+    static final class Writer extends StdSerializer<Instant> implements ContextualSerializer {
+        Writer() {
             super(Instant.class);
         }
 
         @Override
+        public JsonSerializer<?> createContextual(SerializerProvider prov, BeanProperty property)
+                throws JsonMappingException {
+            return overridden(findFormatOverrides(prov, property, Instant.class))
+                    ? InstantSerializer.INSTANCE.createContextual(prov, property)
+                    : this;
+        }
+
+        @Override
         public void serialize(Instant value, JsonGenerator g, SerializerProvider provider) throws IOException {
-            String fast = formatUtc(value);
+            String fast = provider.isEnabled(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS) ? null : formatUtc(value);
             if (fast != null) {
                 g.writeString(fast);
             } else {
                 InstantSerializer.INSTANCE.serialize(value, g, provider);
             }
+        }
+
+        @Override
+        public void serializeWithType(Instant value, JsonGenerator g, SerializerProvider provider, TypeSerializer ts)
+                throws IOException {
+            InstantSerializer.INSTANCE.serializeWithType(value, g, provider, ts);
         }
     }
 }
