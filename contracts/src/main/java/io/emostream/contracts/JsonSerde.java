@@ -12,7 +12,8 @@ import java.io.IOException;
 
 /**
  * Kafka serde for the JSON events. Deserialisation fails with a {@link SerializationException} on malformed JSON
- * and on a {@code schemaVersion} newer than {@code maxVersion}; a null or empty value reads as null (a tombstone).
+ * (the JSON text {@code null} included) and on a {@code schemaVersion} newer than {@code maxVersion}; a null or empty
+ * value reads as null (a tombstone).
  * Reads and writes with {@link Json#MAPPER}, through a reader and writer for the type built once.
  */
 public final class JsonSerde<T extends Versioned> implements Serde<T>, Serializer<T>, Deserializer<T> {
@@ -65,6 +66,10 @@ public final class JsonSerde<T extends Versioned> implements Serde<T>, Serialize
         } catch (IOException e) {
             throw new MalformedEventException(
                     FailureReason.MALFORMED_EVENT, "not a valid " + type.getSimpleName() + ": " + e.getMessage(), e);
+        }
+        if (value == null) { // the JSON text null: not a tombstone (those have no bytes), and not an event
+            throw new MalformedEventException(
+                    FailureReason.MALFORMED_EVENT, "not a valid " + type.getSimpleName() + ": the JSON value null");
         }
         if (value.schemaVersion() < 1 || value.schemaVersion() > maxVersion) {
             throw new MalformedEventException(

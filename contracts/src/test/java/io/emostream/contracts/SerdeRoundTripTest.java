@@ -348,6 +348,28 @@ class SerdeRoundTripTest {
     }
 
     @Test
+    void theJsonTextNullIsMalformedForEveryEvent() {
+        // a record whose value is the four bytes "null" must reach the dead-letter path, not escape as an NPE
+        for (JsonSerde<?> serde : List.of(
+                EventSerdes.TRANSCRIPT,
+                EventSerdes.UTTERANCE_AUDIO,
+                EventSerdes.SPEAKER_GROUP_END,
+                EventSerdes.UTTERANCE_TEXT,
+                EventSerdes.EMOTION_SCORE,
+                EventSerdes.FUSED_EMOTION,
+                EventSerdes.RECORDING_STATUS)) {
+            for (String bad : List.of("null", " null\n")) {
+                assertThatThrownBy(() -> serde.deserialize("t", bad.getBytes(StandardCharsets.UTF_8)))
+                        .as(serde.type().getSimpleName())
+                        .isInstanceOfSatisfying(
+                                JsonSerde.MalformedEventException.class,
+                                e -> assertThat(e.reason()).isEqualTo(FailureReason.MALFORMED_EVENT))
+                        .hasMessage("not a valid " + serde.type().getSimpleName() + ": the JSON value null");
+            }
+        }
+    }
+
+    @Test
     void newerSchemaVersionIsRejected() {
         byte[] v2 = "{\"schemaVersion\":2,\"recordingId\":\"r\",\"text\":\"hi\"}".getBytes(StandardCharsets.UTF_8);
         assertThatThrownBy(() -> EventSerdes.TRANSCRIPT.deserialize("t", v2))
