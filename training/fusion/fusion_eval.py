@@ -278,6 +278,12 @@ def main():
         print("shipped theta, same 3-fold dev CV test folds: mean UA4 %.4f (re-fitted: %.4f)" % (shipped_cv[0], cv))
     print("gate: inputs %s, l2 %g (3-fold dev CV mean UA4 %.4f), theta %s" % (chosen, l2, cv,
                                                                            np.round(theta, 4).tolist()))
+    cases = []
+    for name, sp, tx, want in BEHAVIOUR:
+        p_, w_ = fuse("gated", np.array([sp]), np.array([tx]), theta)
+        cases.append({"case": name, "speech_weight": float(w_[0]), "label": LABELS[int(p_[0].argmax())],
+                      "expected": want})
+        print("behaviour: %s -> speech weight %.8f, %s" % (name, w_[0], cases[-1]["label"]))
     methods = ["speech", "text", "fixed", "confidence"] + (["shipped"] if shipped is not None else []) + ["gated"]
     th_of = lambda m, th: shipped if m == "shipped" else th  # noqa
     table = {}
@@ -314,7 +320,7 @@ def main():
             so[c] = report(np.array([s[k][0] for k in keys]), np.stack([s[k][1] for k in keys]))
     res = {"protocol": __doc__.strip().split("\n\n")[-1], "fixed_weights": FIXED,
            "gate": {"theta": theta.tolist(), "phi": ["1", "c_speech", "c_text"] + ["ln p_speech." + l for l in LABELS]
-                    + ["ln p_text." + l for l in LABELS], "l2": l2, "dev_cv_mean_ua4": cv, "inputs": chosen,
+                    + ["ln p_text." + l for l in LABELS], "l2": l2, "dev_cv_mean_ua4": cv, "inputs": chosen, "behaviour": cases,
                     "input_choice_on_dev": choice},
            "shipped_gate": None if shipped is None else {
                "theta": shipped.tolist(), "source": shipped_file,

@@ -2,11 +2,11 @@
 # Scores the fusion evaluation sets (training/fusion/build_sets.py) through the Java serving path
 # (emotion-models/evaluate --scores): one CSV per set and modality, columns key,truth,<7 canonical probabilities>.
 #
-#   bash training/fusion/score.sh [--ser DIR] [--ser-folds DIR] [--ter DIR] [--sets DIR] [--out DIR] [--only ser|ter]
+#   bash training/fusion/score.sh [--ser DIR] [--ser-folds DIR] [--ter DIR] [--sets DIR] [--out DIR] [--only ser|ser-a|ter]
 #
 # --ser        SER model for the sets it never saw (B, speech-only corpora); default models/ser-default
 # --ser-folds  directory with fold0..fold4 model dirs: RAVDESS clips of fold k are scored by fold k's model
-#              (out of fold); default /tmp/emostream-ser-folds (training/fusion/ser_fold_models.py). A new SER
+#              (out of fold); default /tmp/emostream-ser-folds (training/fusion/ser_fold_models.sh). A new SER
 #              trained on RAVDESS needs its own fold models here, or pass its out-of-fold scores directly to
 #              fusion_eval.py (--ser-a).
 # --ter        TER model; default models/ter-default
@@ -32,6 +32,7 @@ if [[ "$only" != ter ]]; then
   done
   { head -1 "$out/ser_a_fold0.csv"; for k in 0 1 2 3 4; do tail -n +2 "$out/ser_a_fold$k.csv"; done; } > "$out/ser_a.csv"
   rm -f "$out"/ser_a_fold?.csv "$out/ser_a.csv.parts"
+  [[ "$only" == ser-a ]] && exit 0
   ev --model "$ser" --manifest "$sets/b.csv" --scores "$out/ser_b.csv"
   ev --model "$ser" --manifest "$sets/a_speech_only.csv" --scores "$out/ser_speech_only.csv"
 fi
