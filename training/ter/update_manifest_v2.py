@@ -20,6 +20,19 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 
+# every training corpus (../shared/data/README.md) and the encoder, with the licence as stated there
+LICENCES = {
+    "meld": "MELD (Poria et al. 2019, Friends transcripts), GPL-3.0 (the declare-lab/MELD repository's licence)",
+    "emorynlp": "EmoryNLP (Zahiri & Choi 2018, Friends transcripts), shipped in the GPL-3.0 MELD repository; the "
+                "original release's licence not verified",
+    "goemotions": "GoEmotions (Demszky et al. 2020, Reddit comments), Apache-2.0",
+    "dailydialog": "DailyDialog (Li et al. 2017), CC BY-NC-SA 4.0 (non-commercial)",
+    "carer": "CARER / dair-ai emotion (Saravia et al. 2018, tweets), no licence stated: research/education only",
+    "emobank": "EmoBank (Buechel & Hahn 2017), CC BY-SA 4.0",
+    "encoder": "bge-small-en-v1.5 (BAAI), MIT, int8 ONNX from the langchain4j embeddings jar (Apache-2.0)",
+}
+
+
 def m(x):
     return {"accuracy": round(x["accuracy"], 4), "ua": round(x["ua"], 4), "wf1": round(x["wf1"], 4), "n": x["n"]}
 
@@ -29,6 +42,7 @@ def main():
     ap.add_argument("run")
     ap.add_argument("--model-dir", default=os.path.join(REPO, "models", "ter-default"))
     ap.add_argument("--java", action="append", default=[], help="NAME=evaluate --json output of the written model")
+    ap.add_argument("--version", default=None, help="model version (default: 3.0.0 for a --top run, else 2.0.0)")
     a = ap.parse_args()
     rep = json.load(open(os.path.join(a.run, "report.json")))
     args = rep["args"]
@@ -75,7 +89,7 @@ def main():
     metrics["labels_confusion_7class"] = ["neutral", "happy", "sad", "angry", "fear", "disgust", "surprise"]
     man = {
         "name": "ter-bge-ft%d-cnn-ctx" % top if top else "ter-bge-cnn-ctx",
-        "version": "3.0.0" if top else "2.0.0",
+        "version": a.version or ("3.0.0" if top else "2.0.0"),
         "modality": "text",
         "labels": ["neutral", "happy", "sad", "angry", "fear", "disgust", "surprise"],
         "dimensions": ["valence", "arousal", "dominance"],
@@ -98,6 +112,7 @@ def main():
                     "text/goemotions train (single Ekman group), text/carer train (love -> happy), "
                     "text/dailydialog train (dev/test dialogues of duplicate_dialogues.csv dropped), text/emobank "
                     "train (V/A/D); training/ter/prepare_v2.py documents the samples taken for the feature budget",
+            "licences": LICENCES,
             "rows": rep["training_rows"],
             "class_counts": rep["class_counts"],
             "recipe": "training/ter/train_v2.py " + " ".join("--%s %s" % (k.replace("_", "-"), v) for k, v in
@@ -114,6 +129,14 @@ def main():
                         "V/A/D values (3 + 2 tanh); TorchScript forward(features[B,T,384], lengths[B], ctx[B,3,384], "
                         "ctxInfo[B,3,2]) -> [B,10]"
     }
+    if "behaviour" in rep:
+        right = sum(r["label"] == r["expected"] for r in rep["behaviour"])
+        man["training"]["behaviour"] = (
+            "%d of %d product behaviour sentences (training/ter/behaviour.csv, no turns) labelled as expected by the "
+            "training run; the bias search kept every one the unbiased model labelled right; wrong: %s" % (
+                right, len(rep["behaviour"]),
+                "; ".join("'%s' %s (expected %s)" % (r["text"], r["label"], r["expected"]) for r in rep["behaviour"]
+                          if r["label"] != r["expected"]) or "none"))
     if top:
         man["artifacts"]["encoderPatch"] = "encoder-top.pb"
         man["training"]["encoderLayers"] = (
