@@ -104,6 +104,7 @@ def balanced_weights(truth, group):
     return w / w.sum() * len(w)
 
 
+L2_GRID = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 FEATURE_SETS = {  # which of phi = [1, c_s, c_t, p_speech(7), p_text(7)] the gate may use
     "certainty": [0, 1, 2],
     "certainty+speech": [0, 1, 2] + list(range(3, 10)),
@@ -124,11 +125,17 @@ BEHAVIOUR = [
 ]
 
 
+def unit(p):
+    """One distribution as a [1, 7] row summing to 1 (as the service's Distribution normalises it)."""
+    p = np.array([p], dtype=np.float64)
+    return p / p.sum()
+
+
 def behaviour_failures(theta):
     """Names of the BEHAVIOUR cases the gate θ labels otherwise."""
     out = []
     for name, s, t, want in BEHAVIOUR:
-        p, _ = fuse("gated", np.array([s]), np.array([t]), theta)
+        p, _ = fuse("gated", unit(s), unit(t), theta)
         if LABELS[int(p[0].argmax())] != want:
             out.append(name)
     return out
@@ -222,7 +229,9 @@ def main():
     y = np.array([LABELS.index(t) for t in truth])
     four = np.isin(truth, metrics.FOUR)
 
-    def fit(sel, used):
+    def fit(sel, used, check=False):
+        """θ on the rows sel; L2 strength by CV. check: only L2 strengths whose θ passes the behaviour cases (None
+        when none does)."""
         sw = balanced_weights(truth[sel], sets[sel])
         # L2 strength by 3-fold CV on the fitting rows (objective: mean 4-class UA over A and B)
         rng = np.random.default_rng(7)
@@ -233,7 +242,10 @@ def main():
                 ua4(truth[sel][fold == k][sets[sel][fold == k] == g],
                     fuse("gated", ps[sel][fold == k], pt[sel][fold == k], shipped)[0][sets[sel][fold == k] == g])
                 for g in ("A", "B")]) for k in range(3)])))
-        for l2 in (1e-4, 1e-3, 1e-2, 1e-1):
+        for l2 in L2_GRID:
+            full = fit_gate(ps[sel], pt[sel], y[sel], sw, l2, used)
+            if check and behaviour_failures(full):
+                continue
             scores = []
             for k in range(3):
                 trk, tek = fold != k, fold == k
@@ -242,8 +254,10 @@ def main():
                 scores.append(np.mean([ua4(truth[sel][tek][sets[sel][tek] == g], p[sets[sel][tek] == g])
                                        for g in ("A", "B")]))
             if best is None or np.mean(scores) > best[0]:
-                best = (float(np.mean(scores)), l2)
-        return fit_gate(ps[sel], pt[sel], y[sel], sw, best[1], used), best
+                best = (float(np.mean(scores)), l2, full)
+        if best is None:
+            return None, (float("nan"), None)
+        return best[2], best[:2]
 
     dev = part == "dev"
     shipped_cv = []
@@ -258,7 +272,9 @@ def main():
             ev_a = dev & (sets == "A") & (stmt == held)
             p, _ = fuse("gated", ps[ev_a], pt[ev_a], th)
             sc.append(ua4(truth[ev_a], p))
-        th, (cvb, _) = fit(dev, used)
+        th, (cvb, _) = fit(dev, used, check=True)
+        if th is None:  # no L2 strength passes: reported with the unconstrained fit
+            th, (cvb, _) = fit(dev, used)
         p, _ = fuse("gated", ps[dev & (sets == "B")], pt[dev & (sets == "B")], th)
         choice[name] = {"A_unseen_sentence_ua4": float(np.mean(sc)),
                         "B_dev_ua4": ua4(truth[dev & (sets == "B")], p)}
@@ -268,19 +284,20 @@ def main():
             name, choice[name]["A_unseen_sentence_ua4"], choice[name]["B_dev_ua4"],
             choice[name]["behaviour_failures"] or "none"))
     passing = [k for k in choice if not choice[k]["behaviour_failures"]]
-    if not passing:
-        raise SystemExit("no gate input set passes the behaviour cases; keep the shipped θ")
-    chosen = max(passing, key=lambda k: choice[k]["score"])
+    if not passing:  # reported for the record, not to be shipped
+        print("NO gate input set passes the behaviour cases: keep the shipped θ; the re-fit below (best dev score) "
+              "is for the record only")
+    chosen = max(passing or choice, key=lambda k: choice[k]["score"])
     used = FEATURE_SETS[chosen]
     shipped_cv.clear()
-    theta, (cv, l2) = fit(dev, used)
+    theta, (cv, l2) = fit(dev, used, check=bool(passing))
     if shipped is not None:
         print("shipped theta, same 3-fold dev CV test folds: mean UA4 %.4f (re-fitted: %.4f)" % (shipped_cv[0], cv))
     print("gate: inputs %s, l2 %g (3-fold dev CV mean UA4 %.4f), theta %s" % (chosen, l2, cv,
                                                                            np.round(theta, 4).tolist()))
     cases = []
     for name, sp, tx, want in BEHAVIOUR:
-        p_, w_ = fuse("gated", np.array([sp]), np.array([tx]), theta)
+        p_, w_ = fuse("gated", unit(sp), unit(tx), theta)
         cases.append({"case": name, "speech_weight": float(w_[0]), "label": LABELS[int(p_[0].argmax())],
                       "expected": want})
         print("behaviour: %s -> speech weight %.8f, %s" % (name, w_[0], cases[-1]["label"]))
@@ -321,6 +338,7 @@ def main():
     res = {"protocol": __doc__.strip().split("\n\n")[-1], "fixed_weights": FIXED,
            "gate": {"theta": theta.tolist(), "phi": ["1", "c_speech", "c_text"] + ["ln p_speech." + l for l in LABELS]
                     + ["ln p_text." + l for l in LABELS], "l2": l2, "dev_cv_mean_ua4": cv, "inputs": chosen, "behaviour": cases,
+                    "passes_behaviour": bool(passing),
                     "input_choice_on_dev": choice},
            "shipped_gate": None if shipped is None else {
                "theta": shipped.tolist(), "source": shipped_file,

@@ -26,11 +26,12 @@ public final class ScoreFusion {
     public static final double DEFAULT_TEXT_WEIGHT = 1.0;
 
     /**
-     * θ of the GATED mode, fitted by training/fusion/fusion_eval.py (training/fusion/results.json; order: 1, c_s,
-     * c_t, ln p_s[7], ln p_t[7]).
+     * θ of the GATED mode, fitted by training/fusion/fusion_eval.py on SER 2.3 + TER 3.1 dev scores, constrained to
+     * the product's behaviour cases (training/fusion/results_ter31.json {@code gate}; order: 1, c_s, c_t, ln p_s[7],
+     * ln p_t[7]).
      */
-    public static final String DEFAULT_GATE = "13.7533,0.448021,-0.0052404,-0.318661,0.104328,-0.542951,-0.289038,"
-            + "1.3354,-0.253693,0.0246887,4.57134,-0.744252,-1.82513,1.61491,1.23644,3.45655,-0.0605011";
+    public static final String DEFAULT_GATE = "3.88059,0.051515,-0.117808,-0.253646,-0.0712078,-0.512983,-0.586961,"
+            + "0.701997,-0.12652,0.295099,0.584995,0.0775363,0.240754,0.144232,0.218557,0.512656,0.0817222";
 
     private static final FusionGate SHIPPED_GATE = FusionGate.parse(DEFAULT_GATE);
 
