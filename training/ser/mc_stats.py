@@ -143,6 +143,9 @@ def speaker_norm(S, owner, items, ref_S=None, ref_owner=None):
 def train_heads(S, y, args, seed, dom=None):
     """{suffix: model}: "" is the candidate; with --avg also "_last" (the last epoch of the same run)."""
     if not (args.avg or args.dann or args.center):
+        # the heads' initial weights come from torch's global generator: seeded here, so a fold's model depends on
+        # its seed only (before 2026-12-06 it was unseeded, and a process's first fold varied from run to run)
+        torch.manual_seed(seed)
         return {"": train_mlp(StatsNet(hidden=args.hidden, dropout=args.dropout, heads=args.heads), S, y, args, seed)}
     return train_ext(S, y, dom, args, seed)
 
