@@ -1,9 +1,9 @@
 """Writes models/ter-default from a train_v2.py run: head.pt, manifest.json (training + metrics) and
-training-report.json. A run with --top N (fine-tuned top encoder layers) becomes version 3.0.0: its layers are
+training-report.json. A run with --top N (fine-tuned top encoder layers, 3.x) has its layers
 re-quantised into an encoder patch (export_int8_top.py: encoder-top.pb, swapped into the jar's int8 graph at load
 time) and the rest of its head is exported as a v2 head reading the patched encoder's last hidden state.
 
-  /usr/bin/python3 training/ter/update_manifest_v2.py /tmp/terv2/run [--java NAME=evaluate.json ...]
+  /usr/bin/python3 training/ter/update_manifest_v2.py /tmp/terv2/run --version X.Y.Z [--java NAME=evaluate.json ...]
 
 --java meld_test_ctx=F (repeatable): replace that metric by the figures of `emotion-models/evaluate --json F` on
 the written model (the serving path: for a --top run the re-quantised layers, which the training run's figures are
@@ -42,7 +42,8 @@ def main():
     ap.add_argument("run")
     ap.add_argument("--model-dir", default=os.path.join(REPO, "models", "ter-default"))
     ap.add_argument("--java", action="append", default=[], help="NAME=evaluate --json output of the written model")
-    ap.add_argument("--version", default=None, help="model version (default: 3.0.0 for a --top run, else 2.0.0)")
+    ap.add_argument("--version", required=True, help="the written model's version (3.1.0 is shipped; a new run needs "
+                                                     "a new one)")
     a = ap.parse_args()
     rep = json.load(open(os.path.join(a.run, "report.json")))
     args = rep["args"]
@@ -89,7 +90,7 @@ def main():
     metrics["labels_confusion_7class"] = ["neutral", "happy", "sad", "angry", "fear", "disgust", "surprise"]
     man = {
         "name": "ter-bge-ft%d-cnn-ctx" % top if top else "ter-bge-cnn-ctx",
-        "version": a.version or ("3.0.0" if top else "2.0.0"),
+        "version": a.version,
         "modality": "text",
         "labels": ["neutral", "happy", "sad", "angry", "fear", "disgust", "surprise"],
         "dimensions": ["valence", "arousal", "dominance"],

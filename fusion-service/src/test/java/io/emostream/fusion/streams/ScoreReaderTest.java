@@ -107,6 +107,12 @@ class ScoreReaderTest {
                 .isInstanceOfSatisfying(
                         ScoreReader.Invalid.class,
                         i -> assertThat(i.reason()).isEqualTo(FailureReason.MALFORMED_EVENT));
+        // the JSON text null: a dead letter with its reason, not an exception out of the processor
+        assertThat(reader.read(Side.TEXT, b("rec-1#0"), b("null")))
+                .isInstanceOfSatisfying(ScoreReader.Invalid.class, i -> {
+                    assertThat(i.reason()).isEqualTo(FailureReason.MALFORMED_EVENT);
+                    assertThat(i.detail()).isEqualTo("not a valid EmotionScore: the JSON value null");
+                });
     }
 
     @Test
