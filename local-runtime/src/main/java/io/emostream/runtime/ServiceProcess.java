@@ -77,7 +77,6 @@ final class ServiceProcess implements AutoCloseable {
                 log);
     }
 
-    /** The configuration every service reads, as environment variables (MicroProfile Config naming). */
     /**
      * glibc malloc settings for the JVM that runs the models (libtorch, ONNX Runtime), as in its container image: keep
      * freed native buffers of up to 64 MB in the heap instead of mmap/munmap per forward pass and trim only above
@@ -87,6 +86,7 @@ final class ServiceProcess implements AutoCloseable {
     static final Map<String, String> NATIVE_MALLOC =
             Map.of("MALLOC_MMAP_THRESHOLD_", "67108864", "MALLOC_TRIM_THRESHOLD_", "268435456");
 
+    /** The configuration every service reads, as environment variables (MicroProfile Config naming). */
     static Map<String, String> environment(ServiceSpec spec, RuntimeSettings settings) {
         Map<String, String> env = new HashMap<>();
         env.put("QUARKUS_HTTP_PORT", Integer.toString(settings.servicePort(spec)));
@@ -103,7 +103,7 @@ final class ServiceProcess implements AutoCloseable {
         env.put("EMOSTREAM_INGEST_API_KEYS", settings.apiKey());
         // the console's uploads go through reporting to ingest: where ingest listens on this platform
         env.put("EMOSTREAM_REPORTING_INGEST_URL", settings.serviceUrl(ServiceSpec.named("ingest")));
-        if (spec.name().equals("inference")) {
+        if (spec.nativeModels()) {
             NATIVE_MALLOC.forEach((k, v) -> env.put(k, System.getenv().getOrDefault(k, v)));
         }
         if (System.getenv("QUARKUS_OTEL_EXPORTER_OTLP_ENDPOINT") == null

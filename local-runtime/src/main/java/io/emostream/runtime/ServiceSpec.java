@@ -10,15 +10,17 @@ import java.util.List;
  * @param name   the service name, also its Maven module {@code <name>-service}
  * @param port   its default HTTP port (health, metrics, REST); see {@link RuntimeSettings#servicePort}
  * @param maxHeap the -Xmx it gets
+ * @param nativeModels whether it runs the models in native code (libtorch, ONNX Runtime): its JVM gets the glibc
+ *     malloc settings of its container image ({@link ServiceProcess#NATIVE_MALLOC})
  */
-public record ServiceSpec(String name, int port, String maxHeap) {
+public record ServiceSpec(String name, int port, String maxHeap, boolean nativeModels) {
 
     /** In start order: consumers of a topic come up before its producers. */
     public static final List<ServiceSpec> ALL = List.of(
-            new ServiceSpec("reporting", 8080, "512m"),
-            new ServiceSpec("fusion", 8083, "512m"),
-            new ServiceSpec("inference", 8082, "1536m"),
-            new ServiceSpec("ingest", 8081, "768m"));
+            new ServiceSpec("reporting", 8080, "512m", false),
+            new ServiceSpec("fusion", 8083, "512m", false),
+            new ServiceSpec("inference", 8082, "1536m", true),
+            new ServiceSpec("ingest", 8081, "768m", false));
 
     public Path jar(Path repo) {
         return repo.resolve(name + "-service").resolve("target/quarkus-app/quarkus-run.jar");
