@@ -45,10 +45,7 @@ public final class InferenceMetrics {
                 model.version());
         this.registry = registry;
         this.tags = tags;
-        utterances = Counter.builder("emostream.inference.utterances")
-                .description("Utterances scored")
-                .tags(tags)
-                .register(registry);
+        utterances = counter("emostream.inference.utterances", "Utterances scored");
         latency = Timer.builder("emostream.inference.latency")
                 .description("From arrival in the worker to its score, per utterance (queue + forward pass)")
                 .tags(tags)
@@ -65,51 +62,41 @@ public final class InferenceMetrics {
                 .description("Utterances per forward pass")
                 .tags(tags)
                 .register(registry);
-        queueTime = Timer.builder("emostream.inference.queue")
-                .description("From arrival to forward pass")
-                .tags(tags)
+        queueTime = timer("emostream.inference.queue", "From arrival to forward pass")
                 .publishPercentiles(0.5, 0.99)
                 .register(registry);
-        inferenceTime = Timer.builder("emostream.inference.forward")
-                .description("Forward pass of one batch")
-                .tags(tags)
+        inferenceTime = timer("emostream.inference.forward", "Forward pass of one batch")
                 .publishPercentiles(0.5, 0.99)
                 .register(registry);
         // where a worker's time goes besides the forward pass (bench/inference.sh prints the breakdown per utterance)
-        pollTime = Timer.builder("emostream.inference.poll")
-                .description("One consumer poll, waiting for records included; records=none: it returned none")
-                .tags(tags)
-                .tag("records", "some")
+        String poll = "One consumer poll, waiting for records included; records=none: it returned none";
+        pollTime =
+                timer("emostream.inference.poll", poll).tag("records", "some").register(registry);
+        pollEmptyTime =
+                timer("emostream.inference.poll", poll).tag("records", "none").register(registry);
+        decodeTime = timer("emostream.inference.decode", "Decoding one batch's records into model inputs")
                 .register(registry);
-        pollEmptyTime = Timer.builder("emostream.inference.poll")
-                .description("One consumer poll, waiting for records included; records=none: it returned none")
-                .tags(tags)
-                .tag("records", "none")
+        scoreTime = timer("emostream.inference.score", "Scoring one batch: decoding, forward pass, score records")
                 .register(registry);
-        decodeTime = Timer.builder("emostream.inference.decode")
-                .description("Decoding one batch's records into model inputs")
-                .tags(tags)
+        commitTime = timer(
+                        "emostream.inference.commit",
+                        "One batch's transaction: sending its scores and offsets, committing")
                 .register(registry);
-        scoreTime = Timer.builder("emostream.inference.score")
-                .description("Scoring one batch: decoding, forward pass, score records")
-                .tags(tags)
-                .register(registry);
-        commitTime = Timer.builder("emostream.inference.commit")
-                .description("One batch's transaction: sending its scores and offsets, committing")
-                .tags(tags)
-                .register(registry);
-        aborted = Counter.builder("emostream.inference.transactions.aborted")
-                .description("Batches whose transaction was aborted and whose records were read again")
-                .tags(tags)
-                .register(registry);
-        recreated = Counter.builder("emostream.inference.clients.recreated")
-                .description("Times a worker replaced Kafka clients that had become unusable (e.g. a fenced producer)")
-                .tags(tags)
-                .register(registry);
-        restarted = Counter.builder("emostream.inference.workers.restarted")
-                .description("Workers that died and were started again")
-                .tags(tags)
-                .register(registry);
+        aborted = counter(
+                "emostream.inference.transactions.aborted",
+                "Batches whose transaction was aborted and whose records were read again");
+        recreated = counter(
+                "emostream.inference.clients.recreated",
+                "Times a worker replaced Kafka clients that had become unusable (e.g. a fenced producer)");
+        restarted = counter("emostream.inference.workers.restarted", "Workers that died and were started again");
+    }
+
+    private Timer.Builder timer(String name, String description) {
+        return Timer.builder(name).description(description).tags(tags);
+    }
+
+    private Counter counter(String name, String description) {
+        return Counter.builder(name).description(description).tags(tags).register(registry);
     }
 
     public void transactionAborted() {
@@ -168,8 +155,7 @@ public final class InferenceMetrics {
     public void deadLettered(FailureReason reason) {
         Counter.builder("emostream.inference.deadletters")
                 .description("Input records sent to emostream.deadletter")
-                .tags(tags)
-                .tag("reason", reason.name())
+                .tags(tags.and("reason", reason.name()))
                 .register(registry)
                 .increment();
     }
