@@ -1,13 +1,11 @@
 package io.emostream.bench;
 
-import ai.djl.Device;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
-import ai.djl.translate.NoopTranslator;
 
 import java.nio.file.Path;
 import java.util.Locale;
@@ -83,13 +81,7 @@ public final class SerForwardBench {
             boolean modulePerShape,
             int iterations)
             throws Exception {
-        Criteria<NDList, NDList> criteria = Criteria.builder()
-                .setTypes(NDList.class, NDList.class)
-                .optModelPath(file)
-                .optEngine("PyTorch")
-                .optDevice(Device.cpu())
-                .optTranslator(new NoopTranslator())
-                .build();
+        Criteria<NDList, NDList> criteria = TorchScriptBench.torchScript(file);
         java.util.Map<Integer, ZooModel<NDList, NDList>> models = new java.util.HashMap<>();
         java.util.Map<Integer, Predictor<NDList, NDList>> predictors = new java.util.HashMap<>();
         Stats perWindow = new Stats();
@@ -141,13 +133,7 @@ public final class SerForwardBench {
     private static void phase(Path file, boolean optimizer, int batch, String what, int[] lengths, int iterations)
             throws Exception {
         System.setProperty("ai.djl.pytorch.graph_optimizer", Boolean.toString(optimizer));
-        Criteria<NDList, NDList> criteria = Criteria.builder()
-                .setTypes(NDList.class, NDList.class)
-                .optModelPath(file)
-                .optEngine("PyTorch")
-                .optDevice(Device.cpu())
-                .optTranslator(new NoopTranslator())
-                .build();
+        Criteria<NDList, NDList> criteria = TorchScriptBench.torchScript(file);
         Stats perWindow = new Stats();
         long windows = 0;
         double seconds = 0;

@@ -23,6 +23,17 @@ import java.util.Random;
  */
 public final class TorchScriptBench {
 
+    /** A TorchScript file on the PyTorch engine, CPU, tensors in and out (NoopTranslator), as every bench loads one. */
+    static Criteria<NDList, NDList> torchScript(Path file) {
+        return Criteria.builder()
+                .setTypes(NDList.class, NDList.class)
+                .optModelPath(file)
+                .optEngine("PyTorch")
+                .optDevice(Device.cpu())
+                .optTranslator(new NoopTranslator())
+                .build();
+    }
+
     public static void main(String[] args) throws Exception {
         System.setProperty("ai.djl.offline", "true");
         System.setProperty("ai.djl.pytorch.num_threads", "1");
@@ -31,13 +42,7 @@ public final class TorchScriptBench {
         Path file = Path.of(args[1]);
         int turns = contextTurns(file);
         int iterations = args.length > 2 ? Integer.parseInt(args[2]) : 200;
-        Criteria<NDList, NDList> criteria = Criteria.builder()
-                .setTypes(NDList.class, NDList.class)
-                .optModelPath(file)
-                .optEngine("PyTorch")
-                .optDevice(Device.cpu())
-                .optTranslator(new NoopTranslator())
-                .build();
+        Criteria<NDList, NDList> criteria = torchScript(file);
         try (ZooModel<NDList, NDList> model = criteria.loadModel();
                 Predictor<NDList, NDList> predictor = model.newPredictor()) {
             int[] batches = java.util.Arrays.stream((args.length > 3 ? args[3] : "1,16").split(","))
