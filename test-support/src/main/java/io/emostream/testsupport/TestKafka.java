@@ -1,5 +1,6 @@
 package io.emostream.testsupport;
 
+import io.emostream.contracts.EventSerdes;
 import io.emostream.contracts.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -106,6 +107,14 @@ public final class TestKafka {
             }
         }
         return found;
+    }
+
+    /** Utterance ids of the committed emotion scores on {@code topic}, in the order read ({@link #readAll}). */
+    public static List<String> scoredUtteranceIds(String topic) {
+        return readAll(topic, r -> true).stream()
+                .map(r ->
+                        EventSerdes.EMOTION_SCORE.deserialize(topic, r.value()).utteranceId())
+                .toList();
     }
 
     /** The partition the default partitioner gives {@code key} on a platform topic (murmur2, as producers do). */

@@ -1,24 +1,16 @@
 package io.emostream.inference.messaging;
 
-import io.emostream.contracts.EventSerdes;
 import io.emostream.inference.TestUtterances;
 import io.emostream.testsupport.RealInfra;
 import io.emostream.testsupport.TestKafka;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 
 import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,7 +50,7 @@ class CrashRestartTest {
         Process first = startWorker(group, txId, in, out, "first");
         try {
             long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-            while (committedScores(out).size() < 30) {
+            while (TestKafka.scoredUtteranceIds(out).size() < 30) {
                 assertThat(first.isAlive()).as("first worker died on its own").isTrue();
                 assertThat(System.nanoTime())
                         .as("first worker never committed 30 scores")
@@ -68,16 +60,16 @@ class CrashRestartTest {
         } finally {
             first.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL: no shutdown hooks, no commit
         }
-        int atCrash = committedScores(out).size();
+        int atCrash = TestKafka.scoredUtteranceIds(out).size();
         assertThat(atCrash).as("the kill must land mid-stream").isLessThan(UTTERANCES);
 
         Process second = startWorker(group, txId, in, out, "second");
         try {
             long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-            List<String> keys = committedScores(out);
+            List<String> keys = TestKafka.scoredUtteranceIds(out);
             while (new java.util.HashSet<>(keys).size() < UTTERANCES && System.nanoTime() < deadline) {
                 Thread.sleep(200);
-                keys = committedScores(out);
+                keys = TestKafka.scoredUtteranceIds(out);
             }
             Map<String, Integer> perKey = new HashMap<>();
             keys.forEach(k -> perKey.merge(k, 1, Integer::sum));
@@ -108,34 +100,5 @@ class CrashRestartTest {
                 .redirectErrorStream(true)
                 .redirectOutput(log)
                 .start();
-    }
-
-    /** Keys of the committed records on {@code topic} (read_committed, from the beginning). */
-    private static List<String> committedScores(String topic) {
-        List<String> keys = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(
-                Map.of(
-                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        RealInfra.kafkaBootstrapServers(),
-                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                        "read_committed"),
-                new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition()))
-                    .toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(100))) {
-                    keys.add(EventSerdes.EMOTION_SCORE
-                            .deserialize(topic, r.value())
-                            .utteranceId());
-                }
-            }
-        }
-        return keys;
     }
 }

@@ -1,6 +1,5 @@
 package io.emostream.inference.messaging;
 
-import io.emostream.contracts.EventSerdes;
 import io.emostream.contracts.KafkaTracing;
 import io.emostream.contracts.Modality;
 import io.emostream.inference.TestUtterances;
@@ -21,23 +20,16 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -136,15 +128,15 @@ class WorkerRecoveryTest {
                                     .count()
                             >= 2,
                     "transactions aborted");
-            assertThat(committedKeys(s.out())).isEmpty();
+            assertThat(TestKafka.scoredUtteranceIds(s.out())).isEmpty();
             admin.incrementalAlterConfigs(Map.of(
                             new ConfigResource(ConfigResource.Type.TOPIC, s.out()),
                             List.of(new AlterConfigOp(
                                     new ConfigEntry("max.message.bytes", "8388608"), AlterConfigOp.OpType.SET))))
                     .all()
                     .get(30, TimeUnit.SECONDS);
-            await(() -> committedKeys(s.out()).size() >= 30, "all 30 scored after the topic was fixed");
-            assertExactlyOnce(committedKeys(s.out()), 30);
+            await(() -> TestKafka.scoredUtteranceIds(s.out()).size() >= 30, "all 30 scored after the topic was fixed");
+            assertExactlyOnce(TestKafka.scoredUtteranceIds(s.out()), 30);
             assertThat(s.worker().isAlive()).isTrue();
         } finally {
             s.worker().stop(Duration.ofSeconds(30));
@@ -156,7 +148,7 @@ class WorkerRecoveryTest {
         Setup s = start(Map.of());
         try {
             produce(s.in(), "fenced", 0, 30);
-            await(() -> committedKeys(s.out()).size() >= 5, "first scores");
+            await(() -> TestKafka.scoredUtteranceIds(s.out()).size() >= 5, "first scores");
             // another producer with the worker's transactional id: the worker's producer is fenced
             try (KafkaProducer<byte[], byte[]> usurper = new KafkaProducer<>(
                     Map.of(
@@ -176,8 +168,8 @@ class WorkerRecoveryTest {
                                     .count()
                             >= 1,
                     "clients recreated after the fencing");
-            await(() -> committedKeys(s.out()).size() >= 60, "all 60 scored");
-            assertExactlyOnce(committedKeys(s.out()), 60);
+            await(() -> TestKafka.scoredUtteranceIds(s.out()).size() >= 60, "all 60 scored");
+            assertExactlyOnce(TestKafka.scoredUtteranceIds(s.out()), 60);
             assertThat(s.worker().isAlive()).isTrue();
         } finally {
             s.worker().stop(Duration.ofSeconds(30));
@@ -197,34 +189,5 @@ class WorkerRecoveryTest {
             assertThat(System.nanoTime()).as(what).isLessThan(deadline);
             Thread.sleep(100);
         }
-    }
-
-    /** Utterance ids of the committed scores on {@code topic} (read_committed, from the beginning). */
-    private static List<String> committedKeys(String topic) {
-        List<String> keys = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(
-                Map.of(
-                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        RealInfra.kafkaBootstrapServers(),
-                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                        "read_committed"),
-                new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition()))
-                    .toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(100))) {
-                    keys.add(EventSerdes.EMOTION_SCORE
-                            .deserialize(topic, r.value())
-                            .utteranceId());
-                }
-            }
-        }
-        return keys;
     }
 }
