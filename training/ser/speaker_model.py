@@ -28,6 +28,14 @@ and forward_speaker (the CNN needs the waveform, so forward_stats / forward_spea
   /usr/bin/python3 training/ser/speaker_model.py /tmp/serv2/final_rav/ser.pt /tmp/serv2/final_a0/ser.pt \
       /tmp/serv2/final_b0/ser.pt --cnn /tmp/sercnn/ravcnn/p2_ravall/model_avg.pt --temperature 0.7 \
       --speaker-temperature 0.6 --out models/ser-default/ser.pt
+
+SER 2.3 (`--spk-cnn WEIGHTS`, StatsCnnSpkEnsemble below) replaces the speaker path's CNN by a speaker-normalised one;
+2.3.1 adds `forward_speaker_features(wav, lengths, features, ref_mean, ref_std)`: forward_speaker given the window's
+own `features` row, so the statistics front end is not run a second time per window (same result). `--rescript`
+re-scripts an existing 2.3 file with this code (same weights and attributes, every method it had checked against it on
+real audio) instead of building it from its parts:
+
+  /usr/bin/python3 training/ser/speaker_model.py --rescript models/ser-default/ser.pt --out models/ser-default/ser.pt
 """
 import argparse
 import os
@@ -166,9 +174,12 @@ class StatsCnnSpkEnsemble(StatsCnnEnsemble):
       forward(wav, lengths)                            = T(((rav + a0) / 2 + cnn) / 2)                   (as 2.2)
       features(wav, lengths)                           = [statistics F | band means M | band mean squares M]
       forward_speaker(wav, lengths, ref_mean, ref_std) = T_speaker(((rav + b0(z)) / 2 + spk_cnn) / 2)
+      forward_speaker_features(wav, lengths, features, ref_mean, ref_std)  (2.3.1)
+                                                       = forward_speaker, the statistics taken from `features`
     where the caller's reference over the speaker's windows (mean, sample std + 1e-3 of `features`) gives the
     statistics' z-scores from its first F values and the speaker CNN's band moments from the mean of the last 2M (their
-    std is unused). The Java SpeakerScoring computes that reference unchanged."""
+    std is unused). The Java SpeakerScoring computes that reference unchanged, and then scores each window with
+    forward_speaker_features and the window's features row it already has (forward_speaker for a file without it)."""
 
     def __init__(self, stats: SpeakerStatsEnsemble, cnn: nn.Module, spk: SpeakerCnn, temperature: float = 1.0,
                  speaker_temperature: float = 1.0):
@@ -187,6 +198,21 @@ class StatsCnnSpkEnsemble(StatsCnnEnsemble):
         f = self.stats_dim
         m = self.n_mels
         ps = self.part.forward_speaker(wav, lengths, ref_mean[:f], ref_std[:f])
+        pc = self.spk.forward_ref(wav, lengths, ref_mean[f:f + m], ref_mean[f + m:f + 2 * m])
+        return SpeakerStatsEnsemble._calibrate((ps + pc) / 2.0, self.speaker_temperature)
+
+    @torch.jit.export
+    def forward_speaker_features(self, wav: torch.Tensor, lengths: torch.Tensor, features: torch.Tensor,
+                                 ref_mean: torch.Tensor, ref_std: torch.Tensor) -> torch.Tensor:
+        """2.3.1: forward_speaker given the windows' own `features(wav, lengths)` rows [B, F + 2M] as well: the
+        statistics' speaker path takes its statistics from their first F values instead of running the statistics
+        front end (log-mel + pitch) again; the speaker CNN still runs on the waveform. Same result as forward_speaker
+        when `features` is what `features(wav, lengths)` returned for the same inputs (the statistics are the same
+        tensor values, then the same operations)."""
+        f = self.stats_dim
+        m = self.n_mels
+        assert features.shape[1] == f + 2 * m, "features must hold the statistics and the band moments"
+        ps = self.part.forward_speaker_stats(features[:, :f], ref_mean[:f], ref_std[:f])
         pc = self.spk.forward_ref(wav, lengths, ref_mean[f:f + m], ref_mean[f + m:f + 2 * m])
         return SpeakerStatsEnsemble._calibrate((ps + pc) / 2.0, self.speaker_temperature)
 
@@ -236,6 +262,167 @@ def check_speaker_cnn(ens, stats_part, x, lengths):
     return d5, d6
 
 
+def rebuild_scripted(path):
+    """The eager StatsCnnSpkEnsemble (SER 2.3) of a scripted file: modules built from the shapes of its state_dict and
+    its attributes, its weights loaded strictly, its plain attributes (temperatures, sizes, flags) copied. Returns
+    (scripted, eager, copied attributes that differed from the constructors' defaults)."""
+    from mc_cnn import CnnNet  # training-only import, as in load_cnn
+    from stats_model import MlpHead
+    sm = torch.jit.load(path).eval()
+    sd = sm.state_dict()
+    smods = dict(sm.named_modules())
+    n_mels = int(sd["part.stats.features.fb"].shape[1])
+
+    def group(name):
+        pre = "part.%s.heads." % name
+        heads = sorted({int(k[len(pre):].split(".")[0]) for k in sd if k.startswith(pre)})
+        assert heads == list(range(len(heads))), heads
+        w0, w2 = sd[pre + "0.mlp.0.weight"], sd[pre + "0.mlp.6.weight"]
+        return HeadGroup(nn.ModuleList([MlpHead(int(w0.shape[1]), int(w0.shape[0]), int(w2.shape[0]), 0.3)
+                                        for _ in heads]))
+
+    def cnn(pre):
+        blocks = sorted({int(k[len(pre) + 7:].split(".")[0]) for k in sd if k.startswith(pre + "blocks.")})
+        channels = tuple(int(sd["%sblocks.%d.conv.conv.weight" % (pre, i)].shape[0]) for i in blocks)
+        pools = tuple(int(getattr(smods["%sblocks.%d" % (pre, i)], "pool_t")) for i in blocks)
+        net = CnnNet(n_mels=n_mels, channels=channels, pools=pools, emb=int(sd[pre + "embed.weight"].shape[0]),
+                     n_classes=int(sd[pre + "cls.weight"].shape[0]))
+        for b in net.blocks:
+            b.conv = QuietConv2d(b.conv)
+        return net
+
+    stats = SpeakerStatsEnsemble(group("rav"), group("a0"), group("b0"))  # its StatsFeatures: 64 mel (strict load)
+    ens = StatsCnnSpkEnsemble(stats, cnn("cnn."), SpeakerCnn(cnn("spk.cnn.")))
+    ens.load_state_dict(sd, strict=True)
+    ens.eval()
+    copied = []
+    for name, mod in ens.named_modules():
+        smod = smods[name]
+        for k, v in list(vars(mod).items()):
+            if k.startswith("_") or not isinstance(v, (bool, int, float, str)):
+                continue
+            try:
+                sv = getattr(smod, k)
+            except (AttributeError, RuntimeError):
+                continue  # a TorchScript constant (e.g. Dropout.p): compiled into the code, compared there
+            if type(sv) != type(v) or sv != v:
+                setattr(mod, k, sv)
+                copied.append("%s.%s: %r -> %r" % (name or "<top>", k, v, sv))
+    return sm, ens, copied
+
+
+def method_codes(sm):
+    """{(submodule, method): TorchScript code} of every compiled method of a scripted module and its submodules."""
+    out = {}
+    for name, mod in sm.named_modules():
+        for meth in mod._c._method_names():
+            out[(name, meth)] = mod._c._get_method(meth).code
+    return out
+
+
+def alpha_normal(code):
+    """TorchScript code with every name that is not an attribute (not after a '.') replaced by its order of first
+    appearance: two codes are equal after this iff they differ only by a consistent renaming of their local
+    variables (the compiler numbers them x0, x1, ... in an order that can change between two scriptings)."""
+    import re
+    names = {}
+    return re.sub(r"(^|[^.\w])([A-Za-z_]\w*)",
+                  lambda m: m.group(1) + names.setdefault(m.group(2), "n%d" % len(names)), code)
+
+
+def check_audio(paths, limit_seconds=12.0):
+    """Mono 16 kHz float waveforms of WAV files (torchaudio.load: int16 / 32768, what the Java reader decodes)."""
+    import torchaudio
+    out = []
+    for p in paths:
+        w, sr = torchaudio.load(p)
+        assert sr == 16000, p
+        out.append(w.mean(0)[: int(limit_seconds * sr)].contiguous())
+    return out
+
+
+def speaker_parity(old, new, groups, pad=64000):
+    """Max |difference| per method between two scripted SER 2.3 files on real audio, scored as the Java CPU path
+    scores it (one window per call, padded to the window length; `pad=None`: unpadded): forward, features and
+    forward_speaker of `new` against `old`, and `new`'s forward_speaker_features (given the window's own features
+    row) against `old`'s forward_speaker, each speaker group's reference over all its windows' features. Windows as
+    the Java SpeechEmotionModel.windows cuts them (train_ser.windows: 4 s, 2 s hop, the last one aligned to the end)."""
+    from train_ser import windows
+    d = {"forward": 0.0, "features": 0.0, "forward_speaker": 0.0, "forward_speaker_features": 0.0,
+         "forward_speaker_features vs its own forward_speaker": 0.0}
+    n = 0
+    with torch.no_grad():
+        for waves in groups:
+            inputs = []
+            for w in waves:
+                for x in windows(w):
+                    length = torch.tensor([len(x)])
+                    if pad is not None and len(x) < pad:
+                        x = torch.cat([x, torch.zeros(pad - len(x))])
+                    inputs.append((x[None, :], length))
+            fo = [old.features(x, length) for x, length in inputs]
+            fn = [new.features(x, length) for x, length in inputs]
+            mean, std = speaker_reference(torch.cat(fo))
+            for (x, length), a, b in zip(inputs, fo, fn):
+                d["forward"] = max(d["forward"], float((old(x, length) - new(x, length)).abs().max()))
+                d["features"] = max(d["features"], float((a - b).abs().max()))
+                po = old.forward_speaker(x, length, mean, std)
+                pn = new.forward_speaker(x, length, mean, std)
+                pf = new.forward_speaker_features(x, length, b, mean, std)
+                d["forward_speaker"] = max(d["forward_speaker"], float((po - pn).abs().max()))
+                d["forward_speaker_features"] = max(d["forward_speaker_features"], float((po - pf).abs().max()))
+                d["forward_speaker_features vs its own forward_speaker"] = max(
+                    d["forward_speaker_features vs its own forward_speaker"], float((pn - pf).abs().max()))
+                n += 1
+            # the same windows as one batch (padded to the longest): the new method against the new forward_speaker
+            xb = torch.zeros(len(inputs), max(x.shape[1] for x, _ in inputs))
+            for i, (x, _) in enumerate(inputs):
+                xb[i, :x.shape[1]] = x[0]
+            lb = torch.cat([length for _, length in inputs])
+            pb = new.forward_speaker_features(xb, lb, new.features(xb, lb), mean, std)
+            d["batch: forward_speaker_features vs forward_speaker"] = max(
+                d.get("batch: forward_speaker_features vs forward_speaker", 0.0),
+                float((pb - new.forward_speaker(xb, lb, mean, std)).abs().max()))
+    return d, n
+
+
+def rescript(path, out, audio_paths):
+    """SER 2.3 -> 2.3.1: re-scripts the file at `path` with this file's code (adds forward_speaker_features), same
+    weights and attributes; checks that every method it had compiles to the same TorchScript code and gives the
+    same outputs on the given audio (every file one speaker group, and all of them together as one)."""
+    sm, ens, copied = rebuild_scripted(path)
+    print("rebuilt %s: %d tensors loaded (strict); attributes copied from the file: %s"
+          % (path, len(sm.state_dict()), "; ".join(copied) or "none differed"))
+    new = torch.jit.script(ens)
+    old_codes, new_codes = method_codes(sm), method_codes(new)
+    missing = sorted(set(old_codes) - set(new_codes))
+    renamed = sorted(k for k in old_codes if k in new_codes and old_codes[k] != new_codes[k])
+    changed = [k for k in renamed if alpha_normal(old_codes[k]) != alpha_normal(new_codes[k])]
+    added = sorted(set(new_codes) - set(old_codes))
+    print("methods: %d in the file, %d rebuilt; code identical except local variable names in %s; changed: %s; "
+          "added: %s" % (len(old_codes), len(new_codes), renamed or "none", changed or "none", added))
+    assert not missing and not changed, (missing, changed)
+    assert ("", "forward_speaker_features") in added
+    # the file as written, loaded back, is what is checked (written beside `out` first: `out` may be `path`)
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    tmp = out + ".tmp"
+    new.save(tmp)
+    new = torch.jit.load(tmp).eval()
+    sd_old, sd_new = sm.state_dict(), new.state_dict()
+    assert list(sd_old) == list(sd_new) and all(torch.equal(sd_old[k], sd_new[k]) for k in sd_old)
+    waves = check_audio(audio_paths)
+    print("parity on %d files (%.1f s of audio)" % (len(waves), sum(len(w) for w in waves) / 16000))
+    for pad in (64000, None):
+        d, n = speaker_parity(sm, new, [waves[:len(waves) // 2], waves[len(waves) // 2:], waves], pad)
+        print("  %s, %d windows scored in 3 speaker groups (each half of the files, all): max |new - file| %s"
+              % ("padded to 4 s" if pad else "unpadded", n,
+              ", ".join("%s %.2e" % kv for kv in d.items())))
+        assert max(d["forward"], d["features"], d["forward_speaker"]) <= 1e-7, d
+        assert max(v for k, v in d.items() if "forward_speaker_features" in k) <= 1e-6, d
+    os.replace(tmp, out)
+    print("wrote", out, os.path.getsize(out), "bytes (input %d)" % os.path.getsize(path))
+
+
 def build(rav, a0, b0, temperature=1.0, speaker_temperature=1.0):
     nets = [load_statsnet(p) for p in (rav, a0, b0)]
     ens = SpeakerStatsEnsemble(*[HeadGroup(n.heads) for n in nets], temperature, speaker_temperature)
@@ -245,10 +432,17 @@ def build(rav, a0, b0, temperature=1.0, speaker_temperature=1.0):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("rav")
-    ap.add_argument("a0")
-    ap.add_argument("b0")
+    ap.add_argument("rav", nargs="?")
+    ap.add_argument("a0", nargs="?")
+    ap.add_argument("b0", nargs="?")
     ap.add_argument("--out", required=True)
+    ap.add_argument("--rescript", default=None, metavar="SER_PT",
+                    help="instead of building from parts: re-script this SER 2.3 file with this code (2.3.1 adds "
+                         "forward_speaker_features), same weights and attributes, every existing method checked "
+                         "against the file on --check-audio")
+    ap.add_argument("--check-audio", nargs="*", default=None,
+                    help="WAVs (16 kHz) for --rescript's parity check; default: the parity fixtures' WAVs beside "
+                         "the input (reference/*.wav) and every 60th RAVDESS clip of ../shared/data/speech")
     ap.add_argument("--temperature", type=float, default=1.0, help="speaker-independent path (2.0: 1.1)")
     ap.add_argument("--speaker-temperature", type=float, default=1.0, help="speaker-aware path")
     ap.add_argument("--cnn", default=None,
@@ -263,6 +457,19 @@ def main():
                          "next smallest 0.031); its z-score is noise x 1e3 and moved the speaker path by 1e-3 for a "
                          "1e-7 change (Java libtorch vs PyTorch 1.13)")
     args = ap.parse_args()
+    if args.rescript:
+        audio = args.check_audio
+        if audio is None:
+            import glob
+            ref = sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(args.rescript)), "reference", "*.wav")))
+            from corpora import default_data
+            rav = sorted(glob.glob(os.path.join(default_data(), "speech", "ravdess", "*.wav")))[::60]
+            audio = ref + rav
+        assert audio, "no audio to check on (--check-audio)"
+        rescript(args.rescript, args.out, audio)
+        return
+    if not (args.rav and args.a0 and args.b0):
+        ap.error("rav, a0 and b0 are required unless --rescript")
     ens = build(args.rav, args.a0, args.b0, 1.0, 1.0)
     torch.manual_seed(0)
     x = torch.randn(3, 48000) * 0.1
@@ -297,6 +504,13 @@ def main():
             print("2.3: max |forward - 2.2 forward| = %.2e, |forward_speaker - mean(stats speaker, speaker CNN on the "
                   "cached-feature path)| = %.2e" % (d5, d6))
             assert d5 < 1e-5 and d6 < 1e-4
+            with torch.no_grad():
+                f = ens.features(x, lengths)
+                fm, fsd = speaker_reference(f)
+                d7 = float((ens.forward_speaker_features(x, lengths, f, fm, fsd)
+                            - ens.forward_speaker(x, lengths, fm, fsd)).abs().max())
+            print("2.3.1: max |forward_speaker_features - forward_speaker| = %.2e" % d7)
+            assert d7 < 1e-6
     ens.temperature = args.temperature
     ens.speaker_temperature = args.speaker_temperature
     sm = torch.jit.script(ens)
