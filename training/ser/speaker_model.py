@@ -35,7 +35,11 @@ own `features` row, so the statistics front end is not run a second time per win
 re-scripts an existing 2.3 file with this code (same weights and attributes, every method it had checked against it on
 real audio) instead of building it from its parts:
 
-  /usr/bin/python3 training/ser/speaker_model.py --rescript models/ser-default/ser.pt --out models/ser-default/ser.pt
+  PYTHONHASHSEED=0 /usr/bin/python3 training/ser/speaker_model.py --rescript models/ser-default/ser.pt \
+      --out models/ser-default/ser.pt --manifest models/ser-default/manifest.json
+
+(PYTHONHASHSEED=0: the order of the constants TorchScript writes into the file's code follows Python's string hashing;
+with a fixed seed two runs write the same bytes.)
 """
 import argparse
 import os
@@ -51,6 +55,17 @@ sys.path.insert(0, HERE)
 from common.quiet_conv import QuietConv2d  # noqa: E402
 from ensemble_model import HeadGroup, load_statsnet  # noqa: E402
 from stats_model import StatsFeatures  # noqa: E402
+
+
+# the manifest's "interface" of SER 2.3 files built by this code (2.3.1 on: with forward_speaker_features)
+INTERFACE_23 = (
+    "TorchScript forward(wav float[B,S], lengths long[B]) -> probabilities float[B,7] (speaker-independent); "
+    "features(wav, lengths) -> float[B,524] = 396 statistics + 64 log-mel band means + 64 band mean squares (what "
+    "the speaker reference is built from); forward_speaker(wav, lengths, ref_mean float[524], ref_std float[524]) "
+    "-> probabilities (speaker path: the statistics use ref_mean/ref_std[0:396], the speaker CNN ref_mean[396:524]); "
+    "forward_speaker_features(wav, lengths, features float[B,524], ref_mean, ref_std) -> probabilities (2.3.1: "
+    "forward_speaker with the statistics taken from features[:, 0:396], the windows' own features() rows, instead of "
+    "running the statistics front end again; the same result)")
 
 
 def speaker_reference(stats: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -402,10 +417,14 @@ def rescript(path, out, audio_paths):
     print("methods: %d in the file, %d rebuilt; code identical except local variable names in %s; changed: %s; "
           "added: %s" % (len(old_codes), len(new_codes), renamed or "none", changed or "none", added))
     assert not missing and not changed, (missing, changed)
-    assert ("", "forward_speaker_features") in added
-    # the file as written, loaded back, is what is checked (written beside `out` first: `out` may be `path`)
+    assert ("", "forward_speaker_features") in new_codes
+    # the file as written, loaded back, is what is checked: written into a temporary directory beside `out` first
+    # (`out` may be `path`), under the same file name (the archive's top folder is named after it)
+    import tempfile
+    size = os.path.getsize(path)
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    tmp = out + ".tmp"
+    tmpdir = tempfile.mkdtemp(dir=os.path.dirname(os.path.abspath(out)))
+    tmp = os.path.join(tmpdir, os.path.basename(out))
     new.save(tmp)
     new = torch.jit.load(tmp).eval()
     sd_old, sd_new = sm.state_dict(), new.state_dict()
@@ -420,7 +439,45 @@ def rescript(path, out, audio_paths):
         assert max(d["forward"], d["features"], d["forward_speaker"]) <= 1e-7, d
         assert max(v for k, v in d.items() if "forward_speaker_features" in k) <= 1e-6, d
     os.replace(tmp, out)
-    print("wrote", out, os.path.getsize(out), "bytes (input %d)" % os.path.getsize(path))
+    os.rmdir(tmpdir)
+    print("wrote", out, os.path.getsize(out), "bytes (input %d)" % size)
+
+
+def manifest_231(path):
+    """models/ser-default/manifest.json of 2.3.0 -> 2.3.1 (the --rescript file): version, interface, how the speaker
+    path scores, what changed; metrics, calibration and everything else stay (same weights, same outputs)."""
+    import json
+    m = json.load(open(path))
+    assert m["version"] in ("2.3.0", "2.3.1"), m["version"]
+    m["version"] = "2.3.1"
+    change = ("2.3.1: the 2.3.0 file re-scripted with one more TorchScript method, forward_speaker_features (see "
+              "interface), which the Java SpeakerScoring calls per window with the window's features() row it already "
+              "computed for the reference, so the speaker path runs the statistics front end once per window instead "
+              "of twice; weights, attributes and the outputs of forward, features and forward_speaker unchanged "
+              "(training/ser/speaker_model.py --rescript checks them against the 2.3.0 file on real audio: max "
+              "difference 0)")
+    out = {}
+    for k, v in m.items():
+        if k != "changes":
+            out[k] = v
+        if k == "version":
+            out["changes"] = change
+    out["interface"] = INTERFACE_23
+    out["speaker"]["scoring"] = (
+        "per window forward_speaker_features(wav, lengths, the window's features() row, ref_mean, ref_std) (2.3.1; "
+        "forward_speaker(wav, lengths, ref_mean, ref_std) for a model without it: the same result), window "
+        "probabilities averaged per utterance")
+    recipe = out["training"]["recipe"].split(" 2.3.1:")[0]
+    out["training"]["recipe"] = recipe + (
+        " 2.3.1: PYTHONHASHSEED=0 /usr/bin/python3 training/ser/speaker_model.py --rescript models/ser-default/ser.pt "
+        "--out models/ser-default/ser.pt --manifest models/ser-default/manifest.json (the 2.3.0 file re-scripted, "
+        "forward_speaker_features added)")
+    key = "2.3.0 (the same weights and outputs, without forward_speaker_features: the metrics above are its)"
+    out["previous_versions"] = {key: {}, **{k: v for k, v in out["previous_versions"].items() if k != key}}
+    with open(path, "w") as f:
+        json.dump(out, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+    print("updated", path, "to", out["version"])
 
 
 def build(rav, a0, b0, temperature=1.0, speaker_temperature=1.0):
@@ -440,6 +497,8 @@ def main():
                     help="instead of building from parts: re-script this SER 2.3 file with this code (2.3.1 adds "
                          "forward_speaker_features), same weights and attributes, every existing method checked "
                          "against the file on --check-audio")
+    ap.add_argument("--manifest", default=None,
+                    help="with --rescript: update this manifest.json from 2.3.0 to 2.3.1 (version, interface, changes)")
     ap.add_argument("--check-audio", nargs="*", default=None,
                     help="WAVs (16 kHz) for --rescript's parity check; default: the parity fixtures' WAVs beside "
                          "the input (reference/*.wav) and every 60th RAVDESS clip of ../shared/data/speech")
@@ -467,6 +526,8 @@ def main():
             audio = ref + rav
         assert audio, "no audio to check on (--check-audio)"
         rescript(args.rescript, args.out, audio)
+        if args.manifest:
+            manifest_231(args.manifest)
         return
     if not (args.rav and args.a0 and args.b0):
         ap.error("rav, a0 and b0 are required unless --rescript")
