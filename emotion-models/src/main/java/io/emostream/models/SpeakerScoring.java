@@ -10,6 +10,7 @@ import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.IValueUtils;
+import ai.djl.pytorch.jni.JniUtils;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,9 +29,13 @@ import java.util.function.Function;
  *       windows of all the utterances (labels unused; the scored utterance included), exactly what training did
  *       ({@code mc_stats.speaker_norm}); the rows are summed in a canonical (sorted) order in double precision, so
  *       the same set of utterances gives the same reference, hence the same scores, in any order;
- *   <li>each window is scored by {@code forward_speaker(wav[1,S], lengths[1], mean[F], std[F]) -> probs[1,C]}
- *       (padded as in the first step) and the window probabilities are averaged per utterance. The model recomputes
- *       the window's statistics there: SER 2.2 also runs its CNN on the waveform in this path.
+ *   <li>each window is scored by {@code forward_speaker_features(wav[1,S], lengths[1], features[1,F], mean[F],
+ *       std[F]) -> probs[1,C]} with its own statistics row from the first step (padded as there), and the window
+ *       probabilities are averaged per utterance. The model runs only what the statistics do not hold: the CNN on the
+ *       waveform (SER 2.3.1+). A model without that method (SER 2.1–2.3.0) is scored with {@code
+ *       forward_speaker(wav[1,S], lengths[1], mean[F], std[F])}, which computes the window's statistics a second time
+ *       and gives the same probabilities; which of the two a model has is read from its TorchScript method list once,
+ *       when the model is loaded ({@link #speakerMethod}).
  * </ol>
  *
  * Fewer utterances than {@code speaker.minUtterances}, or a model without a speaker path: the speaker-independent
@@ -40,14 +45,44 @@ final class SpeakerScoring {
 
     static final double STD_EPSILON = 1e-3;
 
+    /** Scores a window given its own statistics row as well (SER 2.3.1+): the statistics are not recomputed. */
+    static final String FORWARD_SPEAKER_FEATURES = "forward_speaker_features";
+
+    /** Scores a window from the waveform and the reference alone (SER 2.1+): recomputes the window's statistics. */
+    static final String FORWARD_SPEAKER = "forward_speaker";
+
     private final ModelManifest manifest;
     private final Model model;
     private final boolean fixedShape;
+    private final String method;
 
-    SpeakerScoring(ModelManifest manifest, Model model, boolean fixedShape) {
+    /** {@code method}: {@link #FORWARD_SPEAKER_FEATURES} or {@link #FORWARD_SPEAKER}, see {@link #speakerMethod}. */
+    SpeakerScoring(ModelManifest manifest, Model model, boolean fixedShape, String method) {
+        if (!method.equals(FORWARD_SPEAKER_FEATURES) && !method.equals(FORWARD_SPEAKER)) {
+            throw new IllegalArgumentException("not a speaker-path method: " + method);
+        }
         this.manifest = manifest;
         this.model = model;
         this.fixedShape = fixedShape;
+        this.method = method;
+    }
+
+    /**
+     * The method that scores a window on the speaker path of this TorchScript model: {@link #FORWARD_SPEAKER_FEATURES}
+     * if the module has it, else {@link #FORWARD_SPEAKER} (also for a block that is not TorchScript, which {@link
+     * #score} rejects).
+     */
+    static String speakerMethod(Model model) {
+        if (model.getBlock() instanceof PtSymbolBlock pt
+                && Arrays.asList(JniUtils.getMethodNames(pt)).contains(FORWARD_SPEAKER_FEATURES)) {
+            return FORWARD_SPEAKER_FEATURES;
+        }
+        return FORWARD_SPEAKER;
+    }
+
+    /** The TorchScript method this scoring calls per window. */
+    String method() {
+        return method;
     }
 
     List<Prediction> predict(List<float[]> utterances, Function<List<float[]>, List<Prediction>> independent) {
@@ -76,9 +111,9 @@ final class SpeakerScoring {
         double[][] sum = new double[utterances.size()][c];
         int[] count = new int[utterances.size()];
         for (int k = 0; k < windows.size(); k++) {
-            float[] p = speakerProbs(block, windows.get(k), ref[0], ref[1]);
+            float[] p = speakerProbs(block, windows.get(k), stats[k], ref[0], ref[1]);
             if (p.length != c) {
-                throw new IllegalStateException("forward_speaker returned " + p.length + " values, not " + c);
+                throw new IllegalStateException(method + " returned " + p.length + " values, not " + c);
             }
             int owner = owners.get(k);
             for (int j = 0; j < c; j++) {
@@ -144,17 +179,17 @@ final class SpeakerScoring {
         }
     }
 
-    private float[] speakerProbs(PtSymbolBlock block, float[] window, float[] mean, float[] std) {
+    /** The window's speaker-path probabilities; {@code features} is its row from {@link #features}. */
+    private float[] speakerProbs(PtSymbolBlock block, float[] window, float[] features, float[] mean, float[] std) {
         Engines.graphOptimizer(fixedShape);
         try (NDManager m = model.getNDManager().newSubManager()) {
-            return run(
-                    block,
-                    m,
-                    "forward_speaker",
-                    wave(m, window),
-                    m.create(new long[] {window.length}),
-                    m.create(mean),
-                    m.create(std));
+            NDArray wav = wave(m, window);
+            NDArray lengths = m.create(new long[] {window.length});
+            if (method.equals(FORWARD_SPEAKER_FEATURES)) {
+                NDArray row = m.create(features, new Shape(1, features.length));
+                return run(block, m, method, wav, lengths, row, m.create(mean), m.create(std));
+            }
+            return run(block, m, method, wav, lengths, m.create(mean), m.create(std));
         }
     }
 

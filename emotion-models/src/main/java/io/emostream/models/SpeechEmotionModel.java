@@ -60,6 +60,9 @@ public final class SpeechEmotionModel implements EmotionModel<float[]> {
      */
     private final boolean fixedShape;
 
+    /** The speaker path's per-window method of {@link #model} ({@link SpeakerScoring#speakerMethod}), read at load. */
+    private final String speakerMethod;
+
     private SpeechEmotionModel(
             ModelManifest manifest,
             ZooModel<float[][], float[][]> model,
@@ -71,6 +74,7 @@ public final class SpeechEmotionModel implements EmotionModel<float[]> {
         this.shortModels = shortModels;
         this.fixedShape = fixedShape;
         this.canonicalIndex = manifest.canonicalIndex();
+        this.speakerMethod = SpeakerScoring.speakerMethod(model);
         this.pool = new PredictorPool<>(model::newPredictor, predictors);
         shortModels.forEach((len, m) -> shortPools.put(len, new PredictorPool<>(m::newPredictor, predictors)));
     }
@@ -212,7 +216,12 @@ public final class SpeechEmotionModel implements EmotionModel<float[]> {
     }
 
     SpeakerScoring speakerScoring() {
-        return new SpeakerScoring(manifest, model, fixedShape);
+        return speakerScoring(speakerMethod);
+    }
+
+    /** Speaker scoring through the given per-window method (tests: both methods of a model give the same scores). */
+    SpeakerScoring speakerScoring(String method) {
+        return new SpeakerScoring(manifest, model, fixedShape, method);
     }
 
     /** The fewest utterances of one speaker that {@link #predictSpeaker} scores speaker-aware; 0: no speaker path. */

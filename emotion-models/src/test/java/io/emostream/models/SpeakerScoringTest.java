@@ -1,12 +1,10 @@
 package io.emostream.models;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.emostream.models.audio.AudioFileReader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -30,19 +28,6 @@ class SpeakerScoringTest {
         model.close();
     }
 
-    static List<float[]> fixtureAudio(JsonNode inputs) throws Exception {
-        List<float[]> audio = new ArrayList<>();
-        for (JsonNode in : inputs) {
-            Path wav = TestModels.ser()
-                    .resolve("reference")
-                    .resolve(in.path("file").asText());
-            float[] a = AudioFileReader.read(wav, 16000);
-            assertThat(a.length).as(wav.toString()).isEqualTo(in.path("samples").asInt());
-            audio.add(a);
-        }
-        return audio;
-    }
-
     @Test
     void matchesThePyTorchSpeakerReference() throws Exception {
         JsonNode ref = TestModels.reference(TestModels.ser());
@@ -50,7 +35,7 @@ class SpeakerScoringTest {
         JsonNode inputs = ref.path("speaker").path("inputs");
         assertThat(model.speakerMinUtterances()).isGreaterThan(1);
         assertThat(inputs.size()).as("speaker fixture").isGreaterThanOrEqualTo(3);
-        List<float[]> audio = fixtureAudio(inputs);
+        List<float[]> audio = TestModels.referenceAudio(TestModels.ser(), inputs);
         List<Prediction> got = model.speakerScoring().score(audio);
         int windows = 0;
         for (int i = 0; i < inputs.size(); i++) {
@@ -84,8 +69,30 @@ class SpeakerScoringTest {
     }
 
     @Test
+    void forwardSpeakerFeaturesScoresAsForwardSpeaker() throws Exception {
+        // the shipped model (2.3.1+) scores a window from its features row; forward_speaker recomputes the statistics
+        // from the waveform: the same probabilities for the fixture's speaker group (several windows per utterance)
+        assertThat(model.speakerScoring().method()).isEqualTo(SpeakerScoring.FORWARD_SPEAKER_FEATURES);
+        List<float[]> audio = TestModels.referenceAudio(
+                TestModels.ser(),
+                TestModels.reference(TestModels.ser()).path("speaker").path("inputs"));
+        List<Prediction> features = model.speakerScoring().score(audio);
+        List<Prediction> recomputed =
+                model.speakerScoring(SpeakerScoring.FORWARD_SPEAKER).score(audio);
+        assertThat(recomputed).hasSameSizeAs(features);
+        for (int i = 0; i < audio.size(); i++) {
+            assertThat(features.get(i).windows()).isEqualTo(recomputed.get(i).windows());
+            assertThat(features.get(i).modelProbabilities())
+                    .as("utterance %d", i)
+                    .containsExactly(recomputed.get(i).modelProbabilities(), within(1e-5f));
+        }
+        assertThatThrownBy(() -> model.speakerScoring("forward")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void theSameSetInAnyOrderGivesTheSameScores() throws Exception {
-        List<float[]> audio = fixtureAudio(
+        List<float[]> audio = TestModels.referenceAudio(
+                TestModels.ser(),
                 TestModels.reference(TestModels.ser()).path("speaker").path("inputs"));
         List<Prediction> a = model.speakerScoring().score(audio);
         List<Integer> order = new ArrayList<>();

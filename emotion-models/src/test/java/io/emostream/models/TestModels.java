@@ -2,6 +2,7 @@ package io.emostream.models;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.emostream.models.audio.AudioFileReader;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -10,6 +11,10 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** Where the shipped models are (system property set by surefire) and small test helpers. */
 public final class TestModels {
@@ -35,6 +40,22 @@ public final class TestModels {
         return new ObjectMapper()
                 .readTree(
                         modelDir.resolve("reference").resolve("reference.json").toFile());
+    }
+
+    /**
+     * The 16 kHz audio of a speech model's parity fixture entries ({@code inputs}: objects with {@code file}, a WAV in
+     * the model's {@code reference/}, and its {@code samples}), in their order; asserts each file decodes to its
+     * fixture's sample count.
+     */
+    public static List<float[]> referenceAudio(Path modelDir, JsonNode inputs) throws IOException {
+        List<float[]> audio = new ArrayList<>();
+        for (JsonNode in : inputs) {
+            Path wav = modelDir.resolve("reference").resolve(in.path("file").asText());
+            float[] a = AudioFileReader.read(wav, 16000);
+            assertThat(a.length).as(wav.toString()).isEqualTo(in.path("samples").asInt());
+            audio.add(a);
+        }
+        return audio;
     }
 
     /** A deterministic test waveform: a gliding harmonic tone with amplitude modulation and a little noise. */
