@@ -62,12 +62,22 @@ public interface InferenceConfig {
     String instanceId();
 
     /**
-     * How long a speaker group (on {@code emostream.utterances.audio.speaker}) may go without a new record before it
-     * is scored without its end marker. Ingest writes a group and its marker in one transaction, so only a producer
-     * that breaks the protocol leaves one open; this bounds how long it holds back its partition.
+     * How long after its first record a speaker group (on {@code emostream.utterances.audio.speaker}) is scored
+     * without its end marker. Ingest writes a group and its marker in one transaction, so its records are read within
+     * seconds and only a producer that breaks the protocol leaves one open; this bounds how long such a group holds
+     * back its partition (the groups behind it are released in order), however its records trickle in.
      */
     @WithDefault("60s")
     Duration speakerGroupOpenFor();
+
+    /**
+     * The most utterance records one speaker group holds: a group that reaches it without its end marker is scored as
+     * it is and later records of its key start a new group, which bounds a worker's memory against a producer that
+     * never ends a group. Keep it at least ingest's {@code speaker-group-max-utterances} (200), or ingest's groups
+     * are split (each part scored relative to itself).
+     */
+    @WithDefault("1000")
+    int speakerGroupMaxUtterances();
 
     /** How long shutdown waits for the batch in progress to be scored and committed. */
     @WithDefault("30s")

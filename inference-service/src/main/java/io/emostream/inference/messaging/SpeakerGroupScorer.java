@@ -35,9 +35,11 @@ import java.util.function.Function;
  * and their end markers in one transaction, so a group is open only while its records are being read.
  * <p>
  * Bad input: a record that cannot be decoded is dead-lettered and left out of its group; an unreadable end marker
- * is dead-lettered and still ends the group of its key; a group whose end never comes (a producer that broke the
- * protocol) is scored as it is once no record of it has arrived for {@code openFor}, so it cannot stall the
- * partition; a quarantined end marker (scoring its group killed the service) dead-letters the group's utterances.
+ * is dead-lettered and still ends the group of its key; a group whose end does not come (a producer that broke the
+ * protocol) is scored as it is {@code openFor} after its first record arrived, or as soon as it holds {@code
+ * maxUtterances} (later records of its key start a new group), so it can neither hold back the groups behind it on
+ * its partition for longer than that (a producer trickling records into it does not extend it) nor grow without
+ * bound; a quarantined end marker (scoring its group killed the service) dead-letters the group's utterances.
  * One instance per worker: it keeps that worker's groups.
  */
 final class SpeakerGroupScorer implements RecordScorer {
@@ -48,6 +50,7 @@ final class SpeakerGroupScorer implements RecordScorer {
     private final Function<List<float[]>, List<Prediction>> predictGroup;
     private final int minGroup;
     private final long openForNanos;
+    private final int maxUtterances;
     /** Open groups by record key. */
     private final Map<String, Group> open = new HashMap<>();
     /** Per partition, its groups not yet released (open, or done and waiting for an earlier one), oldest first. */
@@ -60,17 +63,18 @@ final class SpeakerGroupScorer implements RecordScorer {
         final String key;
         final TopicPartition partition;
         final long firstOffset;
+        final long firstArrivedNanos;
         final List<BatchScorer.Arrived> records = new ArrayList<>();
-        long lastArrivedNanos;
         /** Its end has come (or it expired): it is scored once every group that began before it is done. */
         boolean done;
         /** Non-null: its end marker was quarantined, so its utterances are dead-lettered with this detail. */
         String crashed;
 
-        Group(String key, TopicPartition partition, long firstOffset) {
+        Group(String key, TopicPartition partition, long firstOffset, long firstArrivedNanos) {
             this.key = key;
             this.partition = partition;
             this.firstOffset = firstOffset;
+            this.firstArrivedNanos = firstArrivedNanos;
         }
     }
 
@@ -79,17 +83,25 @@ final class SpeakerGroupScorer implements RecordScorer {
      * @param predictGroup scores one speaker's utterances together (e.g. {@code SpeechEmotionModel::predictSpeaker})
      * @param minGroup     the fewest utterances {@code predictGroup} scores speaker-aware: smaller groups released
      *                     together are scored in one batch by the model's own predict (their scores are the same)
-     * @param openFor      how long a group may go without a new record before it is scored without its end marker
+     * @param openFor      how long after its first record arrived a group is scored without its end marker
+     * @param maxUtterances the most records a group holds: one that reaches it without its end marker is scored as
+     *                     it is (at least ingest's {@code speaker-group-max-utterances}, so that no group ingest
+     *                     writes is split)
      */
     SpeakerGroupScorer(
             BatchScorer<float[]> scorer,
             Function<List<float[]>, List<Prediction>> predictGroup,
             int minGroup,
-            Duration openFor) {
+            Duration openFor,
+            int maxUtterances) {
+        if (maxUtterances < 1) {
+            throw new IllegalArgumentException("maxUtterances must be at least 1, got " + maxUtterances);
+        }
         this.scorer = scorer;
         this.predictGroup = predictGroup;
         this.minGroup = minGroup;
         this.openForNanos = openFor.toNanos();
+        this.maxUtterances = maxUtterances;
     }
 
     @Override
@@ -107,12 +119,19 @@ final class SpeakerGroupScorer implements RecordScorer {
             String key = key(r);
             if (!SpeakerGroups.isEnd(r.headers())) {
                 Group g = open.computeIfAbsent(key, k -> {
-                    Group created = new Group(k, tp, r.offset());
+                    Group created = new Group(k, tp, r.offset(), a.arrivedNanos());
                     unreleased.computeIfAbsent(tp, p -> new ArrayDeque<>()).addLast(created);
                     return created;
                 });
                 g.records.add(a);
-                g.lastArrivedNanos = a.arrivedNanos();
+                if (g.records.size() >= maxUtterances) {
+                    open.remove(key);
+                    LOG.warnf(
+                            "speaker group %s: %d utterance records without an end marker; scoring them as a group, "
+                                    + "later records of its key start a new one",
+                            key, g.records.size());
+                    g.done = true;
+                }
                 continue;
             }
             SpeakerGroups.End end = null;
@@ -144,7 +163,7 @@ final class SpeakerGroupScorer implements RecordScorer {
     }
 
     /**
-     * Scores the groups that have had no new record for {@code openFor} as they are (their end marker is not
+     * Scores the groups whose first record arrived {@code openFor} ago or longer as they are (their end marker is not
      * coming), and returns what that releases.
      */
     @Override
@@ -152,10 +171,10 @@ final class SpeakerGroupScorer implements RecordScorer {
         boolean any = false;
         for (Iterator<Group> it = open.values().iterator(); it.hasNext(); ) {
             Group g = it.next();
-            if (nowNanos - g.lastArrivedNanos >= openForNanos) {
+            if (nowNanos - g.firstArrivedNanos >= openForNanos) {
                 it.remove();
                 LOG.warnf(
-                        "speaker group %s: no end marker within %d s of its last record; scoring its %d utterances",
+                        "speaker group %s: no end marker within %d s of its first record; scoring its %d utterances",
                         g.key, Duration.ofNanos(openForNanos).toSeconds(), g.records.size());
                 g.done = true;
                 any = true;

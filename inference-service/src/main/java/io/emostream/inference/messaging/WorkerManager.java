@@ -143,7 +143,12 @@ public class WorkerManager {
             started.addAll(startWorkers(
                     m + "-speaker",
                     Topics.UTTERANCES_AUDIO_SPEAKER,
-                    () -> new SpeakerGroupScorer(grouped, predictGroup, minGroup, config.speakerGroupOpenFor()),
+                    () -> new SpeakerGroupScorer(
+                            grouped,
+                            predictGroup,
+                            minGroup,
+                            config.speakerGroupOpenFor(),
+                            config.speakerGroupMaxUtterances()),
                     metrics));
         } else {
             BatchScorer<?> text = new BatchScorer<>(

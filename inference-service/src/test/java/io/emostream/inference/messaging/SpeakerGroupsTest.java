@@ -302,6 +302,109 @@ class SpeakerGroupsTest {
         }
     }
 
+    @Test
+    void aGroupIsScoredOpenForAfterItsFirstRecordHoweverItsRecordsTrickleIn() {
+        String rec = "trickle-" + UUID.randomUUID().toString().substring(0, 8);
+        SpeakerGroupScorer scorer = directScorer(Duration.ofSeconds(60), 1000);
+        List<float[]> u = utterances(3);
+        long t0 = 5_000_000_000L;
+        assertThat(scorer.score(List.of(arrived(rec, "trickler", 0, u.get(0), t0))))
+                .isEmpty();
+        assertThat(scorer.score(List.of(arrived(rec, "trickler", 1, u.get(1), t0 + seconds(50)))))
+                .isEmpty();
+        assertThat(scorer.expire(t0 + seconds(59)))
+                .as("open for less than 60 s")
+                .isEmpty();
+        assertThat(committed(scorer))
+                .as("held at the open group's first record")
+                .isZero();
+
+        List<ProducerRecord<byte[], byte[]>> out = scorer.expire(t0 + seconds(60));
+        assertThat(out)
+                .as("60 s after its first record, though its last came 10 s ago")
+                .hasSize(2);
+        assertSame(decoded(out), ser.predict(u.subList(0, 2)));
+        assertThat(committed(scorer)).isEqualTo(2);
+
+        assertThat(scorer.score(List.of(arrived(rec, "trickler", 2, u.get(2), t0 + seconds(61)))))
+                .as("a later record of the key starts a new group")
+                .isEmpty();
+        assertThat(committed(scorer)).isEqualTo(2);
+        assertThat(scorer.expire(t0 + seconds(120))).isEmpty();
+        assertThat(scorer.expire(t0 + seconds(121))).hasSize(1);
+        assertThat(committed(scorer)).isEqualTo(3);
+    }
+
+    @Test
+    void aGroupThatReachesTheMostUtterancesWithoutItsEndIsScoredAsItIs() {
+        String rec = "flood-" + UUID.randomUUID().toString().substring(0, 8);
+        SpeakerGroupScorer scorer = directScorer(Duration.ofSeconds(60), 3);
+        List<float[]> u = utterances(4);
+        List<BatchScorer.Arrived> batch = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            batch.add(arrived(rec, "flooder", i, u.get(i), 1_000L + i));
+        }
+        List<ProducerRecord<byte[], byte[]>> out = scorer.score(batch);
+        assertThat(out).as("the first 3, at once").hasSize(3);
+        assertSame(decoded(out), ser.predict(u.subList(0, 3)));
+        assertThat(committed(scorer))
+                .as("held at the 4th record, the first of the key's next group")
+                .isEqualTo(3);
+        assertThat(scorer.expire(1_003L + seconds(60))).hasSize(1);
+        assertThat(committed(scorer)).isEqualTo(4);
+    }
+
+    /** A scorer on its own, fed directly (no broker): the arrival clock is the test's. */
+    private SpeakerGroupScorer directScorer(Duration openFor, int maxUtterances) {
+        BatchScorer<float[]> scorer = new BatchScorer<>(
+                ser,
+                Inputs::groupedAudio,
+                "speaker-out-direct",
+                new InferenceMetrics(
+                        new SimpleMeterRegistry(),
+                        Modality.SPEECH,
+                        ser.manifest().ref()),
+                OpenTelemetry.noop().getTracer(KafkaTracing.SCOPE),
+                "inference-service");
+        return new SpeakerGroupScorer(scorer, ser::predictSpeaker, ser.speakerMinUtterances(), openFor, maxUtterances);
+    }
+
+    private static final TopicPartition DIRECT = new TopicPartition("speaker-in-direct", 0);
+
+    /** Utterance {@code index} of the speaker's group as the worker reads it: at offset {@code index} of DIRECT. */
+    private static BatchScorer.Arrived arrived(
+            String recording, String speaker, int index, float[] samples, long arrivedNanos) {
+        ProducerRecord<String, byte[]> r = grouped(DIRECT.topic(), recording, speaker, index, samples);
+        ConsumerRecord<byte[], byte[]> c = new ConsumerRecord<>(
+                DIRECT.topic(),
+                DIRECT.partition(),
+                index,
+                0L,
+                org.apache.kafka.common.record.TimestampType.CREATE_TIME,
+                -1,
+                -1,
+                r.key().getBytes(StandardCharsets.UTF_8),
+                r.value(),
+                r.headers(),
+                java.util.Optional.empty());
+        return new BatchScorer.Arrived(c, arrivedNanos);
+    }
+
+    private static long committed(SpeakerGroupScorer scorer) {
+        return scorer.offsets(Map.of()).get(DIRECT).offset();
+    }
+
+    private static List<EmotionScore> decoded(List<ProducerRecord<byte[], byte[]>> out) {
+        return out.stream()
+                .map(r -> EventSerdes.EMOTION_SCORE.deserialize(r.topic(), r.value()))
+                .sorted(Comparator.comparingInt(EmotionScore::index))
+                .toList();
+    }
+
+    private static long seconds(long s) {
+        return TimeUnit.SECONDS.toNanos(s);
+    }
+
     private static List<Integer> range(int n) {
         return java.util.stream.IntStream.range(0, n).boxed().toList();
     }
@@ -332,7 +435,7 @@ class SpeakerGroupsTest {
                 group,
                 group + "-tx",
                 Map.of("bootstrap.servers", RealInfra.kafkaBootstrapServers()),
-                new SpeakerGroupScorer(scorer, ser::predictSpeaker, ser.speakerMinUtterances(), openFor),
+                new SpeakerGroupScorer(scorer, ser::predictSpeaker, ser.speakerMinUtterances(), openFor, 1000),
                 4,
                 Duration.ofMillis(20),
                 io.emostream.guard.PoisonGuard.disabled(),
