@@ -356,17 +356,12 @@ class SpeakerGroupsTest {
 
     /** A scorer on its own, fed directly (no broker): the arrival clock is the test's. */
     private SpeakerGroupScorer directScorer(Duration openFor, int maxUtterances) {
-        BatchScorer<float[]> scorer = new BatchScorer<>(
-                ser,
-                Inputs::groupedAudio,
-                "speaker-out-direct",
-                new InferenceMetrics(
-                        new SimpleMeterRegistry(),
-                        Modality.SPEECH,
-                        ser.manifest().ref()),
-                OpenTelemetry.noop().getTracer(KafkaTracing.SCOPE),
-                "inference-service");
-        return new SpeakerGroupScorer(scorer, ser::predictSpeaker, ser.speakerMinUtterances(), openFor, maxUtterances);
+        return new SpeakerGroupScorer(
+                batchScorer("speaker-out-direct", new SimpleMeterRegistry()),
+                ser::predictSpeaker,
+                ser.speakerMinUtterances(),
+                openFor,
+                maxUtterances);
     }
 
     private static final TopicPartition DIRECT = new TopicPartition("speaker-in-direct", 0);
@@ -421,14 +416,19 @@ class SpeakerGroupsTest {
         return "speaker-in-" + run;
     }
 
-    private ScoringWorker worker(String in, String out, String group, SimpleMeterRegistry registry, Duration openFor) {
-        BatchScorer<float[]> scorer = new BatchScorer<>(
+    /** The speech model's scorer of grouped records, writing its scores to {@code out}. */
+    private BatchScorer<float[]> batchScorer(String out, SimpleMeterRegistry registry) {
+        return new BatchScorer<>(
                 ser,
                 Inputs::groupedAudio,
                 out,
                 new InferenceMetrics(registry, Modality.SPEECH, ser.manifest().ref()),
                 OpenTelemetry.noop().getTracer(KafkaTracing.SCOPE),
                 "inference-service");
+    }
+
+    private ScoringWorker worker(String in, String out, String group, SimpleMeterRegistry registry, Duration openFor) {
+        BatchScorer<float[]> scorer = batchScorer(out, registry);
         return new ScoringWorker(
                 group,
                 in,
