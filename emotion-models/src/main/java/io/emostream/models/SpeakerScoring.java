@@ -15,6 +15,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -24,7 +25,9 @@ import java.util.function.Function;
  * <ol>
  *   <li>every utterance is cut into windows as in {@link SpeechEmotionModel#predict}; the TorchScript method
  *       {@code features(wav[1,S], lengths[1]) -> stats[1,F]} gives each window's utterance statistics (one window
- *       per call, padded to the window length, as the CPU scoring path);
+ *       per call; on the CPU zero-padded to the shortest of the fixed lengths that holds it and run on that length's
+ *       module, as the speaker-independent path does: a 3 s utterance on the 3 s module, not padded to 4 s; inputs
+ *       are masked by their lengths);
  *   <li>the speaker reference is the mean and the sample standard deviation (n − 1) + 1e-3 of the statistics of all
  *       windows of all the utterances (labels unused; the scored utterance included), exactly what training did
  *       ({@code mc_stats.speaker_norm}); the rows are summed in a canonical (sorted) order in double precision, so
@@ -53,16 +56,25 @@ final class SpeakerScoring {
 
     private final ModelManifest manifest;
     private final Model model;
+    /** On the CPU: the same file loaded per padded length below the window's (as the independent path uses them). */
+    private final java.util.NavigableMap<Integer, ? extends Model> shortModels;
+
     private final boolean fixedShape;
     private final String method;
 
     /** {@code method}: {@link #FORWARD_SPEAKER_FEATURES} or {@link #FORWARD_SPEAKER}, see {@link #speakerMethod}. */
-    SpeakerScoring(ModelManifest manifest, Model model, boolean fixedShape, String method) {
+    SpeakerScoring(
+            ModelManifest manifest,
+            Model model,
+            java.util.NavigableMap<Integer, ? extends Model> shortModels,
+            boolean fixedShape,
+            String method) {
         if (!method.equals(FORWARD_SPEAKER_FEATURES) && !method.equals(FORWARD_SPEAKER)) {
             throw new IllegalArgumentException("not a speaker-path method: " + method);
         }
         this.manifest = manifest;
         this.model = model;
+        this.shortModels = shortModels;
         this.fixedShape = fixedShape;
         this.method = method;
     }
@@ -101,17 +113,16 @@ final class SpeakerScoring {
         List<float[]> windows = new ArrayList<>();
         List<Integer> owners = new ArrayList<>();
         SpeechEmotionModel.cut(manifest, utterances, windows, owners);
-        PtSymbolBlock block = block();
         float[][] stats = new float[windows.size()][];
         for (int k = 0; k < windows.size(); k++) {
-            stats[k] = features(block, windows.get(k));
+            stats[k] = features(windows.get(k));
         }
         float[][] ref = reference(stats);
         int c = manifest.labels().size();
         double[][] sum = new double[utterances.size()][c];
         int[] count = new int[utterances.size()];
         for (int k = 0; k < windows.size(); k++) {
-            float[] p = speakerProbs(block, windows.get(k), stats[k], ref[0], ref[1]);
+            float[] p = speakerProbs(windows.get(k), stats[k], ref[0], ref[1]);
             if (p.length != c) {
                 throw new IllegalStateException(method + " returned " + p.length + " values, not " + c);
             }
@@ -164,26 +175,46 @@ final class SpeakerScoring {
         return new float[][] {m, sd};
     }
 
-    private PtSymbolBlock block() {
-        Block b = model.getBlock();
+    /**
+     * The module a window runs on: on the CPU (fixed shapes) the one for the shortest padded length that holds it,
+     * as the speaker-independent path pads (a 3 s utterance runs on the 3 s module, not padded to the 4 s window);
+     * inputs are masked by their lengths, so the padding does not change the result.
+     */
+    private Map.Entry<Integer, ? extends Model> moduleFor(float[] window) {
+        if (fixedShape) {
+            Map.Entry<Integer, ? extends Model> shorter = shortModels.ceilingEntry(window.length);
+            if (shorter != null) {
+                return shorter;
+            }
+        }
+        return Map.entry(fixedShape ? Math.max(window.length, manifest.windowSamples()) : window.length, model);
+    }
+
+    private static PtSymbolBlock block(Model module) {
+        Block b = module.getBlock();
         if (!(b instanceof PtSymbolBlock pt)) {
             throw new IllegalStateException("speaker scoring needs a TorchScript model, got " + b);
         }
         return pt;
     }
 
-    private float[] features(PtSymbolBlock block, float[] window) {
+    private float[] features(float[] window) {
+        Map.Entry<Integer, ? extends Model> module = moduleFor(window);
         Engines.graphOptimizer(fixedShape);
-        try (NDManager m = model.getNDManager().newSubManager()) {
-            return run(block, m, "features", wave(m, window), m.create(new long[] {window.length}));
+        try (NDManager m = module.getValue().getNDManager().newSubManager()) {
+            return run(block(module.getValue()), m, "features", wave(m, window, module.getKey()), m.create(new long[] {
+                window.length
+            }));
         }
     }
 
     /** The window's speaker-path probabilities; {@code features} is its row from {@link #features}. */
-    private float[] speakerProbs(PtSymbolBlock block, float[] window, float[] features, float[] mean, float[] std) {
+    private float[] speakerProbs(float[] window, float[] features, float[] mean, float[] std) {
+        Map.Entry<Integer, ? extends Model> module = moduleFor(window);
+        PtSymbolBlock block = block(module.getValue());
         Engines.graphOptimizer(fixedShape);
-        try (NDManager m = model.getNDManager().newSubManager()) {
-            NDArray wav = wave(m, window);
+        try (NDManager m = module.getValue().getNDManager().newSubManager()) {
+            NDArray wav = wave(m, window, module.getKey());
             NDArray lengths = m.create(new long[] {window.length});
             if (method.equals(FORWARD_SPEAKER_FEATURES)) {
                 NDArray row = m.create(features, new Shape(1, features.length));
@@ -193,9 +224,8 @@ final class SpeakerScoring {
         }
     }
 
-    /** One window as [1, S], padded to the window length on the fixed-shape (CPU) path. */
-    private NDArray wave(NDManager m, float[] window) {
-        int len = fixedShape ? Math.max(window.length, manifest.windowSamples()) : window.length;
+    /** One window as [1, len], zero-padded to {@code len}. */
+    private static NDArray wave(NDManager m, float[] window, int len) {
         float[] padded = window.length == len ? window : Arrays.copyOf(window, len);
         return m.create(padded, new Shape(1, len));
     }

@@ -221,7 +221,7 @@ public final class SpeechEmotionModel implements EmotionModel<float[]> {
 
     /** Speaker scoring through the given per-window method (tests: both methods of a model give the same scores). */
     SpeakerScoring speakerScoring(String method) {
-        return new SpeakerScoring(manifest, model, fixedShape, method);
+        return new SpeakerScoring(manifest, model, shortModels, fixedShape, method);
     }
 
     /** The fewest utterances of one speaker that {@link #predictSpeaker} scores speaker-aware; 0: no speaker path. */

@@ -90,6 +90,35 @@ class SpeakerScoringTest {
     }
 
     @Test
+    void shortWindowsRunOnTheirLengthsModuleWithTheScoresOfTheWindowLengthsModule() throws Exception {
+        // on the CPU a window shorter than 4 s runs on the module of the shortest padded length that holds it (as the
+        // speaker-independent path); a model loaded without those modules pads every window to 4 s: same scores
+        List<float[]> reference = TestModels.referenceAudio(
+                TestModels.ser(),
+                TestModels.reference(TestModels.ser()).path("speaker").path("inputs"));
+        List<float[]> audio = new ArrayList<>();
+        int[] lengths = {14_000, 24_000, 31_000, 47_000, 52_000, 90_000}; // 1 s, 2 s, 3 s, 4 s modules; 2 windows
+        for (int i = 0; i < lengths.length; i++) {
+            float[] src = reference.get(i % reference.size());
+            audio.add(java.util.Arrays.copyOf(src, Math.min(lengths[i], src.length)));
+        }
+        assertThat(audio.stream().mapToInt(a -> a.length).min().orElseThrow()).isLessThan(16_000);
+        List<Prediction> bucketed = model.speakerScoring().score(audio);
+        String key = "emostream.models.speech-buckets";
+        System.setProperty(key, "false");
+        try (SpeechEmotionModel padded = SpeechEmotionModel.load(TestModels.ser(), TestModels.CPU)) {
+            List<Prediction> fourSeconds = padded.speakerScoring().score(audio);
+            for (int i = 0; i < audio.size(); i++) {
+                assertThat(bucketed.get(i).modelProbabilities())
+                        .as("utterance of %d samples", audio.get(i).length)
+                        .containsExactly(fourSeconds.get(i).modelProbabilities(), within(1e-5f));
+            }
+        } finally {
+            System.clearProperty(key);
+        }
+    }
+
+    @Test
     void theSameSetInAnyOrderGivesTheSameScores() throws Exception {
         List<float[]> audio = TestModels.referenceAudio(
                 TestModels.ser(),
