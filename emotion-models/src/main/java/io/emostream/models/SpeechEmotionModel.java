@@ -318,6 +318,30 @@ public final class SpeechEmotionModel implements EmotionModel<float[]> {
             float[] w = java.util.Arrays.copyOf(a, manifest.windowSamples());
             predict(List.of(w, w, w));
         }
+        warmUpSpeakerPath(a);
+    }
+
+    /**
+     * The speaker path's TorchScript methods ({@code features} and {@link #speakerMethod}) are other graphs than
+     * {@code forward}: a group of three copies of a tone per padded length runs each of them three times on every
+     * module, so a worker's first speaker group does not pay the profiling executor's unoptimised first runs.
+     */
+    private void warmUpSpeakerPath(float[] tone) {
+        if (manifest.speakerMinUtterances() <= 0) {
+            return;
+        }
+        java.util.SortedSet<Integer> lengths = new java.util.TreeSet<>(List.of(tone.length));
+        if (fixedShape) {
+            lengths.addAll(shortModels.keySet());
+            lengths.add(manifest.windowSamples());
+        }
+        SpeakerScoring speaker = speakerScoring();
+        for (int len : lengths) {
+            if (len >= tone.length) {
+                float[] b = java.util.Arrays.copyOf(tone, len);
+                speaker.score(List.of(b, b, b));
+            }
+        }
     }
 
     @Override

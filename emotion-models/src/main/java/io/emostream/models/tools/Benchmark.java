@@ -51,7 +51,15 @@ public final class Benchmark {
                         .getSystemLoadAverage(),
                 iterations);
 
+        long loading = System.nanoTime();
         try (SpeechEmotionModel ser = SpeechEmotionModel.load(models.resolve("ser-default"), o)) {
+            long warming = System.nanoTime();
+            ser.warmUp(); // as the inference service does before it reads a record
+            System.out.printf(
+                    Locale.ROOT,
+                    "SER load %.0f ms, warmUp %.0f ms%n",
+                    (warming - loading) / 1e6,
+                    (System.nanoTime() - warming) / 1e6);
             float[] a = new float[3 * ser.manifest().sampleRate()];
             java.util.Random r = new java.util.Random(1);
             for (int i = 0; i < a.length; i++) {
@@ -71,6 +79,13 @@ public final class Benchmark {
                     }
                     group.add(x);
                 }
+                // what a worker's first speaker group costs after the warm-up (no other speaker call before it)
+                long first = System.nanoTime();
+                ser.predictSpeaker(group);
+                System.out.printf(
+                        Locale.ROOT,
+                        "SER speaker path, the first group after warmUp, per utterance: %.2f ms%n",
+                        (System.nanoTime() - first) / 1e6 / n);
                 double[] perUtterance = time(() -> ser.predictSpeaker(group), Math.max(5, iterations / 20));
                 for (int i = 0; i < perUtterance.length; i++) {
                     perUtterance[i] /= n;
