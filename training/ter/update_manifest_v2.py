@@ -140,12 +140,13 @@ def main():
                           if r["label"] != r["expected"]) or "none"))
     if top:
         man["artifacts"]["encoderPatch"] = "encoder-top.pb"
+        below = ("the embeddings' output (no layer is the jar's)" if top == 12
+                 else "the token states after layer %d (layers 0-%d are the jar's)" % (11 - top, 11 - top))
         man["training"]["encoderLayers"] = (
             "layers %d-11 of bge-small-en-v1.5 (BAAI, MIT licence) fine-tuned with the classifier (lr %g) in fp32 "
-            "on the token states after layer %d (the jar's int8 graph, dumped with encoder.headInput), initialised "
-            "from the jar's dequantised weights, then re-quantised like the jar's graph (int8 per output column, "
-            "zero point 0) into encoder-top.pb; layers 0-%d are the jar's" % (12 - top, args["lr_top"], 11 - top,
-                                                                               11 - top))
+            "on %s, dumped from the jar's int8 graph with encoder.headInput, initialised from the jar's dequantised "
+            "weights, then re-quantised like the jar's graph (int8 per output column, zero point 0) into "
+            "encoder-top.pb" % (12 - top, args["lr_top"], below))
         man["architecture"] = (
             "bge-small-en-v1.5 int8 with its layers %d-11 fine-tuned (encoder-top.pb swapped into the jar's graph; "
             "ONNX Runtime, one text per pass) token states -> " % (12 - top)
