@@ -168,6 +168,12 @@ def behaviour_report(model, beh, bias):
     return lg, out
 
 
+def average_states(states):
+    """The element-wise mean of model state dicts (floating-point tensors; others, e.g. counters, from the last)."""
+    return {k: torch.stack([s[k] for s in states]).mean(0) if states[-1][k].is_floating_point() else states[-1][k]
+            for k in states[-1]}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--csv", default="/tmp/terv2/data/all.csv")
@@ -194,6 +200,10 @@ def main():
     ap.add_argument("--resume", action="store_true",
                     help="continue from <out>/checkpoint.pt (written after every epoch: weights, optimiser, schedule, "
                          "random states, history), so a run longer than a session goes on where it stopped")
+    ap.add_argument("--average-last", type=int, default=0,
+                    help="checkpoint averaging (seed 001): the weights of the last k epochs averaged, for k = 2..K, "
+                         "are candidates beside each epoch, chosen by the same dev objective (the checkpoint keeps "
+                         "the last K epochs' weights)")
     ap.add_argument("--behaviour", default=os.path.join(HERE, "behaviour.csv"),
                     help="product behaviour sentences with their expected label (no turns)")
     ap.add_argument("--behaviour-features", default=None,
@@ -252,6 +262,7 @@ def main():
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=max_lr, total_steps=n_steps + 10, pct_start=0.1)
     best = (-1.0, None, 0)
     history = []
+    recent = []  # the last --average-last epochs' weights, oldest first
     start = 0
     ckpt_path = os.path.join(a.out, "checkpoint.pt")
     if a.resume and os.path.exists(ckpt_path):
@@ -262,7 +273,8 @@ def main():
         torch.set_rng_state(ck["torch_rng"])
         rng.bit_generator.state = ck["np_rng"]
         history, best, start = ck["history"], ck["best"], ck["epoch"]
-        print("resumed after epoch %d of %d (best so far: epoch %d)" % (start, a.epochs, best[2]), flush=True)
+        recent = ck.get("recent", [])
+        print("resumed after epoch %d of %d (best so far: epoch %s)" % (start, a.epochs, best[2]), flush=True)
     for ep in range(start, a.epochs):
         model.train()
         t0 = time.time()
@@ -303,12 +315,23 @@ def main():
         print(json.dumps(line), flush=True)
         if obj > best[0]:
             best = (obj, {k: v.clone() for k, v in model.state_dict().items()}, ep + 1)
+        if a.average_last > 1:
+            recent = (recent + [{k: v.clone() for k, v in model.state_dict().items()}])[-a.average_last:]
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
                     "torch_rng": torch.get_rng_state(), "np_rng": rng.bit_generator.state, "history": history,
-                    "best": best, "epoch": ep + 1}, ckpt_path + ".tmp")
+                    "best": best, "epoch": ep + 1, "recent": recent}, ckpt_path + ".tmp")
         os.replace(ckpt_path + ".tmp", ckpt_path)  # a kill mid-write leaves the previous epoch's checkpoint
+    for k in range(2, min(a.average_last, len(recent)) + 1):
+        model.load_state_dict(average_states(recent[-k:]))
+        obj = objective(dev_parts(*dev_logits(model, d, dev)))
+        line = {"average_of_last_epochs": k, "epochs": list(range(a.epochs - k + 1, a.epochs + 1)), "objective": obj}
+        history.append(line)
+        print(json.dumps(line), flush=True)
+        if obj > best[0]:
+            best = (obj, {n: v.clone() for n, v in model.state_dict().items()},
+                    "average of epochs %d-%d" % (a.epochs - k + 1, a.epochs))
     model.load_state_dict(best[1])
-    torch.save(best[1], os.path.join(a.out, "best_state.pt"))  # the selected epoch's weights, before the bias
+    torch.save(best[1], os.path.join(a.out, "best_state.pt"))  # the selected weights, before the bias
     model.eval()
     lgs, ys = dev_logits(model, d, dev)
     keep, beh = None, None
@@ -319,7 +342,7 @@ def main():
         keep = (blg[right], torch.from_numpy(beh.y[right]))
     bias, obj_b = tune_bias(lgs, ys, keep=keep)
     model.bias.copy_(bias)
-    print("best epoch %d objective %.4f, with bias %s: %.4f" % (best[2], best[0], np.round(bias.numpy(), 2).tolist(),
+    print("best epoch %s objective %.4f, with bias %s: %.4f" % (best[2], best[0], np.round(bias.numpy(), 2).tolist(),
                                                                 obj_b), flush=True)
     report = {"args": vars(a), "history": history, "selected_epoch": best[2], "bias": bias.tolist(),
               "dev_objective": obj_b, "class_counts": counts.tolist(),
