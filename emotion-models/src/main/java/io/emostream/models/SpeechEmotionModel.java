@@ -302,43 +302,24 @@ public final class SpeechEmotionModel implements EmotionModel<float[]> {
     @Override
     public void warmUp() {
         int n = Math.max(manifest.minSamples(), manifest.sampleRate());
-        float[] a = new float[n];
+        float[] tone = new float[n];
         for (int i = 0; i < n; i++) {
-            a[i] = (float) (0.1 * Math.sin(2 * Math.PI * 220 * i / manifest.sampleRate()));
+            tone[i] = (float) (0.1 * Math.sin(2 * Math.PI * 220 * i / manifest.sampleRate()));
         }
-        // the profiling executor optimises a shape after it has seen it twice: three passes leave it optimised
-        predict(List.of(a, java.util.Arrays.copyOf(a, n / 2 + manifest.minSamples()), a));
-        for (int len : shortPools.keySet()) { // on the CPU: every padded length's module, three passes each
-            if (len > n) {
-                float[] b = java.util.Arrays.copyOf(a, len);
-                predict(List.of(b, b, b));
-            }
-        }
-        if (fixedShape && manifest.windowSamples() > n) { // the window length's module
-            float[] w = java.util.Arrays.copyOf(a, manifest.windowSamples());
-            predict(List.of(w, w, w));
-        }
-        warmUpSpeakerPath(a);
-    }
-
-    /**
-     * The speaker path's TorchScript methods ({@code features} and {@link #speakerMethod}) are other graphs than
-     * {@code forward}: a group of three copies of a tone per padded length runs each of them three times on every
-     * module, so a worker's first speaker group does not pay the profiling executor's unoptimised first runs.
-     */
-    private void warmUpSpeakerPath(float[] tone) {
-        if (manifest.speakerMinUtterances() <= 0) {
-            return;
-        }
-        java.util.SortedSet<Integer> lengths = new java.util.TreeSet<>(List.of(tone.length));
+        // every module a window can run on: on the CPU one per padded length, on a GPU the one module
+        java.util.NavigableSet<Integer> lengths = new java.util.TreeSet<>(List.of(n));
         if (fixedShape) {
-            lengths.addAll(shortModels.keySet());
-            lengths.add(manifest.windowSamples());
+            shortPools.keySet().stream().filter(len -> len > n).forEach(lengths::add);
+            lengths.add(Math.max(n, manifest.windowSamples()));
         }
-        SpeakerScoring speaker = speakerScoring();
+        // the profiling executor optimises a shape after it has seen it twice: three passes leave it optimised. The
+        // speaker path's methods (features, the speaker method) are other graphs than forward: warmed the same way,
+        // so a worker's first speaker group does not pay their unoptimised first runs
+        SpeakerScoring speaker = manifest.speakerMinUtterances() > 0 ? speakerScoring() : null;
         for (int len : lengths) {
-            if (len >= tone.length) {
-                float[] b = java.util.Arrays.copyOf(tone, len);
+            float[] b = java.util.Arrays.copyOf(tone, len);
+            predict(List.of(b, b, b));
+            if (speaker != null) {
                 speaker.score(List.of(b, b, b));
             }
         }
