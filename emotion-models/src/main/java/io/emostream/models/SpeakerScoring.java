@@ -57,7 +57,7 @@ final class SpeakerScoring {
     private final ModelManifest manifest;
     private final Model model;
     /** On the CPU: the same file loaded per padded length below the window's (as the independent path uses them). */
-    private final java.util.NavigableMap<Integer, ? extends Model> shortModels;
+    private final java.util.NavigableMap<Integer, Model> shortModels;
 
     private final boolean fixedShape;
     private final String method;
@@ -74,7 +74,7 @@ final class SpeakerScoring {
         }
         this.manifest = manifest;
         this.model = model;
-        this.shortModels = shortModels;
+        this.shortModels = java.util.Collections.unmodifiableNavigableMap(shortModels);
         this.fixedShape = fixedShape;
         this.method = method;
     }
@@ -176,18 +176,14 @@ final class SpeakerScoring {
     }
 
     /**
-     * The module a window runs on: on the CPU (fixed shapes) the one for the shortest padded length that holds it,
-     * as the speaker-independent path pads (a 3 s utterance runs on the 3 s module, not padded to the 4 s window);
-     * inputs are masked by their lengths, so the padding does not change the result.
+     * The module a window runs on and the length it is padded to: on the CPU (fixed shapes) the speaker-independent
+     * path's choice ({@link SpeechEmotionModel#padded}: a 3 s utterance runs on the 3 s module, not padded to the 4 s
+     * window); inputs are masked by their lengths, so the padding does not change the result.
      */
-    private Map.Entry<Integer, ? extends Model> moduleFor(float[] window) {
-        if (fixedShape) {
-            Map.Entry<Integer, ? extends Model> shorter = shortModels.ceilingEntry(window.length);
-            if (shorter != null) {
-                return shorter;
-            }
-        }
-        return Map.entry(fixedShape ? Math.max(window.length, manifest.windowSamples()) : window.length, model);
+    private Map.Entry<Integer, Model> moduleFor(float[] window) {
+        return fixedShape
+                ? SpeechEmotionModel.padded(shortModels, window.length, manifest.windowSamples(), model)
+                : Map.entry(window.length, model);
     }
 
     private static PtSymbolBlock block(Model module) {
@@ -199,7 +195,7 @@ final class SpeakerScoring {
     }
 
     private float[] features(float[] window) {
-        Map.Entry<Integer, ? extends Model> module = moduleFor(window);
+        Map.Entry<Integer, Model> module = moduleFor(window);
         Engines.graphOptimizer(fixedShape);
         try (NDManager m = module.getValue().getNDManager().newSubManager()) {
             return run(block(module.getValue()), m, "features", wave(m, window, module.getKey()), m.create(new long[] {
@@ -210,7 +206,7 @@ final class SpeakerScoring {
 
     /** The window's speaker-path probabilities; {@code features} is its row from {@link #features}. */
     private float[] speakerProbs(float[] window, float[] features, float[] mean, float[] std) {
-        Map.Entry<Integer, ? extends Model> module = moduleFor(window);
+        Map.Entry<Integer, Model> module = moduleFor(window);
         PtSymbolBlock block = block(module.getValue());
         Engines.graphOptimizer(fixedShape);
         try (NDManager m = module.getValue().getNDManager().newSubManager()) {

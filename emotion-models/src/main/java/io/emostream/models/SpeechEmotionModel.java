@@ -198,11 +198,22 @@ public final class SpeechEmotionModel implements EmotionModel<float[]> {
 
     /** On the CPU (one window per pass): the module for the window's padded length; on a GPU the one module. */
     private PredictorPool<float[][], float[][]> poolFor(float[][] batch) {
-        if (!fixedShape) {
-            return pool;
-        }
-        var e = shortPools.ceilingEntry(batch[0].length);
-        return e == null ? pool : e.getValue();
+        return fixedShape
+                ? padded(shortPools, batch[0].length, manifest.windowSamples(), pool)
+                        .getValue()
+                : pool;
+    }
+
+    /**
+     * On the CPU, the length a window of {@code length} samples is zero-padded to and what runs it: the entry of
+     * {@code shorter} (padded length below the window → its module or pool) for the shortest padded length that holds
+     * it, else the window length and {@code whole}. The one choice both paths make ({@link #poolFor}, {@link
+     * SpeakerScoring}), so a window runs on the same module in both.
+     */
+    static <V> java.util.Map.Entry<Integer, V> padded(
+            java.util.NavigableMap<Integer, V> shorter, int length, int windowSamples, V whole) {
+        java.util.Map.Entry<Integer, V> e = shorter.ceilingEntry(length);
+        return e != null ? e : java.util.Map.entry(Math.max(length, windowSamples), whole);
     }
 
     /**
