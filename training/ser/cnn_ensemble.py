@@ -12,7 +12,7 @@ and prints, with nothing chosen on a test fold:
      utterances as reference, as mc_stats.py scores it);
   3. each path's calibration temperature: NLL-optimal on the P1 out-of-fold probabilities (as 2.0 and 2.1 chose theirs).
 
-  /usr/bin/python3 training/ser/cnn_ensemble.py [--tag ravcnn]
+  /usr/bin/python3 training/ser/cnn_ensemble.py [--tag ravcnn] [--seed-tags ravcnn_s2,ravcnn_s3]
 """
 import argparse
 import json
@@ -60,6 +60,8 @@ def main():
     ap.add_argument("--tag", default="ravcnn")
     ap.add_argument("--spk-tag", default=None, help="SER 2.3: a mc_cnn.py --spk-norm run (P1 folds + P2 held-out "
                     "corpora) for the speaker path")
+    ap.add_argument("--seed-tags", default=None, help="other mc_cnn.py runs of --tag's recipe with other --seed "
+                    "(comma-separated tags): each seed's CNN alone and in the 2.2 forward, and their mean")
     args = ap.parse_args()
     items = corpora.rows(corpora.default_data())
     y = np.array([it["label"] for it in items])
@@ -83,6 +85,17 @@ def main():
     if spk is not None:
         rows["speaker-normalised CNN alone (all corpora)"] = lambda p: spk[p]
         rows[SPK23] = lambda p: ((st["rav"][p] + st["b0"][p]) / 2 + spk[p]) / 2
+    if args.seed_tags:
+        seeds = {args.tag: cnn}
+        for t in args.seed_tags.split(","):
+            seeds[t] = cnn_probs(os.path.join(CACHE, t), n, ["p2_ravall"], "the RAVDESS-only CNN " + t)
+        for t, c in list(seeds.items())[1:]:
+            rows["CNN %s alone" % t] = lambda p, c=c: c[p]
+            rows["2.2 forward with CNN %s" % t] = lambda p, c=c: ((st["rav"][p] + st["a0"][p]) / 2 + c[p]) / 2
+        mean = {p: np.mean([c[p] for c in seeds.values()], 0) for p in ("p1", "p2")}
+        rows["CNN: mean of the %d seeds' probabilities" % len(seeds)] = lambda p: mean[p]
+        rows["2.2 forward with the %d seeds' mean" % len(seeds)] = \
+            lambda p: ((st["rav"][p] + st["a0"][p]) / 2 + mean[p]) / 2
     folds = {"p1": corpora.p1_folds(items), "p2": [f for f in corpora.p2_folds(items) if f[0] != "p2_ravdess"]}
     temps = {}
     print("\n| training side, 4c / 7c UA | P1 mean of 5 folds | P1 folds 0-4 (4c/7c) | P2 emovo | P2 nemo | P2 turevdb "
