@@ -21,6 +21,10 @@ window of that length), SpecAugment, and options
               probability P
   --avg K     checkpoint averaging (seed 001): the weights of the last K epochs averaged, batch-norm statistics
               re-estimated on training crops; the run reports both the last epoch and the average.
+  --teacher TAGS  ensemble distillation: finished runs (comma-separated tags) of the same folds are the teachers;
+              on every training crop the loss is (1 - a) x the usual loss + a x tau^2 x KL(mean of the teachers'
+              softmax(logits / tau) || the student's), a = --kd-weight (0.5), tau = --kd-tau (2); each teacher is
+              its fold's model_last.pt (or model_avg.pt, --teacher-kind avg), in eval mode.
 Every fold holds out validation speakers from its TRAINING corpora (10 % of each corpus' speakers, at least one;
 fixed seed) and logs their UA per epoch; choices are made on the first P2 fold's (emovo) validation UA only.
 Test utterances are scored whole (no crop). Per fold: /tmp/sercnn/<tag>/<fold>/{ckpt.pt (per epoch, resumable),
@@ -353,6 +357,23 @@ def val_speakers(items, tr, seed):
     return val
 
 
+def load_teachers(args, fold):
+    """--teacher: the teacher runs' CnnNets of this fold, in eval mode (none without --teacher)."""
+    nets = []
+    for tag in [t for t in (args.teacher or "").split(",") if t]:
+        net = CnnNet()
+        net.load_state_dict(torch.load(os.path.join(CACHE, tag, fold, "model_%s.pt" % args.teacher_kind)))
+        nets.append(net.eval())
+    return nets
+
+
+def distillation(logits, teachers, x, n, tau):
+    """tau^2 x KL(mean of the teachers' softmax(logits / tau) || softmax(student logits / tau)), batch mean."""
+    with torch.no_grad():
+        target = torch.stack([torch.softmax(t.logits_of(x, n) / tau, 1) for t in teachers]).mean(0)
+    return F.kl_div(F.log_softmax(logits / tau, 1), target, reduction="batchmean") * tau * tau
+
+
 def train_fold(items, feats_by_part, tr_idx, va_idx, te_idx, args, seed, out_dir, log, norm):
     os.makedirs(out_dir, exist_ok=True)
     y = np.array([it["label"] for it in items])
@@ -377,6 +398,7 @@ def train_fold(items, feats_by_part, tr_idx, va_idx, te_idx, args, seed, out_dir
         centers.data.copy_(s["centers"])
         start, hist, snaps = s["epoch"], s["hist"], s["snaps"]
         log("resumed at epoch %d" % start)
+    teachers = load_teachers(args, os.path.basename(out_dir))
     lens = {i: min(len(feats_by_part["clean"].get(i)), int(args.crop * 100)) for i in tr_idx}
     for ep in range(start, args.epochs):
         rng = np.random.default_rng(seed * 1000 + ep)
@@ -388,7 +410,10 @@ def train_fold(items, feats_by_part, tr_idx, va_idx, te_idx, args, seed, out_dir
             x = spec_augment(norm(x, n, b, rng), n, rng)
             e = model.embedding_of(x, n)
             yb = torch.from_numpy(y[b])
-            loss = crit(model.cls(model.drop(e)), yb)
+            lg = model.cls(model.drop(e))
+            loss = crit(lg, yb)
+            if teachers:
+                loss = (1 - args.kd_weight) * loss + args.kd_weight * distillation(lg, teachers, x, n, args.kd_tau)
             if args.center:
                 loss = loss + args.center * ((e - centers[yb]) ** 2).sum(1).mean() / 2
             opt.zero_grad()
@@ -607,6 +632,10 @@ def main():
                     "their test actors; fold p2_ravall trains on all RAVDESS actors and tests every other corpus)")
     ap.add_argument("--max-train", type=int, default=0, help="subsample training rows (timing)")
     ap.add_argument("--seed", type=int, default=20240601)
+    ap.add_argument("--teacher", default=None, help="distil from these finished runs (tags) of the same folds")
+    ap.add_argument("--teacher-kind", default="last", choices=["last", "avg"])
+    ap.add_argument("--kd-weight", type=float, default=0.5)
+    ap.add_argument("--kd-tau", type=float, default=2.0)
     ap.add_argument("--export", nargs=2, metavar=("WEIGHTS", "OUT_DIR"), default=None,
                     help="script a fold's CnnNet weights into OUT_DIR/ser.pt")
     ap.add_argument("--with-stats", default=None, help="with --export: average with this scripted statistics model")
