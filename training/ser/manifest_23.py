@@ -35,6 +35,19 @@ def figures(d, suffix):
     return out
 
 
+def set_recipe_step(m, version, text):
+    """The manifest's training.recipe with its step for `version` (" 2.4: ...") set to `text`: the recipe is cut
+    where that step began (it and any later step dropped, so a re-run does not repeat it), then the step appended."""
+    m["training"]["recipe"] = m["training"]["recipe"].split(" %s:" % version)[0] + " %s: %s" % (version, text)
+
+
+def short(f):
+    """A path's figures as previous_versions keeps them: [4-class, 7-class] UA of P1's mean, P2's mean and each corpus."""
+    return {"p1_4c_7c": [f["p1_ravdess_mean_of_folds"]["4class_ua"], f["p1_ravdess_mean_of_folds"]["7class_ua"]],
+            "p2_mean_4c_7c": [f["p2_mean"]["4class_ua"], f["p2_mean"]["7class_ua"]],
+            **{"p2_" + c: [f["p2_" + c]["4class_ua"], f["p2_" + c]["7class_ua"]] for c in CORPORA}}
+
+
 def mean(rows):
     return {k: round(float(np.mean([x[k] for x in rows])), 3) for k in rows[0]}
 
@@ -80,16 +93,15 @@ def main():
         "training/ser/speaker_choice.py --cnn ravcnn/model_avg --spk-cnn allspk/%s: smallest k (of 1..60, all) whose "
         "2.3 speaker-path 4-class UA with a k-utterance reference is >= the speaker-independent path's on the P1 "
         "training folds' rows (mean of 5 folds)" % args.spk_kind)
-    recipe = m["training"]["recipe"].split(" 2.3:")[0]
-    m["training"]["recipe"] = recipe + (
-        " 2.3: the speaker CNN: training/ser/mc_cnn.py --tag allspk --crop 2 --epochs 30 --noise 0.3 --avg 5 --spk-norm "
+    set_recipe_step(m, "2.3", (
+        "the speaker CNN: training/ser/mc_cnn.py --tag allspk --crop 2 --epochs 30 --noise 0.3 --avg 5 --spk-norm "
         "--folds all (and the P1 folds and p2_emovo, p2_nemo, p2_turevdb for the protocols); AdamW lr 3e-3 wd 1e-2, "
         "one-cycle, batch 32, 2 s random crops, SpecAugment, feature-domain noise (p 0.3), class-weighted CE + label "
         "smoothing 0.1; last vs averaged weights and the speaker temperature by training/ser/cnn_ensemble.py --spk-tag "
         "allspk, minUtterances by speaker_choice.py; then training/ser/speaker_model.py /tmp/serv2/final_rav/ser.pt "
         "/tmp/serv2/final_a0/ser.pt /tmp/serv2/final_b0/ser.pt --cnn /tmp/sercnn/ravcnn/p2_ravall/model_avg.pt "
         "--spk-cnn /tmp/sercnn/allspk/all/%s.pt --temperature 0.7 --speaker-temperature %.2f --out "
-        "models/ser-default/ser.pt" % (args.spk_kind, args.speaker_temperature))
+        "models/ser-default/ser.pt" % (args.spk_kind, args.speaker_temperature)))
     m["training"]["settings"]["speaker_cnn"] = {
         "train_corpora": "all five", "epochs": 30, "batch": 32, "lr": 0.003, "wd": 0.01, "crop_seconds": 2.0,
         "noise": 0.3, "normalisation": "per mel band by the speaker's log-mel moments", "weights": args.spk_kind,
@@ -106,9 +118,6 @@ def main():
     m["metrics"]["speaker_independent"] = figures(args.si, "si")
     m["metrics"]["speaker"] = figures(args.sp, "sp")
     m["calibration"]["speaker_temperature"] = args.speaker_temperature
-    short = lambda f: {"p1_4c_7c": [f["p1_ravdess_mean_of_folds"]["4class_ua"], f["p1_ravdess_mean_of_folds"]["7class_ua"]],
-                       "p2_mean_4c_7c": [f["p2_mean"]["4class_ua"], f["p2_mean"]["7class_ua"]],
-                       **{"p2_" + c: [f["p2_" + c]["4class_ua"], f["p2_" + c]["7class_ua"]] for c in CORPORA}}
     m["previous_versions"] = {
         "%s (2.1 statistics + RAVDESS-only CNN in both paths; same Java protocol)" % old_version:
             {k: short(v) for k, v in prev.items()}, **m["previous_versions"]}

@@ -356,12 +356,15 @@ def check_audio(paths, limit_seconds=12.0):
     return out
 
 
-def speaker_parity(old, new, groups, pad=64000):
+def speaker_parity(old, new, groups, pad=64000, forward_want=None):
     """Max |difference| per method between two scripted SER 2.3 files on real audio, scored as the Java CPU path
     scores it (one window per call, padded to the window length; `pad=None`: unpadded): forward, features and
     forward_speaker of `new` against `old`, and `new`'s forward_speaker_features (given the window's own features
     row) against `old`'s forward_speaker, each speaker group's reference over all its windows' features. Windows as
-    the Java SpeechEmotionModel.windows cuts them (train_ser.windows: 4 s, 2 s hop, the last one aligned to the end)."""
+    the Java SpeechEmotionModel.windows cuts them (train_ser.windows: 4 s, 2 s hop, the last one aligned to the end).
+    `forward_want(x, length)`: what `new`'s forward should give instead of `old`'s forward (2.4: a replaced CNN)."""
+    if forward_want is None:
+        forward_want = old
     from train_ser import windows
     d = {"forward": 0.0, "features": 0.0, "forward_speaker": 0.0, "forward_speaker_features": 0.0,
          "forward_speaker_features vs its own forward_speaker": 0.0}
@@ -379,7 +382,7 @@ def speaker_parity(old, new, groups, pad=64000):
             fn = [new.features(x, length) for x, length in inputs]
             mean, std = speaker_reference(torch.cat(fo))
             for (x, length), a, b in zip(inputs, fo, fn):
-                d["forward"] = max(d["forward"], float((old(x, length) - new(x, length)).abs().max()))
+                d["forward"] = max(d["forward"], float((forward_want(x, length) - new(x, length)).abs().max()))
                 d["features"] = max(d["features"], float((a - b).abs().max()))
                 po = old.forward_speaker(x, length, mean, std)
                 pn = new.forward_speaker(x, length, mean, std)
@@ -401,13 +404,27 @@ def speaker_parity(old, new, groups, pad=64000):
     return d, n
 
 
-def rescript(path, out, audio_paths):
+def rescript(path, out, audio_paths, cnn_weights=None, temperature=None):
     """SER 2.3 -> 2.3.1: re-scripts the file at `path` with this file's code (adds forward_speaker_features), same
     weights and attributes; checks that every method it had compiles to the same TorchScript code and gives the
-    same outputs on the given audio (every file one speaker group, and all of them together as one)."""
+    same outputs on the given audio (every file one speaker group, and all of them together as one).
+
+    2.4 (`cnn_weights`, `temperature`): the same, with the speaker-independent path's CNN (`cnn`) replaced by these
+    mc_cnn.CnnNet weights and `forward`'s temperature set; `forward` is then checked against T((the file's statistics
+    part + the eager CNN) / 2) instead of the file's forward, every other method and tensor against the file."""
     sm, ens, copied = rebuild_scripted(path)
     print("rebuilt %s: %d tensors loaded (strict); attributes copied from the file: %s"
           % (path, len(sm.state_dict()), "; ".join(copied) or "none differed"))
+    forward_want = None
+    if cnn_weights:
+        assert temperature is not None, "a replaced CNN needs its path's temperature"
+        ens.cnn = load_cnn(cnn_weights)  # eager: scripting below copies it, so it stays the independent reference
+        ens.temperature = temperature
+
+        def forward_want(x, length):
+            p = (sm.part.forward(x, length) + ens.cnn(x, length)) / 2.0
+            return SpeakerStatsEnsemble._calibrate(p, temperature)
+        print("forward's CNN replaced by %s, temperature %s -> %s" % (cnn_weights, sm.temperature, temperature))
     new = torch.jit.script(ens)
     old_codes, new_codes = method_codes(sm), method_codes(new)
     missing = sorted(set(old_codes) - set(new_codes))
@@ -428,15 +445,19 @@ def rescript(path, out, audio_paths):
     new.save(tmp)
     new = torch.jit.load(tmp).eval()
     sd_old, sd_new = sm.state_dict(), new.state_dict()
-    assert list(sd_old) == list(sd_new) and all(torch.equal(sd_old[k], sd_new[k]) for k in sd_old)
+    want = dict(sd_old)
+    if cnn_weights:
+        want.update({"cnn." + k: v for k, v in ens.cnn.state_dict().items()})
+    assert list(want) == list(sd_new) and all(torch.equal(want[k], sd_new[k]) for k in want)
     waves = check_audio(audio_paths)
     print("parity on %d files (%.1f s of audio)" % (len(waves), sum(len(w) for w in waves) / 16000))
     for pad in (64000, None):
-        d, n = speaker_parity(sm, new, [waves[:len(waves) // 2], waves[len(waves) // 2:], waves], pad)
+        d, n = speaker_parity(sm, new, [waves[:len(waves) // 2], waves[len(waves) // 2:], waves], pad, forward_want)
         print("  %s, %d windows scored in 3 speaker groups (each half of the files, all): max |new - file| %s"
               % ("padded to 4 s" if pad else "unpadded", n,
               ", ".join("%s %.2e" % kv for kv in d.items())))
-        assert max(d["forward"], d["features"], d["forward_speaker"]) <= 1e-7, d
+        assert max(d["features"], d["forward_speaker"]) <= 1e-7, d
+        assert d["forward"] <= (1e-6 if cnn_weights else 1e-7), d  # scripted vs eager CNN: float rounding
         assert max(v for k, v in d.items() if "forward_speaker_features" in k) <= 1e-6, d
     os.replace(tmp, out)
     os.rmdir(tmpdir)
@@ -447,6 +468,7 @@ def manifest_231(path):
     """models/ser-default/manifest.json of 2.3.0 -> 2.3.1 (the --rescript file): version, interface, how the speaker
     path scores, what changed; metrics, calibration and everything else stay (same weights, same outputs)."""
     import json
+    from manifest_23 import set_recipe_step
     m = json.load(open(path))
     assert m["version"] in ("2.3.0", "2.3.1"), m["version"]
     m["version"] = "2.3.1"
@@ -467,17 +489,72 @@ def manifest_231(path):
         "per window forward_speaker_features(wav, lengths, the window's features() row, ref_mean, ref_std) (2.3.1; "
         "forward_speaker(wav, lengths, ref_mean, ref_std) for a model without it: the same result), window "
         "probabilities averaged per utterance")
-    recipe = out["training"]["recipe"].split(" 2.3.1:")[0]
-    out["training"]["recipe"] = recipe + (
-        " 2.3.1: PYTHONHASHSEED=0 /usr/bin/python3 training/ser/speaker_model.py --rescript models/ser-default/ser.pt "
+    set_recipe_step(out, "2.3.1", (
+        "PYTHONHASHSEED=0 /usr/bin/python3 training/ser/speaker_model.py --rescript models/ser-default/ser.pt "
         "--out models/ser-default/ser.pt --manifest models/ser-default/manifest.json (the 2.3.0 file re-scripted, "
-        "forward_speaker_features added)")
+        "forward_speaker_features added)"))
     key = "2.3.0 (the same weights and outputs, without forward_speaker_features: the metrics above are its)"
     out["previous_versions"] = {key: {}, **{k: v for k, v in out["previous_versions"].items() if k != key}}
     with open(path, "w") as f:
         json.dump(out, f, indent=2, ensure_ascii=False)
         f.write("\n")
     print("updated", path, "to", out["version"])
+
+
+def manifest_240(path, cnn_weights, temperature, si_scores):
+    """models/ser-default/manifest.json of 2.3.1 -> 2.4.0 (the --rescript --replace-cnn file): version, what changed,
+    architecture, forward's temperature, the recipe's last step, the CNN's settings, and the speaker-independent
+    metrics from the Java-path score CSVs in `si_scores` (rav{0..4}_si.csv, {emovo,nemo,turevdb}_si.csv of fold models
+    built with the new CNN's fold nets; training/README.md "2.4"). The speaker path and its metrics are unchanged."""
+    import json
+    from manifest_23 import figures, set_recipe_step, short
+    m = json.load(open(path))
+    assert m["version"] in ("2.3.1", "2.4.0"), m["version"]
+    previous = m["version"] == "2.3.1"
+    old_si = m["metrics"]["speaker_independent"]
+    m["version"] = "2.4.0"
+    m["changes"] = (
+        "2.4.0: the speaker-independent path's (forward's) RAVDESS-only CNN replaced by one of the same architecture "
+        "and data distilled from three seeds of the 2.2 CNN (training/ser/mc_cnn.py --teacher), forward's temperature "
+        "0.7 -> %.2f (NLL rule as before); statistics, speaker path (features, forward_speaker, "
+        "forward_speaker_features) and every other tensor unchanged (training/ser/speaker_model.py --rescript "
+        "--replace-cnn checks them against the 2.3.1 file on real audio: max difference 0)" % temperature)
+    arch = m["architecture"]
+    arch = arch.replace("forward = T(((A + B) / 2 + CNN) / 2) with T = 0.7 (2.2, unchanged)",
+                        "forward = T(((A + B) / 2 + CNN) / 2) with T = %.2f (2.4)" % temperature)
+    assert "(2.4)" in arch, "architecture text: forward's formula not found"
+    m["architecture"] = (
+        "2.4 = 2.3 with forward's CNN distilled: the same CnnNet and recipe (RAVDESS actors 01-20 minus 2 validation "
+        "actors, 40 epochs, average of the last 5), its loss 0.5 x the recipe's + 0.5 x tau^2 KL to the mean of three "
+        "teacher CNNs' softmax(logits / tau), tau 2 (the 2.2 recipe at seeds 20240601-20240603, same data); the "
+        "speaker path keeps 2.3's CNNs. " + arch)
+    m["calibration"]["temperature"] = temperature
+    set_recipe_step(m, "2.4", (
+        "teachers: training/ser/mc_cnn.py --tag ravcnn[_s2,_s3] --seed 20240601[2,3] --train-corpora ravdess "
+        "--crop 2 --epochs 40 --noise 0.3 --avg 5 --folds p1_fold0,...,p1_fold4,p2_ravall; student: the same with "
+        "--tag ravkd_s4 --seed 20240604 --teacher ravcnn,ravcnn_s2,ravcnn_s3; last vs averaged weights and the "
+        "temperature by training/ser/cnn_ensemble.py --tag ravkd_s4 (model_avg, T %.2f); then PYTHONHASHSEED=0 "
+        "/usr/bin/python3 training/ser/speaker_model.py --rescript models/ser-default/ser.pt --replace-cnn %s "
+        "--temperature %.2f --out models/ser-default/ser.pt --manifest models/ser-default/manifest.json --si-scores %s"
+        % (temperature, cnn_weights, temperature, si_scores)))
+    m["training"]["settings"]["forward_cnn"] = {
+        "train_corpora": "ravdess", "epochs": 40, "batch": 32, "lr": 0.003, "wd": 0.01, "crop_seconds": 2.0,
+        "noise": 0.3, "weights": "model_avg (last 5 epochs)", "seed": 20240604,
+        "teachers": "ravcnn, ravcnn_s2, ravcnn_s3 (model_last of the same fold)", "kd_weight": 0.5, "kd_tau": 2.0}
+    m["metrics"]["protocol"] = m["metrics"]["protocol"].replace(
+        "P2 = final_rav + a0_p2_C + b0_p2_C", "P2 = final_rav (2.4: ravx_p2_C, the same RAVDESS-only recipe) + "
+        "a0_p2_C + b0_p2_C").replace("commands in training/README.md (2.2, 2.3)", "commands in training/README.md "
+                                     "(2.2, 2.3, 2.4)")
+    m["metrics"]["speaker_independent"] = figures(si_scores, "si")
+    if previous:
+        key = "2.3.1 (2.3.0's weights; speaker-independent path with the 2.2 CNN; same Java protocol; speaker path = 2.4's)"
+        m["previous_versions"] = {key: {"speaker_independent": short(old_si)},
+                                  **{k: v for k, v in m["previous_versions"].items()
+                                     if not k.startswith("2.3.0 (the same weights")}}
+    with open(path, "w") as f:
+        json.dump(m, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+    print("updated", path, "to", m["version"], json.dumps(m["metrics"]["speaker_independent"]))
 
 
 def build(rav, a0, b0, temperature=1.0, speaker_temperature=1.0):
@@ -498,11 +575,18 @@ def main():
                          "forward_speaker_features), same weights and attributes, every existing method checked "
                          "against the file on --check-audio")
     ap.add_argument("--manifest", default=None,
-                    help="with --rescript: update this manifest.json from 2.3.0 to 2.3.1 (version, interface, changes)")
+                    help="with --rescript: update this manifest.json from 2.3.0 to 2.3.1 (version, interface, changes); "
+                         "with --replace-cnn from 2.3.1 to 2.4.0 (needs --si-scores)")
+    ap.add_argument("--replace-cnn", default=None, metavar="WEIGHTS",
+                    help="with --rescript (SER 2.4): forward's CNN replaced by these mc_cnn.py CnnNet weights, "
+                         "forward's temperature set to --temperature; everything else kept and checked")
+    ap.add_argument("--si-scores", default=None, metavar="DIR",
+                    help="with --replace-cnn --manifest: the Java-path score CSVs (rav{0..4}_si.csv, "
+                         "{emovo,nemo,turevdb}_si.csv) of the fold models, for the speaker-independent metrics")
     ap.add_argument("--check-audio", nargs="*", default=None,
                     help="WAVs (16 kHz) for --rescript's parity check; default: the parity fixtures' WAVs beside "
                          "the input (reference/*.wav) and every 60th RAVDESS clip of ../shared/data/speech")
-    ap.add_argument("--temperature", type=float, default=1.0, help="speaker-independent path (2.0: 1.1)")
+    ap.add_argument("--temperature", type=float, default=None, help="speaker-independent path (2.0: 1.1; default 1)")
     ap.add_argument("--speaker-temperature", type=float, default=1.0, help="speaker-aware path")
     ap.add_argument("--cnn", default=None,
                     help="SER 2.2: mc_cnn.py CnnNet weights (model_avg.pt / model_last.pt) averaged 1:1 with the "
@@ -525,8 +609,13 @@ def main():
             rav = sorted(glob.glob(os.path.join(default_data(), "speech", "ravdess", "*.wav")))[::60]
             audio = ref + rav
         assert audio, "no audio to check on (--check-audio)"
-        rescript(args.rescript, args.out, audio)
-        if args.manifest:
+        if args.temperature is not None and not args.replace_cnn:
+            ap.error("--rescript keeps the file's temperatures unless --replace-cnn sets forward's")
+        rescript(args.rescript, args.out, audio, args.replace_cnn, args.temperature)
+        if args.manifest and args.replace_cnn:
+            assert args.si_scores, "--manifest with --replace-cnn needs --si-scores"
+            manifest_240(args.manifest, args.replace_cnn, args.temperature, args.si_scores)
+        elif args.manifest:
             manifest_231(args.manifest)
         return
     if not (args.rav and args.a0 and args.b0):
@@ -572,7 +661,7 @@ def main():
                             - ens.forward_speaker(x, lengths, fm, fsd)).abs().max())
             print("2.3.1: max |forward_speaker_features - forward_speaker| = %.2e" % d7)
             assert d7 < 1e-6
-    ens.temperature = args.temperature
+    ens.temperature = 1.0 if args.temperature is None else args.temperature
     ens.speaker_temperature = args.speaker_temperature
     sm = torch.jit.script(ens)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
