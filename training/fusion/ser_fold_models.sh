@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# Out-of-fold models of the shipped SER's speaker-independent path (2.3's forward = 2.2's recipe), for scoring set A
-# (RAVDESS) without leakage, then A's speech scores through the Java path (emotion-models/evaluate):
+# Out-of-fold models of the shipped SER's speaker-independent path (2.4's forward: the statistics ensemble + the
+# RAVDESS-only log-mel CNN distilled from three seeds of the 2.2 CNN), for scoring set A (RAVDESS) without leakage,
+# then A's speech scores through the Java path (emotion-models/evaluate):
 #
-#   bash training/fusion/ser_fold_models.sh [--out DIR]      # ~35 min on 2 idle cores
+#   bash training/fusion/ser_fold_models.sh [--out DIR]      # ~2 h on 2 idle cores
 #   -> DIR/fold{0..4}/{ser.pt,manifest.json} (default /tmp/emostream-ser-folds), /tmp/emostream-fusion/scores/ser_a.csv
 #
 # Fold k holds out the RAVDESS actors a with (a - 1) % 5 == k from every part of its model: the three statistics
-# groups (training/ser/mc_stats.py ravf / a0 / b0, --export-folds, P1 only) and the RAVDESS-only log-mel CNN
-# (training/ser/mc_cnn.py, 40 epochs, averaged weights), combined by training/ser/speaker_model.py with the shipped
-# temperatures, exactly as training/README.md "2.2" builds its P1 fold models. The CNN seeds each fold with
-# --seed + its position in --folds, so the two CNN processes below (folds 0-2 | 3-4, one core each) give every fold
-# the seed of the README's single sequential run. Training is not bit-reproducible across runs (a rebuild on
-# 2026-12-06 scored P1 4-class UA 0.675 where the recorded 2.2 run had 0.704; see training/README.md).
+# groups (training/ser/mc_stats.py ravf / a0 / b0, --export-folds, P1 only), the three teacher CNNs (training/ser/
+# mc_cnn.py, 40 epochs, seeds 20240601-3) and the distilled student (seed 20240604, --teacher), combined by
+# training/ser/speaker_model.py with the shipped temperature, exactly as training/README.md "2.4" builds its P1 fold
+# models. mc_cnn.py seeds fold k's training with --seed + its position in --folds (the first teacher's two processes
+# below, folds 0-2 | 3-4, one core each, keep that seed per fold) and draws the validation actors with --seed itself,
+# so the split run's folds 3-4 hold out other validation actors than a single run would. Training is not
+# bit-reproducible across runs (a rebuild of the 2.2 recipe on 2026-12-06 scored P1 4-class UA 0.675 where the
+# recorded 2.2 run had 0.704; see training/README.md).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -34,13 +37,19 @@ $py training/ser/mc_cnn.py --features clean                                   # 
 stats=$!
 $py $cnn --folds p1_fold0,p1_fold1,p1_fold2 --seed 20240601
 wait $stats
-stats_dir=/tmp/serv2/models; cnn_dir=/tmp/sercnn/ravcnn; scores=/tmp/emostream-fusion/scores
+p1=p1_fold0,p1_fold1,p1_fold2,p1_fold3,p1_fold4
+$py ${cnn/--tag ravcnn/--tag ravcnn_s2} --folds $p1 --seed 20240602 &                  # the other two teachers
+teacher2=$!
+$py ${cnn/--tag ravcnn/--tag ravcnn_s3} --folds $p1 --seed 20240603
+wait $teacher2
+$py ${cnn/--tag ravcnn/--tag ravkd_s4} --folds $p1 --seed 20240604 --teacher ravcnn,ravcnn_s2,ravcnn_s3   # student
+stats_dir=/tmp/serv2/models; cnn_dir=/tmp/sercnn/ravkd_s4; scores=/tmp/emostream-fusion/scores
 mkdir -p "$scores"
 for k in 0 1 2 3 4; do
   mkdir -p "$out/fold$k"
   /usr/bin/python3 training/ser/speaker_model.py $stats_dir/{ravf,a0,b0}_p1_fold$k/ser.pt \
-      --cnn $cnn_dir/p1_fold$k/model_avg.pt --temperature 0.7 --speaker-temperature 0.6 --out "$out/fold$k/ser.pt"
-  # the 2.2.0 manifest (2.3's speaker-independent path is 2.2's; its speaker CNN is not part of these models)
-  git show 60d5543:models/ser-default/manifest.json > "$out/fold$k/manifest.json"
+      --cnn $cnn_dir/p1_fold$k/model_avg.pt --temperature 0.65 --speaker-temperature 0.6 --out "$out/fold$k/ser.pt"
+  # the shipped manifest (labels, windowing); these models have no speaker CNN, so only forward is evaluated
+  cp models/ser-default/manifest.json "$out/fold$k/manifest.json"
 done
 bash training/fusion/score.sh --ser-folds "$out" --only ser-a
