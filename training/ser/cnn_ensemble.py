@@ -12,7 +12,7 @@ and prints, with nothing chosen on a test fold:
      utterances as reference, as mc_stats.py scores it);
   3. each path's calibration temperature: NLL-optimal on the P1 out-of-fold probabilities (as 2.0 and 2.1 chose theirs).
 
-  /usr/bin/python3 training/ser/cnn_ensemble.py [--tag ravcnn] [--seed-tags ravcnn_s2,ravcnn_s3]
+  /usr/bin/python3 training/ser/cnn_ensemble.py [--tag ravcnn] [--seed-tags ravcnn_s2,ravcnn_s3] [--all-tag allcnn]
 """
 import argparse
 import json
@@ -30,6 +30,7 @@ from mc_cnn import CACHE, STATS, ua  # noqa: E402
 
 FOLDS = ["p1_fold%d" % k for k in range(5)]
 SPK23 = "**2.3 speaker path: (rav+b0)/2 + speaker-normalised CNN, 1:1**"
+FWD_ALL = "**forward: (rav+a0)/2 + (CNN + all-corpora CNN)/2, 1:1**"
 
 
 def calibrate(p, t):
@@ -62,6 +63,8 @@ def main():
                     "corpora) for the speaker path")
     ap.add_argument("--seed-tags", default=None, help="other mc_cnn.py runs of --tag's recipe with other --seed "
                     "(comma-separated tags): each seed's CNN alone and in the 2.2 forward, and their mean")
+    ap.add_argument("--all-tag", default=None, help="a mc_cnn.py run on all five corpora (P1 folds + P2 held-out "
+                    "corpora): that CNN alone, and averaged with --tag's CNN as the forward's CNN part")
     args = ap.parse_args()
     items = corpora.rows(corpora.default_data())
     y = np.array([it["label"] for it in items])
@@ -85,6 +88,10 @@ def main():
     if spk is not None:
         rows["speaker-normalised CNN alone (all corpora)"] = lambda p: spk[p]
         rows[SPK23] = lambda p: ((st["rav"][p] + st["b0"][p]) / 2 + spk[p]) / 2
+    if args.all_tag:
+        allc = cnn_probs(os.path.join(CACHE, args.all_tag), n, P2_HELD_OUT, "the all-corpora CNN")
+        rows["all-corpora CNN alone"] = lambda p: allc[p]
+        rows[FWD_ALL] = lambda p: ((st["rav"][p] + st["a0"][p]) / 2 + (cnn[p] + allc[p]) / 2) / 2
     if args.seed_tags:
         seeds = {args.tag: cnn}
         for t in args.seed_tags.split(","):
@@ -126,6 +133,8 @@ def main():
           % (temps["**2.2 forward: (rav+a0)/2 + CNN, 1:1**"], temps["**2.2 speaker path: (rav+b0)/2 + CNN, 1:1**"]))
     if spk is not None:
         print("2.3 speaker path (speaker-normalised CNN): %.2f" % temps[SPK23])
+    if args.all_tag:
+        print("forward with the all-corpora CNN: %.2f" % temps[FWD_ALL])
 
 
 if __name__ == "__main__":

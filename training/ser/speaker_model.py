@@ -40,11 +40,16 @@ real audio) instead of building it from its parts:
 
 (PYTHONHASHSEED=0: the order of the constants TorchScript writes into the file's code follows Python's string hashing;
 with a fixed seed two runs write the same bytes.)
+
+SER 2.4 (`--rescript FILE --replace-cnn WEIGHTS --temperature T`): the same re-scripting with forward's CNN replaced
+(every other tensor and method checked against the file); `--manifest --si-scores DIR` writes the 2.4.0 manifest with
+the Java-path metrics. `--cnn` and `--replace-cnn` take several weights files: their probabilities averaged, the
+log-mel computed once (CnnMean; used for the all-corpora CNN tried in training/README.md).
 """
 import argparse
 import os
 import sys
-from typing import Tuple
+from typing import List, Tuple
 
 import torch
 import torch.nn as nn
@@ -232,6 +237,44 @@ class StatsCnnSpkEnsemble(StatsCnnEnsemble):
         return SpeakerStatsEnsemble._calibrate((ps + pc) / 2.0, self.speaker_temperature)
 
 
+class CnnMean(nn.Module):
+    """Several mc_cnn.CnnNet of the same front end as one CNN: their log-mel computed once (the first net's `LogMel`;
+    every net's front end is checked equal), then each net's softmax, averaged. forward(wav, lengths) -> probs[B, 7]
+    like a CnnNet, so it takes a CnnNet's place in the ensembles above."""
+
+    def __init__(self, nets):
+        super().__init__()
+        first = nets[0].features.state_dict()
+        for net in nets[1:]:
+            other = net.features.state_dict()
+            assert list(other) == list(first) and all(torch.equal(other[k], first[k]) for k in first), \
+                "the CNNs' log-mel front ends differ"
+        self.nets = nn.ModuleList(nets)
+
+    def forward(self, wav: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        x, n = self.nets[0].features(wav, lengths)
+        ps: List[torch.Tensor] = []
+        for net in self.nets:
+            ps.append(torch.softmax(net.logits_of(x, n), dim=1))
+        return torch.stack(ps).mean(0)
+
+
+def load_cnns(weights):
+    """One CnnNet (one weights file) or their CnnMean (several), checked against the nets run one by one."""
+    nets = [load_cnn(w) for w in weights]
+    if len(nets) == 1:
+        return nets[0]
+    mean = CnnMean(nets).eval()
+    torch.manual_seed(2)
+    x = torch.randn(2, 40000) * 0.1
+    lengths = torch.tensor([40000, 17000])
+    with torch.no_grad():
+        d = float((mean(x, lengths) - sum(net(x, lengths) for net in nets) / len(nets)).abs().max())
+    print("max |CnnMean - the nets' probabilities averaged| = %.2e" % d)
+    assert d < 1e-6
+    return mean
+
+
 def load_cnn(weights):
     """mc_cnn.CnnNet with trained weights, its convolutions as QuietConv2d (checked against nn.Conv2d)."""
     from mc_cnn import CnnNet  # training-only import (corpora, metrics); the scripted model does not need it
@@ -297,6 +340,9 @@ def rebuild_scripted(path):
                                         for _ in heads]))
 
     def cnn(pre):
+        if any(k.startswith(pre + "nets.") for k in sd):  # a CnnMean: its nets, each a CnnNet
+            nets = sorted({int(k[len(pre) + 5:].split(".")[0]) for k in sd if k.startswith(pre + "nets.")})
+            return CnnMean([cnn("%snets.%d." % (pre, i)) for i in nets])
         blocks = sorted({int(k[len(pre) + 7:].split(".")[0]) for k in sd if k.startswith(pre + "blocks.")})
         channels = tuple(int(sd["%sblocks.%d.conv.conv.weight" % (pre, i)].shape[0]) for i in blocks)
         pools = tuple(int(getattr(smods["%sblocks.%d" % (pre, i)], "pool_t")) for i in blocks)
@@ -418,7 +464,7 @@ def rescript(path, out, audio_paths, cnn_weights=None, temperature=None):
     forward_want = None
     if cnn_weights:
         assert temperature is not None, "a replaced CNN needs its path's temperature"
-        ens.cnn = load_cnn(cnn_weights)  # eager: scripting below copies it, so it stays the independent reference
+        ens.cnn = load_cnns(cnn_weights)  # eager: scripting below copies it, so it stays the independent reference
         ens.temperature = temperature
 
         def forward_want(x, length):
@@ -426,7 +472,10 @@ def rescript(path, out, audio_paths, cnn_weights=None, temperature=None):
             return SpeakerStatsEnsemble._calibrate(p, temperature)
         print("forward's CNN replaced by %s, temperature %s -> %s" % (cnn_weights, sm.temperature, temperature))
     new = torch.jit.script(ens)
-    old_codes, new_codes = method_codes(sm), method_codes(new)
+    # a replaced CNN may have another structure (one CnnNet <-> a CnnMean): its methods are checked by outputs only
+    replaced = (lambda k: k[0] == "cnn" or k[0].startswith("cnn.")) if cnn_weights else (lambda k: False)
+    old_codes = {k: v for k, v in method_codes(sm).items() if not replaced(k)}
+    new_codes = {k: v for k, v in method_codes(new).items() if not replaced(k)}
     missing = sorted(set(old_codes) - set(new_codes))
     renamed = sorted(k for k in old_codes if k in new_codes and old_codes[k] != new_codes[k])
     changed = [k for k in renamed if alpha_normal(old_codes[k]) != alpha_normal(new_codes[k])]
@@ -445,10 +494,10 @@ def rescript(path, out, audio_paths, cnn_weights=None, temperature=None):
     new.save(tmp)
     new = torch.jit.load(tmp).eval()
     sd_old, sd_new = sm.state_dict(), new.state_dict()
-    want = dict(sd_old)
+    want = {k: v for k, v in sd_old.items() if not (cnn_weights and k.startswith("cnn."))}
     if cnn_weights:
         want.update({"cnn." + k: v for k, v in ens.cnn.state_dict().items()})
-    assert list(want) == list(sd_new) and all(torch.equal(want[k], sd_new[k]) for k in want)
+    assert sorted(want) == sorted(sd_new) and all(torch.equal(want[k], sd_new[k]) for k in want)
     waves = check_audio(audio_paths)
     print("parity on %d files (%.1f s of audio)" % (len(waves), sum(len(w) for w in waves) / 16000))
     for pad in (64000, None):
@@ -536,7 +585,7 @@ def manifest_240(path, cnn_weights, temperature, si_scores):
         "temperature by training/ser/cnn_ensemble.py --tag ravkd_s4 (model_avg, T %.2f); then PYTHONHASHSEED=0 "
         "/usr/bin/python3 training/ser/speaker_model.py --rescript models/ser-default/ser.pt --replace-cnn %s "
         "--temperature %.2f --out models/ser-default/ser.pt --manifest models/ser-default/manifest.json --si-scores %s"
-        % (temperature, cnn_weights, temperature, si_scores)))
+        % (temperature, " ".join(cnn_weights), temperature, si_scores)))
     m["training"]["settings"]["forward_cnn"] = {
         "train_corpora": "ravdess", "epochs": 40, "batch": 32, "lr": 0.003, "wd": 0.01, "crop_seconds": 2.0,
         "noise": 0.3, "weights": "model_avg (last 5 epochs)", "seed": 20240604,
@@ -577,9 +626,9 @@ def main():
     ap.add_argument("--manifest", default=None,
                     help="with --rescript: update this manifest.json from 2.3.0 to 2.3.1 (version, interface, changes); "
                          "with --replace-cnn from 2.3.1 to 2.4.0 (needs --si-scores)")
-    ap.add_argument("--replace-cnn", default=None, metavar="WEIGHTS",
-                    help="with --rescript (SER 2.4): forward's CNN replaced by these mc_cnn.py CnnNet weights, "
-                         "forward's temperature set to --temperature; everything else kept and checked")
+    ap.add_argument("--replace-cnn", nargs="+", default=None, metavar="WEIGHTS",
+                    help="with --rescript (SER 2.4): forward's CNN replaced by these mc_cnn.py CnnNet weights (several: "
+                         "their CnnMean), forward's temperature set to --temperature; everything else kept and checked")
     ap.add_argument("--si-scores", default=None, metavar="DIR",
                     help="with --replace-cnn --manifest: the Java-path score CSVs (rav{0..4}_si.csv, "
                          "{emovo,nemo,turevdb}_si.csv) of the fold models, for the speaker-independent metrics")
@@ -588,9 +637,9 @@ def main():
                          "the input (reference/*.wav) and every 60th RAVDESS clip of ../shared/data/speech")
     ap.add_argument("--temperature", type=float, default=None, help="speaker-independent path (2.0: 1.1; default 1)")
     ap.add_argument("--speaker-temperature", type=float, default=1.0, help="speaker-aware path")
-    ap.add_argument("--cnn", default=None,
+    ap.add_argument("--cnn", nargs="+", default=None,
                     help="SER 2.2: mc_cnn.py CnnNet weights (model_avg.pt / model_last.pt) averaged 1:1 with the "
-                         "statistics ensemble in both paths (StatsCnnEnsemble)")
+                         "statistics ensemble in both paths (StatsCnnEnsemble); several: their CnnMean")
     ap.add_argument("--spk-cnn", default=None,
                     help="SER 2.3 (with --cnn): mc_cnn.py --spk-norm CnnNet weights for the speaker path "
                          "(StatsCnnSpkEnsemble)")
@@ -640,7 +689,7 @@ def main():
         ens.speaker_mask[i] = 0.0
     if args.cnn:
         stats_part = ens
-        cnn = load_cnn(args.cnn)
+        cnn = load_cnns(args.cnn)
         ens = StatsCnnEnsemble(stats_part, cnn).eval()
         with torch.no_grad():
             d3 = float(((stats_part(x, lengths) + cnn(x, lengths)) / 2 - ens(x, lengths)).abs().max())
