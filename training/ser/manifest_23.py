@@ -65,6 +65,8 @@ def main():
     m = json.load(open(path))
     prev = {k: m["metrics"][k] for k in ("speaker_independent", "speaker")}
     old_version = m["version"]
+    # it rewrites 2.2.0's manifest into 2.3.0's; on a later one it would drop that version's recipe steps and metrics
+    assert old_version in ("2.2.0", "2.3.0"), "manifest_23.py writes 2.3.0 from 2.2.0; this manifest is " + old_version
     m["version"] = "2.3.0"
     weights = "the average of its last 5 epochs" if args.spk_kind == "model_avg" else "its last epoch"
     m["architecture"] = (
