@@ -26,23 +26,23 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 py="nice -n 10 /usr/bin/python3"
-cnn="training/ser/mc_cnn.py --tag ravcnn --train-corpora ravdess --crop 2 --epochs 40 --noise 0.3 --avg 5"
+cnn="training/ser/mc_cnn.py --train-corpora ravdess --crop 2 --epochs 40 --noise 0.3 --avg 5"   # the 2.2 recipe
 $py training/ser/mc_cnn.py --features clean                                   # log-mel cache (/tmp/sercnn)
 (
   $py training/ser/mc_stats.py --candidate rav --copies 1 --stride 3 --tag ravf --protocols p1 --export-folds
   $py training/ser/mc_stats.py --candidate a --copies 0 --batch 256 --lr 2e-3 --tag a0 --protocols p1 --export-folds
   $py training/ser/mc_stats.py --candidate b --copies 0 --batch 256 --lr 2e-3 --tag b0 --protocols p1 --export-folds
-  $py $cnn --folds p1_fold3,p1_fold4 --seed 20240604
+  $py $cnn --tag ravcnn --folds p1_fold3,p1_fold4 --seed 20240604
 ) &
 stats=$!
-$py $cnn --folds p1_fold0,p1_fold1,p1_fold2 --seed 20240601
+$py $cnn --tag ravcnn --folds p1_fold0,p1_fold1,p1_fold2 --seed 20240601
 wait $stats
 p1=p1_fold0,p1_fold1,p1_fold2,p1_fold3,p1_fold4
-$py ${cnn/--tag ravcnn/--tag ravcnn_s2} --folds $p1 --seed 20240602 &                  # the other two teachers
+$py $cnn --tag ravcnn_s2 --folds $p1 --seed 20240602 &                                 # the other two teachers
 teacher2=$!
-$py ${cnn/--tag ravcnn/--tag ravcnn_s3} --folds $p1 --seed 20240603
+$py $cnn --tag ravcnn_s3 --folds $p1 --seed 20240603
 wait $teacher2
-$py ${cnn/--tag ravcnn/--tag ravkd_s4} --folds $p1 --seed 20240604 --teacher ravcnn,ravcnn_s2,ravcnn_s3   # student
+$py $cnn --tag ravkd_s4 --folds $p1 --seed 20240604 --teacher ravcnn,ravcnn_s2,ravcnn_s3   # the distilled student
 stats_dir=/tmp/serv2/models; cnn_dir=/tmp/sercnn/ravkd_s4; scores=/tmp/emostream-fusion/scores
 mkdir -p "$scores"
 for k in 0 1 2 3 4; do

@@ -29,6 +29,8 @@ import corpora  # noqa: E402
 from mc_cnn import CACHE, STATS, ua  # noqa: E402
 
 FOLDS = ["p1_fold%d" % k for k in range(5)]
+FWD22 = "**2.2 forward: (rav+a0)/2 + CNN, 1:1**"
+SPK22 = "**2.2 speaker path: (rav+b0)/2 + CNN, 1:1**"
 SPK23 = "**2.3 speaker path: (rav+b0)/2 + speaker-normalised CNN, 1:1**"
 FWD_ALL = "**forward: (rav+a0)/2 + (CNN + all-corpora CNN)/2, 1:1**"
 
@@ -78,31 +80,39 @@ def main():
         spk = cnn_probs(os.path.join(CACHE, args.spk_tag), n, P2_HELD_OUT, "the speaker-normalised CNN")
     st = {t: {p: np.load(os.path.join(STATS, "probs_%s_%s.npy" % (t, p))) for p in ("p1", "p2")}
           for t in ("rav", "a0", "b0")}
+    def forward(p, c):
+        """The speaker-independent path (2.2 on): the statistics rav + a0 averaged, then 1:1 with CNN probabilities c."""
+        return ((st["rav"][p] + st["a0"][p]) / 2 + c) / 2
+
+    def speaker(p, c):
+        """The speaker path: rav + b0 (speaker-normalised statistics) averaged, then 1:1 with CNN probabilities c."""
+        return ((st["rav"][p] + st["b0"][p]) / 2 + c) / 2
+
     rows = {
         "statistics rav+a0 (2.0 / 2.1 forward)": lambda p: (st["rav"][p] + st["a0"][p]) / 2,
         "CNN alone (RAVDESS only)": lambda p: cnn[p],
-        "**2.2 forward: (rav+a0)/2 + CNN, 1:1**": lambda p: ((st["rav"][p] + st["a0"][p]) / 2 + cnn[p]) / 2,
+        FWD22: lambda p: forward(p, cnn[p]),
         "statistics rav+b0 (2.1 speaker path)": lambda p: (st["rav"][p] + st["b0"][p]) / 2,
-        "**2.2 speaker path: (rav+b0)/2 + CNN, 1:1**": lambda p: ((st["rav"][p] + st["b0"][p]) / 2 + cnn[p]) / 2,
+        SPK22: lambda p: speaker(p, cnn[p]),
     }
     if spk is not None:
         rows["speaker-normalised CNN alone (all corpora)"] = lambda p: spk[p]
-        rows[SPK23] = lambda p: ((st["rav"][p] + st["b0"][p]) / 2 + spk[p]) / 2
+        rows[SPK23] = lambda p: speaker(p, spk[p])
     if args.all_tag:
         allc = cnn_probs(os.path.join(CACHE, args.all_tag), n, P2_HELD_OUT, "the all-corpora CNN")
         rows["all-corpora CNN alone"] = lambda p: allc[p]
-        rows[FWD_ALL] = lambda p: ((st["rav"][p] + st["a0"][p]) / 2 + (cnn[p] + allc[p]) / 2) / 2
+        rows[FWD_ALL] = lambda p: forward(p, (cnn[p] + allc[p]) / 2)
     if args.seed_tags:
         seeds = {args.tag: cnn}
         for t in args.seed_tags.split(","):
             seeds[t] = cnn_probs(os.path.join(CACHE, t), n, ["p2_ravall"], "the RAVDESS-only CNN " + t)
         for t, c in list(seeds.items())[1:]:
             rows["CNN %s alone" % t] = lambda p, c=c: c[p]
-            rows["2.2 forward with CNN %s" % t] = lambda p, c=c: ((st["rav"][p] + st["a0"][p]) / 2 + c[p]) / 2
+            rows["2.2 forward with CNN %s" % t] = lambda p, c=c: forward(p, c[p])
         mean = {p: np.mean([c[p] for c in seeds.values()], 0) for p in ("p1", "p2")}
         rows["CNN: mean of the %d seeds' probabilities" % len(seeds)] = lambda p: mean[p]
         rows["2.2 forward with the %d seeds' mean" % len(seeds)] = \
-            lambda p: ((st["rav"][p] + st["a0"][p]) / 2 + mean[p]) / 2
+            lambda p: forward(p, mean[p])
     folds = {"p1": corpora.p1_folds(items), "p2": [f for f in corpora.p2_folds(items) if f[0] != "p2_ravdess"]}
     temps = {}
     print("\n| training side, 4c / 7c UA | P1 mean of 5 folds | P1 folds 0-4 (4c/7c) | P2 emovo | P2 nemo | P2 turevdb "
@@ -130,7 +140,7 @@ def main():
         cells.append("%.3f / %.3f (T %.2f)" % (e1, e2, t))
         print("| %s | %s |" % (name, " | ".join(cells)))
     print("\ncalibration temperatures (NLL-optimal, P1 out-of-fold probabilities): forward %.2f, speaker path %.2f"
-          % (temps["**2.2 forward: (rav+a0)/2 + CNN, 1:1**"], temps["**2.2 speaker path: (rav+b0)/2 + CNN, 1:1**"]))
+          % (temps[FWD22], temps[SPK22]))
     if spk is not None:
         print("2.3 speaker path (speaker-normalised CNN): %.2f" % temps[SPK23])
     if args.all_tag:
