@@ -13,6 +13,7 @@ and prints, with nothing chosen on a test fold:
   3. each path's calibration temperature: NLL-optimal on the P1 out-of-fold probabilities (as 2.0 and 2.1 chose theirs).
 
   /usr/bin/python3 training/ser/cnn_ensemble.py [--tag ravcnn] [--seed-tags ravcnn_s2,ravcnn_s3] [--all-tag allcnn]
+                                                [--spk-tag allspk]
 """
 import argparse
 import json
@@ -33,6 +34,7 @@ FWD22 = "**2.2 forward: (rav+a0)/2 + CNN, 1:1**"
 SPK22 = "**2.2 speaker path: (rav+b0)/2 + CNN, 1:1**"
 SPK23 = "**2.3 speaker path: (rav+b0)/2 + speaker-normalised CNN, 1:1**"
 FWD_ALL = "**forward: (rav+a0)/2 + (CNN + all-corpora CNN)/2, 1:1**"
+SPK_MIX = "**speaker path: (rav+b0)/2 + (speaker-normalised CNN + CNN)/2, 1:1**"
 
 
 def calibrate(p, t):
@@ -98,6 +100,7 @@ def main():
     if spk is not None:
         rows["speaker-normalised CNN alone (all corpora)"] = lambda p: spk[p]
         rows[SPK23] = lambda p: speaker(p, spk[p])
+        rows[SPK_MIX] = lambda p: speaker(p, (spk[p] + cnn[p]) / 2)
     if args.all_tag:
         allc = cnn_probs(os.path.join(CACHE, args.all_tag), n, P2_HELD_OUT, "the all-corpora CNN")
         rows["all-corpora CNN alone"] = lambda p: allc[p]
@@ -143,6 +146,7 @@ def main():
           % (temps[FWD22], temps[SPK22]))
     if spk is not None:
         print("2.3 speaker path (speaker-normalised CNN): %.2f" % temps[SPK23])
+        print("speaker path with both CNNs: %.2f" % temps[SPK_MIX])
     if args.all_tag:
         print("forward with the all-corpora CNN: %.2f" % temps[FWD_ALL])
 

@@ -632,6 +632,9 @@ def main():
                     "their test actors; fold p2_ravall trains on all RAVDESS actors and tests every other corpus)")
     ap.add_argument("--max-train", type=int, default=0, help="subsample training rows (timing)")
     ap.add_argument("--seed", type=int, default=20240601)
+    ap.add_argument("--only", default="", help="train only these folds of --folds, each with the seed and validation "
+                    "speakers it gets in the full run (its position in --folds): one run split over processes, e.g. "
+                    "--only p1_fold0,p1_fold1 | --only p1_fold2 | ..., is the full run's twin")
     ap.add_argument("--teacher", default=None, help="distil from these finished runs (tags) of the same folds")
     ap.add_argument("--teacher-kind", default="last", choices=["last", "avg"])
     ap.add_argument("--kd-weight", type=float, default=0.5)
@@ -669,7 +672,7 @@ def main():
         folds = {k: (tr & keep, te) for k, (tr, te) in folds.items()}
     for fi, name in enumerate(args.folds.split(",")):
         out = os.path.join(CACHE, args.tag, name)
-        if os.path.exists(os.path.join(out, "done.json")):
+        if os.path.exists(os.path.join(out, "done.json")) or (args.only and name not in args.only.split(",")):
             continue
         tr, te = folds[name]
         tr = tr & (y >= 0)

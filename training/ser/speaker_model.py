@@ -237,6 +237,43 @@ class StatsCnnSpkEnsemble(StatsCnnEnsemble):
         return SpeakerStatsEnsemble._calibrate((ps + pc) / 2.0, self.speaker_temperature)
 
 
+class StatsCnnSpkMixEnsemble(StatsCnnSpkEnsemble):
+    """A 2.5 candidate: 2.4 (StatsCnnSpkEnsemble) with forward's CNN beside the speaker CNN in the speaker path, their
+    probabilities mixed by `speaker_cnn_mix` w:
+
+      forward_speaker(...) = T_speaker(((rav + b0(z)) / 2 + ((1 - w) spk_cnn + w cnn)) / 2)
+
+    forward and features are StatsCnnSpkEnsemble's; forward_speaker_features takes the statistics from `features` as
+    there. Its own class so that 2.3 / 2.4 files re-script to the same code."""
+
+    def __init__(self, stats: SpeakerStatsEnsemble, cnn: nn.Module, spk: SpeakerCnn, temperature: float = 1.0,
+                 speaker_temperature: float = 1.0, speaker_cnn_mix: float = 0.5):
+        super().__init__(stats, cnn, spk, temperature, speaker_temperature)
+        self.speaker_cnn_mix = float(speaker_cnn_mix)
+
+    def _speaker_cnn(self, wav: torch.Tensor, lengths: torch.Tensor, ref_mean: torch.Tensor) -> torch.Tensor:
+        f = self.stats_dim
+        m = self.n_mels
+        pc = self.spk.forward_ref(wav, lengths, ref_mean[f:f + m], ref_mean[f + m:f + 2 * m])
+        return (1.0 - self.speaker_cnn_mix) * pc + self.speaker_cnn_mix * self.cnn(wav, lengths)
+
+    @torch.jit.export
+    def forward_speaker(self, wav: torch.Tensor, lengths: torch.Tensor, ref_mean: torch.Tensor,
+                        ref_std: torch.Tensor) -> torch.Tensor:
+        ps = self.part.forward_speaker(wav, lengths, ref_mean[:self.stats_dim], ref_std[:self.stats_dim])
+        return SpeakerStatsEnsemble._calibrate((ps + self._speaker_cnn(wav, lengths, ref_mean)) / 2.0,
+                                               self.speaker_temperature)
+
+    @torch.jit.export
+    def forward_speaker_features(self, wav: torch.Tensor, lengths: torch.Tensor, features: torch.Tensor,
+                                 ref_mean: torch.Tensor, ref_std: torch.Tensor) -> torch.Tensor:
+        f = self.stats_dim
+        assert features.shape[1] == f + 2 * self.n_mels, "features must hold the statistics and the band moments"
+        ps = self.part.forward_speaker_stats(features[:, :f], ref_mean[:f], ref_std[:f])
+        return SpeakerStatsEnsemble._calibrate((ps + self._speaker_cnn(wav, lengths, ref_mean)) / 2.0,
+                                               self.speaker_temperature)
+
+
 class CnnMean(nn.Module):
     """Several mc_cnn.CnnNet of the same front end as one CNN: their log-mel computed once (the first net's `LogMel`;
     every net's front end is checked equal), then each net's softmax, averaged. forward(wav, lengths) -> probs[B, 7]
@@ -315,15 +352,19 @@ def check_speaker_cnn(ens, stats_part, x, lengths):
         pc = torch.softmax(ens.spk.cnn.logits_of(normalise_ref(xb, nn_, torch.from_numpy(ref[0])[None].expand(len(mels), -1),
                                                                torch.from_numpy(ref[1])[None].expand(len(mels), -1)), nn_), 1)
         fdim = ens.stats_dim
+        w = getattr(ens, "speaker_cnn_mix", 0.0)
+        if w > 0:
+            pc = (1 - w) * pc + w * ens.cnn(x, lengths)
         want = (stats_part.forward_speaker(x, lengths, m[:fdim], sd[:fdim]) + pc) / 2
         d6 = float((want - ens.forward_speaker(x, lengths, m, sd)).abs().max())
     return d5, d6
 
 
 def rebuild_scripted(path):
-    """The eager StatsCnnSpkEnsemble (SER 2.3) of a scripted file: modules built from the shapes of its state_dict and
-    its attributes, its weights loaded strictly, its plain attributes (temperatures, sizes, flags) copied. Returns
-    (scripted, eager, copied attributes that differed from the constructors' defaults)."""
+    """The eager StatsCnnSpkEnsemble (SER 2.3; StatsCnnSpkMixEnsemble when the file has speaker_cnn_mix) of a scripted
+    file: modules built from the shapes of its state_dict and its attributes, its weights loaded strictly, its plain
+    attributes (temperatures, sizes, flags) copied. Returns (scripted, eager, copied attributes that differed from the
+    constructors' defaults)."""
     from mc_cnn import CnnNet  # training-only import, as in load_cnn
     from stats_model import MlpHead
     sm = torch.jit.load(path).eval()
@@ -353,7 +394,10 @@ def rebuild_scripted(path):
         return net
 
     stats = SpeakerStatsEnsemble(group("rav"), group("a0"), group("b0"))  # its StatsFeatures: 64 mel (strict load)
-    ens = StatsCnnSpkEnsemble(stats, cnn("cnn."), SpeakerCnn(cnn("spk.cnn.")))
+    if hasattr(sm, "speaker_cnn_mix"):  # StatsCnnSpkMixEnsemble (its weight is copied below)
+        ens = StatsCnnSpkMixEnsemble(stats, cnn("cnn."), SpeakerCnn(cnn("spk.cnn.")))
+    else:
+        ens = StatsCnnSpkEnsemble(stats, cnn("cnn."), SpeakerCnn(cnn("spk.cnn.")))
     ens.load_state_dict(sd, strict=True)
     ens.eval()
     copied = []
@@ -643,6 +687,9 @@ def main():
     ap.add_argument("--spk-cnn", default=None,
                     help="SER 2.3 (with --cnn): mc_cnn.py --spk-norm CnnNet weights for the speaker path "
                          "(StatsCnnSpkEnsemble)")
+    ap.add_argument("--speaker-cnn-mix", type=float, default=0.0,
+                    help="with --spk-cnn: weight w of forward's CNN in the speaker path's CNN half, (1 - w) speaker "
+                         "CNN + w CNN (StatsCnnSpkMixEnsemble; 0 = 2.3 / 2.4)")
     ap.add_argument("--constant", default="384",
                     help="statistics zeroed after speaker normalisation: 384 = mean frame energy of the per-utterance "
                          "normalised log-mel, always 0 up to float noise (std 2.5e-8 over the 5,699 training windows, "
@@ -660,6 +707,8 @@ def main():
         assert audio, "no audio to check on (--check-audio)"
         if args.temperature is not None and not args.replace_cnn:
             ap.error("--rescript keeps the file's temperatures unless --replace-cnn sets forward's")
+        if args.speaker_cnn_mix:
+            ap.error("--speaker-cnn-mix builds from parts (with --cnn and --spk-cnn), not with --rescript")
         rescript(args.rescript, args.out, audio, args.replace_cnn, args.temperature)
         if args.manifest and args.replace_cnn:
             assert args.si_scores, "--manifest with --replace-cnn needs --si-scores"
@@ -698,7 +747,11 @@ def main():
         print("max |forward - mean(stats, cnn)| = %.2e, |forward_speaker - mean(stats speaker, cnn)| = %.2e" % (d3, d4))
         assert d3 < 1e-5 and d4 < 1e-5
         if args.spk_cnn:
-            ens = StatsCnnSpkEnsemble(stats_part, cnn, SpeakerCnn(load_cnn(args.spk_cnn))).eval()
+            if args.speaker_cnn_mix > 0:
+                ens = StatsCnnSpkMixEnsemble(stats_part, cnn, SpeakerCnn(load_cnn(args.spk_cnn)),
+                                             speaker_cnn_mix=args.speaker_cnn_mix).eval()
+            else:
+                ens = StatsCnnSpkEnsemble(stats_part, cnn, SpeakerCnn(load_cnn(args.spk_cnn))).eval()
             d5, d6 = check_speaker_cnn(ens, stats_part, x, lengths)
             print("2.3: max |forward - 2.2 forward| = %.2e, |forward_speaker - mean(stats speaker, speaker CNN on the "
                   "cached-feature path)| = %.2e" % (d5, d6))
