@@ -643,6 +643,9 @@ def main():
                     help="script a fold's CnnNet weights into OUT_DIR/ser.pt")
     ap.add_argument("--with-stats", default=None, help="with --export: average with this scripted statistics model")
     args = ap.parse_args()
+    unknown = set(args.only.split(",")) - set(args.folds.split(",")) if args.only else set()
+    if unknown:
+        ap.error("--only names folds that are not in --folds: %s" % ", ".join(sorted(unknown)))
     torch.set_num_threads(1)
     os.makedirs(CACHE, exist_ok=True)
     if args.export:

@@ -244,10 +244,11 @@ class StatsCnnSpkMixEnsemble(StatsCnnSpkEnsemble):
       forward_speaker(...) = T_speaker(((rav + b0(z)) / 2 + ((1 - w) spk_cnn + w cnn)) / 2)
 
     forward and features are StatsCnnSpkEnsemble's; forward_speaker_features takes the statistics from `features` as
-    there. Its own class so that 2.3 / 2.4 files re-script to the same code."""
+    there. Its own class so that 2.3 / 2.4 files re-script to the same code (a tried candidate: --rescript does not
+    read it back)."""
 
-    def __init__(self, stats: SpeakerStatsEnsemble, cnn: nn.Module, spk: SpeakerCnn, temperature: float = 1.0,
-                 speaker_temperature: float = 1.0, speaker_cnn_mix: float = 0.5):
+    def __init__(self, stats: SpeakerStatsEnsemble, cnn: nn.Module, spk: SpeakerCnn, speaker_cnn_mix: float,
+                 temperature: float = 1.0, speaker_temperature: float = 1.0):
         super().__init__(stats, cnn, spk, temperature, speaker_temperature)
         self.speaker_cnn_mix = float(speaker_cnn_mix)
 
@@ -361,10 +362,9 @@ def check_speaker_cnn(ens, stats_part, x, lengths):
 
 
 def rebuild_scripted(path):
-    """The eager StatsCnnSpkEnsemble (SER 2.3; StatsCnnSpkMixEnsemble when the file has speaker_cnn_mix) of a scripted
-    file: modules built from the shapes of its state_dict and its attributes, its weights loaded strictly, its plain
-    attributes (temperatures, sizes, flags) copied. Returns (scripted, eager, copied attributes that differed from the
-    constructors' defaults)."""
+    """The eager StatsCnnSpkEnsemble (SER 2.3) of a scripted file: modules built from the shapes of its state_dict and
+    its attributes, its weights loaded strictly, its plain attributes (temperatures, sizes, flags) copied. Returns
+    (scripted, eager, copied attributes that differed from the constructors' defaults)."""
     from mc_cnn import CnnNet  # training-only import, as in load_cnn
     from stats_model import MlpHead
     sm = torch.jit.load(path).eval()
@@ -394,10 +394,7 @@ def rebuild_scripted(path):
         return net
 
     stats = SpeakerStatsEnsemble(group("rav"), group("a0"), group("b0"))  # its StatsFeatures: 64 mel (strict load)
-    if hasattr(sm, "speaker_cnn_mix"):  # StatsCnnSpkMixEnsemble (its weight is copied below)
-        ens = StatsCnnSpkMixEnsemble(stats, cnn("cnn."), SpeakerCnn(cnn("spk.cnn.")))
-    else:
-        ens = StatsCnnSpkEnsemble(stats, cnn("cnn."), SpeakerCnn(cnn("spk.cnn.")))
+    ens = StatsCnnSpkEnsemble(stats, cnn("cnn."), SpeakerCnn(cnn("spk.cnn.")))
     ens.load_state_dict(sd, strict=True)
     ens.eval()
     copied = []
@@ -718,6 +715,8 @@ def main():
         return
     if not (args.rav and args.a0 and args.b0):
         ap.error("rav, a0 and b0 are required unless --rescript")
+    if args.speaker_cnn_mix and not (args.cnn and args.spk_cnn):
+        ap.error("--speaker-cnn-mix mixes --cnn into --spk-cnn's half of the speaker path: it needs both")
     ens = build(args.rav, args.a0, args.b0, 1.0, 1.0)
     torch.manual_seed(0)
     x = torch.randn(3, 48000) * 0.1
@@ -749,7 +748,7 @@ def main():
         if args.spk_cnn:
             if args.speaker_cnn_mix > 0:
                 ens = StatsCnnSpkMixEnsemble(stats_part, cnn, SpeakerCnn(load_cnn(args.spk_cnn)),
-                                             speaker_cnn_mix=args.speaker_cnn_mix).eval()
+                                             args.speaker_cnn_mix).eval()
             else:
                 ens = StatsCnnSpkEnsemble(stats_part, cnn, SpeakerCnn(load_cnn(args.spk_cnn))).eval()
             d5, d6 = check_speaker_cnn(ens, stats_part, x, lengths)
