@@ -13,7 +13,7 @@ and prints, with nothing chosen on a test fold:
   3. each path's calibration temperature: NLL-optimal on the P1 out-of-fold probabilities (as 2.0 and 2.1 chose theirs).
 
   /usr/bin/python3 training/ser/cnn_ensemble.py [--tag ravcnn] [--seed-tags ravcnn_s2,ravcnn_s3] [--all-tag allcnn]
-                                                [--spk-tag allspk]
+                                                [--spk-tag allspk] [--forward-tag kdall]
 """
 import argparse
 import json
@@ -34,6 +34,7 @@ FWD22 = "**2.2 forward: (rav+a0)/2 + CNN, 1:1**"
 SPK22 = "**2.2 speaker path: (rav+b0)/2 + CNN, 1:1**"
 SPK23 = "**2.3 speaker path: (rav+b0)/2 + speaker-normalised CNN, 1:1**"
 FWD_ALL = "**forward: (rav+a0)/2 + (CNN + all-corpora CNN)/2, 1:1**"
+FWD_ONE = "**forward: (rav+a0)/2 + the --forward-tag CNN, 1:1**"
 SPK_MIX = "**speaker path: (rav+b0)/2 + (speaker-normalised CNN + CNN)/2, 1:1**"
 
 
@@ -69,6 +70,8 @@ def main():
                     "(comma-separated tags): each seed's CNN alone and in the 2.2 forward, and their mean")
     ap.add_argument("--all-tag", default=None, help="a mc_cnn.py run on all five corpora (P1 folds + P2 held-out "
                     "corpora): that CNN alone, and averaged with --tag's CNN as the forward's CNN part")
+    ap.add_argument("--forward-tag", default=None, help="a mc_cnn.py run (P1 folds + P2 held-out corpora) whose CNN "
+                    "replaces --tag's as the forward's CNN part (e.g. one distilled from --tag and --all-tag)")
     args = ap.parse_args()
     items = corpora.rows(corpora.default_data())
     y = np.array([it["label"] for it in items])
@@ -105,6 +108,10 @@ def main():
         allc = cnn_probs(os.path.join(CACHE, args.all_tag), n, P2_HELD_OUT, "the all-corpora CNN")
         rows["all-corpora CNN alone"] = lambda p: allc[p]
         rows[FWD_ALL] = lambda p: forward(p, (cnn[p] + allc[p]) / 2)
+    if args.forward_tag:
+        one = cnn_probs(os.path.join(CACHE, args.forward_tag), n, P2_HELD_OUT, "the CNN " + args.forward_tag)
+        rows["CNN %s alone" % args.forward_tag] = lambda p: one[p]
+        rows[FWD_ONE] = lambda p: forward(p, one[p])
     if args.seed_tags:
         seeds = {args.tag: cnn}
         for t in args.seed_tags.split(","):
