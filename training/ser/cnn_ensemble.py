@@ -156,6 +156,8 @@ def main():
         print("speaker path with both CNNs: %.2f" % temps[SPK_MIX])
     if args.all_tag:
         print("forward with the all-corpora CNN: %.2f" % temps[FWD_ALL])
+    if args.forward_tag:
+        print("forward with the CNN %s: %.2f" % (args.forward_tag, temps[FWD_ONE]))
 
 
 if __name__ == "__main__":

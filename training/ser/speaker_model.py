@@ -43,7 +43,8 @@ with a fixed seed two runs write the same bytes.)
 
 SER 2.4 (`--rescript FILE --replace-cnn WEIGHTS --temperature T`): the same re-scripting with forward's CNN replaced
 (every other tensor and method checked against the file); `--manifest --si-scores DIR` writes the 2.4.0 manifest with
-the Java-path metrics. `--cnn` and `--replace-cnn` take several weights files: their probabilities averaged, the
+the Java-path metrics; on the 2.4.0 file the same command writes 2.5.0 (forward's all-corpora CNN; `--si-scores` may
+then be the JSON file of recorded figures, results_ser25_java.json). `--cnn` and `--replace-cnn` take several weights files: their probabilities averaged, the
 log-mel computed once (CnnMean; used for the all-corpora CNN tried in training/README.md).
 """
 import argparse
@@ -554,6 +555,28 @@ def rescript(path, out, audio_paths, cnn_weights=None, temperature=None):
     print("wrote", out, os.path.getsize(out), "bytes (input %d)" % size)
 
 
+def extract_cnn(path, out):
+    """The speaker-independent path's CNN (`cnn`, one CnnNet) of a scripted SER file as mc_cnn.py CnnNet weights, e.g.
+    2.4's forward CNN as the teacher `ravkd_s4/p2_ravall/model_avg.pt` of 2.5's recipe on a machine without 2.4's
+    training runs (the file is in git history). QuietConv2d's wrapped convolution is unwrapped; checked: the eager
+    net equals the file's `cnn` on random audio."""
+    from mc_cnn import CnnNet
+    sm = torch.jit.load(path).eval()
+    sd = {k.replace(".conv.conv.", ".conv."): v.clone() for k, v in sm.cnn.state_dict().items()}
+    net = CnnNet()
+    net.load_state_dict(sd)
+    net.eval()
+    torch.manual_seed(3)
+    x = torch.randn(2, 48000) * 0.1
+    lengths = torch.tensor([48000, 30000])
+    with torch.no_grad():
+        d = float((net(x, lengths) - sm.cnn(x, lengths)).abs().max())
+    assert d <= 1e-6, d
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    torch.save(net.state_dict(), out)
+    print("wrote %s: %s's cnn, %d tensors, max |eager - file| %.1e" % (out, path, len(sd), d))
+
+
 def manifest_231(path):
     """models/ser-default/manifest.json of 2.3.0 -> 2.3.1 (the --rescript file): version, interface, how the speaker
     path scores, what changed; metrics, calibration and everything else stay (same weights, same outputs)."""
@@ -647,6 +670,74 @@ def manifest_240(path, cnn_weights, temperature, si_scores):
     print("updated", path, "to", m["version"], json.dumps(m["metrics"]["speaker_independent"]))
 
 
+def manifest_250(path, cnn_weights, temperature, si):
+    """models/ser-default/manifest.json of 2.4.0 -> 2.5.0 (the --rescript --replace-cnn file whose CNN is the all-corpora
+    student distilled from 2.4's CNN and an all-corpora CNN; training/README.md "2.5"): version, what changed,
+    architecture, the recipe's last step, the CNN's settings, and the speaker-independent metrics: `si` is a directory
+    of Java-path score CSVs (as for 2.4) or a JSON file of figures recorded from them
+    (training/ser/results_ser25_java.json). The speaker path and its metrics are unchanged."""
+    import json
+    from manifest_23 import figures, set_recipe_step, short
+    m = json.load(open(path))
+    assert m["version"] in ("2.4.0", "2.5.0"), m["version"]
+    previous = m["version"] == "2.4.0"
+    old_si = m["metrics"]["speaker_independent"]
+    m["version"] = "2.5.0"
+    m["changes"] = (
+        "2.5.0: the speaker-independent path's (forward's) RAVDESS-only CNN replaced by one of the same architecture "
+        "trained on all five corpora and distilled from the mean of two CNNs, 2.4's (RAVDESS-only, distilled) and one "
+        "trained on all five corpora (training/ser/mc_cnn.py --teacher ... --teacher-kind avg); forward's temperature "
+        "%.2f (NLL rule as before); statistics, speaker path (features, forward_speaker, forward_speaker_features) "
+        "and every other tensor unchanged (training/ser/speaker_model.py --rescript --replace-cnn checks them "
+        "against the 2.4.0 file on real audio)" % temperature)
+    arch = m["architecture"]
+    if previous:
+        arch = arch.replace("with T = %.2f (2.4)" % m["calibration"]["temperature"], "with T = %.2f (2.5)" % temperature)
+        assert "(2.5)" in arch, "architecture text: forward's formula not found"
+        m["architecture"] = (
+            "2.5 = 2.4 with forward's CNN trained on every row of the five corpora (minus 10 % validation speakers per "
+            "corpus; 2 s crops, 30 epochs, noise 0.3, last-epoch weights), its loss 0.5 x the recipe's + 0.5 x tau^2 KL "
+            "to the mean of two teacher CNNs' softmax(logits / tau), tau 2: 2.4's forward CNN and the same recipe "
+            "without distillation on all five corpora (its average of the last 5 epochs); the speaker path keeps 2.3's "
+            "CNNs. " + arch)
+    m["calibration"]["temperature"] = temperature
+    set_recipe_step(m, "2.5", (
+        "teachers: 2.4's forward CNN (training/ser/mc_cnn.py --tag ravkd_s4, its p2_ravall net, model_avg; without "
+        "2.4's runs: training/ser/speaker_model.py --extract-cnn <the 2.4.0 ser.pt from git> --out "
+        "/tmp/sercnn/ravkd_s4/p2_ravall/model_avg.pt gives the same tensors) and "
+        "training/ser/mc_cnn.py --tag allcnn --crop 2 --epochs 30 --noise 0.3 --avg 5 --folds p1_fold3,p1_fold4,all "
+        "--only all --seed 20240604 (model_avg); student: training/ser/mc_cnn.py --tag kdall --seed 20240607 --crop 2 "
+        "--epochs 30 --noise 0.3 --avg 5 --teacher kdmap,allcnn --teacher-kind avg --folds all (kdmap/all = a link to "
+        "ravkd_s4/p2_ravall); last vs averaged weights and the temperature by training/ser/cnn_ensemble.py --tag "
+        "ravkd_s4 --all-tag allcnn --forward-tag kdall (model_last, T %.2f); then PYTHONHASHSEED=0 /usr/bin/python3 "
+        "training/ser/speaker_model.py --rescript models/ser-default/ser.pt --replace-cnn %s --temperature %.2f --out "
+        "models/ser-default/ser.pt --manifest models/ser-default/manifest.json --si-scores %s"
+        % (temperature, " ".join(cnn_weights), temperature, si)))
+    m["training"]["settings"]["forward_cnn"] = {
+        "train_corpora": "all five", "epochs": 30, "batch": 32, "lr": 0.003, "wd": 0.01, "crop_seconds": 2.0,
+        "noise": 0.3, "weights": "model_last", "seed": 20240607,
+        "teachers": "ravkd_s4 p2_ravall (2.4's forward CNN) and allcnn all (all five corpora, seed 20240604 + 2), "
+                    "both model_avg, probabilities averaged", "kd_weight": 0.5, "kd_tau": 2.0,
+        "validation": "10 % of each corpus' training speakers, fixed seed"}
+    protocol = m["metrics"]["protocol"].replace("(2.2, 2.3, 2.4)", "(2.2, 2.3, 2.4, 2.5)")
+    if "2.5: forward's CNN" not in protocol:
+        protocol += (" 2.5: forward's CNN in each fold model is the student's net of that fold (trained on every corpus "
+                     "but the fold's test rows, towards the mean of the fold's RAVDESS-only CNN (P2: the one trained "
+                     "on every RAVDESS actor) and the fold's all-corpora CNN), last-epoch weights, T 0.65.")
+    m["metrics"]["protocol"] = protocol
+    if os.path.isdir(si):
+        m["metrics"]["speaker_independent"] = figures(si, "si")
+    else:
+        m["metrics"]["speaker_independent"] = json.load(open(si))["speaker_independent"]
+    if previous:
+        key = "2.4.0 (2.3.1 with forward's CNN distilled from three RAVDESS-only CNNs; same Java protocol; speaker path = 2.5's)"
+        m["previous_versions"] = {key: {"speaker_independent": short(old_si)}, **m["previous_versions"]}
+    with open(path, "w") as f:
+        json.dump(m, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+    print("updated", path, "to", m["version"], json.dumps(m["metrics"]["speaker_independent"]))
+
+
 def build(rav, a0, b0, temperature=1.0, speaker_temperature=1.0):
     nets = [load_statsnet(p) for p in (rav, a0, b0)]
     ens = SpeakerStatsEnsemble(*[HeadGroup(n.heads) for n in nets], temperature, speaker_temperature)
@@ -664,15 +755,19 @@ def main():
                     help="instead of building from parts: re-script this SER 2.3 file with this code (2.3.1 adds "
                          "forward_speaker_features), same weights and attributes, every existing method checked "
                          "against the file on --check-audio")
+    ap.add_argument("--extract-cnn", default=None, metavar="SER_PT",
+                    help="write this scripted SER file's speaker-independent CNN as mc_cnn.py CnnNet weights to --out "
+                         "(2.5's recipe: 2.4's forward CNN as a teacher)")
     ap.add_argument("--manifest", default=None,
                     help="with --rescript: update this manifest.json from 2.3.0 to 2.3.1 (version, interface, changes); "
-                         "with --replace-cnn from 2.3.1 to 2.4.0 (needs --si-scores)")
+                         "with --replace-cnn from 2.3.1 to 2.4.0 or from 2.4.0 to 2.5.0 (needs --si-scores)")
     ap.add_argument("--replace-cnn", nargs="+", default=None, metavar="WEIGHTS",
                     help="with --rescript (SER 2.4): forward's CNN replaced by these mc_cnn.py CnnNet weights (several: "
                          "their CnnMean), forward's temperature set to --temperature; everything else kept and checked")
-    ap.add_argument("--si-scores", default=None, metavar="DIR",
+    ap.add_argument("--si-scores", default=None, metavar="DIR_OR_JSON",
                     help="with --replace-cnn --manifest: the Java-path score CSVs (rav{0..4}_si.csv, "
-                         "{emovo,nemo,turevdb}_si.csv) of the fold models, for the speaker-independent metrics")
+                         "{emovo,nemo,turevdb}_si.csv) of the fold models, for the speaker-independent metrics; from "
+                         "2.4.0 to 2.5.0 also a JSON file of figures recorded from them (results_ser25_java.json)")
     ap.add_argument("--check-audio", nargs="*", default=None,
                     help="WAVs (16 kHz) for --rescript's parity check; default: the parity fixtures' WAVs beside "
                          "the input (reference/*.wav) and every 60th RAVDESS clip of ../shared/data/speech")
@@ -693,6 +788,9 @@ def main():
                          "next smallest 0.031); its z-score is noise x 1e3 and moved the speaker path by 1e-3 for a "
                          "1e-7 change (Java libtorch vs PyTorch 1.13)")
     args = ap.parse_args()
+    if args.extract_cnn:
+        extract_cnn(args.extract_cnn, args.out)
+        return
     if args.rescript:
         audio = args.check_audio
         if audio is None:
@@ -709,7 +807,11 @@ def main():
         rescript(args.rescript, args.out, audio, args.replace_cnn, args.temperature)
         if args.manifest and args.replace_cnn:
             assert args.si_scores, "--manifest with --replace-cnn needs --si-scores"
-            manifest_240(args.manifest, args.replace_cnn, args.temperature, args.si_scores)
+            import json
+            if json.load(open(args.manifest))["version"] == "2.3.1":
+                manifest_240(args.manifest, args.replace_cnn, args.temperature, args.si_scores)
+            else:
+                manifest_250(args.manifest, args.replace_cnn, args.temperature, args.si_scores)
         elif args.manifest:
             manifest_231(args.manifest)
         return
