@@ -3,6 +3,7 @@
   /usr/bin/python3 training/fusion/fusion_eval.py [--scores /tmp/emostream-fusion/scores] [--sets /tmp/emostream-fusion]
         [--ser-a F --ser-b F --ter-a F --ter-b F --ser-speech-only F] [--out training/fusion/results.json]
         [--shipped F (a results JSON whose gate.theta to report as `shipped`; default: ScoreFusion.DEFAULT_GATE)]
+  /usr/bin/python3 training/fusion/fusion_eval.py --b-only SER_B.csv [SER_B2.csv ...]   # set B alone, shipped θ
 
 Each score file has columns key,truth,neutral,happy,sad,angry,fear,disgust,surprise (emotion-models/evaluate
 --scores). Pass another SER's out-of-fold scores with --ser-a/--ser-b to re-run everything for a new SER.
@@ -190,6 +191,35 @@ def shipped_theta():
     return theta
 
 
+def read_shipped(path):
+    """θ to report as `shipped`: a results file's gate.theta, or ScoreFusion.DEFAULT_GATE without one."""
+    if path:
+        with open(path) as fi:
+            return json.load(fi)["gate"]["theta"]
+    return shipped_theta()
+
+
+def b_only(ser_files, ter_file, manifest, theta):
+    """Set B's table for several SER score files (the same TER scores and θ): what a new SER changes on B when A's
+    out-of-fold scores are not available."""
+    man = read_manifest(manifest)
+    t = read_scores(ter_file)
+    for name in ser_files:
+        s = read_scores(name)
+        keys = sorted(set(s) & set(t))
+        for part in ("dev", "test"):
+            k = [x for x in keys if man[x]["part"] == part]
+            truth = np.array([s[x][0] for x in k])
+            ps, pt = np.stack([s[x][1] for x in k]), np.stack([t[x][1] for x in k])
+            cells = []
+            for m in ("speech", "text", "fixed", "confidence", "shipped"):
+                p, w = fuse("gated" if m == "shipped" else m, ps, pt, theta if m == "shipped" else None)
+                cells.append("%s %.3f" % (m, ua4(truth, p)))
+            top = float(np.mean(ps.argmax(1) == LABELS.index("angry")))
+            print("B %s %s (%d rows): 4-class UA %s; shipped θ mean speech weight %.3f; SER top class angry %.2f"
+                  % (part, os.path.basename(name), len(k), ", ".join(cells), float(w.mean()), top))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--scores", default="/tmp/emostream-fusion/scores")
@@ -199,14 +229,16 @@ def main():
     ap.add_argument("--out", default=os.path.join(HERE, "results.json"))
     ap.add_argument("--shipped", default=None,
                     help="results JSON whose gate.theta to report as `shipped` (default: ScoreFusion.DEFAULT_GATE)")
+    ap.add_argument("--b-only", nargs="+", default=None, metavar="SER_B",
+                    help="set B alone (no A scores needed, no fitting): these SER score files of B (e.g. two SER "
+                         "versions, paired) with --ter-b, every fixed method and the shipped θ, per part")
     a = ap.parse_args()
-    if a.shipped:
-        shipped_file = a.shipped
-        with open(a.shipped) as fi:
-            shipped = np.array(json.load(fi)["gate"]["theta"], dtype=np.float64)
-    else:
-        shipped_file = "ScoreFusion.DEFAULT_GATE"
-        shipped = np.array(shipped_theta(), dtype=np.float64)
+    if a.b_only:
+        b_only(a.b_only, a.ter_b or os.path.join(a.scores, "ter_b.csv"), os.path.join(a.sets, "b.csv"),
+               np.array(read_shipped(a.shipped), dtype=np.float64))
+        return
+    shipped_file = a.shipped or "ScoreFusion.DEFAULT_GATE"
+    shipped = np.array(read_shipped(a.shipped), dtype=np.float64)
     f = lambda k: getattr(a, k.replace("-", "_")) or os.path.join(a.scores, k.replace("-", "_") + ".csv")  # noqa
     man = {**read_manifest(os.path.join(a.sets, "a_ravdess.csv")), **read_manifest(os.path.join(a.sets, "b.csv"))}
     rows = []
