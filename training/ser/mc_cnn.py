@@ -54,6 +54,7 @@ sys.path.insert(0, os.path.join(REPO, "training"))
 sys.path.insert(0, HERE)
 import corpora  # noqa: E402
 from common import metrics  # noqa: E402
+from common.threads import set_threads  # noqa: E402
 from model import ConvBlock, LogMel  # noqa: E402
 
 CACHE = "/tmp/sercnn"
@@ -646,7 +647,7 @@ def main():
     unknown = set(args.only.split(",")) - set(args.folds.split(",")) if args.only else set()
     if unknown:
         ap.error("--only names folds that are not in --folds: %s" % ", ".join(sorted(unknown)))
-    torch.set_num_threads(1)
+    set_threads(1)
     os.makedirs(CACHE, exist_ok=True)
     if args.export:
         export(args.export[0], args.export[1], args.with_stats, "mc_cnn.py " + " ".join(sys.argv[1:]))

@@ -44,6 +44,7 @@ sys.path.insert(0, os.path.join(REPO, "training"))
 sys.path.insert(0, HERE)
 import corpora  # noqa: E402
 from common import metrics  # noqa: E402
+from common.threads import set_threads  # noqa: E402
 from stats_model import StatsNet  # noqa: E402
 from train_ser import GradReverse, augment, collate, windows  # noqa: E402
 from train_stats import train_mlp  # noqa: E402
@@ -264,7 +265,7 @@ def main():
                     help="balance the adversary's loss over corpora or over (corpus, emotion) cells")
     ap.add_argument("--center", type=float, default=0.0, help="centre-loss weight on the penultimate layer (seed 004)")
     args = ap.parse_args()
-    torch.set_num_threads(1)
+    set_threads(1)
     tag = args.tag or args.candidate
     items = corpora.rows(args.data)
     n = len(items)

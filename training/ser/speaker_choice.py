@@ -35,6 +35,7 @@ sys.path.insert(0, os.path.join(REPO, "training"))
 sys.path.insert(0, HERE)
 import corpora  # noqa: E402
 from common import metrics  # noqa: E402
+from common.threads import set_threads  # noqa: E402
 from mc_stats import CACHE, features, score  # noqa: E402
 
 KS = [1, 2, 3, 5, 10, 20, 30, 40, 50, 60, 0]  # 0 = every utterance of the speaker
@@ -66,7 +67,7 @@ def main():
     ap.add_argument("--spk-cnn", default=None, help="2.3: the speaker path's speaker-normalised CNN, tag/kind")
     args = ap.parse_args()
     with23 = bool(args.cnn and args.spk_cnn)
-    torch.set_num_threads(1)
+    set_threads(1)
     items = corpora.rows(corpora.default_data())
     n = len(items)
     y = np.array([it["label"] for it in items])

@@ -31,6 +31,7 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "training"))
 sys.path.insert(0, HERE)
 from common import metrics  # noqa: E402
+from common.threads import set_threads  # noqa: E402
 from model import LABELS, SerNet  # noqa: E402
 
 SR = 16000
@@ -285,7 +286,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
-    torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     items = load_corpus(args.data)
     print("loaded %d utterances from %d actors" % (len(items), len({i['actor'] for i in items})), flush=True)
     if args.mode == "cv":

@@ -21,6 +21,7 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "training"))
 sys.path.insert(0, HERE)
 from common import metrics  # noqa: E402
+from common.threads import set_threads  # noqa: E402
 from model import LABELS  # noqa: E402
 from stats_model import StatsNet  # noqa: E402
 from train_ser import augment, collate, fold_of, load_corpus, windows  # noqa: E402
@@ -97,7 +98,7 @@ def main():
     ap.add_argument("--seed", type=int, default=20240601)
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
-    torch.set_num_threads(1)
+    set_threads(1)
     items = load_corpus(args.data)
     rng = np.random.default_rng(args.seed)
     feat = StatsNet(hidden=args.hidden, dropout=args.dropout).stats.eval()

@@ -23,6 +23,7 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "training"))
 sys.path.insert(0, HERE)
 from common import metrics  # noqa: E402
+from common.threads import set_threads  # noqa: E402
 from head import LABELS, Ensemble, TerHead  # noqa: E402
 
 H = 384
@@ -204,7 +205,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(REPO, "models", "ter-default"))
     ap.add_argument("--no-export", action="store_true")
     args = ap.parse_args()
-    torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     extra = [] if args.extra in ("", "none") else args.extra.split(",")
     sets, (ex, ey), info = load_all(args.data, args.features, extra)
     print("MELD train %d dev %d test %d; extra %d %s" % (len(sets["train"][0]), len(sets["dev"][0]),

@@ -27,6 +27,7 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(REPO, "training"))
 from common import metrics  # noqa: E402
+from common.threads import set_threads  # noqa: E402
 import export_head  # noqa: E402
 from head_v2 import LABELS, TerHeadV2  # noqa: E402
 from head_v3 import TerHeadV3, jar_path, load_top_layers  # noqa: E402
@@ -210,7 +211,7 @@ def main():
                     help="their dump (tools.DumpTextFeatures with the training dump's manifest): the bias search "
                          "keeps every one the unbiased model labels right; without it the search is unconstrained")
     a = ap.parse_args()
-    torch.set_num_threads(a.threads)
+    set_threads(a.threads)
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
     os.makedirs(a.out, exist_ok=True)
