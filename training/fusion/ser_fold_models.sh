@@ -1,31 +1,36 @@
 #!/usr/bin/env bash
-# Out-of-fold models of the shipped SER's speaker-independent path (2.4's forward: the statistics ensemble + the
-# RAVDESS-only log-mel CNN distilled from three seeds of the 2.2 CNN), for scoring set A (RAVDESS) without leakage,
-# then A's speech scores through the Java path (emotion-models/evaluate):
+# Out-of-fold models of the shipped SER's speaker-independent path (2.5's forward: the statistics ensemble + one
+# all-corpora log-mel CNN distilled from 2.4's RAVDESS-only CNN and an all-corpora CNN), for scoring set A (RAVDESS)
+# without leakage, then A's speech scores through the Java path (emotion-models/evaluate):
 #
-#   bash training/fusion/ser_fold_models.sh [--out DIR]      # ~2 h on 2 idle cores
+#   bash training/fusion/ser_fold_models.sh [--out DIR] [--dry-run]   # ~3 h 15 min on 2 idle cores
 #   -> DIR/fold{0..4}/{ser.pt,manifest.json} (default /tmp/emostream-ser-folds), /tmp/emostream-fusion/scores/ser_a.csv
+#   --dry-run prints the commands instead of running them
 #
 # Fold k holds out the RAVDESS actors a with (a - 1) % 5 == k from every part of its model: the three statistics
-# groups (training/ser/mc_stats.py ravf / a0 / b0, --export-folds, P1 only), the three teacher CNNs (training/ser/
-# mc_cnn.py, 40 epochs, seeds 20240601-3) and the distilled student (seed 20240604, --teacher), combined by
-# training/ser/speaker_model.py with the shipped temperature, exactly as training/README.md "2.4" builds its P1 fold
-# models. mc_cnn.py seeds fold k's training with --seed + its position in --folds (the first teacher's two processes
-# below, folds 0-2 | 3-4, one core each, keep that seed per fold) and draws the validation actors with --seed itself,
-# so the split run's folds 3-4 hold out other validation actors than a single run would. Training is not
-# bit-reproducible across runs (a rebuild of the 2.2 recipe on 2026-12-06 scored P1 4-class UA 0.675 where the
-# recorded 2.2 run had 0.704; see training/README.md).
+# groups (training/ser/mc_stats.py ravf / a0 / b0, --export-folds, P1 only); 2.4's CNN (three teacher CNNs of the
+# 2.2 recipe, 40 epochs, seeds 20240601-3, and their distilled student ravkd_s4, seed 20240604, --teacher); the
+# all-corpora CNN (allcnn, 30 epochs on every corpus); and 2.5's student (kdall, seed 20240607, teachers ravkd_s4 +
+# allcnn of the same fold, their averaged weights), combined by training/ser/speaker_model.py with the shipped
+# temperature, exactly as training/README.md "2.4" / "Tried for 2.x: forward's two CNNs distilled into one
+# all-corpora CNN" build their P1 fold models. mc_cnn.py seeds fold k's training with --seed + its position in
+# --folds and draws the validation actors with --seed itself: a run split over two processes with --only keeps both
+# (the kdall runs below); the 2.2 teacher's and allcnn's split runs (folds 0-2 | 3-4, --seed per process) are the
+# recorded runs' splits. Training is not bit-reproducible across machines and thread settings (a rebuild of the 2.2
+# recipe on 2026-12-06 scored P1 4-class UA 0.675 where the recorded 2.2 run had 0.704; see training/README.md).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
-out=/tmp/emostream-ser-folds
+out=/tmp/emostream-ser-folds; dry=false
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --out) out="$2"; shift 2;;
+    --dry-run) dry=true; shift;;
     *) echo "unknown option $1" >&2; exit 2;;
   esac
 done
-py="nice -n 10 /usr/bin/python3"
+run() { if $dry; then echo "+ $*"; else "$@"; fi; }
+py="run nice -n 10 /usr/bin/python3"
 cnn="training/ser/mc_cnn.py --train-corpora ravdess --crop 2 --epochs 40 --noise 0.3 --avg 5"   # the 2.2 recipe
 $py training/ser/mc_cnn.py --features clean                                   # log-mel cache (/tmp/sercnn)
 (
@@ -42,14 +47,26 @@ $py $cnn --tag ravcnn_s2 --folds $p1 --seed 20240602 &                          
 teacher2=$!
 $py $cnn --tag ravcnn_s3 --folds $p1 --seed 20240603
 wait $teacher2
-$py $cnn --tag ravkd_s4 --folds $p1 --seed 20240604 --teacher ravcnn,ravcnn_s2,ravcnn_s3   # the distilled student
-stats_dir=/tmp/serv2/models; cnn_dir=/tmp/sercnn/ravkd_s4; scores=/tmp/emostream-fusion/scores
-mkdir -p "$scores"
+$py $cnn --tag ravkd_s4 --folds $p1 --seed 20240604 --teacher ravcnn,ravcnn_s2,ravcnn_s3   # 2.4's CNN (a teacher)
+all="training/ser/mc_cnn.py --tag allcnn --crop 2 --epochs 30 --noise 0.3 --avg 5"        # the all-corpora CNN
+$py $all --folds p1_fold3,p1_fold4 --seed 20240604 &
+allcnn2=$!
+$py $all --folds p1_fold0,p1_fold1,p1_fold2 --seed 20240601
+wait $allcnn2
+run mkdir -p /tmp/sercnn/kdmap                           # kdmap/<fold> = 2.4's CNN of that fold
+for k in 0 1 2 3 4; do run ln -sfn ../ravkd_s4/p1_fold$k /tmp/sercnn/kdmap/p1_fold$k; done
+kd="training/ser/mc_cnn.py --tag kdall --seed 20240607 --crop 2 --epochs 30 --noise 0.3 --avg 5 --teacher kdmap,allcnn --teacher-kind avg"
+$py $kd --folds $p1 --only p1_fold3,p1_fold4 &                                         # 2.5's student
+kd2=$!
+$py $kd --folds $p1 --only p1_fold0,p1_fold1,p1_fold2
+wait $kd2
+stats_dir=/tmp/serv2/models; cnn_dir=/tmp/sercnn/kdall; scores=/tmp/emostream-fusion/scores
+run mkdir -p "$scores"
 for k in 0 1 2 3 4; do
-  mkdir -p "$out/fold$k"
-  /usr/bin/python3 training/ser/speaker_model.py $stats_dir/{ravf,a0,b0}_p1_fold$k/ser.pt \
-      --cnn $cnn_dir/p1_fold$k/model_avg.pt --temperature 0.65 --speaker-temperature 0.6 --out "$out/fold$k/ser.pt"
+  run mkdir -p "$out/fold$k"
+  run /usr/bin/python3 training/ser/speaker_model.py $stats_dir/{ravf,a0,b0}_p1_fold$k/ser.pt \
+      --cnn $cnn_dir/p1_fold$k/model_last.pt --temperature 0.65 --speaker-temperature 0.6 --out "$out/fold$k/ser.pt"
   # the shipped manifest (labels, windowing); these models have no speaker CNN, so only forward is evaluated
-  cp models/ser-default/manifest.json "$out/fold$k/manifest.json"
+  run cp models/ser-default/manifest.json "$out/fold$k/manifest.json"
 done
-bash training/fusion/score.sh --ser-folds "$out" --only ser-a
+run bash training/fusion/score.sh --ser-folds "$out" --only ser-a
