@@ -3,7 +3,7 @@
 # all-corpora log-mel CNN distilled from 2.4's RAVDESS-only CNN and an all-corpora CNN), for scoring set A (RAVDESS)
 # without leakage, then A's speech scores through the Java path (emotion-models/evaluate):
 #
-#   bash training/fusion/ser_fold_models.sh [--out DIR] [--dry-run]   # ~3 h 15 min on 2 idle cores
+#   bash training/fusion/ser_fold_models.sh [--out DIR] [--dry-run]   # ~2 h 30 min on 2 idle cores; resumable
 #   -> DIR/fold{0..4}/{ser.pt,manifest.json} (default /tmp/emostream-ser-folds), /tmp/emostream-fusion/scores/ser_a.csv
 #   --dry-run prints the commands instead of running them
 #
@@ -33,10 +33,14 @@ run() { if $dry; then echo "+ $*"; else "$@"; fi; }
 py="run nice -n 10 /usr/bin/python3"
 cnn="training/ser/mc_cnn.py --train-corpora ravdess --crop 2 --epochs 40 --noise 0.3 --avg 5"   # the 2.2 recipe
 $py training/ser/mc_cnn.py --features clean                                   # log-mel cache (/tmp/sercnn)
+stats_done() {   # the 15 statistics fold exports of an earlier run (this script resumes: finished CNN folds are skipped)
+  local t k
+  for t in ravf a0 b0; do for k in 0 1 2 3 4; do [[ -f /tmp/serv2/models/${t}_p1_fold$k/ser.pt ]] || return 1; done; done
+}
 (
-  $py training/ser/mc_stats.py --candidate rav --copies 1 --stride 3 --tag ravf --protocols p1 --export-folds
-  $py training/ser/mc_stats.py --candidate a --copies 0 --batch 256 --lr 2e-3 --tag a0 --protocols p1 --export-folds
-  $py training/ser/mc_stats.py --candidate b --copies 0 --batch 256 --lr 2e-3 --tag b0 --protocols p1 --export-folds
+  stats_done || $py training/ser/mc_stats.py --candidate rav --copies 1 --stride 3 --tag ravf --protocols p1 --export-folds
+  stats_done || $py training/ser/mc_stats.py --candidate a --copies 0 --batch 256 --lr 2e-3 --tag a0 --protocols p1 --export-folds
+  stats_done || $py training/ser/mc_stats.py --candidate b --copies 0 --batch 256 --lr 2e-3 --tag b0 --protocols p1 --export-folds
   $py $cnn --tag ravcnn --folds p1_fold3,p1_fold4 --seed 20240604
 ) &
 stats=$!
@@ -47,12 +51,14 @@ $py $cnn --tag ravcnn_s2 --folds $p1 --seed 20240602 &                          
 teacher2=$!
 $py $cnn --tag ravcnn_s3 --folds $p1 --seed 20240603
 wait $teacher2
-$py $cnn --tag ravkd_s4 --folds $p1 --seed 20240604 --teacher ravcnn,ravcnn_s2,ravcnn_s3   # 2.4's CNN (a teacher)
 all="training/ser/mc_cnn.py --tag allcnn --crop 2 --epochs 30 --noise 0.3 --avg 5"        # the all-corpora CNN
-$py $all --folds p1_fold3,p1_fold4 --seed 20240604 &
-allcnn2=$!
-$py $all --folds p1_fold0,p1_fold1,p1_fold2 --seed 20240601
-wait $allcnn2
+(
+  $py $all --folds p1_fold0,p1_fold1,p1_fold2 --seed 20240601
+  $py $all --folds p1_fold3,p1_fold4 --seed 20240604
+) &                                                       # beside 2.4's student: neither needs the other
+allcnn=$!
+$py $cnn --tag ravkd_s4 --folds $p1 --seed 20240604 --teacher ravcnn,ravcnn_s2,ravcnn_s3   # 2.4's CNN (a teacher)
+wait $allcnn
 run mkdir -p /tmp/sercnn/kdmap                           # kdmap/<fold> = 2.4's CNN of that fold
 for k in 0 1 2 3 4; do run ln -sfn ../ravkd_s4/p1_fold$k /tmp/sercnn/kdmap/p1_fold$k; done
 kd="training/ser/mc_cnn.py --tag kdall --seed 20240607 --crop 2 --epochs 30 --noise 0.3 --avg 5 --teacher kdmap,allcnn --teacher-kind avg"
