@@ -577,14 +577,30 @@ def extract_cnn(path, out):
     print("wrote %s: %s's cnn, %d tensors, max |eager - file| %.1e" % (out, path, len(sd), d))
 
 
+def open_manifest(path, before, after):
+    """The manifest at `path` for a version step: its version must be `before` (a first run) or `after` (a re-run,
+    which rewrites the same fields); returns (manifest with version `after`, whether it was `before`)."""
+    import json
+    m = json.load(open(path))
+    assert m["version"] in (before, after), m["version"]
+    previous = m["version"] == before
+    m["version"] = after
+    return m, previous
+
+
+def save_manifest(path, m):
+    import json
+    with open(path, "w") as f:
+        json.dump(m, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+    print("updated", path, "to", m["version"], json.dumps(m["metrics"]["speaker_independent"]))
+
+
 def manifest_231(path):
     """models/ser-default/manifest.json of 2.3.0 -> 2.3.1 (the --rescript file): version, interface, how the speaker
     path scores, what changed; metrics, calibration and everything else stay (same weights, same outputs)."""
-    import json
     from manifest_23 import set_recipe_step
-    m = json.load(open(path))
-    assert m["version"] in ("2.3.0", "2.3.1"), m["version"]
-    m["version"] = "2.3.1"
+    m, _ = open_manifest(path, "2.3.0", "2.3.1")
     change = ("2.3.1: the 2.3.0 file re-scripted with one more TorchScript method, forward_speaker_features (see "
               "interface), which the Java SpeakerScoring calls per window with the window's features() row it already "
               "computed for the reference, so the speaker path runs the statistics front end once per window instead "
@@ -608,10 +624,7 @@ def manifest_231(path):
         "forward_speaker_features added)"))
     key = "2.3.0 (the same weights and outputs, without forward_speaker_features: the metrics above are its)"
     out["previous_versions"] = {key: {}, **{k: v for k, v in out["previous_versions"].items() if k != key}}
-    with open(path, "w") as f:
-        json.dump(out, f, indent=2, ensure_ascii=False)
-        f.write("\n")
-    print("updated", path, "to", out["version"])
+    save_manifest(path, out)
 
 
 def manifest_240(path, cnn_weights, temperature, si_scores):
@@ -619,13 +632,9 @@ def manifest_240(path, cnn_weights, temperature, si_scores):
     architecture, forward's temperature, the recipe's last step, the CNN's settings, and the speaker-independent
     metrics from the Java-path score CSVs in `si_scores` (rav{0..4}_si.csv, {emovo,nemo,turevdb}_si.csv of fold models
     built with the new CNN's fold nets; training/README.md "2.4"). The speaker path and its metrics are unchanged."""
-    import json
     from manifest_23 import figures, set_recipe_step, short
-    m = json.load(open(path))
-    assert m["version"] in ("2.3.1", "2.4.0"), m["version"]
-    previous = m["version"] == "2.3.1"
+    m, previous = open_manifest(path, "2.3.1", "2.4.0")
     old_si = m["metrics"]["speaker_independent"]
-    m["version"] = "2.4.0"
     m["changes"] = (
         "2.4.0: the speaker-independent path's (forward's) RAVDESS-only CNN replaced by one of the same architecture "
         "and data distilled from three seeds of the 2.2 CNN (training/ser/mc_cnn.py --teacher), forward's temperature "
@@ -664,10 +673,7 @@ def manifest_240(path, cnn_weights, temperature, si_scores):
         m["previous_versions"] = {key: {"speaker_independent": short(old_si)},
                                   **{k: v for k, v in m["previous_versions"].items()
                                      if not k.startswith("2.3.0 (the same weights")}}
-    with open(path, "w") as f:
-        json.dump(m, f, indent=2, ensure_ascii=False)
-        f.write("\n")
-    print("updated", path, "to", m["version"], json.dumps(m["metrics"]["speaker_independent"]))
+    save_manifest(path, m)
 
 
 def manifest_250(path, cnn_weights, temperature, si):
@@ -678,11 +684,8 @@ def manifest_250(path, cnn_weights, temperature, si):
     (training/ser/results_ser25_java.json). The speaker path and its metrics are unchanged."""
     import json
     from manifest_23 import figures, set_recipe_step, short
-    m = json.load(open(path))
-    assert m["version"] in ("2.4.0", "2.5.0"), m["version"]
-    previous = m["version"] == "2.4.0"
+    m, previous = open_manifest(path, "2.4.0", "2.5.0")
     old_si = m["metrics"]["speaker_independent"]
-    m["version"] = "2.5.0"
     m["changes"] = (
         "2.5.0: the speaker-independent path's (forward's) RAVDESS-only CNN replaced by one of the same architecture "
         "trained on all five corpora and distilled from the mean of two CNNs, 2.4's (RAVDESS-only, distilled) and one "
@@ -732,10 +735,7 @@ def manifest_250(path, cnn_weights, temperature, si):
     if previous:
         key = "2.4.0 (2.3.1 with forward's CNN distilled from three RAVDESS-only CNNs; same Java protocol; speaker path = 2.5's)"
         m["previous_versions"] = {key: {"speaker_independent": short(old_si)}, **m["previous_versions"]}
-    with open(path, "w") as f:
-        json.dump(m, f, indent=2, ensure_ascii=False)
-        f.write("\n")
-    print("updated", path, "to", m["version"], json.dumps(m["metrics"]["speaker_independent"]))
+    save_manifest(path, m)
 
 
 def build(rav, a0, b0, temperature=1.0, speaker_temperature=1.0):
