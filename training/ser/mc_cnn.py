@@ -28,7 +28,7 @@ window of that length), SpecAugment, and options
 Every fold holds out validation speakers from its TRAINING corpora (10 % of each corpus' speakers, at least one;
 fixed seed) and logs their UA per epoch; choices are made on the first P2 fold's (emovo) validation UA only.
 Test utterances are scored whole (no crop). Per fold: /tmp/sercnn/<tag>/<fold>/{ckpt.pt (per epoch, resumable),
-probs.npy, probs_avg.npy, done.json}.
+probs.npy, probs_avg.npy, done.json, lock (held by the process training the fold: a second one on it stops)}.
 
   nice -n 19 /usr/bin/python3 training/ser/mc_cnn.py --features clean,tel      # cache log-mel (once)
   nice -n 19 /usr/bin/python3 training/ser/mc_cnn.py --tag plain --folds p2_emovo,p2_nemo,p2_turevdb
@@ -36,6 +36,7 @@ probs.npy, probs_avg.npy, done.json}.
   /usr/bin/python3 training/ser/mc_cnn.py --report plain tel ...   # tables, + ensemble with /tmp/serv2 rav+a0
 """
 import argparse
+import fcntl
 import json
 import math
 import os
@@ -608,6 +609,23 @@ def runs_table(tags):
                 "%.3f / %.3f" % (ta["4c"], ta["7c"]) if ta else "—"))
 
 
+def fold_lock(out):
+    """An exclusive lock on <fold>/lock for this process's lifetime (the OS drops it when the process ends): two
+    processes on one fold would write the same ckpt.pt and done.json, so a second one stops with a clear error."""
+    f = open(os.path.join(out, "lock"), "a+")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.seek(0)
+        sys.exit("mc_cnn.py: %s is being trained by another process (pid %s); not starting a second"
+                 % (out, f.read().strip() or "?"))
+    f.seek(0)
+    f.truncate()
+    f.write(str(os.getpid()))
+    f.flush()
+    return f
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=corpora.default_data())
@@ -685,6 +703,10 @@ def main():
         if args.max_train:
             tr_idx = np.random.default_rng(args.seed).permutation(tr_idx)[:args.max_train]
         os.makedirs(out, exist_ok=True)
+        lock = fold_lock(out)
+        if os.path.exists(os.path.join(out, "done.json")):  # finished by another process in the meantime
+            lock.close()
+            continue
         np.save(os.path.join(out, "test_idx.npy"), te_idx)
         logf = open(os.path.join(out, "log.txt"), "a")
 
@@ -705,6 +727,7 @@ def main():
         res["seconds"] = time.time() - t0
         res["args"] = vars(args)
         json.dump(res, open(os.path.join(out, "done.json"), "w"), indent=1)
+        lock.close()
 
 
 if __name__ == "__main__":
