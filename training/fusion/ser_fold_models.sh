@@ -3,7 +3,7 @@
 # all-corpora log-mel CNN distilled from 2.4's RAVDESS-only CNN and an all-corpora CNN), for scoring set A (RAVDESS)
 # without leakage, then A's speech scores through the Java path (emotion-models/evaluate):
 #
-#   bash training/fusion/ser_fold_models.sh [--out DIR] [--dry-run]   # ~2 h 30 min on 2 idle cores; resumable
+#   bash training/fusion/ser_fold_models.sh [--out DIR] [--dry-run]   # ~2 h 10 min on 2 idle cores; resumable
 #   -> DIR/fold{0..4}/{ser.pt,manifest.json} (default /tmp/emostream-ser-folds), /tmp/emostream-fusion/scores/ser_a.csv
 #   --dry-run prints the commands instead of running them
 #
