@@ -28,7 +28,8 @@ public final class ScoreFusion {
     /**
      * θ of the GATED mode, fitted by training/fusion/fusion_eval.py on SER 2.3 + TER 3.1 dev scores, constrained to
      * the product's behaviour cases (training/fusion/results_ter31.json {@code gate}; order: 1, c_s, c_t, ln p_s[7],
-     * ln p_t[7]).
+     * ln p_t[7]). Re-checked against a re-fit with each later SER (results_ser24.json, results_ser25.json: tied or
+     * ahead on the dev CV folds), so kept; the measured tables are in fusion-service/README.md.
      */
     public static final String DEFAULT_GATE = "3.88059,0.051515,-0.117808,-0.253646,-0.0712078,-0.512983,-0.586961,"
             + "0.701997,-0.12652,0.295099,0.584995,0.0775363,0.240754,0.144232,0.218557,0.512656,0.0817222";
