@@ -33,9 +33,15 @@ run() { if $dry; then echo "+ $*"; else "$@"; fi; }
 py="run nice -n 10 /usr/bin/python3"
 cnn="training/ser/mc_cnn.py --train-corpora ravdess --crop 2 --epochs 40 --noise 0.3 --avg 5"   # the 2.2 recipe
 $py training/ser/mc_cnn.py --features clean                                   # log-mel cache (/tmp/sercnn)
-stats_done() {   # the 15 statistics fold exports of an earlier run (this script resumes: finished CNN folds are skipped)
-  local t k
-  for t in ravf a0 b0; do for k in 0 1 2 3 4; do [[ -f /tmp/serv2/models/${t}_p1_fold$k/ser.pt ]] || return 1; done; done
+stats_done() {   # the 15 statistics fold exports of an earlier run, each newer than the code that makes them (this
+  local t k f src  # script resumes: finished CNN folds are skipped; a changed or re-checked-out source redoes the exports)
+  for t in ravf a0 b0; do for k in 0 1 2 3 4; do
+    f=/tmp/serv2/models/${t}_p1_fold$k/ser.pt
+    [[ -f $f ]] || return 1
+    for src in training/ser/{mc_stats,corpora,stats_model,model,train_ser,train_stats}.py training/common/*.py; do
+      [[ $f -nt $src ]] || return 1
+    done
+  done; done
 }
 (
   stats_done || $py training/ser/mc_stats.py --candidate rav --copies 1 --stride 3 --tag ravf --protocols p1 --export-folds
