@@ -382,7 +382,8 @@ def main():
            "shipped_gate": None if shipped is None else {
                "theta": shipped.tolist(), "source": shipped_file,
                "dev_cv_mean_ua4_same_folds": shipped_cv[0] if shipped_cv else None},
-           "table": table, "per_set_choice_ceiling": ceiling, "robustness_statement02_unseen": rob, "speech_only_corpora": so,
+           "table": table, "per_set_choice_ceiling": ceiling, "robustness_statement02_unseen": rob,
+           "speech_only_corpora": so,
            "counts": {"%s|%s" % (p_, s_): int(((part == p_) & (sets == s_)).sum()) for p_ in ("dev", "test")
                       for s_ in ("A", "B")}}
     with open(a.out, "w") as fo:
