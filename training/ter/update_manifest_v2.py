@@ -51,6 +51,9 @@ def main():
         sys.exit("update_manifest_v2.py: %s was trained with --ctx-tokens %d; the serving path does not give the head "
                  "the previous turns' tokens, so that model cannot be shipped (its figures would not be the served "
                  "model's)" % (a.run, int(args["ctx_tokens"])))
+    if args.get("joint"):
+        sys.exit("update_manifest_v2.py: %s was trained with --joint (one sequence of the utterance and its turns); "
+                 "the serving path encodes the utterance alone, so that model cannot be shipped" % a.run)
     ev = rep["evaluation"]
     out = a.model_dir
     os.makedirs(out, exist_ok=True)
