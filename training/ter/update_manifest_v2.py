@@ -47,13 +47,15 @@ def main():
     a = ap.parse_args()
     rep = json.load(open(os.path.join(a.run, "report.json")))
     args = rep["args"]
-    if int(args.get("ctx_tokens", 0)):
-        sys.exit("update_manifest_v2.py: %s was trained with --ctx-tokens %d; the serving path does not give the head "
-                 "the previous turns' tokens, so that model cannot be shipped (its figures would not be the served "
-                 "model's)" % (a.run, int(args["ctx_tokens"])))
-    if args.get("joint"):
-        sys.exit("update_manifest_v2.py: %s was trained with --joint (one sequence of the utterance and its turns); "
-                 "the serving path encodes the utterance alone, so that model cannot be shipped" % a.run)
+    # training experiments whose input the serving path does not compute (training/README.md, TER): a model trained
+    # with one would silently score without it, carrying figures measured with it
+    tried = {"ctx_tokens": "the previous turns' token states inside the fine-tuned layers",
+             "joint": "the utterance and its turns encoded as one sequence",
+             "turn_attn": "cross-attention to the previous turns' token states"}
+    used = ["--%s (%s)" % (k.replace("_", "-"), why) for k, why in tried.items() if args.get(k)]
+    if used:
+        sys.exit("update_manifest_v2.py: %s was trained with %s; serving does not give the head that input, so the "
+                 "model cannot be shipped (its figures would not be the served model's)" % (a.run, ", ".join(used)))
     ev = rep["evaluation"]
     out = a.model_dir
     os.makedirs(out, exist_ok=True)
