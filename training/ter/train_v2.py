@@ -85,6 +85,7 @@ class Data:
         print("rows %d, mean vectors in %.0fs" % (n, time.time() - t0), flush=True)
         self.ctx_idx, self.ctx_same = previous_turns(rows, turns)
         self.jrow = -np.ones(n, dtype=np.int64)  # the row's joint-context sequence (joint_context.py), -1 if none
+        self.joint = joint is not None
         if joint is not None:
             self.load_joint(*joint, feat_prefix)
 
@@ -116,7 +117,7 @@ class Data:
         x = torch.zeros(len(idx), int(lengths.max()), H)
         for j, i in enumerate(idx):
             x[j, :self.lens[i]] = torch.from_numpy(np.array(self.xflat[self.offs[i]:self.offs[i + 1]]))
-        k_turns = k = self.ctx_idx.shape[1]
+        k = self.ctx_idx.shape[1]
         ctx = torch.zeros(len(idx), k, H)
         info = torch.zeros(len(idx), k, 2)
         if use_ctx:
@@ -127,7 +128,7 @@ class Data:
             ctx[torch.from_numpy(keep)] = torch.from_numpy(self.mean[ci[keep]])
             info[:, :, 0] = torch.from_numpy(keep.astype(np.float32))
             info[:, :, 1] = torch.from_numpy(self.ctx_same[idx] * keep)
-        if (self.jrow >= 0).any():  # joint context: the kept rows' utterance-and-turns sequence instead
+        if self.joint:  # joint context: the kept rows' utterance-and-turns sequence instead
             jr = self.jrow[idx]
             use = (jr >= 0) & info[:, 0, 0].numpy().astype(bool) if use_ctx else np.zeros(len(idx), dtype=bool)
             total = np.where(use, self.jlens[np.maximum(jr, 0)], self.lens[idx])
@@ -138,8 +139,7 @@ class Data:
                     x[j, :total[j]] = torch.from_numpy(np.array(self.jx[self.joffs[jr[j]]:self.joffs[jr[j] + 1]]))
             return x, lengths, ctx, info, clen
         if self.turn_attn:  # the kept turns' last hidden states, the turn just before first; slot -1 = padding
-            kept = info[:, :, 0].numpy().astype(bool)
-            parts = [[(k, self.ctx_idx[i, k]) for k in range(k_turns) if kept[j, k]] for j, i in enumerate(idx)]
+            parts = self.kept_turns(idx, info, k)
             tc = max([1] + [sum(int(self.lens[p]) for _, p in ps) for ps in parts])
             ctok = torch.zeros(len(idx), tc, H)
             cslot = -torch.ones(len(idx), tc, dtype=torch.long)
@@ -154,8 +154,8 @@ class Data:
         if not self.ctx_tokens:
             return x, lengths, ctx, info
         # the kept previous turns' token states after each utterance's own (the turn just before first)
-        segs = [[self.xflat[self.offs[p]:self.offs[p + 1]] for kk, p in enumerate(self.ctx_idx[i, :self.ctx_tokens])
-                 if p >= 0 and use_ctx and bool(info[j, kk, 0])] for j, i in enumerate(idx)]
+        segs = [[self.xflat[self.offs[p]:self.offs[p + 1]] for _, p in ps]
+                for ps in self.kept_turns(idx, info, self.ctx_tokens)]
         clen = torch.tensor([sum(len(s) for s in parts) for parts in segs], dtype=torch.long)
         x = torch.cat([x, torch.zeros(len(idx), max(0, int((lengths + clen).max()) - x.shape[1]), H)], 1)
         for j, parts in enumerate(segs):
@@ -165,9 +165,15 @@ class Data:
                 at += len(s)
         return x, lengths, ctx, info, clen
 
+    def kept_turns(self, idx, info, limit):
+        """Per row of the batch, (slot, row index) of its previous turns kept in `info` (present flag) among the
+        first `limit` slots, the turn just before first."""
+        kept = info[:, :limit, 0].numpy().astype(bool)
+        return [[(k, self.ctx_idx[i, k]) for k in range(limit) if kept[j, k]] for j, i in enumerate(idx)]
+
     def sort_len(self, use_ctx=True):
         """Row lengths for batching: the utterance's tokens, plus its context tokens where the top layers see them."""
-        if use_ctx and (self.jrow >= 0).any():
+        if use_ctx and self.joint:
             return np.where(self.jrow >= 0, self.jlens[np.maximum(self.jrow, 0)], self.lens)
         if not (self.ctx_tokens and use_ctx):
             return self.lens
