@@ -14,6 +14,8 @@ window of that length), SpecAugment, and options
   --noise P   additive noise in the power domain of the cached log-mel (white or 1/f tilt, SNR 5-25 dB)
   --speed P   speed perturbation in the feature domain (0.9-1.1: time axis resampled, mel axis warped)
   --center L  center loss (seed 004) on the embedding, weight L (centres by SGD, lr 0.5)
+  --mixup A   input mixup: every training batch (after SpecAugment) is mixed with a permutation of itself,
+              x = l x + (1 - l) x[perm], l ~ Beta(A, A), loss l CE(y) + (1 - l) CE(y[perm]); not with --center
   --train-corpora C  train on these corpora only (SER 2.2: ravdess); fold p2_ravall = every RAVDESS actor, tested on the
               other corpora
   --spk-norm  per-band normalisation by the speaker's log-mel mean/std (speaker_refs; SER 2.3's speaker-path CNN)
@@ -410,10 +412,14 @@ def train_fold(items, feats_by_part, tr_idx, va_idx, te_idx, args, seed, out_dir
         for b in batches(tr_idx, lens, args.batch, rng):
             x, n = batch_of(crops(feats_by_part, b, args, rng))
             x = spec_augment(norm(x, n, b, rng), n, rng)
-            e = model.embedding_of(x, n)
             yb = torch.from_numpy(y[b])
+            if args.mixup:
+                lam = float(rng.beta(args.mixup, args.mixup))
+                perm = torch.from_numpy(rng.permutation(len(b)))
+                x, n = lam * x + (1 - lam) * x[perm], torch.maximum(n, n[perm])
+            e = model.embedding_of(x, n)
             lg = model.cls(model.drop(e))
-            loss = crit(lg, yb)
+            loss = crit(lg, yb) if not args.mixup else lam * crit(lg, yb) + (1 - lam) * crit(lg, yb[perm])
             if teachers:
                 loss = (1 - args.kd_weight) * loss + args.kd_weight * distillation(lg, teachers, x, n, args.kd_tau)
             if args.center:
@@ -642,6 +648,7 @@ def main():
     ap.add_argument("--noise", type=float, default=0.0)
     ap.add_argument("--speed", type=float, default=0.0)
     ap.add_argument("--center", type=float, default=0.0)
+    ap.add_argument("--mixup", type=float, default=0.0, help="input mixup, l ~ Beta(A, A) per batch")
     ap.add_argument("--avg", type=int, default=5)
     ap.add_argument("--spk-norm", action="store_true", help="per-band normalisation by the speaker's log-mel mean/std "
                     "(speaker_refs) instead of one scalar per crop; test rows also scored with their own utterance's")
@@ -665,6 +672,8 @@ def main():
     unknown = set(args.only.split(",")) - set(args.folds.split(",")) if args.only else set()
     if unknown:
         ap.error("--only names folds that are not in --folds: %s" % ", ".join(sorted(unknown)))
+    if args.mixup and args.center:
+        ap.error("--mixup and --center together are not supported (the centre loss needs one label per crop)")
     set_threads(1)
     os.makedirs(CACHE, exist_ok=True)
     if args.export:

@@ -15,7 +15,7 @@ import sys
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE)))
+sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 import corpora  # noqa: E402
 from cnn_ensemble import cnn_probs  # noqa: E402
