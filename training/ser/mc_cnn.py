@@ -101,9 +101,12 @@ class CnnNet(nn.Module):
     def logits_of(self, x: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
         return self.cls(self.drop(self.embedding_of(x, n)))
 
+    def probs_of(self, x: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(self.logits_of(x, n), dim=1)
+
     def forward(self, wav: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         x, n = self.features(wav, lengths)
-        return torch.softmax(self.logits_of(x, n), dim=1)
+        return self.probs_of(x, n)
 
 
 # ---------------------------------------------------------------- features

@@ -32,7 +32,13 @@ class LogMel(nn.Module):
 
     def forward(self, wav: torch.Tensor, lengths: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         mel, n = self.raw(wav, lengths)
-        tmask = (torch.arange(mel.shape[1], device=wav.device)[None, :] < n[:, None]).to(mel.dtype)  # [B, T]
+        return self.normalise(mel, n), n  # [B, M, T], frames
+
+    @torch.jit.export
+    def normalise(self, mel: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
+        """`raw`'s log-mel [B, T, M] with its frames n -> the normalised log-mel [B, M, T] `forward` returns (zero
+        beyond n): one front end's output can feed several models that share it (speaker_model.py)."""
+        tmask = (torch.arange(mel.shape[1], device=mel.device)[None, :] < n[:, None]).to(mel.dtype)  # [B, T]
         nf = n.to(mel.dtype).clamp(min=1.0)
         if self.per_bin:
             # per-utterance mean per mel bin (removes the static channel, but also the long-term spectral tilt)
@@ -43,7 +49,7 @@ class LogMel(nn.Module):
         x = (mel - mean) * tmask[:, :, None]
         var = (x * x).sum((1, 2)) / (nf * mel.shape[2])
         x = x / torch.sqrt(var + 1e-5)[:, None, None]
-        return x.transpose(1, 2), n  # [B, M, T], frames
+        return x.transpose(1, 2)
 
     @torch.jit.export
     def raw(self, wav: torch.Tensor, lengths: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:

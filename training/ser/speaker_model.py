@@ -46,6 +46,12 @@ SER 2.4 (`--rescript FILE --replace-cnn WEIGHTS --temperature T`): the same re-s
 the Java-path metrics; on the 2.4.0 file the same command writes 2.5.0 (forward's all-corpora CNN; `--si-scores` may
 then be the JSON file of recorded figures, results_ser25_java.json). `--cnn` and `--replace-cnn` take several weights files: their probabilities averaged, the
 log-mel computed once (CnnMean; used for the all-corpora CNN tried in training/README.md).
+
+SER 2.5.1: `forward` and `features` compute the log-mel once (LogMel.raw, then LogMel.normalise) and hand it to every
+part that reads it (statistics: StatsFeatures.from_logmel; forward's CNN: probs_of; the speaker CNN's band moments:
+SpeakerCnn.moments_of) instead of each part computing the same log-mel from the waveform; `check_front_ends` refuses
+parts whose front ends differ. The plain `--rescript` of the 2.5.0 file writes it (outputs checked equal) and, with
+`--manifest`, sets version 2.5.1.
 """
 import argparse
 import os
@@ -141,10 +147,15 @@ class StatsCnnEnsemble(nn.Module):
         self.cnn = cnn
         self.temperature = temperature
         self.speaker_temperature = speaker_temperature
+        check_front_ends(self)
 
     def forward(self, wav: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        p = (self.part.forward(wav, lengths) + self.cnn(wav, lengths)) / 2.0
-        return SpeakerStatsEnsemble._calibrate(p, self.temperature)
+        # 2.5.1: one log-mel for the statistics and the CNN (their front ends are equal: check_front_ends)
+        fe = self.part.stats.features
+        mel, n = fe.raw(wav, lengths)
+        x = fe.normalise(mel, n)
+        ps = self.part.forward_stats(self.part.stats.from_logmel(x, n, wav, lengths))
+        return SpeakerStatsEnsemble._calibrate((ps + self.cnn.probs_of(x, n)) / 2.0, self.temperature)
 
     @torch.jit.export
     def features(self, wav: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -161,7 +172,8 @@ class SpeakerCnn(nn.Module):
     """SER 2.3's speaker-path CNN: mc_cnn.CnnNet trained on log-mel normalised per mel band by its speaker's reference
     (mc_cnn.py --spk-norm) instead of one scalar per utterance.
 
-      moments(wav, lengths) -> [B, 2M]   per window: each band's mean and mean square over its valid frames
+      moments_of(mel, n) -> [B, 2M]      per window: each band's mean and mean square over its valid frames of
+                                         the raw log-mel (cnn.features.raw; 2.3-2.5.0 files: moments(wav, lengths))
       forward_ref(wav, lengths, mu[M], msq[M]) -> probs[B, 7]
                                          with mu, msq the speaker's moments averaged over its windows, the band std
                                          sqrt(max(msq - mu^2, 0.01)) (mc_cnn.moments_to_ref)"""
@@ -174,8 +186,7 @@ class SpeakerCnn(nn.Module):
     def _mask(self, mel: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
         return (torch.arange(mel.shape[1], device=mel.device)[None, :] < n[:, None]).to(mel.dtype)
 
-    def moments(self, wav: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        mel, n = self.cnn.features.raw(wav, lengths)
+    def moments_of(self, mel: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
         m = self._mask(mel, n)[:, :, None]
         nf = n.to(mel.dtype).clamp(min=1.0)[:, None]
         return torch.cat([(mel * m).sum(1) / nf, (mel * mel * m).sum(1) / nf], 1)
@@ -206,12 +217,17 @@ class StatsCnnSpkEnsemble(StatsCnnEnsemble):
                  speaker_temperature: float = 1.0):
         super().__init__(stats, cnn, temperature, speaker_temperature)
         self.spk = spk
+        check_front_ends(self)
         self.stats_dim = int(stats.stats.dim)
         self.n_mels = spk.n_mels
 
     @torch.jit.export
     def features(self, wav: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        return torch.cat([self.part.features(wav, lengths), self.spk.moments(wav, lengths)], 1)
+        # 2.5.1: one log-mel for the statistics and the band moments (equal front ends: check_front_ends)
+        fe = self.part.stats.features
+        mel, n = fe.raw(wav, lengths)
+        stats = self.part.stats.from_logmel(fe.normalise(mel, n), n, wav, lengths)
+        return torch.cat([stats, self.spk.moments_of(mel, n)], 1)
 
     @torch.jit.export
     def forward_speaker(self, wav: torch.Tensor, lengths: torch.Tensor, ref_mean: torch.Tensor,
@@ -292,10 +308,34 @@ class CnnMean(nn.Module):
 
     def forward(self, wav: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         x, n = self.nets[0].features(wav, lengths)
+        return self.probs_of(x, n)
+
+    def probs_of(self, x: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
         ps: List[torch.Tensor] = []
         for net in self.nets:
             ps.append(torch.softmax(net.logits_of(x, n), dim=1))
         return torch.stack(ps).mean(0)
+
+
+def front_end(cnn: nn.Module) -> nn.Module:
+    """The LogMel of a CnnNet, or of a CnnMean's first net."""
+    return cnn.nets[0].features if hasattr(cnn, "nets") else cnn.features
+
+
+def same_front_end(a: nn.Module, b: nn.Module) -> bool:
+    """Two model.LogMel modules compute the same log-mel: equal settings and equal buffers (window, filterbank)."""
+    sa, sb = a.state_dict(), b.state_dict()
+    return (all(getattr(a, k) == getattr(b, k) for k in ("n_fft", "hop", "fft_size", "per_bin"))
+            and list(sa) == list(sb) and all(torch.equal(sa[k], sb[k]) for k in sa))
+
+
+def check_front_ends(ens: nn.Module):
+    """SER 2.5.1's ensembles compute the log-mel once and hand it to the statistics, forward's CNN and the speaker
+    CNN's band moments: refuse a model whose parts would have computed different log-mels."""
+    fe = ens.part.stats.features
+    assert same_front_end(fe, front_end(ens.cnn)), "the statistics' and the CNN's log-mel front ends differ"
+    if hasattr(ens, "spk"):
+        assert same_front_end(fe, ens.spk.cnn.features), "the statistics' and the speaker CNN's front ends differ"
 
 
 def load_cnns(weights):
@@ -414,6 +454,24 @@ def rebuild_scripted(path):
     return sm, ens, copied
 
 
+def logmel_once_methods(ens):
+    """(submodule, method) whose TorchScript code 2.5.1 changed on purpose without changing what they compute (the
+    log-mel computed once and shared: LogMel.forward = raw + normalise, StatsFeatures.forward = LogMel + from_logmel,
+    CnnNet.forward = LogMel + probs_of, the ensemble's forward and features; SpeakerCnn.moments(wav, lengths) gone,
+    moments_of(raw log-mel) in its place): `rescript` checks them by their outputs on real audio (forward and
+    features to 1e-7)."""
+    from model import LogMel
+    from stats_model import StatsFeatures
+    from mc_cnn import CnnNet
+    out = {("", "forward"), ("", "features")}
+    for name, mod in ens.named_modules():
+        if isinstance(mod, (LogMel, StatsFeatures, CnnNet, CnnMean)):
+            out.add((name, "forward"))
+        if isinstance(mod, SpeakerCnn):
+            out.add((name, "moments"))
+    return out
+
+
 def method_codes(sm):
     """{(submodule, method): TorchScript code} of every compiled method of a scripted module and its submodules."""
     out = {}
@@ -513,6 +571,7 @@ def rescript(path, out, audio_paths, cnn_weights=None, temperature=None):
             p = (sm.part.forward(x, length) + ens.cnn(x, length)) / 2.0
             return SpeakerStatsEnsemble._calibrate(p, temperature)
         print("forward's CNN replaced by %s, temperature %s -> %s" % (cnn_weights, sm.temperature, temperature))
+    check_front_ends(ens)
     new = torch.jit.script(ens)
     # a replaced CNN may have another structure (one CnnNet <-> a CnnMean): its methods are checked by outputs only
     replaced = (lambda k: k[0] == "cnn" or k[0].startswith("cnn.")) if cnn_weights else (lambda k: False)
@@ -522,9 +581,12 @@ def rescript(path, out, audio_paths, cnn_weights=None, temperature=None):
     renamed = sorted(k for k in old_codes if k in new_codes and old_codes[k] != new_codes[k])
     changed = [k for k in renamed if alpha_normal(old_codes[k]) != alpha_normal(new_codes[k])]
     added = sorted(set(new_codes) - set(old_codes))
-    print("methods: %d in the file, %d rebuilt; code identical except local variable names in %s; changed: %s; "
-          "added: %s" % (len(old_codes), len(new_codes), renamed or "none", changed or "none", added))
-    assert not missing and not changed, (missing, changed)
+    refactored = logmel_once_methods(ens)
+    print("methods: %d in the file, %d rebuilt; code identical except local variable names in %s; changed: %s "
+          "(2.5.1's log-mel once, checked by outputs: %s); added: %s; gone: %s"
+          % (len(old_codes), len(new_codes), renamed or "none", [k for k in changed if k not in refactored] or "none",
+             [k for k in changed if k in refactored] or "none", added, missing or "none"))
+    assert all(k in refactored for k in missing + changed), (missing, changed)
     assert ("", "forward_speaker_features") in new_codes
     # the file as written, loaded back, is what is checked: written into a temporary directory beside `out` first
     # (`out` may be `path`), under the same file name (the archive's top folder is named after it)
@@ -542,8 +604,10 @@ def rescript(path, out, audio_paths, cnn_weights=None, temperature=None):
     assert sorted(want) == sorted(sd_new) and all(torch.equal(want[k], sd_new[k]) for k in want)
     waves = check_audio(audio_paths)
     print("parity on %d files (%.1f s of audio)" % (len(waves), sum(len(w) for w in waves) / 16000))
+    worst = {}
     for pad in (64000, None):
         d, n = speaker_parity(sm, new, [waves[:len(waves) // 2], waves[len(waves) // 2:], waves], pad, forward_want)
+        worst = {k: max(v, worst.get(k, 0.0)) for k, v in d.items() if not k.startswith("batch")}
         print("  %s, %d windows scored in 3 speaker groups (each half of the files, all): max |new - file| %s"
               % ("padded to 4 s" if pad else "unpadded", n,
               ", ".join("%s %.2e" % kv for kv in d.items())))
@@ -553,6 +617,8 @@ def rescript(path, out, audio_paths, cnn_weights=None, temperature=None):
     os.replace(tmp, out)
     os.rmdir(tmpdir)
     print("wrote", out, os.path.getsize(out), "bytes (input %d)" % size)
+    top = max(worst.values())
+    return "%.1e" % top if top else "0"
 
 
 def extract_cnn(path, out):
@@ -625,6 +691,29 @@ def manifest_231(path):
     key = "2.3.0 (the same weights and outputs, without forward_speaker_features: the metrics above are its)"
     out["previous_versions"] = {key: {}, **{k: v for k, v in out["previous_versions"].items() if k != key}}
     save_manifest(path, out)
+
+
+def manifest_251(path, parity):
+    """models/ser-default/manifest.json of 2.5.0 -> 2.5.1 (the --rescript file whose forward and features compute the
+    log-mel once): version, what changed (with `parity`, rescript's max differences), the recipe's last step;
+    metrics, calibration and everything else stay (same weights, same outputs)."""
+    from manifest_23 import set_recipe_step
+    m, previous = open_manifest(path, "2.5.0", "2.5.1")
+    m["changes"] = (
+        "2.5.1: the 2.5.0 file re-scripted so that forward and features compute the log-mel once and hand it to the "
+        "parts that read it (forward: the statistics and the CNN; features: the statistics and the speaker CNN's band "
+        "moments), where 2.5.0 computed the same log-mel twice; the three front ends' settings and buffers are equal "
+        "(checked when the file is built). Weights, attributes and the outputs of every method unchanged "
+        "(training/ser/speaker_model.py --rescript checks them against the 2.5.0 file on real audio: max difference "
+        "%s)" % parity)
+    set_recipe_step(m, "2.5.1", (
+        "PYTHONHASHSEED=0 /usr/bin/python3 training/ser/speaker_model.py --rescript models/ser-default/ser.pt "
+        "--out models/ser-default/ser.pt --manifest models/ser-default/manifest.json (the 2.5.0 file re-scripted, "
+        "the log-mel computed once)"))
+    if previous:
+        key = "2.5.0 (the same weights and outputs, the log-mel computed twice in forward and features: the metrics above are its)"
+        m["previous_versions"] = {key: {}, **m["previous_versions"]}
+    save_manifest(path, m)
 
 
 def manifest_240(path, cnn_weights, temperature, si_scores):
@@ -752,14 +841,15 @@ def main():
     ap.add_argument("b0", nargs="?")
     ap.add_argument("--out", required=True)
     ap.add_argument("--rescript", default=None, metavar="SER_PT",
-                    help="instead of building from parts: re-script this SER 2.3 file with this code (2.3.1 adds "
-                         "forward_speaker_features), same weights and attributes, every existing method checked "
+                    help="instead of building from parts: re-script this SER 2.3+ file with this code (2.3.1 adds "
+                         "forward_speaker_features; 2.5.1 computes the log-mel once), same weights and attributes, every existing method checked "
                          "against the file on --check-audio")
     ap.add_argument("--extract-cnn", default=None, metavar="SER_PT",
                     help="write this scripted SER file's speaker-independent CNN as mc_cnn.py CnnNet weights to --out "
                          "(2.5's recipe: 2.4's forward CNN as a teacher)")
     ap.add_argument("--manifest", default=None,
-                    help="with --rescript: update this manifest.json from 2.3.0 to 2.3.1 (version, interface, changes); "
+                    help="with --rescript: update this manifest.json from 2.3.0 to 2.3.1 (version, interface, changes) "
+                         "or from 2.5.0 to 2.5.1 (version, changes, recipe); "
                          "with --replace-cnn from 2.3.1 to 2.4.0 or from 2.4.0 to 2.5.0 (needs --si-scores)")
     ap.add_argument("--replace-cnn", nargs="+", default=None, metavar="WEIGHTS",
                     help="with --rescript (SER 2.4): forward's CNN replaced by these mc_cnn.py CnnNet weights (several: "
@@ -804,7 +894,7 @@ def main():
             ap.error("--rescript keeps the file's temperatures unless --replace-cnn sets forward's")
         if args.speaker_cnn_mix:
             ap.error("--speaker-cnn-mix builds from parts (with --cnn and --spk-cnn), not with --rescript")
-        rescript(args.rescript, args.out, audio, args.replace_cnn, args.temperature)
+        parity = rescript(args.rescript, args.out, audio, args.replace_cnn, args.temperature)
         if args.manifest and args.replace_cnn:
             assert args.si_scores, "--manifest with --replace-cnn needs --si-scores"
             import json
@@ -813,7 +903,11 @@ def main():
             else:
                 manifest_250(args.manifest, args.replace_cnn, args.temperature, args.si_scores)
         elif args.manifest:
-            manifest_231(args.manifest)
+            import json
+            if json.load(open(args.manifest))["version"] == "2.3.0":
+                manifest_231(args.manifest)
+            else:
+                manifest_251(args.manifest, parity)
         return
     if not (args.rav and args.a0 and args.b0):
         ap.error("rav, a0 and b0 are required unless --rescript")

@@ -49,6 +49,11 @@ class StatsFeatures(nn.Module):
 
     def forward(self, wav: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         x, n = self.features(wav, lengths)  # [B, M, T] normalised log-mel, zero beyond n
+        return self.from_logmel(x, n, wav, lengths)
+
+    def from_logmel(self, x: torch.Tensor, n: torch.Tensor, wav: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """The statistics given this front end's normalised log-mel x [B, M, T] (frames n) of wav: what forward
+        returns, for a caller that has computed x already (the pitch statistics still read the waveform)."""
         t = x.shape[2]
         mask = (torch.arange(t, device=x.device)[None, :] < n[:, None]).to(x.dtype)  # [B, T]
         nf = n.to(x.dtype).clamp(min=1.0)[:, None]
