@@ -30,7 +30,10 @@ window of that length), SpecAugment, and options
 Every fold holds out validation speakers from its TRAINING corpora (10 % of each corpus' speakers, at least one;
 fixed seed) and logs their UA per epoch; choices are made on the first P2 fold's (emovo) validation UA only.
 Test utterances are scored whole (no crop). Per fold: /tmp/sercnn/<tag>/<fold>/{ckpt.pt (per epoch, resumable),
-probs.npy, probs_avg.npy, done.json, lock (held by the process training the fold: a second one on it stops)}.
+probs.npy, probs_avg.npy, done.json, recipe.json (the options it was begun with), lock (held by the process training
+the fold: a second one on it stops)}. A finished fold is reused and a begun one resumed only by a run with the same
+recipe options and fold seed (check_recipe; runs from before recipe.json are compared with their done.json's args);
+otherwise the run stops and names the differing options.
 
   nice -n 19 /usr/bin/python3 training/ser/mc_cnn.py --features clean,tel      # cache log-mel (once)
   nice -n 19 /usr/bin/python3 training/ser/mc_cnn.py --tag plain --folds p2_emovo,p2_nemo,p2_turevdb
@@ -618,6 +621,37 @@ def runs_table(tags):
                 "%.3f / %.3f" % (ta["4c"], ta["7c"]) if ta else "—"))
 
 
+# options that name the run or say what to do, not how a fold is trained (its seed is compared as seed + its position)
+NOT_RECIPE = ("data", "features", "report", "tag", "folds", "only", "seed", "export", "with_stats")
+
+
+def fold_recipe(a, name, defaults):
+    """How fold `name` of a run with the options `a` (vars(args), or a done.json's "args") is trained: its recipe
+    options (one added after the run took its default) and the fold's own seed."""
+    r = {k: a.get(k, v) for k, v in defaults.items() if k not in NOT_RECIPE}
+    folds = a["folds"].split(",")
+    r["fold_seed"] = a["seed"] + folds.index(name) if name in folds else None
+    return r
+
+
+def check_recipe(out, name, args, defaults):
+    """A fold begun or finished under this tag (<fold>/recipe.json, or done.json's args for older runs) must have been
+    trained with these options: reusing it (done.json) or resuming it (ckpt.pt) would otherwise put two recipes under
+    one tag without a word."""
+    f, done = os.path.join(out, "recipe.json"), os.path.join(out, "done.json")
+    if os.path.exists(f):
+        stored = json.load(open(f))
+    elif os.path.exists(done):
+        stored = json.load(open(done))["args"]
+    else:
+        return
+    old, new = fold_recipe(stored, name, defaults), fold_recipe(vars(args), name, defaults)
+    diff = ["%s %r -> %r" % (k, old[k], new[k]) for k in new if old[k] != new[k]]
+    if diff:
+        sys.exit("mc_cnn.py: %s was trained with other options (%s); give this run another --tag"
+                 % (out, ", ".join(diff)))
+
+
 def fold_lock(out):
     """An exclusive lock on <fold>/lock for this process's lifetime (the OS drops it when the process ends): two
     processes on one fold would write the same ckpt.pt and done.json, so a second one stops with a clear error."""
@@ -704,9 +738,13 @@ def main():
     if args.train_corpora:
         keep = np.isin(corpus, args.train_corpora.split(","))
         folds = {k: (tr & keep, te) for k, (tr, te) in folds.items()}
+    defaults = vars(ap.parse_args([]))
     for fi, name in enumerate(args.folds.split(",")):
         out = os.path.join(CACHE, args.tag, name)
-        if os.path.exists(os.path.join(out, "done.json")) or (args.only and name not in args.only.split(",")):
+        if args.only and name not in args.only.split(","):
+            continue
+        check_recipe(out, name, args, defaults)
+        if os.path.exists(os.path.join(out, "done.json")):
             continue
         tr, te = folds[name]
         tr = tr & (y >= 0)
@@ -719,6 +757,8 @@ def main():
         if os.path.exists(os.path.join(out, "done.json")):  # finished by another process in the meantime
             lock.close()
             continue
+        if not os.path.exists(os.path.join(out, "recipe.json")):
+            json.dump(vars(args), open(os.path.join(out, "recipe.json"), "w"), indent=1)
         np.save(os.path.join(out, "test_idx.npy"), te_idx)
         logf = open(os.path.join(out, "log.txt"), "a")
 
