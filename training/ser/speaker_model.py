@@ -299,11 +299,8 @@ class CnnMean(nn.Module):
 
     def __init__(self, nets):
         super().__init__()
-        first = nets[0].features.state_dict()
-        for net in nets[1:]:
-            other = net.features.state_dict()
-            assert list(other) == list(first) and all(torch.equal(other[k], first[k]) for k in first), \
-                "the CNNs' log-mel front ends differ"
+        assert all(same_front_end(nets[0].features, net.features) for net in nets[1:]), \
+            "the CNNs' log-mel front ends differ"
         self.nets = nn.ModuleList(nets)
 
     def forward(self, wav: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
