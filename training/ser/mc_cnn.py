@@ -14,6 +14,9 @@ window of that length), SpecAugment, and options
   --noise P   additive noise in the power domain of the cached log-mel (white or 1/f tilt, SNR 5-25 dB)
   --speed P   speed perturbation in the feature domain (0.9-1.1: time axis resampled, mel axis warped)
   --center L  center loss (seed 004) on the embedding, weight L (centres by SGD, lr 0.5)
+  --dann G    domain-adversarial training (seed 004): a corpus classifier (128-64-5, the five corpora) on the embedding
+              behind a gradient reversal of weight G x (2 / (1 + exp(-10 p)) - 1) over training progress p, its loss
+              balanced over the training rows' corpora (mc_stats.py --dann on the CNN); not with --mixup
   --mixup A   input mixup: every training batch (after SpecAugment) is mixed with a permutation of itself,
               x = l x + (1 - l) x[perm], l ~ Beta(A, A), loss l CE(y) + (1 - l) CE(y[perm]); not with --center
   --train-corpora C  train on these corpora only (SER 2.2: ravdess); fold p2_ravall = every RAVDESS actor, tested on the
@@ -62,6 +65,7 @@ import corpora  # noqa: E402
 from common import metrics  # noqa: E402
 from common.threads import set_threads  # noqa: E402
 from model import ConvBlock, LogMel  # noqa: E402
+from train_ser import GradReverse, dann_lambda  # noqa: E402
 
 CACHE = "/tmp/sercnn"
 STATS = "/tmp/serv2"  # mc_stats.py protocol probabilities (shipped 2.0 = rav + a0)
@@ -395,6 +399,15 @@ def train_fold(items, feats_by_part, tr_idx, va_idx, te_idx, args, seed, out_dir
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.wd)
     centers = nn.Parameter(torch.randn(7, 128) * 0.1)
     copt = torch.optim.SGD([centers], lr=0.5)
+    if args.dann:  # its own generator state: without --dann the run draws the same random numbers as before
+        with torch.random.fork_rng():
+            torch.manual_seed(seed + 4)
+            adv = nn.Sequential(nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, len(corpora.CORPORA)))
+        aopt = torch.optim.AdamW(adv.parameters(), lr=args.lr, weight_decay=args.wd)
+        dom = np.array([corpora.CORPORA.index(it["corpus"]) for it in items])
+        kc = np.bincount(dom[tr_idx], minlength=len(corpora.CORPORA)).astype(np.float64)
+        dw = torch.tensor(len(tr_idx) / ((kc > 0).sum() * np.maximum(kc, 1)), dtype=torch.float32)  # per corpus
+        dce = nn.CrossEntropyLoss(weight=dw)
     steps_per_epoch = math.ceil(len(tr_idx) / args.batch)
     total = steps_per_epoch * args.epochs
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=total, pct_start=0.15)
@@ -406,6 +419,9 @@ def train_fold(items, feats_by_part, tr_idx, va_idx, te_idx, args, seed, out_dir
         opt.load_state_dict(s["opt"])
         sched.load_state_dict(s["sched"])
         centers.data.copy_(s["centers"])
+        if args.dann:
+            adv.load_state_dict(s["adv"])
+            aopt.load_state_dict(s["aopt"])
         start, hist, snaps = s["epoch"], s["hist"], s["snaps"]
         log("resumed at epoch %d" % start)
     teachers = load_teachers(args, os.path.basename(out_dir))
@@ -415,6 +431,8 @@ def train_fold(items, feats_by_part, tr_idx, va_idx, te_idx, args, seed, out_dir
         t0 = time.time()
         model.train()
         tl, nb = 0.0, 0
+        if args.dann:
+            adv.train()
         for b in batches(tr_idx, lens, args.batch, rng):
             x, n = batch_of(crops(feats_by_part, b, args, rng))
             x = spec_augment(norm(x, n, b, rng), n, rng)
@@ -430,10 +448,16 @@ def train_fold(items, feats_by_part, tr_idx, va_idx, te_idx, args, seed, out_dir
                 loss = (1 - args.kd_weight) * loss + args.kd_weight * distillation(lg, teachers, x, n, args.kd_tau)
             if args.center:
                 loss = loss + args.center * ((e - centers[yb]) ** 2).sum(1).mean() / 2
+            if args.dann:
+                lam = dann_lambda(args.dann, (ep * steps_per_epoch + nb) / total)
+                loss = loss + dce(adv(GradReverse.apply(e, lam)), torch.from_numpy(dom[b]))
+                aopt.zero_grad()
             opt.zero_grad()
             copt.zero_grad()
             loss.backward()
             opt.step()
+            if args.dann:
+                aopt.step()
             if args.center:
                 copt.step()
             sched.step()
@@ -443,8 +467,11 @@ def train_fold(items, feats_by_part, tr_idx, va_idx, te_idx, args, seed, out_dir
         hist.append({"epoch": ep + 1, "loss": tl / nb, "val_7c": v7, "val_4c": v4, "s": time.time() - t0})
         if args.avg and ep >= args.epochs - args.avg:
             snaps.append({k: v.clone() for k, v in model.state_dict().items()})
-        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
-                    "centers": centers.data, "epoch": ep + 1, "hist": hist, "snaps": snaps}, ck + ".tmp")
+        state = {"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                 "centers": centers.data, "epoch": ep + 1, "hist": hist, "snaps": snaps}
+        if args.dann:
+            state.update(adv=adv.state_dict(), aopt=aopt.state_dict())
+        torch.save(state, ck + ".tmp")
         os.replace(ck + ".tmp", ck)
         log("epoch %d loss %.4f val 7c %.3f 4c %.3f (%.0fs)" % (ep + 1, tl / nb, v7, v4, time.time() - t0))
     res = {"hist": hist}
@@ -686,6 +713,7 @@ def main():
     ap.add_argument("--speed", type=float, default=0.0)
     ap.add_argument("--center", type=float, default=0.0)
     ap.add_argument("--mixup", type=float, default=0.0, help="input mixup, l ~ Beta(A, A) per batch")
+    ap.add_argument("--dann", type=float, default=0.0, help="gradient-reversal weight of the corpus adversary")
     ap.add_argument("--avg", type=int, default=5)
     ap.add_argument("--spk-norm", action="store_true", help="per-band normalisation by the speaker's log-mel mean/std "
                     "(speaker_refs) instead of one scalar per crop; test rows also scored with their own utterance's")
@@ -709,6 +737,8 @@ def main():
     unknown = set(args.only.split(",")) - set(args.folds.split(",")) if args.only else set()
     if unknown:
         ap.error("--only names folds that are not in --folds: %s" % ", ".join(sorted(unknown)))
+    if args.mixup and args.dann:
+        ap.error("--mixup and --dann together are not supported (a mixed crop has two corpora)")
     if args.mixup and args.center:
         ap.error("--mixup and --center together are not supported (the centre loss needs one label per crop)")
     set_threads(1)

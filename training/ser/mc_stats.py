@@ -46,7 +46,7 @@ import corpora  # noqa: E402
 from common import metrics  # noqa: E402
 from common.threads import set_threads  # noqa: E402
 from stats_model import StatsNet  # noqa: E402
-from train_ser import GradReverse, augment, collate, windows  # noqa: E402
+from train_ser import GradReverse, augment, collate, dann_lambda, windows  # noqa: E402
 from train_stats import train_mlp  # noqa: E402
 
 CACHE = "/tmp/serv2"
@@ -196,7 +196,7 @@ def train_ext(S, y, dom, args, seed):
                 e = head.mlp[:5](head.norm(S[idx]))  # penultimate layer (after the 2nd ReLU, before dropout)
                 loss = ce(head.mlp[5:](e), yt[idx])
                 if args.dann:
-                    lam = args.dann * (2.0 / (1.0 + math.exp(-10.0 * step / steps)) - 1.0)
+                    lam = dann_lambda(args.dann, step / steps)
                     loss = loss + (dce(adv(GradReverse.apply(e, lam)), dt[idx]) * rwt[idx]).sum() / rwt[idx].sum()
                 if args.center:
                     loss = loss + args.center * ((e - centers[yt[idx]]) ** 2).sum(1).mean() / 2

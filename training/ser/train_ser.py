@@ -168,6 +168,11 @@ class GradReverse(torch.autograd.Function):
         return -ctx.lam * g, None
 
 
+def dann_lambda(gamma: float, progress: float) -> float:
+    """DANN's gradient-reversal weight over training progress p in [0, 1]: gamma x (2 / (1 + exp(-10 p)) - 1)."""
+    return gamma * (2.0 / (1.0 + math.exp(-10.0 * progress)) - 1.0)
+
+
 # ---------------------------------------------------------------- windows (same as the Java SpeechEmotionModel)
 def windows(w):
     win, hop = int(WINDOW_S * SR), int(HOP_S * SR)
