@@ -438,19 +438,19 @@ def train_fold(items, feats_by_part, tr_idx, va_idx, te_idx, args, seed, out_dir
             x = spec_augment(norm(x, n, b, rng), n, rng)
             yb = torch.from_numpy(y[b])
             if args.mixup:
-                lam = float(rng.beta(args.mixup, args.mixup))
+                mix = float(rng.beta(args.mixup, args.mixup))
                 perm = torch.from_numpy(rng.permutation(len(b)))
-                x, n = lam * x + (1 - lam) * x[perm], torch.maximum(n, n[perm])
+                x, n = mix * x + (1 - mix) * x[perm], torch.maximum(n, n[perm])
             e = model.embedding_of(x, n)
             lg = model.cls(model.drop(e))
-            loss = crit(lg, yb) if not args.mixup else lam * crit(lg, yb) + (1 - lam) * crit(lg, yb[perm])
+            loss = crit(lg, yb) if not args.mixup else mix * crit(lg, yb) + (1 - mix) * crit(lg, yb[perm])
             if teachers:
                 loss = (1 - args.kd_weight) * loss + args.kd_weight * distillation(lg, teachers, x, n, args.kd_tau)
             if args.center:
                 loss = loss + args.center * ((e - centers[yb]) ** 2).sum(1).mean() / 2
             if args.dann:
-                lam = dann_lambda(args.dann, (ep * steps_per_epoch + nb) / total)
-                loss = loss + dce(adv(GradReverse.apply(e, lam)), torch.from_numpy(dom[b]))
+                grl = dann_lambda(args.dann, (ep * steps_per_epoch + nb) / total)
+                loss = loss + dce(adv(GradReverse.apply(e, grl)), torch.from_numpy(dom[b]))
                 aopt.zero_grad()
             opt.zero_grad()
             copt.zero_grad()

@@ -51,14 +51,23 @@ def jar_path(maven: str) -> str:
     return os.path.expanduser("~/.m2/repository/%s/%s/%s/%s-%s.jar" % (g.replace(".", "/"), a, v, a, v))
 
 
-def load_top_layers(model: TerHeadV3, jar: str, n_layers: int = 12):
-    """Copies the jar's top encoder layers (int8 weights dequantised: (q - zero point) * scale) into model.top."""
+def load_top_layers(model: TerHeadV3, jar: str, n_layers: int = 12, patch: str = None):
+    """Copies the jar's top encoder layers (int8 weights dequantised: (q - zero point) * scale) into model.top; with
+    patch (a shipped model's encoder-top.pb, export_int8_top.py) its initializers replace the jar's of the same name,
+    as TextEncoder swaps them in, so model.top holds the shipped fine-tuned layers."""
     import onnx
     from onnx import numpy_helper
     with zipfile.ZipFile(jar) as z:
         name = [n for n in z.namelist() if n.endswith(".onnx")][0]
         g = onnx.load_model_from_string(z.read(name)).graph
     init = {i.name: numpy_helper.to_array(i) for i in g.initializer}
+    if patch is not None:
+        pg = onnx.GraphProto()
+        with open(patch, "rb") as f:
+            pg.ParseFromString(f.read())
+        for t in pg.initializer:
+            assert t.name in init, t.name
+            init[t.name] = numpy_helper.to_array(t)
     nodes = {n.name: n for n in g.node}
     first = n_layers - len(model.top)
     with torch.no_grad():

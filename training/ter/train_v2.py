@@ -182,6 +182,23 @@ def average_states(states):
             for k in states[-1]}
 
 
+def run_state(path, model, encoder_maven):
+    """The pre-bias weights of a --top run (<path>/best_state.pt) or of a shipped model directory (head.pt +
+    encoder-top.pb: the v2 head with its logit bias zeroed, the top layers dequantised from the patch, as serving
+    runs them), as a state dict of `model` (a TerHeadV3 of the same shape)."""
+    best = os.path.join(path, "best_state.pt")
+    if os.path.exists(best):
+        return torch.load(best)
+    sd = torch.jit.load(os.path.join(path, "head.pt")).state_dict()
+    sd = {k.replace(".conv.weight", ".weight").replace(".conv.bias", ".bias"): v for k, v in sd.items()}
+    sd["bias"] = torch.zeros_like(sd["bias"])
+    m = TerHeadV3(top=len(model.top), turns=model.turns, ctx_dim=model.ctx.out_features)
+    missing = m.load_state_dict(sd, strict=False).missing_keys
+    assert all(k.startswith("top.") for k in missing), missing
+    load_top_layers(m, jar_path(encoder_maven), patch=os.path.join(path, "encoder-top.pb"))
+    return {k: v.clone() for k, v in m.state_dict().items()}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--csv", default="/tmp/terv2/data/all.csv")
@@ -201,6 +218,10 @@ def main():
     ap.add_argument("--vad-weight", type=float, default=1.0)
     ap.add_argument("--max-steps-per-epoch", type=int, default=0)
     ap.add_argument("--seed", type=int, default=20240601)
+    ap.add_argument("--data-seed", type=int, default=None,
+                    help="seed of the row order, turn dropout and DailyDialog neutral sample (default: --seed); the "
+                         "initialisation and dropout follow --seed, so runs differing only here start from the same "
+                         "weights (what --soup needs)")
     ap.add_argument("--top", type=int, default=0, help="fine-tune the encoder's top N layers (v3 head); 0 = v2 head")
     ap.add_argument("--lr-top", type=float, default=5e-5, help="learning rate of the fine-tuned encoder layers")
     ap.add_argument("--encoder-maven",
@@ -213,6 +234,10 @@ def main():
                     help="checkpoint averaging (seed 001): the weights of the last k epochs averaged, for k = 2..K, "
                          "are candidates beside each epoch, chosen by the same dev objective (the checkpoint keeps "
                          "the last K epochs' weights)")
+    ap.add_argument("--soup", default=None,
+                    help="comma-separated --top runs (their best_state.pt) or shipped model directories (head.pt + "
+                         "encoder-top.pb) of the same shape and initialisation: no training; their weights' uniform "
+                         "mean goes through the bias search, evaluation and export (one entry: that model alone)")
     ap.add_argument("--behaviour", default=os.path.join(HERE, "behaviour.csv"),
                     help="product behaviour sentences with their expected label (no turns)")
     ap.add_argument("--behaviour-features", default=None,
@@ -221,7 +246,7 @@ def main():
     a = ap.parse_args()
     set_threads(a.threads)
     torch.manual_seed(a.seed)
-    rng = np.random.default_rng(a.seed)
+    rng = np.random.default_rng(a.seed if a.data_seed is None else a.data_seed)
     os.makedirs(a.out, exist_ok=True)
     d = Data(a.csv, a.features, a.turns, head_input=a.top > 0)
     cw = {k: float(v) for k, v in (p.split("=") for p in a.weights.split(","))}
@@ -284,6 +309,16 @@ def main():
         history, best, start = ck["history"], ck["best"], ck["epoch"]
         recent = ck.get("recent", [])
         print("resumed after epoch %d of %d (best so far: epoch %s)" % (start, a.epochs, best[2]), flush=True)
+    if a.soup:
+        if a.resume or not a.top:
+            sys.exit("--soup averages --top runs; it does not train (no --resume)")
+        parts = a.soup.split(",")
+        model.load_state_dict(average_states([run_state(p, model, a.encoder_maven) for p in parts]))
+        obj = objective(dev_parts(*dev_logits(model, d, dev)))
+        history.append({"soup": parts, "objective": obj})
+        print(json.dumps(history[-1]), flush=True)
+        best = (obj, {k: v.clone() for k, v in model.state_dict().items()}, "uniform soup of " + a.soup)
+        start = a.epochs
     for ep in range(start, a.epochs):
         model.train()
         t0 = time.time()
