@@ -37,6 +37,24 @@ def m(x):
     return {"accuracy": round(x["accuracy"], 4), "ua": round(x["ua"], 4), "wf1": round(x["wf1"], 4), "n": x["n"]}
 
 
+def recipe(args):
+    """The training command of a run; for a --soup run, its ingredients' own recipes (a run directory's report.json,
+    a shipped model directory's manifest) and the soup command."""
+    cmd = "training/ter/train_v2.py " + " ".join("--%s %s" % (k.replace("_", "-"), v) for k, v in args.items()
+                                                 if k not in ("csv", "features", "out") and v is not None)
+    if not args.get("soup"):
+        return cmd
+    parts = []
+    for path in args["soup"].split(","):
+        if os.path.exists(os.path.join(path, "report.json")):
+            parts.append(recipe(json.load(open(os.path.join(path, "report.json")))["args"]))
+        else:
+            man = json.load(open(os.path.join(path, "manifest.json")))
+            parts.append("%s %s (%s)" % (man["name"], man["version"], man["training"]["recipe"]))
+    return ("uniform mean of the weights (before the logit bias) of %d runs of one initialisation: [%s]; then %s"
+            % (len(parts), "] [".join(parts), cmd))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("run")
@@ -126,8 +144,7 @@ def main():
             "licences": LICENCES,
             "rows": rep["training_rows"],
             "class_counts": rep["class_counts"],
-            "recipe": "training/ter/train_v2.py " + " ".join("--%s %s" % (k.replace("_", "-"), v) for k, v in
-                                                             args.items() if k not in ("csv", "features", "out")),
+            "recipe": recipe(args),
             "selected_epoch": rep["selected_epoch"],
             "bias": rep["bias"],
             "dev_objective": rep["dev_objective"],
