@@ -244,6 +244,8 @@ def main():
                     help="their dump (tools.DumpTextFeatures with the training dump's manifest): the bias search "
                          "keeps every one the unbiased model labels right; without it the search is unconstrained")
     a = ap.parse_args()
+    if a.soup and (a.resume or not a.top):
+        sys.exit("--soup averages --top runs; it does not train (no --resume)")
     set_threads(a.threads)
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed if a.data_seed is None else a.data_seed)
@@ -310,8 +312,6 @@ def main():
         recent = ck.get("recent", [])
         print("resumed after epoch %d of %d (best so far: epoch %s)" % (start, a.epochs, best[2]), flush=True)
     if a.soup:
-        if a.resume or not a.top:
-            sys.exit("--soup averages --top runs; it does not train (no --resume)")
         parts = a.soup.split(",")
         model.load_state_dict(average_states([run_state(p, model, a.encoder_maven) for p in parts]))
         obj = objective(dev_parts(*dev_logits(model, d, dev)))
